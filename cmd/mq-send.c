@@ -1,0 +1,207 @@
+/* mq-send: send messages to a POSIX message queue. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+enum { OPT_MAXMSG = CHAR_MAX + 1, OPT_MSGSIZE };
+
+static const struct option longopts[] = {
+	{ "null",		no_argument,		NULL, '0' },
+	{ "all",		no_argument,		NULL, 'a' },
+	{ "must-exist",		no_argument,		NULL, 'e' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "nonblock",		no_argument,		NULL, 'n' },
+	{ "priority",		required_argument,	NULL, 'p' },
+	{ "timeout",		required_argument,	NULL, 't' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "exclusive",		no_argument,		NULL, 'x' },
+	{ "max-messages",	required_argument,	NULL, OPT_MAXMSG },
+	{ "message-size",	required_argument,	NULL, OPT_MSGSIZE },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static const char	*name;
+static mqd_t		 q;
+static long		 msgsize;
+static unsigned int	 prio;
+static struct timespec	 timeoutbuf, *timeout;	/* NULL: wait forever */
+static unsigned long	 nsent;
+
+static void		 send1(const char *, size_t, unsigned long);
+static _Noreturn void	 usage(int);
+
+int
+main(int argc, char *argv[])
+{
+	struct ipc_create c = IPC_CREATE_DEFAULT;
+	enum ipc_framing framing = IPC_LINE;
+	struct ipc_reader r;
+	struct mq_attr attr;
+	char namebuf[IPC_NAMEBUF], why[256], *rec;
+	int ch, nflag = 0, i;
+	ssize_t len;
+
+	while ((ch = getopt_long(argc, argv, "0aehm:np:t:Vx", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '0':
+			if (framing == IPC_ALL)
+				errx(2, "cannot use -0 and -a");
+			framing = IPC_NUL;
+			break;
+		case 'a':
+			if (framing == IPC_NUL)
+				errx(2, "cannot use -0 and -a");
+			framing = IPC_ALL;
+			break;
+		case 'e':
+			c.create = 0;
+			break;
+		case 'h':
+			usage(0);
+		case 'm':
+			c.mode = ipc_xmode(optarg);
+			c.modeset = 1;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'p':
+			prio = ipc_xnum(optarg, 0, sysconf(_SC_MQ_PRIO_MAX) - 1,
+			    "priority");
+			break;
+		case 't':
+			ipc_xduration(optarg, &timeoutbuf, "timeout");
+			timeout = &timeoutbuf;
+			break;
+		case 'V':
+			ipc_version();
+		case 'x':
+			c.exclusive = 1;
+			break;
+		case OPT_MAXMSG:
+			c.maxmsg = ipc_xnum(optarg, 1, INT_MAX,
+			    "--max-messages");
+			break;
+		case OPT_MSGSIZE:
+			c.msgsize = ipc_xsize(optarg, INT_MAX, "--message-size");
+			if (c.msgsize == 0)
+				errx(2, "--message-size is too small: %s",
+				    optarg);
+			break;
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(2);
+	if (nflag && timeout != NULL)
+		errx(2, "cannot use -n and -t");
+	if (!c.create && c.exclusive)
+		errx(2, "cannot use -e and -x");
+	if (argc > 1 && framing != IPC_LINE)
+		errx(2, "-0 and -a frame standard input, not arguments");
+	if (nflag) {
+		timeoutbuf.tv_sec = timeoutbuf.tv_nsec = 0;
+		timeout = &timeoutbuf;
+	}
+
+	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+	ipc_catch_signals();
+	if ((q = ipc_mq_open(name, O_WRONLY | O_CLOEXEC, &c)) == (mqd_t)-1)
+		errx(2, "%s: %s", name,
+		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
+	if (mq_getattr(q, &attr) == -1)
+		err(2, "%s", name);
+	msgsize = attr.mq_msgsize;
+
+	if (argc > 1) {
+		for (i = 1; i < argc; i++)
+			send1(argv[i], strlen(argv[i]), i);
+		return 0;
+	}
+	ipc_reader_init(&r, stdin, framing);
+	while ((len = ipc_read_record(&r, &rec)) != -1)
+		send1(rec, len, nsent + 1);
+	if (ferror(stdin))
+		err(2, "stdin");
+	ipc_reader_free(&r);
+	return 0;
+}
+
+/* Send one record, or exit: 1 when the queue stayed full, 2 on errors. */
+static void
+send1(const char *msg, size_t len, unsigned long recno)
+{
+	struct timespec abs;
+	int rv;
+
+	if (len > (size_t)msgsize)
+		errx(2, "%s: record %lu is %zu bytes, over the queue's message "
+		    "size of %ld; %lu sent", name, recno, len, msgsize, nsent);
+	for (;;) {
+		if (timeout == NULL)
+			rv = mq_send(q, msg, len, prio);
+		else {
+			ipc_deadline(timeout, &abs);
+			rv = mq_timedsend(q, msg, len, prio, &abs);
+		}
+		if (rv == 0) {
+			nsent++;
+			return;
+		}
+		if (errno == EINTR) {
+			if (ipc_signalled)
+				ipc_die_signalled();
+			continue;
+		}
+		if (errno == ETIMEDOUT || errno == EAGAIN)
+			errx(1, "%s: queue is full; %lu message%s sent", name,
+			    nsent, nsent == 1 ? "" : "s");
+		err(2, "%s", name);
+	}
+}
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-0ae] [-m mode] [-n | -t timeout] "
+	    "[-p priority] [-x]\n"
+	    "\t[--max-messages n] [--message-size bytes] name "
+	    "[message ...]\n", getprogname());
+	if (status == 0) {
+		fprintf(fp, "Send each message, or each record of standard "
+		    "input, to the queue.\n\n"
+		    "  -0, --null            records end with NUL, "
+		    "not newline\n"
+		    "  -a, --all             all of standard input is one "
+		    "message\n"
+		    "  -e, --must-exist      do not create the queue\n"
+		    "  -m, --mode mode       mode of a new queue (0600)\n"
+		    "  -n, --nonblock        do not wait for room "
+		    "(exit 1 when full)\n"
+		    "  -p, --priority n      send at priority n (0)\n"
+		    "  -t, --timeout time    wait at most time for room "
+		    "(250ms, 1.5s, 2m)\n"
+		    "  -x, --exclusive       fail if the queue exists\n"
+		    "      --max-messages n  capacity of a new queue\n"
+		    "      --message-size b  message size of a new queue\n"
+		    "  -h, --help            show this help\n"
+		    "  -V, --version         show the version\n");
+		ipc_xfflush(stdout, "stdout");
+	}
+	exit(status);
+}

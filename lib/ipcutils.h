@@ -1,0 +1,88 @@
+/* ipcutils.h: the helper library every ipcutils program links. */
+#ifndef IPCUTILS_H
+#define IPCUTILS_H
+
+#include <sys/types.h>
+
+#include <mqueue.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Exit status, the same in every tool (ipcutils(7)). */
+#define IPC_OK		0	/* done */
+#define IPC_NOTNOW	1	/* timed out, would block, empty, busy */
+#define IPC_ERROR	2	/* usage, argument, permission, I/O */
+
+/*
+ * The status x-functions and the tools' own errors exit with: 2, or 125
+ * in a tool that runs a command (as env(1) and timeout(1) do).
+ */
+extern int ipc_errexit;
+
+/* Object kinds, for the name rules that differ between them. */
+enum ipc_kind { IPC_MQ, IPC_SEM, IPC_SHM };
+
+/* name.c: "jobs" and "/jobs" both give "/jobs"; NULL and *errstr if bad. */
+const char	*ipc_name(const char *, enum ipc_kind, char *, size_t,
+		    const char **);
+#define IPC_NAMEBUF	256
+const char	*ipc_xname(const char *, enum ipc_kind, char *, size_t);
+
+/* number.c: strict numbers; the x-forms exit naming the quantity. */
+long long	 ipc_xnum(const char *, long long, long long, const char *);
+int64_t		 ipc_xsize(const char *, int64_t, const char *);
+mode_t		 ipc_xmode(const char *);
+
+/* duration.c: "1.5", "250ms", "2m", "1h"; NULL timespec means forever. */
+int		 ipc_duration(const char *, struct timespec *, const char **);
+void		 ipc_xduration(const char *, struct timespec *, const char *);
+void		 ipc_deadline(const struct timespec *, struct timespec *);
+int		 ipc_expired(const struct timespec *);
+double		 ipc_seconds(const struct timespec *);
+
+/* record.c: the framing rule that joins messages and byte streams. */
+enum ipc_framing { IPC_LINE, IPC_NUL, IPC_ALL };
+struct ipc_reader {
+	FILE		*fp;
+	enum ipc_framing framing;
+	char		*buf;
+	size_t		 cap;
+	int		 done;
+};
+void		 ipc_reader_init(struct ipc_reader *, FILE *, enum ipc_framing);
+ssize_t		 ipc_read_record(struct ipc_reader *, char **);
+void		 ipc_reader_free(struct ipc_reader *);
+size_t		 ipc_frame(char *, const char *, size_t, enum ipc_framing);
+#define IPC_FRAMEPAD	1	/* bytes ipc_frame may add after a record */
+
+/* io.c: full writes that survive EINTR and report EPIPE. */
+size_t		 ipc_write_all(int, const void *, size_t);
+void		 ipc_xfflush(FILE *, const char *);
+
+/* signal.c: SIGINT/SIGTERM interrupt waits; the tool ends cleanly. */
+extern volatile sig_atomic_t ipc_signalled;
+void		 ipc_catch_signals(void);
+_Noreturn void	 ipc_die_signalled(void);
+
+/* prog.c: --version, and the option table entries every tool shares. */
+_Noreturn void	 ipc_version(void);
+
+/* mq.c: open or create a queue; a reason better than EMFILE and EINVAL. */
+struct ipc_create {
+	int		 create;	/* O_CREAT unless -e */
+	int		 exclusive;	/* -x */
+	mode_t		 mode;		/* -m, default 0600 */
+	int		 modeset;	/* -m given: exact, the umask aside */
+	long		 maxmsg;	/* --max-messages, 0: system default */
+	long		 msgsize;	/* --message-size, 0: system default */
+};
+#define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0 }
+mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
+const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
+		    size_t);
+long		 ipc_mq_limit(const char *, long);
+
+#endif

@@ -1,0 +1,88 @@
+/* record.c: one framing rule for records: lines, NUL-terminated, or all. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipcutils.h"
+
+void
+ipc_reader_init(struct ipc_reader *r, FILE *fp, enum ipc_framing framing)
+{
+	memset(r, 0, sizeof(*r));
+	r->fp = fp;
+	r->framing = framing;
+}
+
+/* All of the input as one record, binary safe. */
+static ssize_t
+read_all(struct ipc_reader *r)
+{
+	size_t len = 0, n;
+	char *p;
+
+	for (;;) {
+		if (len == r->cap) {
+			if ((p = reallocarray(r->buf, r->cap ? r->cap : 1,
+			    2 * (r->cap ? r->cap : 32768))) == NULL)
+				return -1;
+			r->buf = p;
+			r->cap = 2 * (r->cap ? r->cap : 32768);
+		}
+		n = fread(r->buf + len, 1, r->cap - len, r->fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	r->done = 1;
+	return ferror(r->fp) ? -1 : (ssize_t)len;
+}
+
+/*
+ * The next record, its terminator removed; -1 at the end of the input or
+ * on an error, which ferror(r->fp) tells apart.  A last record without
+ * its terminator still counts; an empty input is no record, except under
+ * IPC_ALL, where it is one empty record.
+ */
+ssize_t
+ipc_read_record(struct ipc_reader *r, char **rec)
+{
+	ssize_t n;
+	int delim;
+
+	if (r->done)
+		return -1;
+	if (r->framing == IPC_ALL)
+		n = read_all(r);
+	else {
+		delim = r->framing == IPC_NUL ? '\0' : '\n';
+		errno = 0;
+		if ((n = getdelim(&r->buf, &r->cap, delim, r->fp)) == -1) {
+			r->done = 1;
+			return -1;
+		}
+		if (n > 0 && r->buf[n - 1] == delim)
+			n--;
+	}
+	*rec = r->buf;
+	return n;
+}
+
+void
+ipc_reader_free(struct ipc_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = 0;
+}
+
+/* A record as it goes out: dst has room for len + IPC_FRAMEPAD bytes. */
+size_t
+ipc_frame(char *dst, const char *src, size_t len, enum ipc_framing framing)
+{
+	memcpy(dst, src, len);
+	if (framing == IPC_LINE)
+		dst[len++] = '\n';
+	else if (framing == IPC_NUL)
+		dst[len++] = '\0';
+	return len;
+}

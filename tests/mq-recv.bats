@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# mq-recv: counts, framing, timeouts, delivery that never loses a message.
+
+setup() {
+	load test_helper
+}
+
+teardown() {
+	kill_bg "${pid:-}"
+	mq_cleanup
+}
+
+# A small queue holding the given messages.
+fill() {
+	mq-send --max-messages 8 --message-size 64 "$N" "$@"
+}
+
+@test "mq-recv: receives one message by default, with a newline" {
+	fill one two
+	run -0 mq-recv "$N"
+	assert_output "one"
+	run -0 peer-mq attr "/$N"
+	assert_output "8 64 1"
+}
+
+@test "mq-recv: 10 messages from a producer started after the consumer arrive in order" {
+	mq-recv -c 10 --max-messages 4 --message-size 16 "$N" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	seq 1 10 | mq-send --max-messages 4 --message-size 16 "$N"
+	wait "$pid"
+	pid=
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output "$(seq 1 10)"
+}
+
+@test "mq-recv: each message is written as soon as it arrives" {
+	coproc RECV { mq-recv -f --max-messages 4 --message-size 16 "$N" 3>&-; }
+	pid=$RECV_PID
+	mq-send "$N" first
+	read -t 5 -r line <&"${RECV[0]}"
+	assert_equal "$line" "first"
+	mq-send "$N" second
+	read -t 5 -r line <&"${RECV[0]}"
+	assert_equal "$line" "second"
+}
+
+@test "mq-recv: -c receives exactly that many" {
+	fill a b c d
+	run -0 mq-recv -c 3 "$N"
+	assert_output $'a\nb\nc'
+	run -0 mq-recv -d "$N"
+	assert_output "d"
+}
+
+@test "mq-recv: -d takes what is queued and exits 0, also when empty" {
+	fill a b
+	run -0 mq-recv -d "$N"
+	assert_output $'a\nb'
+	run -0 mq-recv -d "$N"
+	assert_output ""
+}
+
+@test "mq-recv: -f receives until interrupted, and SIGTERM ends it cleanly" {
+	mq-recv -f --max-messages 4 --message-size 16 "$N" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	seq 1 20 | mq-send --max-messages 4 --message-size 16 "$N"
+	# The queue runs empty once all 20 are taken.
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 20 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	run -143 wait "$pid"
+	pid=
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output "$(seq 1 20)"
+}
+
+@test "mq-recv: -f -t ends after that long idle: 0 when something came, 1 when not" {
+	fill a b
+	run -0 mq-recv -f -t 100ms "$N"
+	assert_output $'a\nb'
+	run -1 mq-recv -f -t 100ms "$N"
+	assert_output ""
+}
+
+@test "mq-recv: -n on an empty queue exits 1 at once, silently" {
+	fill
+	run -1 --separate-stderr mq-recv -n "$N"
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
+@test "mq-recv: -t gives up with 1 within the time asked plus a small margin" {
+	fill
+	start=$(date +%s%N)
+	run -1 mq-recv -t 0.3 "$N"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$elapsed" -ge 290 ] && [ "$elapsed" -lt 1300 ]
+}
+
+@test "mq-recv: -c with -t prints what came and says how many were missing" {
+	fill a
+	run -1 --separate-stderr mq-recv -c 3 -t 100ms "$N"
+	assert_output "a"
+	assert_equal "$stderr" "mq-recv: /$N: 1 of 3 messages arrived in time"
+}
+
+@test "mq-recv: -p prints the priority and a tab first" {
+	fill
+	mq-send -p 7 "$N" seven
+	mq-send -p 1 "$N" one
+	run -0 mq-recv -p -d "$N"
+	assert_output $'7\tseven\n1\tone'
+}
+
+@test "mq-recv: -0 ends each message with NUL; newlines inside survive" {
+	printf 'x\ny\0z\0' | mq-send -0 --max-messages 4 --message-size 16 "$N"
+	mq-recv -0 -c 2 "$N" > "$BATS_TEST_TMPDIR/out"
+	printf 'x\ny\0z\0' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "mq-recv: -a adds nothing: binary messages round-trip byte for byte" {
+	printf '\0\0\n\377' > "$BATS_TEST_TMPDIR/in"
+	mq-send -a --max-messages 4 --message-size 16 "$N" < "$BATS_TEST_TMPDIR/in"
+	mq-recv -a "$N" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "mq-recv: a reader that has closed its end leaves the message queued" {
+	fill keep me
+	run -2 --separate-stderr run_into_closed_pipe mq-recv "$N"
+	assert_equal "$stderr" "mq-recv: stdout: 1 message put back on /$N: Broken pipe"
+	run -0 mq-recv -d "$N"
+	assert_output $'me\nkeep'
+}
+
+@test "mq-recv: a full disk puts every undelivered message back at its priority" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	fill
+	mq-send -p 3 "$N" three
+	mq-send -p 1 "$N" one
+	run -2 --separate-stderr sh -c 'mq-recv -d "$1" > /dev/full' sh "$N"
+	assert_equal "$stderr" "mq-recv: stdout: 2 messages put back on /$N: No space left on device"
+	run -0 mq-recv -p -d "$N"
+	assert_output $'3\tthree\n1\tone'
+}
+
+@test "mq-recv: -u removes the queue when done, but not one it put back into" {
+	fill a
+	run -0 mq-recv -u "$N"
+	assert_output "a"
+	run -1 mq_exists "$N"
+	fill b
+	run -2 sh -c 'mq-recv -u "$1" > /dev/full' sh "$N"
+	run -0 mq-recv -u "$N"
+	assert_output "b"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-recv: -e refuses to create; a missing queue is exit 2" {
+	run -2 --separate-stderr mq-recv -e "$N"
+	assert_equal "$stderr" "mq-recv: /$N: No such file or directory"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-recv: creates a missing queue with the attributes given, -x refuses one" {
+	run -1 mq-recv -n --max-messages 3 --message-size 32 "$N"
+	run -0 peer-mq attr "/$N"
+	assert_output "3 32 0"
+	run -2 --separate-stderr mq-recv -n -x "$N"
+	assert_equal "$stderr" "mq-recv: /$N: File exists"
+}
+
+@test "mq-recv: bad names, counts and durations give exit 2 and create nothing" {
+	run -2 --separate-stderr mq-recv "a/b"
+	assert_equal "$stderr" "mq-recv: a/b: name holds a '/' after the leading one"
+	run -2 --separate-stderr mq-recv -c -1 "$N"
+	assert_equal "$stderr" "mq-recv: count is too small: -1"
+	run -2 --separate-stderr mq-recv -c 0 "$N"
+	assert_equal "$stderr" "mq-recv: count is too small: 0"
+	run -2 --separate-stderr mq-recv -c 99999999999999999999 "$N"
+	assert_equal "$stderr" "mq-recv: count is too large: 99999999999999999999"
+	run -2 --separate-stderr mq-recv -c 3x "$N"
+	assert_equal "$stderr" "mq-recv: count is invalid: 3x"
+	run -2 --separate-stderr mq-recv -t 1x "$N"
+	assert_equal "$stderr" "mq-recv: timeout is invalid: 1x"
+	run -2 --separate-stderr mq-recv -t -1 "$N"
+	assert_equal "$stderr" "mq-recv: timeout is negative: -1"
+	run -2 --separate-stderr mq-recv -t "" "$N"
+	assert_equal "$stderr" 'mq-recv: timeout is invalid: ""'
+	run -2 --separate-stderr mq-recv -t 99999999999999999999 "$N"
+	assert_equal "$stderr" "mq-recv: timeout is too large: 99999999999999999999"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-recv: conflicting options are usage errors" {
+	run -2 --separate-stderr mq-recv -c 2 -d "$N"
+	assert_equal "$stderr" "mq-recv: cannot use more than one of -c, -d and -f"
+	run -2 --separate-stderr mq-recv -f -d "$N"
+	assert_equal "$stderr" "mq-recv: cannot use more than one of -c, -d and -f"
+	run -2 --separate-stderr mq-recv -d -t 1 "$N"
+	assert_equal "$stderr" "mq-recv: cannot use -d with -n or -t"
+	run -2 --separate-stderr mq-recv -n -t 1 "$N"
+	assert_equal "$stderr" "mq-recv: cannot use -n and -t"
+	run -2 --separate-stderr mq-recv "$N" extra
+	[[ "$stderr" == "usage: mq-recv "* ]]
+	run -1 mq_exists "$N"
+}
+
+@test "mq-recv: --help and --version go to standard output with 0" {
+	run -0 mq-recv -h
+	[[ "${lines[0]}" == "usage: mq-recv [-0aefnpux] [-c count | -d] [-m mode] [-t timeout]" ]]
+	run -0 mq-recv --version
+	assert_output --regexp '^mq-recv \(ipcutils\) [0-9.]+$'
+}
+
+@test "mq-recv: receives what a C program sent with mq_send" {
+	peer-mq send "/$N" "from C" 4
+	run -0 mq-recv -p "$N"
+	assert_output $'4\tfrom C'
+}
+
+@test "mq-recv: a Python peer's message through ctypes arrives" {
+	requires python3
+	python3 - "/$N" <<'PY'
+import ctypes, os, sys
+rt = ctypes.CDLL(None, use_errno=True)
+rt.mq_open.restype = ctypes.c_int
+class attr(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_long), ("maxmsg", ctypes.c_long),
+                ("msgsize", ctypes.c_long), ("curmsgs", ctypes.c_long),
+                ("pad", ctypes.c_long * 4)]
+a = attr(0, 4, 64, 0)
+q = rt.mq_open(sys.argv[1].encode(), os.O_WRONLY | os.O_CREAT, 0o600, ctypes.byref(a))
+assert q >= 0, os.strerror(ctypes.get_errno())
+assert rt.mq_send(q, b"from python\nline 2", 18, 2) == 0
+PY
+	run -0 mq-recv -a "$N"
+	assert_output $'from python\nline 2'
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# mq-send: options, exit statuses, records, limits and bad input.
+
+setup() {
+	load test_helper
+}
+
+teardown() {
+	mq_cleanup
+}
+
+@test "mq-send: each argument is one message, and the queue is created" {
+	run -0 mq-send --max-messages 4 --message-size 64 "$N" one "two words"
+	run -0 peer-mq attr "/$N"
+	assert_output "4 64 2"
+	run -0 mq-recv -c 2 "$N"
+	assert_output $'one\ntwo words'
+}
+
+@test "mq-send: a new queue has mode 0600, or exactly the -m mode" {
+	requires mqueue-fs
+	mq-send --max-messages 2 --message-size 16 "$N-a" x
+	mq-send --max-messages 2 --message-size 16 -m 0640 "$N-b" x
+	run -0 stat -c %a "/dev/mqueue/$N-a" "/dev/mqueue/$N-b"
+	assert_output $'600\n640'
+}
+
+@test "mq-send: standard input is split into lines, without the newline" {
+	printf 'a\n\nc' | mq-send --max-messages 4 --message-size 16 "$N"
+	run -0 peer-mq attr "/$N"
+	assert_output "4 16 3"
+	run -0 mq-recv -c 3 -0 "$N"
+	assert_output "$(printf 'a\0\0c')"
+}
+
+@test "mq-send: -0 splits standard input at NULs; newlines stay in messages" {
+	printf 'l1\nl2\0\nx\0' | mq-send -0 --max-messages 4 --message-size 16 "$N"
+	run -0 mq-recv -c 2 -a "$N"
+	assert_output $'l1\nl2\nx'
+	run -0 peer-mq attr "/$N"
+	assert_output "4 16 0"
+}
+
+@test "mq-send: -a sends all of standard input as one message, binary safe" {
+	head -c 3000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	printf '\0\n\0' >> "$BATS_TEST_TMPDIR/in"
+	mq-send -a --max-messages 2 --message-size 4096 "$N" < "$BATS_TEST_TMPDIR/in"
+	run -0 peer-mq attr "/$N"
+	assert_output "2 4096 1"
+	mq-recv -a "$N" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "mq-send: -p sends at a priority, and higher priorities come first" {
+	mq-send --max-messages 4 --message-size 16 "$N" low
+	mq-send -p 9 "$N" high
+	mq-send --priority 3 "$N" middle
+	run -0 mq-recv -p -c 3 "$N"
+	assert_output $'9\thigh\n3\tmiddle\n0\tlow'
+}
+
+@test "mq-send: a record longer than the message size: exit 2, named, nothing truncated" {
+	run -2 --separate-stderr mq-send --max-messages 4 --message-size 8 "$N" ok 123456789 after
+	assert_equal "$stderr" "mq-send: /$N: record 2 is 9 bytes, over the queue's message size of 8; 1 sent"
+	assert_output ""
+	run -0 mq-recv -d "$N"
+	assert_output "ok"
+}
+
+@test "mq-send: a full queue with -n gives up with 1 and says how many were sent" {
+	run -1 --separate-stderr mq-send -n --max-messages 2 --message-size 8 "$N" a b c d
+	assert_equal "$stderr" "mq-send: /$N: queue is full; 2 messages sent"
+	run -0 mq-recv -d "$N"
+	assert_output $'a\nb'
+}
+
+@test "mq-send: -t waits for room, then gives up with 1 in about that time" {
+	mq-send --max-messages 1 --message-size 8 "$N" full
+	start=$(date +%s%N)
+	run -1 --separate-stderr mq-send -t 300ms "$N" more
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$elapsed" -ge 290 ] && [ "$elapsed" -lt 1000 ]
+	assert_equal "$stderr" "mq-send: /$N: queue is full; 0 messages sent"
+}
+
+@test "mq-send: a blocked send completes once a receiver makes room" {
+	mq-send --max-messages 1 --message-size 8 "$N" first
+	mq-send "$N" second 3>&- &
+	pid=$!
+	run -0 mq-recv -c 2 "$N"
+	assert_output $'first\nsecond'
+	wait "$pid"
+}
+
+@test "mq-send: -e refuses to create a missing queue" {
+	run -2 --separate-stderr mq-send -e "$N" x
+	assert_equal "$stderr" "mq-send: /$N: No such file or directory"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: -x refuses a queue that exists" {
+	mq-send --max-messages 2 --message-size 8 "$N" x
+	run -2 --separate-stderr mq-send -x "$N" y
+	assert_equal "$stderr" "mq-send: /$N: File exists"
+	run -0 mq-recv -d "$N"
+	assert_output "x"
+}
+
+@test "mq-send: a queue over the system's limit names the /proc file" {
+	run -2 --separate-stderr mq-send --max-messages 100000 "$N" x
+	assert_equal "$stderr" "mq-send: /$N: --max-messages 100000 is over the system's limit, $(cat /proc/sys/fs/mqueue/msg_max) in /proc/sys/fs/mqueue/msg_max"
+	run -2 --separate-stderr mq-send --message-size 1G "$N" x
+	assert_equal "$stderr" "mq-send: /$N: --message-size 1073741824 is over the system's limit, $(cat /proc/sys/fs/mqueue/msgsize_max) in /proc/sys/fs/mqueue/msgsize_max"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: the queue memory limit is named instead of 'Too many open files'" {
+	# 64 MiB of queue is far past RLIMIT_MSGQUEUE, yet within msg_max for root.
+	run -2 --separate-stderr bash -c "ulimit -q 4096; mq-send --max-messages 10 --message-size 8192 '$N' x"
+	[[ "$stderr" == "mq-send: /$N: this user's queue memory is used up (RLIMIT_MSGQUEUE, ulimit -q: 4096 bytes): "* ]]
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: a name with or without its slash is the same queue" {
+	mq-send --max-messages 2 --message-size 8 "/$N" x
+	run -0 mq-recv "$N"
+	assert_output "x"
+}
+
+@test "mq-send: bad names give exit 2, one line, and create nothing" {
+	run -2 --separate-stderr mq-send "" x
+	assert_equal "$stderr" 'mq-send: "": empty name'
+	run -2 --separate-stderr mq-send "$N/b" x
+	assert_equal "$stderr" "mq-send: $N/b: name holds a '/' after the leading one"
+	run -2 --separate-stderr mq-send .. x
+	assert_equal "$stderr" "mq-send: ..: name is '.' or '..'"
+	long=$(printf '%0300d' 0)
+	run -2 --separate-stderr mq-send "$long" x
+	assert_equal "$stderr" "mq-send: $long: name too long"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: bad numbers and durations give exit 2 and one line" {
+	run -2 --separate-stderr mq-send -p x "$N" m
+	assert_equal "$stderr" "mq-send: priority is invalid: x"
+	run -2 --separate-stderr mq-send -p 99999999 "$N" m
+	assert_equal "$stderr" "mq-send: priority is too large: 99999999"
+	run -2 --separate-stderr mq-send -p -1 "$N" m
+	assert_equal "$stderr" "mq-send: priority is too small: -1"
+	run -2 --separate-stderr mq-send -t 1x "$N" m
+	assert_equal "$stderr" "mq-send: timeout is invalid: 1x"
+	run -2 --separate-stderr mq-send -t -1 "$N" m
+	assert_equal "$stderr" "mq-send: timeout is negative: -1"
+	run -2 --separate-stderr mq-send --max-messages 0 "$N" m
+	assert_equal "$stderr" "mq-send: --max-messages is too small: 0"
+	run -2 --separate-stderr mq-send --message-size 12q "$N" m
+	assert_equal "$stderr" "mq-send: --message-size is invalid: 12q"
+	run -2 --separate-stderr mq-send -m 0800 "$N" m
+	assert_equal "$stderr" "mq-send: mode is invalid: 0800"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: conflicting options and missing operands are usage errors" {
+	run -2 --separate-stderr mq-send -n -t 1 "$N" m
+	assert_equal "$stderr" "mq-send: cannot use -n and -t"
+	run -2 --separate-stderr mq-send -0 -a "$N"
+	assert_equal "$stderr" "mq-send: cannot use -0 and -a"
+	run -2 --separate-stderr mq-send -e -x "$N"
+	assert_equal "$stderr" "mq-send: cannot use -e and -x"
+	run -2 --separate-stderr mq-send -a "$N" m1 m2
+	assert_equal "$stderr" "mq-send: -0 and -a frame standard input, not arguments"
+	run -2 --separate-stderr mq-send
+	[[ "$stderr" == "usage: mq-send "* ]]
+	run -2 --separate-stderr mq-send --bogus "$N"
+	[[ "${stderr_lines[0]}" == "mq-send: unrecognized option '--bogus'" ]]
+	run -1 mq_exists "$N"
+}
+
+@test "mq-send: --help and --version go to standard output with 0" {
+	run -0 --separate-stderr mq-send --help
+	[[ "${lines[0]}" == "usage: mq-send [-0ae] [-m mode] [-n | -t timeout] [-p priority] [-x]" ]]
+	assert_output --partial "--max-messages"
+	assert_equal "$stderr" ""
+	run -0 mq-send -V
+	assert_output --regexp '^mq-send \(ipcutils\) [0-9.]+$'
+}
+
+@test "mq-send: a C program that calls mq_receive gets the messages" {
+	mq-send --max-messages 4 --message-size 64 -p 5 "$N" "from mq-send"
+	run -0 peer-mq recv "/$N"
+	assert_output "5:from mq-send"
+}
+
+@test "mq-send: into a queue a C program created, at its attributes" {
+	peer-mq send "/$N" "from C" 2
+	mq-send -e "$N" "from mq-send"
+	run -0 peer-mq attr "/$N"
+	assert_output "4 64 2"
+	run -0 mq-recv -p -c 2 "$N"
+	assert_output $'2\tfrom C\n0\tfrom mq-send'
+}
