@@ -1,0 +1,52 @@
+# bench/lib.sh: interleaved timing with medians and ratios, for bench/*.sh.
+# Sourced by bench/run.sh; $BUILDDIR holds the built tools.
+
+ROUNDS=${ROUNDS:-7}
+
+now_ns() {
+	date +%s%N
+}
+
+# The median of the numbers on standard input.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# compare LABEL NAME1 CMD1 NAME2 CMD2 [NAME3 CMD3 ...]
+# Runs each shell command ROUNDS times, interleaved (the order turning
+# each round so that none always goes first), and prints each median and
+# each one's speed relative to the first: >1 means faster than NAME1.
+compare() {
+	local label=$1 __n __i __r __k __t0 __t1 __dir
+	shift
+	__dir=$(mktemp -d)
+	__n=$(( $# / 2 ))
+	local names=() cmds=()
+	while [ $# -gt 0 ]; do
+		names+=("$1")
+		cmds+=("$2")
+		shift 2
+	done
+	for __r in $(seq 1 "$ROUNDS"); do
+		for __k in $(seq 0 $((__n - 1))); do
+			__i=$(( (__k + __r) % __n ))
+			__t0=$(now_ns)
+			eval "${cmds[$__i]}" || echo "bench: $label: ${names[$__i]} failed" >&2
+			__t1=$(now_ns)
+			echo $(( __t1 - __t0 )) >> "$__dir/$__i"
+		done
+	done
+	printf '%s (median of %d)\n' "$label" "$ROUNDS"
+	local base
+	base=$(median < "$__dir/0")
+	for __i in $(seq 0 $((__n - 1))); do
+		local m
+		m=$(median < "$__dir/$__i")
+		awk -v name="${names[$__i]}" -v m="$m" -v base="$base" -v first="${names[0]}" \
+		    'BEGIN { printf "  %-28s %10.2f ms   %.2fx the speed of %s\n",
+			name, m / 1e6, base / m, first }'
+	done
+	rm -rf "$__dir"
+}

@@ -1,0 +1,44 @@
+/* mq-raw: the limit for bench/mq.sh: bare mq_send(3) and mq_receive(3). */
+#include <err.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * mq-raw send NAME COUNT SIZE	send COUNT messages of SIZE bytes
+ * mq-raw recv NAME COUNT		receive COUNT messages
+ */
+int
+main(int argc, char *argv[])
+{
+	struct mq_attr attr;
+	char *buf;
+	long i, n;
+	mqd_t q;
+
+	if (argc < 4)
+		errx(2, "usage: mq-raw send|recv name count [size]");
+	n = atol(argv[3]);
+	if (strcmp(argv[1], "send") == 0 && argc == 5) {
+		if ((q = mq_open(argv[2], O_WRONLY)) == (mqd_t)-1)
+			err(2, "%s", argv[2]);
+		if ((buf = malloc(atol(argv[4]))) == NULL)
+			err(2, NULL);
+		memset(buf, 'x', atol(argv[4]));
+		for (i = 0; i < n; i++)
+			if (mq_send(q, buf, atol(argv[4]), 0) == -1)
+				err(2, "mq_send");
+	} else {
+		if ((q = mq_open(argv[2], O_RDONLY)) == (mqd_t)-1)
+			err(2, "%s", argv[2]);
+		if (mq_getattr(q, &attr) == -1)
+			err(2, "mq_getattr");
+		if ((buf = malloc(attr.mq_msgsize)) == NULL)
+			err(2, NULL);
+		for (i = 0; i < n; i++)
+			if (mq_receive(q, buf, attr.mq_msgsize, NULL) == -1)
+				err(2, "mq_receive");
+	}
+	return 0;
+}
