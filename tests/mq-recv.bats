@@ -34,7 +34,7 @@ fill() {
 }
 
 @test "mq-recv: each message is written as soon as it arrives" {
-	coproc RECV { mq-recv -f --max-messages 4 --message-size 16 "$N" 3>&-; }
+	coproc RECV { exec mq-recv -f --max-messages 4 --message-size 16 "$N" 3>&-; }
 	pid=$RECV_PID
 	mq-send "$N" first
 	read -t 5 -r line <&"${RECV[0]}"
