@@ -132,8 +132,11 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	ipc_reader_init(&r, stdin, framing);
+	r.limit = msgsize;
 	while ((len = ipc_read_record(&r, &rec)) != -1)
 		send1(rec, len, nsent + 1);
+	if (ipc_signalled)
+		ipc_die_signalled();
 	if (ferror(stdin))
 		err(2, "stdin");
 	ipc_reader_free(&r);

@@ -50,6 +50,7 @@ struct ipc_reader {
 	enum ipc_framing framing;
 	char		*buf;
 	size_t		 cap;
+	size_t		 limit;		/* IPC_ALL: keep this much, count the rest */
 	int		 done;
 };
 void		 ipc_reader_init(struct ipc_reader *, FILE *, enum ipc_framing);

@@ -13,20 +13,31 @@ ipc_reader_init(struct ipc_reader *r, FILE *fp, enum ipc_framing framing)
 	r->framing = framing;
 }
 
-/* All of the input as one record, binary safe. */
+/*
+ * All of the input as one record, binary safe.  Past r->limit (where one
+ * is set) the bytes are only counted: a record too long to send is
+ * reported with its length, without holding all of it.
+ */
 static ssize_t
 read_all(struct ipc_reader *r)
 {
-	size_t len = 0, n;
-	char *p;
+	char scratch[65536], *p;
+	size_t len = 0, n, want;
 
 	for (;;) {
+		if (r->limit && len > r->limit) {
+			n = fread(scratch, 1, sizeof(scratch), r->fp);
+			len += n;
+			if (n == 0)
+				break;
+			continue;
+		}
 		if (len == r->cap) {
-			if ((p = reallocarray(r->buf, r->cap ? r->cap : 1,
-			    2 * (r->cap ? r->cap : 32768))) == NULL)
+			want = r->cap ? 2 * r->cap : 65536;
+			if ((p = realloc(r->buf, want)) == NULL)
 				return -1;
 			r->buf = p;
-			r->cap = 2 * (r->cap ? r->cap : 32768);
+			r->cap = want;
 		}
 		n = fread(r->buf + len, 1, r->cap - len, r->fp);
 		len += n;

@@ -6,6 +6,7 @@ setup() {
 }
 
 teardown() {
+	kill_bg "${pid:-}"
 	mq_cleanup
 }
 
@@ -198,4 +199,25 @@ teardown() {
 	assert_output "4 64 2"
 	run -0 mq-recv -p -c 2 "$N"
 	assert_output $'2\tfrom C\n0\tfrom mq-send'
+}
+
+@test "mq-send: -a input over the message size is refused with its whole length" {
+	run -2 --separate-stderr bash -c "head -c 300000 /dev/zero | mq-send -a --max-messages 2 --message-size 64 '$N'"
+	assert_equal "$stderr" "mq-send: /$N: record 1 is 300000 bytes, over the queue's message size of 64; 0 sent"
+	run -0 peer-mq attr "/$N"
+	assert_output "2 64 0"
+}
+
+@test "mq-send: SIGTERM while it waits for input ends it by the signal" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	mq-send --max-messages 2 --message-size 16 "$N" < "$BATS_TEST_TMPDIR/fifo" 3>&- &
+	pid=$!
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	echo first >&4
+	# The first message is proof that mq-send is reading.
+	run -0 mq-recv -t 5 "$N"
+	assert_output "first"
+	kill -TERM "$pid"
+	run -143 wait "$pid"
+	exec 4>&-
 }
