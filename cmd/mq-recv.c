@@ -14,8 +14,6 @@
 #define OUTCAP	65536	/* write out once this much is waiting */
 #define PRIOPAD	16	/* room for "32767\t" */
 
-enum { OPT_MAXMSG = CHAR_MAX + 1, OPT_MSGSIZE };
-
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
 	{ "all",		no_argument,		NULL, 'a' },
@@ -31,8 +29,8 @@ static const struct option longopts[] = {
 	{ "unlink",		no_argument,		NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
-	{ "max-messages",	required_argument,	NULL, OPT_MAXMSG },
-	{ "message-size",	required_argument,	NULL, OPT_MSGSIZE },
+	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
+	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -78,14 +76,8 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
-			if (framing == IPC_ALL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_NUL;
-			break;
 		case 'a':
-			if (framing == IPC_NUL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_ALL;
+			ipc_xframing(&framing, ch);
 			break;
 		case 'c':
 			count = ipc_xnum(optarg, 1, LLONG_MAX, "count");
@@ -95,7 +87,7 @@ main(int argc, char *argv[])
 			dflag = 1;
 			break;
 		case 'e':
-			c.create = 0;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'f':
 			fflag = 1;
@@ -103,8 +95,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		case 'm':
-			c.mode = ipc_xmode(optarg);
-			c.modeset = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
 			nflag = 1;
@@ -122,17 +113,9 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
-			c.exclusive = 1;
-			break;
-		case OPT_MAXMSG:
-			c.maxmsg = ipc_xnum(optarg, 1, INT_MAX,
-			    "--max-messages");
-			break;
-		case OPT_MSGSIZE:
-			c.msgsize = ipc_xsize(optarg, INT_MAX, "--message-size");
-			if (c.msgsize == 0)
-				errx(2, "--message-size is too small: %s",
-				    optarg);
+		case IPC_OPT_MAXMSG:
+		case IPC_OPT_MSGSIZE:
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
 			usage(2);
@@ -148,8 +131,6 @@ main(int argc, char *argv[])
 		errx(2, "cannot use -n and -t");
 	if (dflag && (nflag || timeout != NULL))
 		errx(2, "cannot use -d with -n or -t");
-	if (!c.create && c.exclusive)
-		errx(2, "cannot use -e and -x");
 	if (nflag)
 		timeout = &now;
 	if (dflag || fflag)

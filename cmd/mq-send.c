@@ -11,8 +11,6 @@
 
 #include "ipcutils.h"
 
-enum { OPT_MAXMSG = CHAR_MAX + 1, OPT_MSGSIZE };
-
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
 	{ "all",		no_argument,		NULL, 'a' },
@@ -24,8 +22,8 @@ static const struct option longopts[] = {
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
-	{ "max-messages",	required_argument,	NULL, OPT_MAXMSG },
-	{ "message-size",	required_argument,	NULL, OPT_MSGSIZE },
+	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
+	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -54,23 +52,16 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
-			if (framing == IPC_ALL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_NUL;
-			break;
 		case 'a':
-			if (framing == IPC_NUL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_ALL;
+			ipc_xframing(&framing, ch);
 			break;
 		case 'e':
-			c.create = 0;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
 			usage(0);
 		case 'm':
-			c.mode = ipc_xmode(optarg);
-			c.modeset = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
 			nflag = 1;
@@ -86,17 +77,9 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
-			c.exclusive = 1;
-			break;
-		case OPT_MAXMSG:
-			c.maxmsg = ipc_xnum(optarg, 1, INT_MAX,
-			    "--max-messages");
-			break;
-		case OPT_MSGSIZE:
-			c.msgsize = ipc_xsize(optarg, INT_MAX, "--message-size");
-			if (c.msgsize == 0)
-				errx(2, "--message-size is too small: %s",
-				    optarg);
+		case IPC_OPT_MAXMSG:
+		case IPC_OPT_MSGSIZE:
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
 			usage(2);
@@ -108,8 +91,6 @@ main(int argc, char *argv[])
 		usage(2);
 	if (nflag && timeout != NULL)
 		errx(2, "cannot use -n and -t");
-	if (!c.create && c.exclusive)
-		errx(2, "cannot use -e and -x");
 	if (argc > 1 && framing != IPC_LINE)
 		errx(2, "-0 and -a frame standard input, not arguments");
 	if (nflag) {

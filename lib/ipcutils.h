@@ -57,6 +57,7 @@ void		 ipc_reader_init(struct ipc_reader *, FILE *, enum ipc_framing);
 ssize_t		 ipc_read_record(struct ipc_reader *, char **);
 void		 ipc_reader_free(struct ipc_reader *);
 size_t		 ipc_frame(char *, const char *, size_t, enum ipc_framing);
+void		 ipc_xframing(enum ipc_framing *, int);
 #define IPC_FRAMEPAD	1	/* bytes ipc_frame may add after a record */
 
 /* io.c: full writes that survive EINTR and report EPIPE. */
@@ -81,6 +82,10 @@ struct ipc_create {
 	long		 msgsize;	/* --message-size, 0: system default */
 };
 #define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0 }
+/* getopt_long values of the long-only queue size options */
+#define IPC_OPT_MAXMSG	0x100
+#define IPC_OPT_MSGSIZE	0x101
+void		 ipc_xcreate_option(struct ipc_create *, int, const char *);
 mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
 const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
 		    size_t);

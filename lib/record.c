@@ -1,4 +1,5 @@
 /* record.c: one framing rule for records: lines, NUL-terminated, or all. */
+#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,15 @@ ipc_frame(char *dst, const char *src, size_t len, enum ipc_framing framing)
 	else if (framing == IPC_NUL)
 		dst[len++] = '\0';
 	return len;
+}
+
+/* -0 or -a, given as ch: the two exclude each other. */
+void
+ipc_xframing(enum ipc_framing *framing, int ch)
+{
+	enum ipc_framing f = ch == '0' ? IPC_NUL : IPC_ALL;
+
+	if (*framing != IPC_LINE && *framing != f)
+		errx(ipc_errexit, "cannot use -0 and -a");
+	*framing = f;
 }

@@ -1,0 +1,37 @@
+/* create.c: the options that say how a tool creates its object. */
+#include <err.h>
+#include <limits.h>
+
+#include "ipcutils.h"
+
+/*
+ * The creation options of a tool that creates objects: -e, -m mode, -x,
+ * and for queues --max-messages n and --message-size bytes.
+ */
+void
+ipc_xcreate_option(struct ipc_create *c, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'e':
+		c->create = 0;
+		break;
+	case 'm':
+		c->mode = ipc_xmode(arg);
+		c->modeset = 1;
+		break;
+	case 'x':
+		c->exclusive = 1;
+		break;
+	case IPC_OPT_MAXMSG:
+		c->maxmsg = ipc_xnum(arg, 1, INT_MAX, "--max-messages");
+		break;
+	case IPC_OPT_MSGSIZE:
+		c->msgsize = ipc_xsize(arg, INT_MAX, "--message-size");
+		if (c->msgsize == 0)
+			errx(ipc_errexit, "--message-size is too small: %s",
+			    arg);
+		break;
+	}
+	if (!c->create && c->exclusive)
+		errx(ipc_errexit, "cannot use -e and -x");
+}
