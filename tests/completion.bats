@@ -47,6 +47,11 @@ comp() {
 	assert_output "$(printf '%s\n' "$N-m" "$N-s")"
 	run -0 comp ipc-ls --type=mq "$N"
 	assert_output "$N-q"
+	# As bash splits them at the "=".
+	run -0 comp ipc-ls --type = mq "$N"
+	assert_output "$N-q"
+	run -0 comp ipc-rm --type = s
+	assert_output "$(printf '%s\n' sem shm)"
 }
 
 @test "completion: only the first argument of mq-send is a queue" {
@@ -109,4 +114,14 @@ comp() {
 	    echo "${COMPREPLY[*]}"' sh "$bc" "$N"
 	assert_line "complete -F _ipcutils shm-get"
 	assert_line "$N-m"
+}
+
+@test "completion: a unix: address of sock-* completes its path" {
+	mkdir "$BATS_TEST_TMPDIR/sockdir"
+	cd "$BATS_TEST_TMPDIR"
+	run -0 comp sock-send unix:sock
+	assert_output "unix:sockdir"
+	# As bash splits it at the colon.
+	run -0 comp sock-send unix : sock
+	assert_output "sockdir"
 }
