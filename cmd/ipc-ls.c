@@ -127,7 +127,8 @@ main(int argc, char *argv[])
 		    sizeof(names[i]));
 	if (ipc_select(&l, kinds, argv, argc) == -1)
 		err(2, "%s", IPC_SHM_DIR);
-	for (k = 0; k < l.n; k++)
+	/* Names alone need no object opened. */
+	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);
 
 	if (zflag)
