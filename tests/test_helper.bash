@@ -67,3 +67,20 @@ kill_bg() {
 	done
 	wait 2>/dev/null || true
 }
+
+# Remove every object of every type a test may have made under its name
+# (ipc-ls, ipc-rm): $N and $N-anything.
+ipc_cleanup() {
+	local f
+	for f in /dev/shm/"$N" /dev/shm/"$N"-* /dev/shm/sem."$N" \
+	    /dev/shm/sem."$N"-*; do
+		[ -e "$f" ] && rm -f "$f"
+	done
+	if mountpoint -q /dev/mqueue 2>/dev/null; then
+		for f in /dev/mqueue/"$N" /dev/mqueue/"$N"-*; do
+			[ -e "$f" ] && rm -f "$f"
+		done
+	fi
+	mq_cleanup
+	return 0
+}

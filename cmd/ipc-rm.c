@@ -1,0 +1,204 @@
+/* ipc-rm: remove POSIX message queues, semaphores and shared memory. */
+#include <sys/time.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
+#include <vis.h>
+
+#include "ipcutils.h"
+
+enum { OPT_OLDER = CHAR_MAX + 1 };
+
+static const struct option longopts[] = {
+	{ "force",		no_argument,		NULL, 'f' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "dry-run",		no_argument,		NULL, 'n' },
+	{ "type",		required_argument,	NULL, 'T' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "older-than",		required_argument,	NULL, OPT_OLDER },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static int		 is_pattern(const char *);
+static int		 old_enough(const struct ipc_object *,
+			    const struct timespec *);
+static void		 ambiguous(const struct ipc_objects *, char **, int);
+static _Noreturn void	 usage(int);
+
+int
+main(int argc, char *argv[])
+{
+	struct ipc_objects l;
+	struct ipc_object *o;
+	struct timespec agebuf, *age = NULL;
+	unsigned int kinds = (1U << IPC_NKINDS) - 1;
+	const char *errstr;
+	char (*names)[IPC_NAMEBUF], vis[4 * IPC_NAMEBUF + 1];
+	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, status = 0;
+	size_t k;
+
+	setlocale(LC_CTYPE, "");
+	while ((ch = getopt_long(argc, argv, "fhnT:Vv", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'f':
+			fflag = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 'n':
+			nflag = 1;
+			break;
+		case 'T':
+			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
+				errx(2, "type is %s: %s", errstr,
+				    *optarg == '\0' ? "\"\"" : optarg);
+			Tflag = 1;
+			break;
+		case 'V':
+			ipc_version();
+		case 'v':
+			vflag = 1;
+			break;
+		case OPT_OLDER:
+			ipc_xduration(optarg, &agebuf, "--older-than");
+			age = &agebuf;
+			break;
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage(2);
+
+	/* Every name is checked before anything is removed. */
+	if ((names = calloc(argc, sizeof(*names))) == NULL)
+		err(2, NULL);
+	for (i = 0; i < argc; i++)
+		argv[i] = (char *)ipc_xname(argv[i],
+		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
+		    sizeof(names[i]));
+	if (ipc_select(&l, kinds, argv, argc) == -1)
+		err(2, "%s", IPC_SHM_DIR);
+	if (!Tflag)
+		ambiguous(&l, argv, argc);
+
+	for (k = 0; k < l.n; k++) {
+		o = &l.v[k];
+		if (age != NULL && !old_enough(o, age))
+			continue;
+		strvis(vis, o->name, VIS_CSTYLE | VIS_TAB | VIS_NL);
+		if (nflag) {
+			printf("would remove %s %s\n", ipc_kind_name(o->kind),
+			    vis);
+			continue;
+		}
+		if (ipc_object_unlink(o) == -1) {
+			/* Gone meanwhile: what was asked is done. */
+			if (errno == ENOENT && (fflag ||
+			    is_pattern(argv[o->arg])))
+				continue;
+			warn("%s", o->name);
+			status = 2;
+			continue;
+		}
+		if (vflag)
+			printf("removed %s %s\n", ipc_kind_name(o->kind), vis);
+	}
+	ipc_xfflush(stdout, "stdout");
+
+	if (l.nomqfs) {
+		warnx("%s: not mounted, so no queues are matched "
+		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
+		if (Tflag)
+			status = 2;
+	}
+	for (i = 0; i < argc; i++)
+		if (l.found[i] == 0 && !is_pattern(argv[i]) && !fflag) {
+			warnx("%s: %s", argv[i], strerror(ENOENT));
+			status = 2;
+		}
+	ipc_objects_free(&l);
+	free(names);
+	return status;
+}
+
+static int
+is_pattern(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Last modified longer ago than age; unknown when it cannot be seen. */
+static int
+old_enough(const struct ipc_object *o, const struct timespec *age)
+{
+	struct timespec now, d;
+
+	if (o->nostat)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	timespecsub(&now, &o->st.st_mtim, &d);
+	return timespeccmp(&d, age, >);
+}
+
+/* A name that objects of two kinds share needs -T: remove none of them. */
+static void
+ambiguous(const struct ipc_objects *l, char **args, int nargs)
+{
+	char kinds[32];
+	size_t k;
+	int i;
+
+	for (i = 0; i < nargs; i++) {
+		if (l->found[i] < 2 || is_pattern(args[i]))
+			continue;
+		kinds[0] = '\0';
+		for (k = 0; k < l->n; k++)
+			if (strcmp(l->v[k].name, args[i]) == 0) {
+				if (kinds[0] != '\0')
+					strlcat(kinds, " and ", sizeof(kinds));
+				strlcat(kinds, ipc_kind_name(l->v[k].kind),
+				    sizeof(kinds));
+			}
+		errx(2, "%s: names objects of more than one type (%s): "
+		    "use -T", args[i], kinds);
+	}
+}
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-fnv] [-T type] [--older-than duration] "
+	    "name ...\n", getprogname());
+	if (status == 0) {
+		fprintf(fp, "Remove POSIX message queues, semaphores and "
+		    "shared memory objects;\n"
+		    "a name may be a glob pattern: 'job-*'.\n\n"
+		    "  -f, --force           no error for a missing name\n"
+		    "  -n, --dry-run         say what would be removed, "
+		    "remove nothing\n"
+		    "  -T, --type type       only mq, sem or shm, or a "
+		    "list: mq,shm\n"
+		    "  -v, --verbose         say each object removed\n"
+		    "      --older-than age  only objects last changed "
+		    "longer ago (1h, 2m)\n"
+		    "  -h, --help            show this help\n"
+		    "  -V, --version         show the version\n");
+		ipc_xfflush(stdout, "stdout");
+	}
+	exit(status);
+}

@@ -1,0 +1,394 @@
+/* objects.c: find, describe and remove the POSIX objects of every kind. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+#define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
+#define SEMPFX		"sem."		/* glibc: /dev/shm/sem.NAME */
+#define SEMPFXLEN	4
+
+static const char *kindnames[] = { "mq", "sem", "shm" };
+
+const char *
+ipc_kind_name(enum ipc_kind kind)
+{
+	return kindnames[kind];
+}
+
+/* "mq", "sem,shm": a mask of (1 << kind); 0 and *errstr if bad. */
+unsigned int
+ipc_kinds(const char *s, const char **errstr)
+{
+	unsigned int mask = 0;
+	size_t len, k;
+
+	*errstr = "invalid";
+	for (;;) {
+		len = strcspn(s, ",");
+		for (k = 0; k < IPC_NKINDS; k++)
+			if (strlen(kindnames[k]) == len &&
+			    strncmp(s, kindnames[k], len) == 0)
+				break;
+		if (k == IPC_NKINDS)
+			return 0;
+		mask |= 1U << k;
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	*errstr = NULL;
+	return mask;
+}
+
+int
+ipc_mqfs_mounted(void)
+{
+	struct statfs sf;
+
+	return statfs(IPC_MQ_DIR, &sf) == 0 && sf.f_type == MQUEUE_MAGIC;
+}
+
+/* Where the object lives: /dev/mqueue/NAME, /dev/shm/sem.NAME, /dev/shm/NAME. */
+static int
+object_path(enum ipc_kind kind, const char *name, char *buf, size_t len)
+{
+	int n;
+
+	if (kind == IPC_MQ)
+		n = snprintf(buf, len, IPC_MQ_DIR "%s", name);
+	else if (kind == IPC_SEM)
+		n = snprintf(buf, len, IPC_SHM_DIR "/" SEMPFX "%s", name + 1);
+	else
+		n = snprintf(buf, len, IPC_SHM_DIR "%s", name);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A queue's description without its file system: the queue itself, as
+ * Linux lets fstat(2) look at a queue descriptor.  EACCES when it is
+ * there but closed to us.
+ */
+static int
+mq_stat(struct ipc_object *o)
+{
+	mqd_t q;
+	int e;
+
+	if ((q = mq_open(o->name, O_RDONLY | O_CLOEXEC)) == (mqd_t)-1 &&
+	    errno == EACCES)
+		q = mq_open(o->name, O_WRONLY | O_CLOEXEC);
+	if (q == (mqd_t)-1) {
+		if (errno == EACCES)
+			o->nostat = 1;
+		return -1;
+	}
+	if (fstat((int)q, &o->st) == -1) {
+		e = errno;
+		mq_close(q);
+		errno = e;
+		return -1;
+	}
+	mq_close(q);
+	return 0;
+}
+
+int
+ipc_object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
+{
+	char path[PATH_MAX];
+
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	if (strlcpy(o->name, name, sizeof(o->name)) >= sizeof(o->name) ||
+	    (kind == IPC_SEM && strlen(name) - 1 > NAME_MAX - SEMPFXLEN)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (kind == IPC_MQ && !ipc_mqfs_mounted())
+		return mq_stat(o);
+	if (object_path(kind, name, path, sizeof(path)) == -1 ||
+	    lstat(path, &o->st) == -1)
+		return -1;
+	if (!S_ISREG(o->st.st_mode)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+object_cmp(const void *a, const void *b)
+{
+	const struct ipc_object *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+list_add(struct ipc_objects *l, const struct ipc_object *o)
+{
+	struct ipc_object *v;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 64;
+		if ((v = reallocarray(l->v, cap, sizeof(*v))) == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *o;
+	return 0;
+}
+
+/*
+ * Call fn for each object of kind: the regular files of its directory,
+ * less the semaphores for shared memory.  ENODEV: no mqueue file system.
+ */
+static int
+each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
+    void *arg)
+{
+	struct ipc_object o;
+	struct dirent *d;
+	char name[IPC_NAMEBUF];
+	const char *s;
+	DIR *dir;
+	int e;
+
+	if (kind == IPC_MQ && !ipc_mqfs_mounted()) {
+		errno = ENODEV;
+		return -1;
+	}
+	if ((dir = opendir(kind == IPC_MQ ? IPC_MQ_DIR : IPC_SHM_DIR)) ==
+	    NULL)
+		return -1;
+	while ((errno = 0, d = readdir(dir)) != NULL) {
+		s = d->d_name;
+		if (kind != IPC_MQ && (strncmp(s, SEMPFX, SEMPFXLEN) == 0) !=
+		    (kind == IPC_SEM))
+			continue;
+		if (kind == IPC_SEM)
+			s += SEMPFXLEN;
+		if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+			continue;
+		name[0] = '/';
+		if (strlcpy(name + 1, s, sizeof(name) - 1) >= sizeof(name) - 1)
+			continue;
+		/* Gone meanwhile, or not an object (a directory): skip it. */
+		if (ipc_object_get(kind, name, &o) == -1)
+			continue;
+		if (fn(&o, arg) == -1) {
+			e = errno;
+			closedir(dir);
+			errno = e;
+			return -1;
+		}
+	}
+	e = errno;
+	closedir(dir);
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
+static int
+is_pattern(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+struct matcher {
+	struct ipc_objects	*l;
+	char			**pats;
+	int			 npats;
+};
+
+/* Add o if a pattern matches it (every one, with none). */
+static int
+match(struct ipc_object *o, void *arg)
+{
+	struct matcher *m = arg;
+	int i, found = 0;
+
+	if (m->npats == 0)
+		return list_add(m->l, o);
+	for (i = 0; i < m->npats; i++) {
+		if (!is_pattern(m->pats[i]) ||
+		    fnmatch(m->pats[i] + 1, o->name + 1, FNM_PERIOD) != 0)
+			continue;
+		m->l->found[i]++;
+		if (!found) {
+			o->arg = i;
+			if (list_add(m->l, o) == -1)
+				return -1;
+		}
+		found = 1;
+	}
+	return 0;
+}
+
+int
+ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
+    int nargs)
+{
+	struct matcher m = { l, args, nargs };
+	struct ipc_object o;
+	size_t i, j;
+	int a, k, patterns = nargs == 0;
+
+	memset(l, 0, sizeof(*l));
+	if (nargs > 0 && (l->found = calloc(nargs, sizeof(*l->found))) ==
+	    NULL)
+		return -1;
+	for (a = 0; a < nargs; a++) {
+		if (is_pattern(args[a])) {
+			patterns = 1;
+			continue;
+		}
+		for (k = 0; k < IPC_NKINDS; k++) {
+			if (!(kinds & (1U << k)))
+				continue;
+			if (ipc_object_get(k, args[a], &o) == -1) {
+				/* Closed to us: it is there all the same. */
+				if (errno != EACCES)
+					continue;
+			}
+			o.arg = a;
+			l->found[a]++;
+			if (list_add(l, &o) == -1)
+				return -1;
+		}
+	}
+	for (k = 0; patterns && k < IPC_NKINDS; k++) {
+		if (!(kinds & (1U << k)))
+			continue;
+		if (each_object(k, match, &m) == -1) {
+			if (k != IPC_MQ || errno != ENODEV)
+				return -1;
+			l->nomqfs = 1;
+		}
+	}
+	if (l->n == 0)
+		return 0;
+	qsort(l->v, l->n, sizeof(*l->v), object_cmp);
+	/* An object that two arguments select is there once. */
+	for (i = 1, j = 0; i < l->n; i++)
+		if (object_cmp(&l->v[i], &l->v[j]) != 0)
+			l->v[++j] = l->v[i];
+	l->n = j + 1;
+	return 0;
+}
+
+void
+ipc_objects_free(struct ipc_objects *l)
+{
+	free(l->v);
+	free(l->found);
+	memset(l, 0, sizeof(*l));
+}
+
+/* A queue's counts, as mq_getattr(3) tells them to who may open it. */
+static void
+mq_details(struct ipc_object *o)
+{
+	struct mq_attr attr;
+	char path[PATH_MAX], buf[128];
+	const char *errstr;
+	long long v;
+	FILE *fp;
+	mqd_t q;
+
+	if ((q = mq_open(o->name, O_RDONLY | O_CLOEXEC)) == (mqd_t)-1 &&
+	    errno == EACCES)
+		q = mq_open(o->name, O_WRONLY | O_CLOEXEC);
+	if (q != (mqd_t)-1) {
+		if (mq_getattr(q, &attr) == 0) {
+			o->msgs = attr.mq_curmsgs;
+			o->maxmsg = attr.mq_maxmsg;
+			o->msgsize = attr.mq_msgsize;
+		}
+		mq_close(q);
+	}
+	/* Its file tells the bytes queued: "QSIZE:12   NOTIFY:0 ...". */
+	if (object_path(IPC_MQ, o->name, path, sizeof(path)) == -1 ||
+	    (fp = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    strncmp(buf, "QSIZE:", 6) == 0) {
+		buf[6 + strspn(buf + 6, "0123456789")] = '\0';
+		v = strtonum(buf + 6, 0, LLONG_MAX, &errstr);
+		if (errstr == NULL)
+			o->size = v;
+	}
+	fclose(fp);
+}
+
+/* A semaphore's value, to who may open it. */
+static void
+sem_details(struct ipc_object *o)
+{
+	sem_t *s;
+	int v;
+
+	/* sem_open(3) maps a sem_t: a shorter file would fault. */
+	if (o->st.st_size < (off_t)sizeof(sem_t))
+		return;
+	if ((s = sem_open(o->name, 0)) == SEM_FAILED)
+		return;
+	if (sem_getvalue(s, &v) == 0)
+		o->value = v;
+	sem_close(s);
+}
+
+void
+ipc_object_details(struct ipc_object *o)
+{
+	o->size = o->msgs = o->maxmsg = o->msgsize = o->value = o->bytes = -1;
+	switch (o->kind) {
+	case IPC_MQ:
+		mq_details(o);
+		break;
+	case IPC_SEM:
+		o->size = o->st.st_size;
+		sem_details(o);
+		break;
+	case IPC_SHM:
+		o->size = o->st.st_size;
+		o->bytes = (long long)o->st.st_blocks * 512;
+		break;
+	}
+}
+
+int
+ipc_object_unlink(const struct ipc_object *o)
+{
+	switch (o->kind) {
+	case IPC_MQ:
+		return mq_unlink(o->name);
+	case IPC_SEM:
+		return sem_unlink(o->name);
+	case IPC_SHM:
+		return shm_unlink(o->name);
+	}
+	errno = EINVAL;
+	return -1;
+}

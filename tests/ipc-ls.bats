@@ -1,0 +1,235 @@
+#!/usr/bin/env bats
+# ipc-ls: every type with its details, the table, -o, -r, -0, -J, names.
+
+setup() {
+	load test_helper
+}
+
+teardown() {
+	ipc_cleanup
+}
+
+# A queue of 2 x 16 holding the given messages.
+queue() {
+	mq-send --max-messages 2 --message-size 16 "$@"
+}
+
+# The fields of one object, tab-separated: ipc-ls -nr -o COLUMNS NAME.
+fields() {
+	ipc-ls -nr -o "$1" "${@:2}"
+}
+
+@test "ipc-ls: a queue made by mq-send shows its type, mode, owner and counts" {
+	requires mqueue-fs
+	queue -m 640 "$N" hello
+	run -0 fields type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes "$N"
+	assert_output "$(printf 'mq\t/%s\t-rw-r-----\t%s\t%s\t5\t1\t2\t16\t-\t-' \
+	    "$N" "$(id -un)" "$(id -gn)")"
+}
+
+@test "ipc-ls: a queue made by a C peer shows its counts" {
+	requires mqueue-fs
+	peer-mq send "/$N" one
+	peer-mq send "/$N" three
+	run -0 fields name,size,msgs,maxmsg,msgsize "$N"
+	assert_output "$(printf '/%s\t8\t2\t4\t64' "$N")"
+}
+
+@test "ipc-ls: a semaphore made by a C peer shows its type, mode and value" {
+	peer-obj sem "/$N" 3 640
+	run -0 fields type,name,mode,owner,msgs,value,bytes "$N"
+	assert_output "$(printf 'sem\t/%s\t-rw-r-----\t%s\t-\t3\t-' "$N" "$(id -un)")"
+}
+
+@test "ipc-ls: shared memory made by a C peer shows its size, and BYTES what is used" {
+	peer-obj shm "/$N" 8192 604
+	run -0 fields type,name,mode,size,value,bytes "$N"
+	assert_output "$(printf 'shm\t/%s\t-rw----r--\t8192\t-\t0' "$N")"
+	peer-obj fill "/$N" 4096
+	run -0 fields size,bytes "$N"
+	assert_output "$(printf '8192\t4096')"
+}
+
+@test "ipc-ls: shared memory made by Python's multiprocessing.shared_memory" {
+	requires python3
+	python3 - "$N" <<'PY'
+import sys
+from multiprocessing import resource_tracker, shared_memory
+m = shared_memory.SharedMemory(name=sys.argv[1], create=True, size=1000)
+m.buf[:5] = b"hello"
+# Keep it when Python exits: the tracker would remove it.
+resource_tracker.unregister(m._name, "shared_memory")
+m.close()
+PY
+	run -0 fields type,name,mode,owner,size "$N"
+	assert_output "$(printf 'shm\t/%s\t-rw-------\t%s\t1000' "$N" "$(id -un)")"
+}
+
+@test "ipc-ls: OWNER and GROUP are names, or numbers where there is none" {
+	requires root
+	peer-obj shm "/$N" 10 600
+	peer-obj shm "/$N-a" 10 600
+	chown nobody:nogroup "/dev/shm/$N"
+	chown 4242:4343 "/dev/shm/$N-a"
+	run -0 fields name,owner,group "$N" "$N-a"
+	assert_output "$(printf '/%s\tnobody\tnogroup\n/%s-a\t4242\t4343' "$N" "$N")"
+}
+
+@test "ipc-ls: the table has a header and padded columns, sorted by type and name" {
+	peer-obj shm "/$N-b" 100 600
+	peer-obj shm "/$N-a" 5 600
+	peer-obj sem "/$N-c" 12 600
+	run -0 --separate-stderr ipc-ls -o type,name,size,value "$N-*"
+	assert_equal "$stderr" ""
+	w=$((${#N} + 3))
+	assert_output "$(printf '%-4s %-*s %4s %5s\n' TYPE "$w" NAME SIZE VALUE \
+	    sem "$w" "/$N-c" 32 12 shm "$w" "/$N-a" 5 - shm "$w" "/$N-b" 100 -)"
+}
+
+@test "ipc-ls: the default columns, and MTIME as ls would give it" {
+	peer-obj shm "/$N" 1 600
+	run -0 ipc-ls "$N"
+	u=$(id -un) g=$(id -gn)
+	assert_line -n 0 "$(printf 'TYPE %-*s MODE       %-*s %-*s SIZE MSGS MAXMSG MSGSIZE VALUE BYTES MTIME' \
+	    $((${#N} + 1)) NAME $((${#u} > 5 ? ${#u} : 5)) OWNER $((${#g} > 5 ? ${#g} : 5)) GROUP)"
+	run -0 fields mtime "$N"
+	assert_output "$(date -r "/dev/shm/$N" +%Y-%m-%dT%H:%M:%S)"
+}
+
+@test "ipc-ls: -n leaves out the header; -o takes columns in any case and order" {
+	peer-obj sem "/$N" 7 600
+	run -0 ipc-ls -n -o VALUE,Name "$N"
+	assert_output "7 /$N"
+	run -0 ipc-ls -o value "$N"
+	assert_output $'VALUE\n    7'
+}
+
+@test "ipc-ls: -0 prints names only, and feeds xargs -0 ipc-rm" {
+	peer-obj shm "/$N-a" 1 600
+	peer-obj shm "/$N-b b" 1 600
+	peer-obj sem "/$N-c" 0 600
+	run -0 sh -c 'ipc-ls -0 "$1-*" | od -An -c | tr -s " \n" "  "' sh "$N"
+	assert_output "$(printf '/%s-c\0/%s-a\0/%s-b b\0' "$N" "$N" "$N" | od -An -c | tr -s ' \n' '  ')"
+	ipc-ls -0 "$N-*" | xargs -0 ipc-rm
+	run -0 ipc-ls -n "$N-*"
+	assert_output ""
+}
+
+@test "ipc-ls: -J is one JSON document with the same values as the table" {
+	requires python3 mqueue-fs
+	queue "$N-q" a b
+	peer-obj sem "/$N-s" 4 640
+	peer-obj shm "/$N-m" 300 600
+	ipc-ls -J "$N-*" > "$BATS_TEST_TMPDIR/json"
+	run -0 python3 -m json.tool "$BATS_TEST_TMPDIR/json"
+	if command -v jq >/dev/null; then
+		run -0 jq -e 'length == 3' "$BATS_TEST_TMPDIR/json"
+	fi
+	run -0 python3 -c '
+import json, sys
+for o in json.load(open(sys.argv[1])):
+    print("\t".join("-" if v is None else str(v) for v in o.values()))
+' "$BATS_TEST_TMPDIR/json"
+	table=$(ipc-ls -nr "$N-*")
+	assert_output "$table"
+	[ "$(echo "$table" | cut -f1,7,10 | tr '\t\n' ' ;')" = "mq 2 -;sem - 4;shm - -;" ]
+}
+
+@test "ipc-ls: -J with -o has those keys; no objects is an empty array" {
+	requires python3
+	peer-obj sem "/$N" 2 600
+	run -0 ipc-ls -J -o name,value,msgs "$N"
+	assert_output "[
+  {\"name\": \"/$N\", \"value\": 2, \"msgs\": null}
+]"
+	run -0 ipc-ls -J "$N-none-*"
+	assert_output "[]"
+}
+
+@test "ipc-ls: a name with a tab and a newline: escaped in the table, exact in JSON" {
+	requires python3
+	peer-obj shm "/$N-a"$'\t\n'"b" 1 600
+	run -0 ipc-ls -nr -o name "$N-*"
+	assert_output "/$N-a\\t\\nb"
+	run -0 python3 -c 'import json, sys; print(repr(json.load(sys.stdin)[0]["name"]))' \
+	    < <(ipc-ls -J "$N-*")
+	assert_output "'/$N-a\\t\\nb'"
+}
+
+@test "ipc-ls: -T lists only that type; a name shared by two types shows both" {
+	peer-obj sem "/$N" 1 600
+	peer-obj shm "/$N" 1 600
+	run -0 ipc-ls -nr -o type,name "$N"
+	assert_output "$(printf 'sem\t/%s\nshm\t/%s' "$N" "$N")"
+	run -0 ipc-ls -nr -o type -T shm "$N"
+	assert_output "shm"
+	run -0 ipc-ls -nr -o type -T mq,sem "/$N"
+	assert_output "sem"
+}
+
+@test "ipc-ls: a missing name is reported after the others are listed, with 2" {
+	peer-obj shm "/$N" 1 600
+	run -2 --separate-stderr ipc-ls -nr -o name "$N-x" "$N"
+	assert_output "/$N"
+	assert_equal "$stderr" "ipc-ls: /$N-x: No such file or directory"
+	run -2 --separate-stderr ipc-ls -T sem "$N"
+	assert_output "$(ipc-ls -T sem "$N-*" 2>&1)"
+	assert_equal "$stderr" "ipc-ls: /$N: No such file or directory"
+}
+
+@test "ipc-ls: a pattern that matches nothing is no error" {
+	run -0 --separate-stderr ipc-ls -n "$N-*"
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
+@test "ipc-ls: bad names, types, columns and option mixes exit 2 with one line" {
+	peer-obj shm "/$N" 1 600
+	run -2 --separate-stderr ipc-ls ../etc/passwd
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: ../etc/passwd: name holds a '/' after the leading one"
+	run -2 --separate-stderr ipc-ls "$N" ""
+	assert_output ""
+	assert_equal "$stderr" 'ipc-ls: "": empty name'
+	run -2 --separate-stderr ipc-ls "$(printf 'x%.0s' $(seq 256))"
+	assert_equal "$stderr" "ipc-ls: $(printf 'x%.0s' $(seq 256)): name too long"
+	run -2 --separate-stderr ipc-ls -T queue
+	assert_equal "$stderr" "ipc-ls: type is invalid: queue"
+	run -2 --separate-stderr ipc-ls -T mq,
+	assert_equal "$stderr" "ipc-ls: type is invalid: mq,"
+	run -2 --separate-stderr ipc-ls -o name,size,colour
+	assert_equal "$stderr" "ipc-ls: column is invalid: colour"
+	run -2 --separate-stderr ipc-ls -o name,
+	assert_equal "$stderr" 'ipc-ls: column is invalid: ""'
+	run -2 --separate-stderr ipc-ls -0 -J
+	assert_equal "$stderr" "ipc-ls: cannot use more than one of -0, -J and -r"
+	run -2 --separate-stderr ipc-ls -n -J
+	assert_equal "$stderr" "ipc-ls: cannot use -n with -0 or -J"
+	run -2 --separate-stderr ipc-ls -0 -o name
+	assert_equal "$stderr" "ipc-ls: cannot use -0 and -o"
+	run -2 --separate-stderr ipc-ls -q
+	assert_equal "${stderr_lines[0]}" "ipc-ls: invalid option -- 'q'"
+	assert_equal "${stderr_lines[1]}" "$(ipc-ls --help | head -1)"
+}
+
+@test "ipc-ls: a write error exits 2 and says so" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	peer-obj shm "/$N" 1 600
+	run -2 --separate-stderr sh -c 'ipc-ls "$1" > /dev/full' sh "$N"
+	assert_equal "$stderr" "ipc-ls: stdout: No space left on device"
+}
+
+@test "ipc-ls: without /dev/mqueue mounted, one message, the rest listed, exit 0" {
+	requires root unshare mqueue-fs
+	queue "$N-q" x
+	peer-obj shm "/$N-m" 1 600
+	run -0 --separate-stderr unshare -m sh -c \
+	    'umount /dev/mqueue && ipc-ls -nr -o type,name "$1-*"' sh "$N"
+	assert_output "$(printf 'shm\t/%s-m' "$N")"
+	assert_equal "$stderr" "ipc-ls: /dev/mqueue: not mounted, so no queues are listed (mount -t mqueue none /dev/mqueue)"
+	# A queue asked for by its name is found all the same.
+	run -0 --separate-stderr unshare -m sh -c \
+	    'umount /dev/mqueue && ipc-ls -nr -o type,name,mode,msgs,maxmsg "$1-q"' sh "$N"
+	assert_output "$(printf 'mq\t/%s-q\t-rw-------\t1\t2' "$N")"
+	assert_equal "$stderr" ""
+}

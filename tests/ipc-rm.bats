@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# ipc-rm: names and types, globs, --older-than, -n, -v, -f, refused names.
+
+setup() {
+	load test_helper
+}
+
+teardown() {
+	ipc_cleanup
+}
+
+# The objects under this test's name, as "type name" lines.
+left() {
+	ipc-ls -nr -o type,name "$N" "$N-*" 2>/dev/null | tr '\t' ' '
+}
+
+@test "ipc-rm: removes a queue, a semaphore and shared memory by name" {
+	requires mqueue-fs
+	mq-send --max-messages 2 --message-size 16 "$N-q" x
+	peer-obj sem "/$N-s" 1 600
+	peer-obj shm "/$N-m" 1 600
+	run -0 --separate-stderr ipc-rm "$N-q" "/$N-s" "$N-m"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -0 left
+	assert_output ""
+	run -1 mq_exists "$N-q"
+	[ ! -e "/dev/shm/sem.$N-s" ] && [ ! -e "/dev/shm/$N-m" ]
+}
+
+@test "ipc-rm: a name two types share needs -T, and nothing is removed without it" {
+	peer-obj sem "/$N" 1 600
+	peer-obj shm "/$N" 1 600
+	peer-obj shm "/$N-a" 1 600
+	run -2 --separate-stderr ipc-rm "$N-a" "$N"
+	assert_output ""
+	assert_equal "$stderr" "ipc-rm: /$N: names objects of more than one type (sem and shm): use -T"
+	run -0 left
+	assert_output "$(printf 'sem /%s\nshm /%s\nshm /%s-a' "$N" "$N" "$N")"
+	run -0 ipc-rm -T shm "$N"
+	run -0 left
+	assert_output "$(printf 'sem /%s\nshm /%s-a' "$N" "$N")"
+}
+
+@test "ipc-rm: a glob selects exactly the objects it matches, of the type asked" {
+	peer-obj shm "/$N-job-1" 1 600
+	peer-obj shm "/$N-job-22" 1 600
+	peer-obj shm "/$N-jobs" 1 600
+	peer-obj sem "/$N-job-3" 1 600
+	run -0 --separate-stderr ipc-rm -v -T shm "$N-job-*"
+	assert_output "$(printf 'removed shm /%s-job-1\nremoved shm /%s-job-22' "$N" "$N")"
+	assert_equal "$stderr" ""
+	run -0 left
+	assert_output "$(printf 'sem /%s-job-3\nshm /%s-jobs' "$N" "$N")"
+	run -0 ipc-rm -v "$N-job-?"
+	assert_output "removed sem /$N-job-3"
+}
+
+@test "ipc-rm: a glob that matches nothing is no error; a missing name is, unless -f" {
+	peer-obj shm "/$N-a" 1 600
+	run -0 --separate-stderr ipc-rm "$N-x*"
+	assert_equal "$stderr" ""
+	run -2 --separate-stderr ipc-rm "$N-x" "$N-a"
+	assert_equal "$stderr" "ipc-rm: /$N-x: No such file or directory"
+	run -0 left
+	assert_output ""
+	run -0 --separate-stderr ipc-rm -f "$N-x"
+	assert_equal "$stderr" ""
+}
+
+@test "ipc-rm: --older-than selects by age, exactly" {
+	requires mqueue-fs
+	peer-obj shm "/$N-old" 1 600
+	peer-obj shm "/$N-new" 1 600
+	peer-obj sem "/$N-olds" 1 600
+	mq-send --max-messages 2 --message-size 16 "$N-oldq" x
+	touch -m -d '-2 hours' "/dev/shm/$N-old" "/dev/shm/sem.$N-olds" "/dev/mqueue/$N-oldq"
+	touch -m -d '-50 minutes' "/dev/shm/$N-new"
+	run -0 --separate-stderr ipc-rm -v --older-than 1h "$N-*"
+	assert_output "$(printf 'removed mq /%s-oldq\nremoved sem /%s-olds\nremoved shm /%s-old' "$N" "$N" "$N")"
+	assert_equal "$stderr" ""
+	run -0 left
+	assert_output "shm /$N-new"
+	# A younger object named exactly stays, and that is no error.
+	run -0 --separate-stderr ipc-rm --older-than 1h "$N-new"
+	assert_equal "$stderr" ""
+	run -0 ipc-rm -v --older-than 49m "$N-new"
+	assert_output "removed shm /$N-new"
+}
+
+@test "ipc-rm: -n says what would go and removes nothing" {
+	peer-obj shm "/$N-a" 1 600
+	peer-obj sem "/$N-b" 1 600
+	run -0 --separate-stderr ipc-rm -n "$N-*"
+	assert_output "$(printf 'would remove sem /%s-b\nwould remove shm /%s-a' "$N" "$N")"
+	assert_equal "$stderr" ""
+	run -0 left
+	assert_output "$(printf 'sem /%s-b\nshm /%s-a' "$N" "$N")"
+}
+
+@test "ipc-rm: a name outside the IPC name spaces is refused; nothing made or removed" {
+	peer-obj shm "/$N" 1 600
+	for bad in ../etc/passwd /../etc/passwd "$N/../$N" ..; do
+		run -2 --separate-stderr ipc-rm "$N" "$bad"
+		assert_output ""
+		case $bad in
+		..) assert_equal "$stderr" "ipc-rm: ..: name is '.' or '..'" ;;
+		*) assert_equal "$stderr" "ipc-rm: $bad: name holds a '/' after the leading one" ;;
+		esac
+	done
+	run -2 --separate-stderr ipc-rm -f ""
+	assert_equal "$stderr" 'ipc-rm: "": empty name'
+	[ -f /etc/passwd ]
+	run -0 left
+	assert_output "shm /$N"
+}
+
+@test "ipc-rm: bad options and arguments exit 2 with one line" {
+	run -2 --separate-stderr ipc-rm
+	assert_equal "$stderr" "$(ipc-rm --help | head -1)"
+	run -2 --separate-stderr ipc-rm --older-than 1x "$N"
+	assert_equal "$stderr" "ipc-rm: --older-than is invalid: 1x"
+	run -2 --separate-stderr ipc-rm --older-than -1 "$N"
+	assert_equal "$stderr" "ipc-rm: --older-than is negative: -1"
+	run -2 --separate-stderr ipc-rm -T fifo "$N"
+	assert_equal "$stderr" "ipc-rm: type is invalid: fifo"
+}
+
+@test "ipc-rm: an object it may not remove is reported; the others go" {
+	requires root unshare
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm --version >/dev/null 2>&1 ||
+	    skip "nobody cannot run the built ipc-rm here"
+	peer-obj shm "/$N-a" 1 600
+	peer-obj shm "/$N-b" 1 666
+	# /dev/shm is sticky: nobody may remove only its own.
+	chown nobody "/dev/shm/$N-b"
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    ipc-rm "$N-a" "$N-b"
+	assert_equal "$stderr" "ipc-rm: /$N-a: Permission denied"
+	run -0 left
+	assert_output "shm /$N-a"
+}
+
+@test "ipc-rm: without /dev/mqueue mounted, a queue named exactly still goes" {
+	requires root unshare mqueue-fs
+	mq-send --max-messages 2 --message-size 16 "$N-q" x
+	peer-obj shm "/$N-m" 1 600
+	run -0 --separate-stderr unshare -m sh -c \
+	    'umount /dev/mqueue && ipc-rm -v "$1-q" "$1-m*"' sh "$N"
+	assert_output "$(printf 'removed mq /%s-q\nremoved shm /%s-m' "$N" "$N")"
+	assert_equal "$stderr" "ipc-rm: /dev/mqueue: not mounted, so no queues are matched (mount -t mqueue none /dev/mqueue)"
+	run -1 mq_exists "$N-q"
+	run -2 --separate-stderr unshare -m sh -c \
+	    'umount /dev/mqueue && ipc-rm -T mq "$1-*"' sh "$N"
+	assert_equal "$stderr" "ipc-rm: /dev/mqueue: not mounted, so no queues are matched (mount -t mqueue none /dev/mqueue)"
+}
