@@ -218,6 +218,8 @@ teardown() {
 	run -0 mq-recv -t 5 "$N"
 	assert_output "first"
 	kill -TERM "$pid"
-	run -143 wait "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 143
 	exec 4>&-
 }
