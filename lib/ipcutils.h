@@ -85,4 +85,22 @@ const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
 		    size_t);
 long		 ipc_mq_limit(const char *, long);
 
+/*
+ * shm.c: shared memory objects.  Tools take flock(2) on the object's
+ * descriptor: LOCK_EX to change it, LOCK_SH to read it.
+ */
+int		 ipc_shm_open(const char *, int, const struct ipc_create *,
+		    int *);
+int		 ipc_shm_lock(int, int, const struct timespec *);
+struct timespec	*ipc_shm_deadline(const struct timespec *, struct timespec *);
+struct ipc_shm_watch {
+	int		 ifd;		/* inotify, or -1: look at the mtime */
+	struct timespec	 mtime;		/* as it was when the watch began */
+	off_t		 size;
+};
+int		 ipc_shm_watch(struct ipc_shm_watch *, const char *, int);
+int		 ipc_shm_wait(struct ipc_shm_watch *, int,
+		    const struct timespec *);
+void		 ipc_shm_unwatch(struct ipc_shm_watch *);
+
 #endif
