@@ -1,4 +1,6 @@
 /* shm-get: write a POSIX shared memory object to standard output. */
+#include "config.h"	/* first: _GNU_SOURCE, for F_SETPIPE_SZ */
+
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -162,6 +162,9 @@ teardown() {
 		head -c 2M /dev/zero | shm-put "$1-a"; echo "new $?"
 		shm-get "$1"; echo
 		peer-shm stat "/$1"
+		shm-put -e "$1-b" < /dev/null || exit 4
+		# What the failed puts reserved was given back.
+		head -c 900k /dev/zero | shm-put "$1-c"; echo "fits $?"
 		ls /dev/shm
 	' sh "$N"
 	assert_output - <<EOF
@@ -176,8 +179,10 @@ shm-put: /$N-a: No space left on device
 new 2
 old
 3 0600
+fits 0
 $N
 $N-b
+$N-c
 EOF
 }
 
