@@ -105,7 +105,7 @@ main(int argc, char *argv[])
 	if (oflag && (uint64_t)off > (uint64_t)OFFMAX - inlen)
 		errx(2, "%s: offset %jd and %zu bytes of input are past the "
 		    "largest size", name, (intmax_t)off, inlen);
-	if (sflag && (uint64_t)off + inlen > (uint64_t)size)
+	if (sflag && inlen > 0 && (uint64_t)off + inlen > (uint64_t)size)
 		errx(2, "%s: %zu bytes of input%s do not fit in size %jd",
 		    name, inlen, oflag ? " at that offset" : "",
 		    (intmax_t)size);

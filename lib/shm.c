@@ -1,4 +1,6 @@
 /* shm.c: open or create a shared memory object, lock it, watch it change. */
+#include "config.h"	/* first: _GNU_SOURCE, for ppoll */
+
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -178,6 +181,9 @@ modified(int ifd)
 }
 #endif
 
+static int	wait_change(struct ipc_shm_watch *, int,
+		    const struct timespec *, const sigset_t *);
+
 /*
  * Wait for the change; 0 once it came, -1 with ETIMEDOUT when the
  * deadline passed first, EINTR when signalled.
@@ -186,7 +192,29 @@ int
 ipc_shm_wait(struct ipc_shm_watch *w, int fd,
     const struct timespec *deadline)
 {
+	sigset_t block, old;
+	int rv;
+
+	/*
+	 * SIGINT and SIGTERM are let in only inside ppoll(2), so that one
+	 * that comes between the look at ipc_signalled and the sleep still
+	 * ends the sleep.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	rv = wait_change(w, fd, deadline, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rv;
+}
+
+static int
+wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
+    const sigset_t *mask)
+{
 	struct pollfd pfd;
+	struct timespec nap;
 	struct stat st;
 	int ms;
 
@@ -205,15 +233,14 @@ ipc_shm_wait(struct ipc_shm_watch *w, int fd,
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (w->ifd == -1) {
-			if (ms == -1 || ms > POLL_MS)
-				ms = POLL_MS;
-			poll(NULL, 0, ms);
-			continue;
-		}
+		if (w->ifd == -1 && (ms == -1 || ms > POLL_MS))
+			ms = POLL_MS;
+		nap.tv_sec = ms / 1000;
+		nap.tv_nsec = (ms % 1000) * 1000000L;
 		pfd.fd = w->ifd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, ms) == -1 && errno != EINTR)
+		if (ppoll(&pfd, w->ifd != -1, ms == -1 ? NULL : &nap,
+		    mask) == -1 && errno != EINTR)
 			return -1;
 	}
 }

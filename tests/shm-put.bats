@@ -94,6 +94,10 @@ teardown() {
 	assert_output "aXcd"
 	shm-put -o 0 -s 6 "$N-b" < /dev/null
 	shm-get "$N-b" | cmp - <(printf 'aXcd\0\0')
+	# Nothing to write: -s alone decides, whatever the offset.
+	shm-put -o 1k -s 2 "$N-b" < /dev/null
+	run -0 shm-get "$N-b"
+	assert_output "aX"
 	shm-put -s 1M "$N-c" < /dev/null
 	run -0 peer-shm stat "/$N-c"
 	assert_output "1048576 0600"
