@@ -171,7 +171,7 @@ usage(int status)
 	    "name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
-		    "from offset, to standard output.\n\n"
+		    "of it, to standard output.\n\n"
 		    "  -l, --length length  at most length bytes (4k, 1M)\n"
 		    "  -o, --offset offset  start at offset\n"
 		    "  -t, --timeout time   wait at most time "
