@@ -129,7 +129,9 @@ slurp(void)
 	off_t pos;
 	ssize_t n;
 
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (fstat(STDIN_FILENO, &st) == -1)
+		err(2, "stdin");
+	if (S_ISREG(st.st_mode) &&
 	    (pos = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1 &&
 	    st.st_size > pos && (uintmax_t)(st.st_size - pos) < SIZE_MAX / 2)
 		grow(st.st_size - pos + 1);	/* + 1: see EOF at once */
@@ -164,16 +166,16 @@ slurp(void)
 static void
 grow(size_t need)
 {
-	size_t cap = incap > 0 ? incap : STAGE0;
+	size_t cap;
 	void *p;
 
-	while (cap < need) {
-		if (cap > SIZE_MAX / 2) {
-			errno = ENOMEM;
-			err(2, "stdin");
-		}
-		cap *= 2;
+	if (incap > SIZE_MAX / 2 || need > SIZE_MAX - STAGE0) {
+		errno = ENOMEM;
+		err(2, "stdin");
 	}
+	cap = incap > 0 ? incap * 2 : STAGE0;	/* doubling: few moves */
+	if (cap < need)
+		cap = need;
 	cap = (cap + STAGE0 - 1) / STAGE0 * STAGE0;
 #ifdef MREMAP_MAYMOVE
 	if (incap == 0)
@@ -223,6 +225,9 @@ put(int oflag, int64_t off, int sflag, int64_t size)
 		newsize = off + (off_t)inlen > oldsize ? off + (off_t)inlen :
 		    oldsize;
 	if (inlen > 0 && reserve(off, inlen) == -1)
+		fail(oldsize);
+	/* Growing first, as it changes no byte, finds a size too large. */
+	if (newsize > oldsize && ftruncate(fd, newsize) == -1)
 		fail(oldsize);
 	if (inlen > 0 && (lseek(fd, off, SEEK_SET) == -1 ||
 	    ipc_write_all(fd, in, inlen) < inlen))
