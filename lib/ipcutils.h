@@ -129,4 +129,22 @@ void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
 int		 ipc_object_unlink(const struct ipc_object *);
 
+/*
+ * shm.c: shared memory objects.  Tools take flock(2) on the object's
+ * descriptor: LOCK_EX to change it, LOCK_SH to read it.
+ */
+int		 ipc_shm_open(const char *, int, const struct ipc_create *,
+		    int *);
+int		 ipc_shm_lock(int, int, const struct timespec *);
+struct timespec	*ipc_shm_deadline(const struct timespec *, struct timespec *);
+struct ipc_shm_watch {
+	int		 ifd;		/* inotify, or -1: look at the mtime */
+	struct timespec	 mtime;		/* as it was when the watch began */
+	off_t		 size;
+};
+int		 ipc_shm_watch(struct ipc_shm_watch *, const char *, int);
+int		 ipc_shm_wait(struct ipc_shm_watch *, int,
+		    const struct timespec *);
+void		 ipc_shm_unwatch(struct ipc_shm_watch *);
+
 #endif

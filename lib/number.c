@@ -23,6 +23,8 @@ ipc_xsize(const char *s, int64_t max, const char *what)
 {
 	int64_t n;
 
+	if (*s == '\0')
+		errx(ipc_errexit, "%s is invalid: \"\"", what);
 	if (*s == '-' || *s == '+' || *s == ' ')
 		errx(ipc_errexit, "%s is invalid: %s", what, s);
 	if (dehumanize_number(s, &n) == -1) {

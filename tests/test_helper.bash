@@ -84,3 +84,16 @@ ipc_cleanup() {
 	mq_cleanup
 	return 0
 }
+
+# Remove every shared memory object a test may have made under its name.
+shm_cleanup() {
+	local o
+	for o in "$N" "$N"-a "$N"-b "$N"-c; do
+		peer-shm unlink "/$o"
+	done
+}
+
+# Is the shared memory object there?  (shm_open itself, not /dev/shm.)
+shm_exists() {
+	if peer-shm stat "/$1" >/dev/null 2>&1; then return 0; else return 1; fi
+}

@@ -1,0 +1,264 @@
+/* shm.c: open or create a shared memory object, lock it, watch it change. */
+#include "config.h"	/* first: _GNU_SOURCE, for ppoll */
+
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+#define SHM_DIR		"/dev/shm"	/* where Linux keeps the objects */
+#define POLL_MS		20		/* the fallback's look, and a lock's */
+
+/*
+ * Open the object, creating it as c says; *created tells whether this
+ * call made it, so that a tool that fails afterwards can take it away.
+ */
+int
+ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
+    int *created)
+{
+	mode_t mask = 0;
+	int fd, e;
+
+	*created = 0;
+	if (c == NULL || !c->create)
+		return shm_open(name, oflag, 0);
+	for (;;) {
+		if (c->modeset)
+			mask = umask(0);
+		fd = shm_open(name, oflag | O_CREAT | O_EXCL, c->mode);
+		e = errno;
+		if (c->modeset)
+			umask(mask);
+		if (fd != -1) {
+			*created = 1;
+			return fd;
+		}
+		if (e != EEXIST || c->exclusive) {
+			errno = e;
+			return -1;
+		}
+		/* It is there: open it, unless it went away meanwhile. */
+		if ((fd = shm_open(name, oflag, 0)) != -1 || errno != ENOENT)
+			return fd;
+	}
+}
+
+/* Milliseconds from now until the deadline (0 when past); -1: forever. */
+static int
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (deadline == NULL)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	    (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	if (ms < 0)
+		return 0;
+	return ms > 86400000 ? 86400000 : (int)ms;
+}
+
+/*
+ * flock(2) op (LOCK_SH or LOCK_EX) on the object, waiting until the
+ * absolute CLOCK_REALTIME deadline at most (NULL: as long as it takes).
+ * -1 with EWOULDBLOCK when the deadline passed, EINTR when signalled.
+ * flock(2) has no timeout: with a deadline, ask without blocking, and
+ * ask again after a short sleep.
+ */
+int
+ipc_shm_lock(int fd, int op, const struct timespec *deadline)
+{
+	struct timespec nap;
+	int ms;
+
+	for (;;) {
+		if (flock(fd, op | (deadline != NULL ? LOCK_NB : 0)) == 0)
+			return 0;
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		if ((ms = ms_until(deadline)) == 0) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		if (ms > POLL_MS / 4)
+			ms = POLL_MS / 4;
+		nap.tv_sec = 0;
+		nap.tv_nsec = ms * 1000000L;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static int
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Begin watching the object on fd for a change: a write, a truncation or
+ * a new time stamp, which shm-put sets on every put.  On Linux inotify(7)
+ * on /dev/shm/NAME tells at once; elsewhere, or when the object is not
+ * there, the object's mtime is looked at every POLL_MS milliseconds.
+ */
+int
+ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
+{
+	struct stat st;
+#ifdef __linux__
+	char path[sizeof(SHM_DIR) + IPC_NAMEBUF];
+	struct stat pst;
+#endif
+
+	w->ifd = -1;
+	if (fstat(fd, &st) == -1)
+		return -1;
+	w->mtime = st.st_mtim;
+	w->size = st.st_size;
+#ifdef __linux__
+	snprintf(path, sizeof(path), SHM_DIR "%s", name);
+	if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
+		return 0;
+	if (inotify_add_watch(w->ifd, path, IN_MODIFY | IN_ATTRIB) == -1 ||
+	    stat(path, &pst) == -1 || pst.st_ino != st.st_ino ||
+	    pst.st_dev != st.st_dev) {
+		close(w->ifd);
+		w->ifd = -1;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * Drain the events that came: was there a write?  A time stamp alone
+ * (IN_ATTRIB) may be a chmod, which the caller tells by the mtime.
+ */
+#ifdef __linux__
+static int
+modified(int ifd)
+{
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n, i;
+	int mod = 0;
+
+	while ((n = read(ifd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(buf + i);
+			if (ev->mask & IN_MODIFY)
+				mod = 1;
+		}
+	return mod;
+}
+#else
+static int
+modified(int ifd)
+{
+	(void)ifd;
+	return 0;
+}
+#endif
+
+static int	wait_change(struct ipc_shm_watch *, int,
+		    const struct timespec *, const sigset_t *);
+
+/*
+ * Wait for the change; 0 once it came, -1 with ETIMEDOUT when the
+ * deadline passed first, EINTR when signalled.
+ */
+int
+ipc_shm_wait(struct ipc_shm_watch *w, int fd,
+    const struct timespec *deadline)
+{
+	sigset_t block, old;
+	int rv;
+
+	/*
+	 * SIGINT and SIGTERM are let in only inside ppoll(2), so that one
+	 * that comes between the look at ipc_signalled and the sleep still
+	 * ends the sleep.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	rv = wait_change(w, fd, deadline, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rv;
+}
+
+static int
+wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
+    const sigset_t *mask)
+{
+	struct pollfd pfd;
+	struct timespec nap;
+	struct stat st;
+	int ms;
+
+	for (;;) {
+		if (w->ifd != -1 && modified(w->ifd))
+			return 0;
+		if (fstat(fd, &st) == -1)
+			return -1;
+		if (!same_time(&st.st_mtim, &w->mtime) || st.st_size != w->size)
+			return 0;
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((ms = ms_until(deadline)) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (w->ifd == -1 && (ms == -1 || ms > POLL_MS))
+			ms = POLL_MS;
+		nap.tv_sec = ms / 1000;
+		nap.tv_nsec = (ms % 1000) * 1000000L;
+		pfd.fd = w->ifd;
+		pfd.events = POLLIN;
+		if (ppoll(&pfd, w->ifd != -1, ms == -1 ? NULL : &nap,
+		    mask) == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+void
+ipc_shm_unwatch(struct ipc_shm_watch *w)
+{
+	if (w->ifd != -1)
+		close(w->ifd);
+	w->ifd = -1;
+}
+
+/* Make a deadline from a timeout; NULL stays NULL (forever). */
+struct timespec *
+ipc_shm_deadline(const struct timespec *timeout, struct timespec *abs)
+{
+	if (timeout == NULL)
+		return NULL;
+	ipc_deadline(timeout, abs);
+	return abs;
+}
