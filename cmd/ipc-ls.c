@@ -146,7 +146,7 @@ main(int argc, char *argv[])
 		warnx("%s: not mounted, so no queues are listed "
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
-		if (l.found[i] == 0 && strpbrk(argv[i], "*?[") == NULL) {
+		if (l.found[i] == 0 && !ipc_is_pattern(argv[i])) {
 			warnx("%s: %s", argv[i], strerror(ENOENT));
 			status = 2;
 		}

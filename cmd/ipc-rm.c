@@ -28,7 +28,6 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static int		 is_pattern(const char *);
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
 static void		 ambiguous(const struct ipc_objects *, char **, int);
@@ -107,7 +106,7 @@ main(int argc, char *argv[])
 		if (ipc_object_unlink(o) == -1) {
 			/* Gone meanwhile: what was asked is done. */
 			if (errno == ENOENT && (fflag ||
-			    is_pattern(argv[o->arg])))
+			    ipc_is_pattern(argv[o->arg])))
 				continue;
 			warn("%s", o->name);
 			status = 2;
@@ -125,19 +124,13 @@ main(int argc, char *argv[])
 			status = 2;
 	}
 	for (i = 0; i < argc; i++)
-		if (l.found[i] == 0 && !is_pattern(argv[i]) && !fflag) {
+		if (l.found[i] == 0 && !ipc_is_pattern(argv[i]) && !fflag) {
 			warnx("%s: %s", argv[i], strerror(ENOENT));
 			status = 2;
 		}
 	ipc_objects_free(&l);
 	free(names);
 	return status;
-}
-
-static int
-is_pattern(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
 }
 
 /* Last modified longer ago than age; unknown when it cannot be seen. */
@@ -162,7 +155,7 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 	int i;
 
 	for (i = 0; i < nargs; i++) {
-		if (l->found[i] < 2 || is_pattern(args[i]))
+		if (l->found[i] < 2 || ipc_is_pattern(args[i]))
 			continue;
 		kinds[0] = '\0';
 		for (k = 0; k < l->n; k++)

@@ -128,6 +128,7 @@ int		 ipc_select(struct ipc_objects *, unsigned int, char **, int);
 void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
 int		 ipc_object_unlink(const struct ipc_object *);
+int		 ipc_is_pattern(const char *);
 
 /*
  * shm.c: shared memory objects.  Tools take flock(2) on the object's

@@ -210,8 +210,8 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 	return e == 0 ? 0 : -1;
 }
 
-static int
-is_pattern(const char *s)
+int
+ipc_is_pattern(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
 }
@@ -232,7 +232,7 @@ match(struct ipc_object *o, void *arg)
 	if (m->npats == 0)
 		return list_add(m->l, o);
 	for (i = 0; i < m->npats; i++) {
-		if (!is_pattern(m->pats[i]) ||
+		if (!ipc_is_pattern(m->pats[i]) ||
 		    fnmatch(m->pats[i] + 1, o->name + 1, FNM_PERIOD) != 0)
 			continue;
 		m->l->found[i]++;
@@ -260,7 +260,7 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 	    NULL)
 		return -1;
 	for (a = 0; a < nargs; a++) {
-		if (is_pattern(args[a])) {
+		if (ipc_is_pattern(args[a])) {
 			patterns = 1;
 			continue;
 		}
