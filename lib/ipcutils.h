@@ -148,4 +148,24 @@ int		 ipc_shm_wait(struct ipc_shm_watch *, int,
 		    const struct timespec *);
 void		 ipc_shm_unwatch(struct ipc_shm_watch *);
 
+/*
+ * sem.c: named semaphores, created on use with struct ipc_create, and the
+ * record of units held for a command, so that a holder's death, SIGKILL
+ * too, does not leak its unit (see the comment in sem.c).
+ */
+#include <semaphore.h>
+
+#define IPC_SEM_SLOTS	4096	/* holders recorded at once */
+struct ipc_sem {
+	sem_t		*sem;
+	int		 fd;		/* its file, which holds the record */
+	int		 slot;		/* ours, or -1 */
+};
+int		 ipc_sem_open(struct ipc_sem *, const char *,
+		    const struct ipc_create *, unsigned int);
+int		 ipc_sem_reclaim(struct ipc_sem *);
+int		 ipc_sem_hold(struct ipc_sem *);
+int		 ipc_sem_release(struct ipc_sem *);
+int		 ipc_sem_post(struct ipc_sem *, unsigned int, long, int *);
+
 #endif

@@ -13,7 +13,8 @@ ipc_xnum(const char *s, long long min, long long max, const char *what)
 
 	n = strtonum(s, min, max, &errstr);
 	if (errstr != NULL)
-		errx(ipc_errexit, "%s is %s: %s", what, errstr, s);
+		errx(ipc_errexit, "%s is %s: %s", what, errstr,
+		    *s == '\0' ? "\"\"" : s);
 	return n;
 }
 

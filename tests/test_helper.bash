@@ -97,3 +97,39 @@ shm_cleanup() {
 shm_exists() {
 	if peer-shm stat "/$1" >/dev/null 2>&1; then return 0; else return 1; fi
 }
+
+# Semaphores (peer-sem calls sem_open itself).  The value, or exit 1 if none.
+sem_value() {
+	peer-sem value "/$1"
+}
+
+# Remove every semaphore a test may have made under its name.
+sem_cleanup() {
+	local s
+	for s in "$N" "$N"-a "$N"-b "$N"-c; do
+		peer-sem unlink "/$s"
+	done
+}
+
+# Wait, at most about five seconds, until a file is there and not empty.
+wait_for_file() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_for_file: $1 did not appear" >&2
+	return 1
+}
+
+# Wait, at most about five seconds, until a process sleeps in a futex wait
+# (sem_wait, sem_timedwait): a waiter that is there already.
+wait_blocked() {
+	local i
+	for i in $(seq 100); do
+		case $(cat "/proc/$1/wchan" 2>/dev/null) in *futex*) return 0 ;; esac
+		sleep 0.05
+	done
+	echo "wait_blocked: $1 is not waiting on a futex" >&2
+	return 1
+}

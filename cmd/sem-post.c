@@ -1,0 +1,123 @@
+/* sem-post: give back units of a POSIX named semaphore. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipcutils.h"
+
+enum { OPT_INIT = CHAR_MAX + 1, OPT_MAX };
+
+static const struct option longopts[] = {
+	{ "count",		required_argument,	NULL, 'c' },
+	{ "must-exist",		no_argument,		NULL, 'e' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "value",		no_argument,		NULL, 'v' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "exclusive",		no_argument,		NULL, 'x' },
+	{ "init",		required_argument,	NULL, OPT_INIT },
+	{ "max",		required_argument,	NULL, OPT_MAX },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static _Noreturn void	 usage(int);
+
+int
+main(int argc, char *argv[])
+{
+	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_sem s;
+	char namebuf[IPC_NAMEBUF];
+	const char *name;
+	long long count = 1, init = 0, max = -1;
+	int ch, vflag = 0, value, rv;
+
+	while ((ch = getopt_long(argc, argv, "c:ehm:vVx", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			count = ipc_xnum(optarg, 1, SEM_VALUE_MAX, "count");
+			break;
+		case 'e':
+			c.create = 0;
+			break;
+		case 'h':
+			usage(0);
+		case 'm':
+			c.mode = ipc_xmode(optarg);
+			c.modeset = 1;
+			break;
+		case 'v':
+			vflag = 1;
+			break;
+		case 'V':
+			ipc_version();
+		case 'x':
+			c.exclusive = 1;
+			break;
+		case OPT_INIT:
+			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
+			break;
+		case OPT_MAX:
+			max = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--max");
+			break;
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(2);
+	if (!c.create && c.exclusive)
+		errx(2, "cannot use -e and -x");
+	if (max != -1 && init > max)
+		errx(2, "--init %lld is over --max %lld", init, max);
+
+	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	if (ipc_sem_open(&s, name, &c, init) == -1)
+		err(2, "%s", name);
+	if (ipc_sem_reclaim(&s) == -1)
+		err(2, "%s", name);
+	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
+		if (errno == EOVERFLOW)
+			errx(2, "%s: value %d and %lld more would pass "
+			    "SEM_VALUE_MAX, %d", name, value, count,
+			    SEM_VALUE_MAX);
+		err(2, "%s", name);
+	}
+	if (vflag) {
+		printf("%d\n", value);
+		ipc_xfflush(stdout, "stdout");
+	}
+	return rv;
+}
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
+	    "[--max n] name\n", getprogname());
+	if (status == 0) {
+		fprintf(fp, "Give back one unit of the semaphore, or count "
+		    "units.\n\n"
+		    "  -c, --count n         give back n units (1)\n"
+		    "  -e, --must-exist      do not create the semaphore\n"
+		    "  -m, --mode mode       mode of a new semaphore (0600)\n"
+		    "  -v, --value           print the value afterwards\n"
+		    "  -x, --exclusive       fail if the semaphore exists\n"
+		    "      --init n          value of a new semaphore (0)\n"
+		    "      --max n           never raise the value above n "
+		    "(exit 1)\n"
+		    "  -h, --help            show this help\n"
+		    "  -V, --version         show the version\n");
+		ipc_xfflush(stdout, "stdout");
+	}
+	exit(status);
+}

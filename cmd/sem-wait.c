@@ -1,0 +1,317 @@
+/* sem-wait: take a unit of a named semaphore, or hold one for a command. */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+#define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
+
+extern char **environ;
+
+enum { OPT_INIT = CHAR_MAX + 1 };
+
+static const struct option longopts[] = {
+	{ "conflict-exit-code",	required_argument,	NULL, 'E' },
+	{ "must-exist",		no_argument,		NULL, 'e' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "nonblock",		no_argument,		NULL, 'n' },
+	{ "timeout",		required_argument,	NULL, 't' },
+	{ "value",		no_argument,		NULL, 'v' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "exclusive",		no_argument,		NULL, 'x' },
+	{ "init",		required_argument,	NULL, OPT_INIT },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static const char		*name;
+static struct ipc_sem		 s;
+static volatile sig_atomic_t	 child;
+
+static int		 take(const struct timespec *);
+static void		 forward(int);
+static _Noreturn void	 leave(int);
+static _Noreturn void	 run(char **, int);
+static _Noreturn void	 usage(int);
+
+int
+main(int argc, char *argv[])
+{
+	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct timespec timeoutbuf, *timeout = NULL;
+	struct sigaction sa;
+	char namebuf[IPC_NAMEBUF], **cmd = NULL;
+	long long init = -1;
+	int ch, i, nflag = 0, vflag = 0, conflict = 1, value;
+
+	/*
+	 * Everything after the first "--" is the command, never our options;
+	 * with a command, our own failures, bad arguments too, exit 125, so
+	 * that is settled before any argument is looked at.
+	 */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			cmd = argv + i + 1;
+			argv[i] = NULL;
+			argc = i;
+			ipc_errexit = 125;
+			break;
+		}
+	while ((ch = getopt_long(argc, argv, "E:ehm:nt:vVx", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'E':
+			conflict = ipc_xnum(optarg, 0, 255,
+			    "conflict exit code");
+			break;
+		case 'e':
+			c.create = 0;
+			break;
+		case 'h':
+			usage(0);
+		case 'm':
+			c.mode = ipc_xmode(optarg);
+			c.modeset = 1;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 't':
+			ipc_xduration(optarg, &timeoutbuf, "timeout");
+			timeout = &timeoutbuf;
+			break;
+		case 'v':
+			vflag = 1;
+			break;
+		case 'V':
+			ipc_version();
+		case 'x':
+			c.exclusive = 1;
+			break;
+		case OPT_INIT:
+			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
+			break;
+		default:
+			usage(ipc_errexit);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || (cmd != NULL && cmd[0] == NULL))
+		usage(ipc_errexit);
+	if (nflag && timeout != NULL)
+		errx(ipc_errexit, "cannot use -n and -t");
+	if (!c.create && c.exclusive)
+		errx(ipc_errexit, "cannot use -e and -x");
+	if (nflag) {
+		timeoutbuf.tv_sec = timeoutbuf.tv_nsec = 0;
+		timeout = &timeoutbuf;
+	}
+	if (init == -1)
+		init = cmd != NULL;
+
+	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	/*
+	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
+	 * go on to it.  No SA_RESTART, so that they interrupt sem_wait(3).
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (ipc_sem_open(&s, name, &c, init) == -1)
+		err(ipc_errexit, "%s", name);
+	if (ipc_sem_reclaim(&s) == -1)
+		err(ipc_errexit, "%s", name);
+	if (take(timeout) == -1)
+		exit(conflict);
+	if (cmd != NULL)
+		run(cmd, vflag);
+	if (vflag) {
+		if (sem_getvalue(s.sem, &value) == -1)
+			err(ipc_errexit, "%s", name);
+		printf("%d\n", value);
+		ipc_xfflush(stdout, "stdout");
+	}
+	return 0;
+}
+
+/*
+ * Take one unit: 0, or -1 when none came in time.  A signal ends the
+ * wait, and sem-wait with it.  While it waits, sem-wait gives back the
+ * units of holders that died, every POLL_NS.
+ */
+static int
+take(const struct timespec *timeout)
+{
+	struct timespec end, step;
+
+	if (sem_trywait(s.sem) == 0)
+		return 0;
+	if (errno != EAGAIN && errno != EINTR)
+		err(ipc_errexit, "%s", name);
+	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
+		return -1;
+	if (timeout != NULL)
+		ipc_deadline(timeout, &end);
+	for (;;) {
+		if (ipc_signalled)
+			ipc_die_signalled();
+		clock_gettime(CLOCK_REALTIME, &step);
+		step.tv_nsec += POLL_NS;
+		if (step.tv_nsec >= 1000000000L) {
+			step.tv_sec++;
+			step.tv_nsec -= 1000000000L;
+		}
+		if (timeout != NULL && (end.tv_sec < step.tv_sec ||
+		    (end.tv_sec == step.tv_sec && end.tv_nsec < step.tv_nsec)))
+			step = end;
+		if (sem_timedwait(s.sem, &step) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != ETIMEDOUT)
+			err(ipc_errexit, "%s", name);
+		if (timeout != NULL && ipc_expired(&end))
+			return -1;
+		if (ipc_sem_reclaim(&s) == -1)
+			err(ipc_errexit, "%s", name);
+	}
+}
+
+/* SIGINT, SIGTERM, SIGHUP: for the command, once there is one. */
+static void
+forward(int sig)
+{
+	ipc_signalled = sig;
+	if (child > 0)
+		kill(child, sig);
+}
+
+/* Give the unit back and exit. */
+static _Noreturn void
+leave(int status)
+{
+	if (ipc_sem_release(&s) == -1)
+		err(125, "%s", name);
+	exit(status);
+}
+
+/*
+ * Hold the unit for the command: recorded first, so that it comes back
+ * however sem-wait ends; then run the command, wait for it, give the unit
+ * back, and exit with its status.
+ */
+static _Noreturn void
+run(char **cmd, int vflag)
+{
+	posix_spawnattr_t attr;
+	sigset_t fwd, old, dfl;
+	pid_t pid;
+	int e, status, value;
+
+	if (ipc_sem_hold(&s) == -1) {
+		if (errno != ENOSPC) {
+			e = errno;
+			sem_post(s.sem);
+			errc(125, e, "%s", name);
+		}
+		warnx("%s: %d holders recorded already: this unit will not "
+		    "come back if sem-wait is killed", name, IPC_SEM_SLOTS);
+	}
+	if (vflag) {
+		if (sem_getvalue(s.sem, &value) == -1) {
+			warn("%s", name);
+			leave(125);
+		}
+		printf("%d\n", value);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			warn("stdout");
+			leave(125);
+		}
+	}
+
+	/* A signal from now on waits until the command can have it. */
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fwd, &old);
+	if (ipc_signalled) {
+		if (ipc_sem_release(&s) == -1)
+			err(125, "%s", name);
+		ipc_die_signalled();
+	}
+	dfl = fwd;
+	sigaddset(&dfl, SIGPIPE);
+	if ((e = posix_spawnattr_init(&attr)) != 0 ||
+	    (e = posix_spawnattr_setsigmask(&attr, &old)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
+	    (e = posix_spawnattr_setflags(&attr,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0) {
+		warnc(e, "posix_spawnattr");
+		leave(125);
+	}
+	if ((e = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ)) != 0) {
+		warnc(e, "%s", cmd[0]);
+		leave(e == ENOENT ? 127 : 126);
+	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			warn("wait");
+			leave(125);
+		}
+	if (WIFSIGNALED(status))
+		leave(128 + WTERMSIG(status));
+	leave(WEXITSTATUS(status));
+}
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
+	    "[--init n] name\n"
+	    "\t[-- command [argument ...]]\n", getprogname());
+	if (status == 0) {
+		fprintf(fp, "Take one unit of the semaphore; with a command, "
+		    "hold it while the command runs.\n\n"
+		    "  -E, --conflict-exit-code n  exit n when no unit came "
+		    "in time (1)\n"
+		    "  -e, --must-exist      do not create the semaphore\n"
+		    "  -m, --mode mode       mode of a new semaphore (0600)\n"
+		    "  -n, --nonblock        do not wait (exit 1 when none "
+		    "is free)\n"
+		    "  -t, --timeout time    wait at most time "
+		    "(250ms, 1.5s, 2m)\n"
+		    "  -v, --value           print the value after taking "
+		    "the unit\n"
+		    "  -x, --exclusive       fail if the semaphore exists\n"
+		    "      --init n          value of a new semaphore "
+		    "(0; 1 with a command)\n"
+		    "  -h, --help            show this help\n"
+		    "  -V, --version         show the version\n");
+		ipc_xfflush(stdout, "stdout");
+	}
+	exit(status);
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# sem-post: options, exit statuses, --max, dead holders, bad input.
+
+setup() {
+	load test_helper
+	d=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	kill_bg $pids
+	[ -s "$d/pid" ] && kill -9 "$(cat "$d/pid")" 2>/dev/null
+	sem_cleanup
+}
+
+@test "sem-post: gives back one unit, creating the semaphore at 0" {
+	run -0 --separate-stderr sem-post "$N"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -0 sem_value "$N"
+	assert_output "1"
+	sem-post "/$N"
+	run -0 sem_value "$N"
+	assert_output "2"
+}
+
+@test "sem-post: -c gives back count units at once" {
+	sem-post -c 3 "$N"
+	sem-post --count 2 "$N"
+	run -0 sem_value "$N"
+	assert_output "5"
+}
+
+@test "sem-post: --init is the value at creation, and does not change a semaphore that exists" {
+	sem-post --init 4 "$N"
+	run -0 sem_value "$N"
+	assert_output "5"
+	sem-post --init 100 "$N"
+	run -0 sem_value "$N"
+	assert_output "6"
+}
+
+@test "sem-post: -v prints the value afterwards" {
+	run -0 sem-post -v "$N"
+	assert_output "1"
+	run -0 sem-post --value -c 10 "$N"
+	assert_output "11"
+}
+
+@test "sem-post: --max refuses a post that would pass it: exit 1, quietly, nothing changed" {
+	run -0 sem-post --max 2 "$N"
+	run -0 sem-post --max 2 "$N"
+	run -1 --separate-stderr sem-post --max 2 "$N"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -0 sem_value "$N"
+	assert_output "2"
+	sem-wait "$N"
+	run -1 sem-post -v -c 2 --max 2 "$N"
+	assert_output "1"
+	run -0 sem-post -v -c 1 --max 2 "$N"
+	assert_output "2"
+	run -1 sem-post --max 0 "$N-a"
+	run -0 sem_value "$N-a"
+	assert_output "0"
+}
+
+@test "sem-post: --max holds when many post at once" {
+	for i in $(seq 10); do
+		sem-post --max 3 "$N" 3>&- &
+		pids="$pids $!"
+	done
+	ok=0
+	for p in $pids; do wait "$p" && ok=$((ok + 1)) || true; done
+	[ "$ok" -eq 3 ] || fail "$ok posts went through"
+	run -0 sem_value "$N"
+	assert_output "3"
+}
+
+@test "sem-post: wakes a waiting sem-wait" {
+	sem-wait -t 10 "$N" 3>&- &
+	pids=$!
+	wait_blocked "$pids"
+	sem-post "$N"
+	wait "$pids"
+	run -0 sem_value "$N"
+	assert_output "0"
+}
+
+@test "sem-post: gives back first the unit of a sem-wait that was killed" {
+	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+	pids=$!
+	wait_for_file "$d/pid"
+	kill -KILL "$pids" "$(cat "$d/pid")"
+	wait "$pids" || true
+	run -0 sem-post -v "$N"
+	assert_output "2"
+	run -0 sem-post -v "$N"
+	assert_output "3"
+}
+
+@test "sem-post: --max counts the unit of a killed holder as there" {
+	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+	pids=$!
+	wait_for_file "$d/pid"
+	kill -KILL "$pids" "$(cat "$d/pid")"
+	wait "$pids" || true
+	run -1 sem-post -v --max 1 "$N"
+	assert_output "1"
+}
+
+@test "sem-post: works with a C program that uses sem_open and sem_wait" {
+	peer-sem create "/$N" 0
+	sem-post -e "$N"
+	run -0 peer-sem trywait "/$N"
+	run -1 peer-sem trywait "/$N"
+	peer-sem wait "/$N" 3>&- &
+	pids=$!
+	wait_blocked "$pids"
+	sem-post "$N"
+	wait "$pids"
+	run -0 sem_value "$N"
+	assert_output "0"
+}
+
+@test "sem-post: a value past SEM_VALUE_MAX is an error that changes nothing" {
+	sem-post --init 2147483646 "$N"
+	run -2 --separate-stderr sem-post -c 2 "$N"
+	assert_equal "$stderr" "sem-post: /$N: value 2147483647 and 2 more would pass SEM_VALUE_MAX, 2147483647"
+	run -0 sem_value "$N"
+	assert_output "2147483647"
+}
+
+@test "sem-post: a new semaphore has mode 0600, or exactly the -m mode" {
+	sem-post "$N-a"
+	sem-post -m 0640 "$N-b"
+	(umask 077; sem-post --mode 664 "$N-c")
+	run -0 stat -c %a "/dev/shm/sem.$N-a" "/dev/shm/sem.$N-b" "/dev/shm/sem.$N-c"
+	assert_output $'600\n640\n664'
+}
+
+@test "sem-post: -e refuses to create, -x refuses what exists" {
+	run -2 --separate-stderr sem-post -e "$N"
+	assert_equal "$stderr" "sem-post: /$N: No such file or directory"
+	run -1 sem_value "$N"
+	run -0 sem-post -x "$N"
+	run -2 --separate-stderr sem-post --exclusive "$N"
+	assert_equal "$stderr" "sem-post: /$N: File exists"
+	run -0 sem-post --must-exist "$N"
+	run -0 sem_value "$N"
+	assert_output "2"
+}
+
+@test "sem-post: bad names give exit 2, one line, and create nothing" {
+	run -2 --separate-stderr sem-post ""
+	assert_equal "$stderr" 'sem-post: "": empty name'
+	run -2 --separate-stderr sem-post "/$N/"
+	assert_equal "$stderr" "sem-post: /$N/: name holds a '/' after the leading one"
+	run -2 --separate-stderr sem-post /..
+	assert_equal "$stderr" "sem-post: /..: name is '.' or '..'"
+	long=$(printf '%0252d' 0)
+	run -2 --separate-stderr sem-post "$long"
+	assert_equal "$stderr" "sem-post: $long: name too long"
+	run -1 sem_value "$N"
+}
+
+@test "sem-post: bad counts and values give exit 2, one line, and create nothing" {
+	run -2 --separate-stderr sem-post -c 0 "$N"
+	assert_equal "$stderr" "sem-post: count is too small: 0"
+	run -2 --separate-stderr sem-post -c 3x "$N"
+	assert_equal "$stderr" "sem-post: count is invalid: 3x"
+	run -2 --separate-stderr sem-post -c 99999999999 "$N"
+	assert_equal "$stderr" "sem-post: count is too large: 99999999999"
+	run -2 --separate-stderr sem-post --init -1 "$N"
+	assert_equal "$stderr" "sem-post: --init is too small: -1"
+	run -2 --separate-stderr sem-post --max '' "$N"
+	assert_equal "$stderr" 'sem-post: --max is invalid: ""'
+	run -2 --separate-stderr sem-post --init 3 --max 2 "$N"
+	assert_equal "$stderr" "sem-post: --init 3 is over --max 2"
+	run -2 --separate-stderr sem-post -m 9 "$N"
+	assert_equal "$stderr" "sem-post: mode is invalid: 9"
+	run -1 sem_value "$N"
+}
+
+@test "sem-post: usage errors and conflicts give exit 2" {
+	run -2 --separate-stderr sem-post
+	assert_equal "$stderr" "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n] name"
+	run -2 --separate-stderr sem-post "$N" extra
+	run -2 --separate-stderr sem-post -t 1 "$N"
+	run -2 --separate-stderr sem-post -e -x "$N"
+	assert_equal "$stderr" "sem-post: cannot use -e and -x"
+	run -1 sem_value "$N"
+}
+
+@test "sem-post: --help prints the usage and the options; --version the version" {
+	run -0 --separate-stderr sem-post --help
+	assert_line --index 0 "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n] name"
+	assert_line --partial -- "--max n"
+	assert_equal "$stderr" ""
+	run -0 sem-post --version
+	assert_output --regexp '^sem-post \(ipcutils\) [0-9.]+$'
+}
