@@ -70,9 +70,8 @@ fill() {
 		sleep 0.05
 	done
 	kill -TERM "$pid"
-	st=0
-	wait "$pid" || st=$?
-	assert_equal "$st" 143
+	reap "$pid"
+	assert_equal "$status" 143
 	pid=
 	run -0 cat "$BATS_TEST_TMPDIR/out"
 	assert_output "$(seq 1 20)"

@@ -218,8 +218,7 @@ teardown() {
 	run -0 mq-recv -t 5 "$N"
 	assert_output "first"
 	kill -TERM "$pid"
-	st=0
-	wait "$pid" || st=$?
-	assert_equal "$st" 143
+	reap "$pid"
+	assert_equal "$status" 143
 	exec 4>&-
 }

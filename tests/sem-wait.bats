@@ -189,7 +189,8 @@ most_at_once() {
 		pids=$!
 		wait_for_file "$d/pid"
 		kill -s "$sig" "$pids"
-		run -$((128 + $(kill -l "$sig"))) wait "$pids"
+		reap "$pids"
+		assert_equal "$status" $((128 + $(kill -l "$sig")))
 		run -1 kill -0 "$(cat "$d/pid")"
 		run -0 sem_value "$N"
 		assert_output "1"
@@ -201,7 +202,8 @@ most_at_once() {
 	pids=$!
 	wait_blocked "$pids"
 	kill -TERM "$pids"
-	run -143 wait "$pids"
+	reap "$pids"
+	assert_equal "$status" 143
 	run -0 sem_value "$N"
 	assert_output "0"
 }

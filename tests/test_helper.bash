@@ -59,6 +59,13 @@ sys.exit(p.returncode)
 PY
 }
 
+# Wait for a background process and set $status to its exit status.  Not
+# under run: run's subshell cannot wait for the test shell's children.
+reap() {
+	status=0
+	wait "$1" || status=$?
+}
+
 # Kill a background process by its pid, quietly, if it is still there.
 kill_bg() {
 	local pid
