@@ -43,13 +43,12 @@ main(int argc, char *argv[])
 			count = ipc_xnum(optarg, 1, SEM_VALUE_MAX, "count");
 			break;
 		case 'e':
-			c.create = 0;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
 			usage(0);
 		case 'm':
-			c.mode = ipc_xmode(optarg);
-			c.modeset = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'v':
 			vflag = 1;
@@ -57,7 +56,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
-			c.exclusive = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_INIT:
 			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
@@ -73,8 +72,6 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		usage(2);
-	if (!c.create && c.exclusive)
-		errx(2, "cannot use -e and -x");
 	if (max != -1 && init > max)
 		errx(2, "--init %lld is over --max %lld", init, max);
 

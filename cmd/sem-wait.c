@@ -77,13 +77,12 @@ main(int argc, char *argv[])
 			    "conflict exit code");
 			break;
 		case 'e':
-			c.create = 0;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
 			usage(0);
 		case 'm':
-			c.mode = ipc_xmode(optarg);
-			c.modeset = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
 			nflag = 1;
@@ -98,7 +97,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
-			c.exclusive = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_INIT:
 			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
@@ -113,8 +112,6 @@ main(int argc, char *argv[])
 		usage(ipc_errexit);
 	if (nflag && timeout != NULL)
 		errx(ipc_errexit, "cannot use -n and -t");
-	if (!c.create && c.exclusive)
-		errx(ipc_errexit, "cannot use -e and -x");
 	if (nflag) {
 		timeoutbuf.tv_sec = timeoutbuf.tv_nsec = 0;
 		timeout = &timeoutbuf;

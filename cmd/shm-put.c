@@ -56,13 +56,12 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			c.create = 0;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
 			usage(0);
 		case 'm':
-			c.mode = ipc_xmode(optarg);
-			c.modeset = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'o':
 			off = ipc_xsize(optarg, OFFMAX, "offset");
@@ -75,7 +74,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
-			c.exclusive = 1;
+			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
 			usage(2);
@@ -85,8 +84,6 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		usage(2);
-	if (!c.create && c.exclusive)
-		errx(2, "cannot use -e and -x");
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	/* Say what is wrong with the object before reading any input. */
