@@ -52,7 +52,9 @@ PY
 	run -0 --separate-stderr sock-send "$port" <<< $'abc\ndef'
 	assert_output $'ABC\nDEF\nend'
 	assert_equal "$stderr" ""
-	run -0 wait "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
 }
 
 @test "sock-send: -0 and -a frame the arguments" {
@@ -71,7 +73,9 @@ PY
 	cat "$T/data" | sock-send "$port" | cat > "$T/back2"
 	cmp "$T/data" "$T/back1"
 	cmp "$T/data" "$T/back2"
-	run -0 wait "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
 }
 
 @test "sock-send: a Unix stream socket and an abstract one" {
@@ -117,7 +121,9 @@ PY
 	sock-send -r 10s "unix:$T/late" "came late" > "$T/reply" 3>&- &
 	pid2=$!
 	run -0 sock-listen --exec 'cat; echo ok' "unix:$T/late"
-	run -0 wait "$pid2"
+	st=0
+	wait "$pid2" || st=$?
+	assert_equal "$st" 0
 	pid2=
 	run -0 cat "$T/reply"
 	assert_output $'came late\nok'
