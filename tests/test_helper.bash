@@ -140,3 +140,32 @@ wait_blocked() {
 	echo "wait_blocked: $1 is not waiting on a futex" >&2
 	return 1
 }
+
+# Start sock-listen in the background, its output in $BATS_TEST_TMPDIR/out
+# and its errors in $BATS_TEST_TMPDIR/err:
+# $pid is its pid, $port what it wrote to its --port-file (a FIFO, so no
+# sleep), or the read fails after 10 seconds if it never listened.
+sock_listen_bg() {
+	local ready=$BATS_TEST_TMPDIR/ready
+	rm -f "$ready"
+	mkfifo "$ready"
+	sock-listen --port-file "$ready" "$@" > "$BATS_TEST_TMPDIR/out" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	read -t 10 -r port <> "$ready"
+}
+
+# Kill a background sock-listen and the commands it runs, by their pids.
+sock_cleanup() {
+	local p
+	[ -n "${pid:-}" ] || return 0
+	for p in $(pgrep -P "$pid" 2>/dev/null); do
+		kill "$p" 2>/dev/null || true
+	done
+	kill_bg "$pid"
+}
+
+# A TCP port on the loopback that nothing listens on, for the moment.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -1,0 +1,420 @@
+/* sock-send: connect to a socket, send, and copy the reply to standard output. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+static const struct option longopts[] = {
+	{ "null",		no_argument,		NULL, '0' },
+	{ "all",		no_argument,		NULL, 'a' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "nonblock",		no_argument,		NULL, 'n' },
+	{ "no-reply",		no_argument,		NULL, 'q' },
+	{ "retry",		required_argument,	NULL, 'r' },
+	{ "timeout",		required_argument,	NULL, 't' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static struct ipc_addr	 addr;
+static enum ipc_framing	 framing = IPC_LINE;
+static int		 timeout = -1;	/* ms; -1: wait as long as it takes */
+static int		 sock = -1;
+static char		**msgs;		/* the arguments to send, or NULL */
+static int		 nmsgs;
+static long long	 active;	/* the last transfer, either way (ms) */
+static int		 done[2] = { -1, -1 };	/* closed: all sent */
+
+static int		 open_retrying(const struct timespec *);
+static int		 open1(int *);
+static int		 connect_timed(int, const struct sockaddr *, socklen_t);
+static void		 send_datagrams(void);
+static void		 send_stream(void);
+static void		*sender(void *);
+static void		 wait_sender(void);
+static _Noreturn void	 usage(int);
+
+int
+main(int argc, char *argv[])
+{
+	struct timespec ts, retrybuf, *retry = NULL;
+	struct ipc_copy c;
+	pthread_t t;
+	sigset_t all, old;
+	int ch, nflag = 0, qflag = 0, tflag = 0;
+
+	while ((ch = getopt_long(argc, argv, "0ahnqr:t:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '0':
+			if (framing == IPC_ALL)
+				errx(2, "cannot use -0 and -a");
+			framing = IPC_NUL;
+			break;
+		case 'a':
+			if (framing == IPC_NUL)
+				errx(2, "cannot use -0 and -a");
+			framing = IPC_ALL;
+			break;
+		case 'h':
+			usage(0);
+		case 'n':
+			nflag = 1;
+			break;
+		case 'q':
+			qflag = 1;
+			break;
+		case 'r':
+			ipc_xduration(optarg, &retrybuf, "retry");
+			retry = &retrybuf;
+			break;
+		case 't':
+			ipc_xduration(optarg, &ts, "timeout");
+			timeout = ipc_xtimeout_ms(&ts, optarg);
+			tflag = 1;
+			break;
+		case 'V':
+			ipc_version();
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(2);
+	if (nflag && tflag)
+		errx(2, "cannot use -n and -t");
+	if (nflag)
+		timeout = 0;
+	ipc_xaddr(argv[0], &addr);
+	if (addr.family != AF_UNIX && addr.port == 0)
+		errx(2, "%s: port 0 is only for listening", addr.text);
+	msgs = argc > 1 ? argv + 1 : NULL;
+	nmsgs = argc - 1;
+
+	ipc_catch_signals();
+	sock = open_retrying(retry);
+	if (addr.type == SOCK_DGRAM) {
+		send_datagrams();
+		exit(0);
+	}
+	if (qflag) {
+		sender(NULL);
+		exit(0);
+	}
+
+	/* Send in a thread, with the signals left to this one. */
+	active = ipc_now_ms();
+	sigemptyset(&all);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGTERM);
+	if (pipe2(done, O_CLOEXEC) == -1)
+		err(2, NULL);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if ((errno = pthread_create(&t, NULL, sender, NULL)) != 0)
+		err(2, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	ipc_copy_init(&c, sock, STDOUT_FILENO, timeout);
+	c.active = &active;
+	if (ipc_copy(&c) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (c.failed == STDOUT_FILENO)
+			err(2, "stdout");
+		if (errno == ETIMEDOUT)
+			errx(1, "%s: timed out", addr.text);
+		err(2, "%s", addr.text);
+	}
+	/* The peer closed: what it was sent must have gone too. */
+	wait_sender();
+	if ((errno = pthread_join(t, NULL)) != 0)
+		err(2, NULL);
+	exit(0);
+}
+
+/*
+ * Wait for the sender to finish, in a wait that a signal ends (which
+ * pthread_join(3) is not), and that -t bounds as it bounds the copies.
+ */
+static void
+wait_sender(void)
+{
+	struct pollfd pfd = { done[0], POLLIN, 0 };
+	long long left;
+	int n;
+
+	for (;;) {
+		left = -1;
+		if (timeout >= 0 && (left = __atomic_load_n(&active,
+		    __ATOMIC_RELAXED) + timeout - ipc_now_ms()) < 0)
+			left = 0;
+		if ((n = poll(&pfd, 1, left)) == 1)
+			return;
+		if (n == 0 && __atomic_load_n(&active, __ATOMIC_RELAXED) +
+		    timeout <= ipc_now_ms())
+			errx(1, "%s: timed out", addr.text);
+		if (n == -1 && errno == EINTR && ipc_signalled)
+			ipc_die_signalled();
+		if (n == -1 && errno != EINTR)
+			err(2, NULL);
+	}
+}
+
+/* The arguments, framed, or standard input; then the end of our side. */
+static void *
+sender(void *unused)
+{
+	size_t len = 0, off = 0;
+	char *buf;
+	int i;
+
+	(void)unused;
+	if (msgs != NULL) {
+		for (i = 0; i < nmsgs; i++)
+			len += strlen(msgs[i]) + IPC_FRAMEPAD;
+		if ((buf = malloc(len)) == NULL)
+			err(2, NULL);
+		for (i = 0; i < nmsgs; i++)
+			off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]),
+			    framing);
+		if (ipc_write_all(sock, buf, off) != off)
+			err(2, "%s", addr.text);
+		__atomic_store_n(&active, ipc_now_ms(), __ATOMIC_RELAXED);
+		free(buf);
+	} else
+		send_stream();
+	if (shutdown(sock, SHUT_WR) == -1 && errno != ENOTCONN)
+		err(2, "%s", addr.text);
+	if (done[1] != -1)
+		close(done[1]);
+	return NULL;
+}
+
+static void
+send_stream(void)
+{
+	struct ipc_copy c;
+
+	ipc_copy_init(&c, STDIN_FILENO, sock, -1);
+	c.active = &active;
+	if (ipc_copy(&c) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (c.failed == STDIN_FILENO)
+			err(2, "stdin");
+		err(2, "%s", addr.text);
+	}
+	ipc_copy_free(&c);
+}
+
+/*
+ * One datagram per record, or per argument.  A refusal that loopback
+ * reports at once (ICMP port unreachable) is an error.
+ */
+static void
+send_datagrams(void)
+{
+	struct ipc_reader r;
+	socklen_t len = sizeof(int);
+	ssize_t n;
+	char *rec;
+	int i, e = 0;
+	unsigned long nrec = 0;
+
+	if (msgs != NULL)
+		for (i = 0; i < nmsgs; i++)
+			if (send(sock, msgs[i], strlen(msgs[i]), 0) == -1)
+				err(2, "%s", addr.text);
+	if (msgs == NULL) {
+		ipc_reader_init(&r, stdin, framing);
+		while ((n = ipc_read_record(&r, &rec)) != -1) {
+			nrec++;
+			/* An empty input is no datagram, also with -a. */
+			if (n == 0 && framing == IPC_ALL)
+				break;
+			while (send(sock, rec, n, 0) == -1) {
+				if (errno == EINTR && !ipc_signalled)
+					continue;
+				if (errno == EINTR)
+					ipc_die_signalled();
+				if (errno == EMSGSIZE)
+					errx(2, "%s: record %lu of %zd bytes "
+					    "does not fit in a datagram",
+					    addr.text, nrec, n);
+				err(2, "%s", addr.text);
+			}
+		}
+		if (ferror(stdin))
+			err(2, "stdin");
+		ipc_reader_free(&r);
+	}
+	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0)
+		errc(2, e, "%s", addr.text);
+}
+
+/* Connect, trying again for as long as -r allows. */
+static int
+open_retrying(const struct timespec *retry)
+{
+	struct timespec until, pause;
+	long long delay = 1;	/* ms, doubled up to 100 */
+	int fd = -1, e;
+
+	if (retry != NULL)
+		ipc_deadline(retry, &until);
+	for (;;) {
+		if ((e = open1(&fd)) == 0)
+			return fd;
+		if (e == ETIMEDOUT)
+			errx(1, "%s: %s", addr.text, strerror(e));
+		if (e == EINTR)
+			ipc_die_signalled();
+		if (retry == NULL || ipc_expired(&until) ||
+		    (e != ECONNREFUSED && e != ENOENT && e != EAGAIN &&
+		    e != ECONNRESET && e != ENETUNREACH && e != EHOSTUNREACH))
+			errc(2, e, "%s", addr.text);
+		pause.tv_sec = 0;
+		pause.tv_nsec = delay * 1000000;
+		if (nanosleep(&pause, NULL) == -1 && ipc_signalled)
+			ipc_die_signalled();
+		if ((delay *= 2) > 100)
+			delay = 100;
+	}
+}
+
+/* A socket connected to one of the addresses: 0, or the first error. */
+static int
+open1(int *fd)
+{
+	const char *errstr;
+	int i, e = 0;
+
+	if (addr.nsa == 0 && addr.family != AF_UNIX &&
+	    ipc_addr_resolve(&addr, 0, &errstr) == -1)
+		errx(2, "%s: %s", addr.text, errstr);
+	if (addr.family == AF_UNIX) {
+		if ((*fd = socket(AF_UNIX, addr.type | SOCK_CLOEXEC, 0)) == -1)
+			err(2, "%s", addr.text);
+		if (connect_timed(*fd, (struct sockaddr *)&addr.sun,
+		    addr.sunlen) == 0)
+			return 0;
+		e = errno;
+		close(*fd);
+		return e;
+	}
+	for (i = 0; i < addr.nsa; i++) {
+		*fd = socket(addr.sa[i].ss.ss_family, addr.type | SOCK_CLOEXEC,
+		    0);
+		if (*fd == -1) {
+			if (e == 0)
+				e = errno;
+			continue;
+		}
+		if (connect_timed(*fd, (struct sockaddr *)&addr.sa[i].ss,
+		    addr.sa[i].len) == 0)
+			return 0;
+		if (e == 0 || e == EAFNOSUPPORT)
+			e = errno;
+		close(*fd);
+	}
+	return e;
+}
+
+/* connect(2), at most the timeout long. */
+static int
+connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+	long long until = ipc_now_ms() + timeout, left;
+	socklen_t elen = sizeof(int);
+	int n, e, fl;
+
+	if (timeout < 0) {
+		while ((n = connect(fd, sa, len)) == -1 && errno == EINTR &&
+		    !ipc_signalled)
+			continue;
+		return n;
+	}
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	/* A Unix listener's full queue: no connect in progress; try again. */
+	while ((n = connect(fd, sa, len)) == -1 && errno == EAGAIN) {
+		if (ipc_now_ms() >= until) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(NULL, 0, 2) == -1 && ipc_signalled)
+			return -1;
+	}
+	if (n == -1) {
+		if (errno != EINPROGRESS)
+			return -1;
+		for (;;) {
+			left = until - ipc_now_ms();
+			n = poll(&pfd, 1, left < 0 ? 0 : left);
+			if (n == -1 && errno == EINTR && !ipc_signalled)
+				continue;
+			if (n == -1)
+				return -1;
+			if (n == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+			return -1;
+		if (e != 0) {
+			errno = e;
+			return -1;
+		}
+	}
+	fcntl(fd, F_SETFL, fl);
+	return 0;
+}
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] address "
+	    "[message ...]\n", getprogname());
+	if (status == 0) {
+		fprintf(fp, "Connect to address, send the messages or standard "
+		    "input, and copy\nthe reply to standard output.\n\n"
+		    "  -0, --null            end each message with NUL, "
+		    "not newline\n"
+		    "  -a, --all             standard input is one message "
+		    "(datagrams)\n"
+		    "  -n, --nonblock        do not wait; the same as -t 0\n"
+		    "  -q, --quit            do not wait for a reply\n"
+		    "  -r, --retry time      keep trying to connect that long\n"
+		    "  -t, --timeout time    wait at most time to connect, and "
+		    "idle\n"
+		    "  -h, --help            show this help\n"
+		    "  -V, --version         show the version\n"
+		    "Addresses: HOST:PORT, [::1]:PORT, PORT (loopback), "
+		    "udp:HOST:PORT,\nunix:PATH, unix:@NAME, unixgram:PATH.\n");
+		ipc_xfflush(stdout, "stdout");
+	}
+	exit(status);
+}

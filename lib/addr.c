@@ -1,0 +1,275 @@
+/* addr.c: socket addresses as the sock tools take them, and sockets on them. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcutils.h"
+
+/* A port: 0 to 65535, digits only. */
+static int
+parse_port(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	long n = 0;
+	const char *p;
+
+	if (*s == '\0') {
+		*errstr = "no port";
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			*errstr = "port is invalid";
+			return -1;
+		}
+		if ((n = n * 10 + (*p - '0')) > 65535) {
+			*errstr = "port is too large";
+			return -1;
+		}
+	}
+	a->port = (unsigned short)n;
+	return 0;
+}
+
+/* unix:PATH or unix:@NAME, the Linux abstract namespace. */
+static int
+parse_unix(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	size_t len = strlen(s);
+
+	a->family = AF_UNIX;
+	memset(&a->sun, 0, sizeof(a->sun));
+	a->sun.sun_family = AF_UNIX;
+	if (len == 0 || (s[0] == '@' && len == 1)) {
+		*errstr = "path is empty";
+		return -1;
+	}
+	/* A path needs its NUL inside sun_path; an abstract name does not. */
+	if (len >= sizeof(a->sun.sun_path)) {
+		*errstr = s[0] == '@' ? "name is too long" : "path is too long";
+		return -1;
+	}
+	memcpy(a->sun.sun_path, s, len);
+	if (s[0] == '@') {
+		a->abstract = 1;
+		a->sun.sun_path[0] = '\0';
+		a->sunlen = offsetof(struct sockaddr_un, sun_path) + len;
+	} else
+		a->sunlen = offsetof(struct sockaddr_un, sun_path) + len + 1;
+	return 0;
+}
+
+/* HOST:PORT, [V6]:PORT, :PORT (every interface) or PORT (loopback). */
+static int
+parse_inet(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	const char *colon, *end;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL) {
+			*errstr = "no closing bracket";
+			return -1;
+		}
+		if (end[1] != ':') {
+			*errstr = "no port";
+			return -1;
+		}
+		hlen = end - s - 1;
+		colon = end + 1;
+		if (hlen == 0) {
+			*errstr = "host is empty";
+			return -1;
+		}
+		if (memchr(s + 1, ':', hlen) == NULL) {
+			*errstr = "brackets are for IPv6 addresses";
+			return -1;
+		}
+		s++;
+	} else if ((colon = strchr(s, ':')) == NULL) {
+		/* A bare PORT: loopback only. */
+		if (s[strspn(s, "0123456789")] != '\0') {
+			*errstr = "no port";
+			return -1;
+		}
+		a->loopback = 1;
+		return parse_port(s, a, errstr);
+	} else {
+		if (strchr(colon + 1, ':') != NULL) {
+			*errstr = "IPv6 addresses go in brackets";
+			return -1;
+		}
+		hlen = colon - s;
+	}
+	if (hlen >= sizeof(a->host)) {
+		*errstr = "host is too long";
+		return -1;
+	}
+	memcpy(a->host, s, hlen);
+	a->host[hlen] = '\0';
+	if (hlen == 0)
+		a->any = 1;
+	return parse_port(colon + 1, a, errstr);
+}
+
+int
+ipc_addr_parse(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	const char *colon;
+
+	memset(a, 0, sizeof(*a));
+	a->text = s;
+	a->family = AF_UNSPEC;
+	a->type = SOCK_STREAM;
+	if (*s == '\0') {
+		*errstr = "address is empty";
+		return -1;
+	}
+	if (strncmp(s, "unix:", 5) == 0)
+		return parse_unix(s + 5, a, errstr);
+	if (strncmp(s, "unixgram:", 9) == 0) {
+		a->type = SOCK_DGRAM;
+		return parse_unix(s + 9, a, errstr);
+	}
+	if (strncmp(s, "udp:", 4) == 0) {
+		a->type = SOCK_DGRAM;
+		return parse_inet(s + 4, a, errstr);
+	}
+	if (strncmp(s, "tcp:", 4) == 0)
+		return parse_inet(s + 4, a, errstr);
+	/* SCHEME:HOST:PORT with a scheme we do not know. */
+	if ((colon = strchr(s, ':')) != NULL && colon != s && s[0] != '[' &&
+	    strchr(colon + 1, ':') != NULL && colon[1] != '[') {
+		*errstr = "unknown scheme";
+		return -1;
+	}
+	return parse_inet(s, a, errstr);
+}
+
+void
+ipc_xaddr(const char *s, struct ipc_addr *a)
+{
+	const char *errstr;
+
+	if (ipc_addr_parse(s, a, &errstr) == -1)
+		errx(ipc_errexit, "%s: %s", *s == '\0' ? "\"\"" : s, errstr);
+}
+
+/* A numeric host, without the resolver. */
+static int
+numeric(const char *host, unsigned short port, struct ipc_sockaddr *sa)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&sa->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa->ss;
+
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sa->len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sa->len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The addresses to bind or connect to, in a->sa[].  No host is every
+ * interface to a listener (IPv6 and IPv4 on one socket, where there is
+ * IPv6); a bare port, or no host to a sender, is the IPv4 loopback.
+ * Numeric hosts and "localhost" need no resolver; other names go through
+ * getaddrinfo(3).  -1 and *errstr if none.
+ */
+int
+ipc_addr_resolve(struct ipc_addr *a, int passive, const char **errstr)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[8];
+	int e;
+
+	a->nsa = 0;
+	if (a->family == AF_UNIX)
+		return 0;
+	if (a->loopback || (a->any && !passive) ||
+	    strcmp(a->host, "localhost") == 0) {
+		numeric("127.0.0.1", a->port, &a->sa[a->nsa++]);
+		return 0;
+	}
+	if (a->any) {
+		numeric("::", a->port, &a->sa[a->nsa++]);
+		numeric("0.0.0.0", a->port, &a->sa[a->nsa++]);
+		return 0;
+	}
+	if (numeric(a->host, a->port, &a->sa[0]) == 0) {
+		a->nsa = 1;
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = a->type;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%u", a->port);
+	if ((e = getaddrinfo(a->host, port, &hints, &res)) != 0) {
+		*errstr = e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e);
+		return -1;
+	}
+	for (ai = res; ai != NULL && a->nsa < IPC_MAXSA; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(a->sa[0].ss))
+			continue;
+		memcpy(&a->sa[a->nsa].ss, ai->ai_addr, ai->ai_addrlen);
+		a->sa[a->nsa++].len = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	if (a->nsa == 0) {
+		*errstr = "no address";
+		return -1;
+	}
+	return 0;
+}
+
+/* "127.0.0.1" and 8080 of a peer; an IPv4-mapped IPv6 peer as IPv4. */
+int
+ipc_addr_peer(const struct sockaddr_storage *ss, char *host, size_t hostsize,
+    unsigned int *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	struct in_addr v4;
+
+	if (ss->ss_family == AF_INET) {
+		*port = ntohs(sin->sin_port);
+		return inet_ntop(AF_INET, &sin->sin_addr, host, hostsize) ==
+		    NULL ? -1 : 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		*port = ntohs(sin6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			memcpy(&v4, &sin6->sin6_addr.s6_addr[12], sizeof(v4));
+			return inet_ntop(AF_INET, &v4, host, hostsize) ==
+			    NULL ? -1 : 0;
+		}
+		return inet_ntop(AF_INET6, &sin6->sin6_addr, host, hostsize) ==
+		    NULL ? -1 : 0;
+	}
+	errno = EAFNOSUPPORT;
+	return -1;
+}

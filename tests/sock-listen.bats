@@ -1,0 +1,353 @@
+#!/usr/bin/env bats
+# sock-listen: connections, counts, --exec, --port-file, Unix files, datagrams.
+
+setup() {
+	load test_helper
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	sock_cleanup
+	kill_bg "${pid2:-}"
+}
+
+@test "sock-listen: takes one connection, writes what it sends, exits 0" {
+	sock_listen_bg 0
+	[[ $port =~ ^[0-9]+$ ]] || fail "port file holds: $port"
+	sock-send "$port" hello world
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output $'hello\nworld'
+}
+
+@test "sock-listen: a Python client reaches it" {
+	requires python3
+	sock_listen_bg 127.0.0.1:0
+	python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"from python\n")
+s.close()' "$port"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output "from python"
+}
+
+@test "sock-listen: nc and socat clients reach it, and its --exec answers them" {
+	requires nc socat
+	sock_listen_bg -c 2 0
+	echo via-nc | nc -N 127.0.0.1 "$port"
+	echo via-socat | socat -u - "TCP:127.0.0.1:$port"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output $'via-nc\nvia-socat'
+	sock_listen_bg -c 2 --exec 'tr a-z A-Z' 0
+	run -0 sh -c "echo ask | nc -N 127.0.0.1 $port"
+	assert_output "ASK"
+	run -0 sh -c "echo ask | socat - TCP:127.0.0.1:$port"
+	assert_output "ASK"
+}
+
+@test "sock-listen: -c takes that many connections in turn; -k until a signal" {
+	sock_listen_bg -c 3 0
+	for i in 1 2 3; do sock-send "$port" "$i"; done
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	run -0 cat "$T/out"
+	assert_output $'1\n2\n3'
+
+	sock_listen_bg -k "unix:$T/k"
+	for i in 1 2 3 4; do sock-send "unix:$T/k" "$i"; done
+	# All four are written once the fourth connection is taken.
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$T/out")" -eq 4 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 143
+	pid=
+	run -0 cat "$T/out"
+	assert_output $'1\n2\n3\n4'
+	[ ! -e "$T/k" ] || fail "the socket file is still there"
+}
+
+@test "sock-listen: --port-file into a FIFO is a readiness wait: no sleep, no retry" {
+	mkfifo "$T/fifo"
+	sock-listen --port-file "$T/fifo" 0 > "$T/out" 3>&- &
+	pid=$!
+	read -r p < "$T/fifo"
+	sock-send "$p" ready
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output "ready"
+	sock-listen --port-file "$T/file" "unix:$T/u" > /dev/null 3>&- &
+	pid=$!
+	sock-send -r 5s "unix:$T/u" x
+	wait "$pid"
+	pid=
+	run -0 cat "$T/file"
+	assert_output "$T/u"
+}
+
+@test "sock-listen: --exec names a TCP peer in the environment" {
+	sock_listen_bg --exec 'echo "$IPC_PEER_ADDR ${IPC_PEER_PORT:+port} ${IPC_PEER_UID:-nouid}"' 0
+	run -0 sock-send "$port"
+	assert_output "127.0.0.1 port nouid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+}
+
+@test "sock-listen: --exec gets a Unix peer's pid, uid and gid from SO_PEERCRED" {
+	requires python3
+	sock_listen_bg --exec 'echo "$IPC_PEER_PID $IPC_PEER_UID $IPC_PEER_GID ${IPC_PEER_ADDR:-noaddr}"' "unix:$T/cred"
+	run -0 python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.shutdown(socket.SHUT_WR)
+got = s.makefile().read().split()
+want = [str(os.getpid()), str(os.getuid()), str(os.getgid()), "noaddr"]
+print("ok" if got == want else "got %s want %s" % (got, want))' "$T/cred"
+	assert_output "ok"
+}
+
+@test "sock-listen: --exec runs at most -j commands at once" {
+	mkdir "$T/run"
+	sock_listen_bg -c 4 -j 2 --exec "touch '$T/run/'\$\$; ls '$T/run' | wc -l >> '$T/n'; cat > /dev/null; rm '$T/run/'\$\$" 0
+	mkfifo "$T/hold"
+	for i in 1 2 3 4; do
+		sock-send "$port" < "$T/hold" 3>&- &
+	done
+	exec 5> "$T/hold"
+	# All four connected (the kernel queues those not yet taken) ...
+	for _ in $(seq 200); do
+		[ "$(ss -Htn state established "dport = :$port" | wc -l)" -eq 4 ] && break
+		sleep 0.05
+	done
+	# ... and two commands running; then let them all finish.
+	for _ in $(seq 200); do
+		[ "$(ls "$T/run" | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
+	exec 5>&-
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 sort -n "$T/n"
+	assert_equal "${#lines[@]}" 4
+	assert_equal "${lines[3]}" 2
+}
+
+@test "sock-listen: --exec exits with the command's status; 127 when not found" {
+	sock_listen_bg --exec 'cat > /dev/null; exit 3' 0
+	sock-send "$port" x
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 3
+	sock_listen_bg --exec 'no-such-command-ipct' 0
+	sock-send "$port" x 2> /dev/null || true
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 127
+	pid=
+}
+
+@test "sock-listen: -t: exit 1 when no connection, or no data, comes in time" {
+	run -1 --separate-stderr sock-listen -t 200ms 0
+	assert_output ""
+	assert_equal "$stderr" ""
+	sock_listen_bg -t 300ms 127.0.0.1:0
+	mkfifo "$T/hold"
+	sock-send "$port" < "$T/hold" 3>&- &
+	pid2=$!
+	exec 5> "$T/hold"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 1
+	pid=
+	exec 5>&-
+	run -0 cat "$T/out"
+	assert_output ""
+	run -0 cat "$T/err"
+	assert_output "sock-listen: 127.0.0.1:0: nothing came in time"
+}
+
+@test "sock-listen: -c with -t says how many came" {
+	sock-send -r 5s "unix:$T/c" one > /dev/null 3>&- &
+	pid2=$!
+	run -1 --separate-stderr sock-listen -c 2 -t 500ms "unix:$T/c"
+	assert_output "one"
+	assert_equal "$stderr" "sock-listen: unix:$T/c: 1 of 2 connections came in time"
+}
+
+@test "sock-listen: a Unix socket file has mode 0600, or -m's, and is removed on exit" {
+	sock_listen_bg "unix:$T/m"
+	run -0 stat -c %a "$T/m"
+	assert_output "600"
+	sock-send "unix:$T/m" x
+	wait "$pid"
+	[ ! -e "$T/m" ] || fail "left behind"
+	sock_listen_bg -m 660 "unix:$T/m"
+	run -0 stat -c %a "$T/m"
+	assert_output "660"
+}
+
+@test "sock-listen: a file at the Unix path is never removed: exit 2" {
+	echo precious > "$T/f"
+	run -2 --separate-stderr sock-listen "unix:$T/f"
+	assert_equal "$stderr" "sock-listen: unix:$T/f: exists and is not a socket"
+	run -0 cat "$T/f"
+	assert_output "precious"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/left"
+	run -2 --separate-stderr sock-listen "unix:$T/left"
+	assert_equal "$stderr" "sock-listen: unix:$T/left: Address already in use"
+	[ -S "$T/left" ] || fail "removed"
+	sock_listen_bg "unix:$T/live"
+	run -2 --separate-stderr sock-listen "unix:$T/live"
+	assert_equal "$stderr" "sock-listen: unix:$T/live: Address already in use"
+	sock-send "unix:$T/live" still
+	wait "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "still"
+}
+
+@test "sock-listen: an abstract Unix socket, and IPv6" {
+	sock_listen_bg "unix:@$N"
+	assert_equal "$port" "@$N"
+	sock-send "unix:@$N" abstract
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	run -0 cat "$T/out"
+	assert_output "abstract"
+}
+
+@test "sock-listen: IPv6 on [::1]" {
+	requires ipv6
+	sock_listen_bg '[::1]:0'
+	sock-send "[::1]:$port" six
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output "six"
+}
+
+@test "sock-listen: UDP datagrams are records: lines, -0, -a; -c counts them" {
+	sock_listen_bg -c 3 udp:0
+	sock-send "udp:127.0.0.1:$port" one 'two words' ''
+	wait "$pid"
+	run -0 od -An -c "$T/out"
+	assert_output "   o   n   e  \\n   t   w   o       w   o   r   d   s  \\n  \\n"
+	sock_listen_bg -0 -c 2 udp:0
+	printf 'a\nb\0c' | sock-send -0 "udp:$port"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	run -0 od -An -c "$T/out"
+	assert_output "   a  \\n   b  \\0   c  \\0"
+	sock_listen_bg -a -c 2 "unixgram:$T/g"
+	sock-send "unixgram:$T/g" x y
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output "xy"
+	[ ! -e "$T/g" ] || fail "left behind"
+}
+
+@test "sock-listen: nc -u and a Python client send it datagrams" {
+	requires nc python3
+	sock_listen_bg -c 2 udp:0
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"py", ("127.0.0.1", int(sys.argv[1])))' "$port"
+	printf 'nc' | nc -u -w0 127.0.0.1 "$port"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	run -0 cat "$T/out"
+	assert_output $'py\nnc'
+}
+
+@test "sock-listen: several MiB of binary data arrive byte for byte" {
+	head -c 6000000 /dev/urandom > "$T/data"
+	sock_listen_bg "unix:$T/b"
+	sock-send "unix:$T/b" < "$T/data"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	pid=
+	cmp "$T/data" "$T/out"
+}
+
+@test "sock-listen: output that cannot be written is exit 2" {
+	requires python3
+	sock-send -r 5s "unix:$T/p" x > /dev/null 3>&- &
+	pid2=$!
+	run -2 --separate-stderr run_into_closed_pipe sock-listen "unix:$T/p"
+	assert_equal "$stderr" "sock-listen: stdout: Broken pipe"
+	[ ! -e "$T/p" ] || fail "left behind"
+}
+
+@test "sock-listen: bad addresses and options give exit 2 with one line" {
+	run -2 --separate-stderr sock-listen 127.0.0.1:70000
+	assert_equal "$stderr" "sock-listen: 127.0.0.1:70000: port is too large"
+	run -2 --separate-stderr sock-listen 127.0.0.1
+	assert_equal "$stderr" "sock-listen: 127.0.0.1: no port"
+	run -2 --separate-stderr sock-listen sctp:1.2.3.4:5
+	assert_equal "$stderr" "sock-listen: sctp:1.2.3.4:5: unknown scheme"
+	run -2 --separate-stderr sock-listen "unix:$(printf 'x%.0s' $(seq 120))"
+	assert_equal "$stderr" "sock-listen: unix:$(printf 'x%.0s' $(seq 120)): path is too long"
+	run -2 --separate-stderr sock-listen -c 0 1
+	assert_equal "$stderr" "sock-listen: count is too small: 0"
+	run -2 --separate-stderr sock-listen -c 1 -k 1
+	assert_equal "$stderr" "sock-listen: cannot use -c and -k"
+	run -2 --separate-stderr sock-listen -j 2 1
+	assert_equal "$stderr" "sock-listen: -j needs --exec"
+	run -2 --separate-stderr sock-listen -m 644 1
+	assert_equal "$stderr" "sock-listen: 1: -m is for Unix sockets"
+	run -2 --separate-stderr sock-listen -m 9 "unix:$T/x"
+	assert_equal "$stderr" "sock-listen: mode is invalid: 9"
+	run -2 --separate-stderr sock-listen -0 1
+	assert_equal "$stderr" "sock-listen: 1: -0 and -a are for datagram sockets"
+	run -2 --separate-stderr sock-listen -t 1x 1
+	assert_equal "$stderr" "sock-listen: timeout is invalid: 1x"
+	run -125 --separate-stderr sock-listen --exec cat udp:1
+	assert_equal "$stderr" "sock-listen: udp:1: --exec needs a stream socket"
+	run -2 --separate-stderr sock-listen 1 2
+	[[ $stderr == "usage: sock-listen "* ]] || fail "$stderr"
+}
+
+@test "sock-listen: an address in use is exit 2" {
+	sock_listen_bg 0
+	run -2 --separate-stderr sock-listen "$port"
+	assert_equal "$stderr" "sock-listen: $port: Address already in use"
+}
+
+@test "sock-listen: --help prints the usage to standard output; -V the version" {
+	run -0 --separate-stderr sock-listen --help
+	assert_line --index 0 --partial "usage: sock-listen"
+	assert_equal "$stderr" ""
+	run -0 sock-listen -V
+	assert_output --regexp '^sock-listen \(ipcutils\) '
+}
