@@ -63,14 +63,8 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
-			if (framing == IPC_ALL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_NUL;
-			break;
 		case 'a':
-			if (framing == IPC_NUL)
-				errx(2, "cannot use -0 and -a");
-			framing = IPC_ALL;
+			ipc_xframing(&framing, ch);
 			break;
 		case 'h':
 			usage(0);
