@@ -86,7 +86,7 @@ main(int argc, char *argv[])
 	ipc_catch_signals();
 	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
 		err(2, "%s", name);
-	deadline = ipc_shm_deadline(timeout, &abs);
+	deadline = ipc_deadline(timeout, &abs);
 	if (wflag) {
 		if (ipc_shm_watch(&w, name, fd) == -1)
 			err(2, "%s", name);

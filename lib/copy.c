@@ -20,24 +20,6 @@
 #define BUFSIZE		(128 * 1024)	/* for read/write */
 #define FALLBACK	1		/* not supported here: try the next way */
 
-long long
-ipc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* A timeout as poll(2) takes it, rounded up: -t 1ms is not 0. */
-int
-ipc_xtimeout_ms(const struct timespec *ts, const char *s)
-{
-	if (ts->tv_sec > INT_MAX / 1000 - 1)
-		errx(ipc_errexit, "timeout is too large: %s", s);
-	return ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
-}
-
 void
 ipc_copy_init(struct ipc_copy *c, int in, int out, int timeout)
 {

@@ -77,11 +77,13 @@ ipc_xduration(const char *s, struct timespec *ts, const char *what)
 
 /*
  * The absolute CLOCK_REALTIME time that mq_timedsend(3), mq_timedreceive(3)
- * and sem_timedwait(3) take, a timeout from now.
+ * and sem_timedwait(3) take, a timeout from now; NULL (forever) for NULL.
  */
-void
+struct timespec *
 ipc_deadline(const struct timespec *timeout, struct timespec *abs)
 {
+	if (timeout == NULL)
+		return NULL;
 	clock_gettime(CLOCK_REALTIME, abs);
 	abs->tv_sec += timeout->tv_sec;
 	abs->tv_nsec += timeout->tv_nsec;
@@ -89,6 +91,7 @@ ipc_deadline(const struct timespec *timeout, struct timespec *abs)
 		abs->tv_sec++;
 		abs->tv_nsec -= NSEC;
 	}
+	return abs;
 }
 
 int
@@ -105,4 +108,40 @@ double
 ipc_seconds(const struct timespec *ts)
 {
 	return ts->tv_sec + ts->tv_nsec / 1e9;
+}
+
+/* Milliseconds from now until the deadline (0 when past); -1: forever. */
+int
+ipc_ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (deadline == NULL)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	    (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	if (ms < 0)
+		return 0;
+	return ms > 86400000 ? 86400000 : (int)ms;
+}
+
+/* A monotonic clock in milliseconds, for idle timeouts. */
+long long
+ipc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* A timeout as poll(2) takes it, rounded up: -t 1ms is not 0. */
+int
+ipc_xtimeout_ms(const struct timespec *ts, const char *s)
+{
+	if (ts->tv_sec > INT_MAX / 1000 - 1)
+		errx(ipc_errexit, "timeout is too large: %s", s);
+	return ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
 }

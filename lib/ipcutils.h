@@ -39,7 +39,10 @@ mode_t		 ipc_xmode(const char *);
 /* duration.c: "1.5", "250ms", "2m", "1h"; NULL timespec means forever. */
 int		 ipc_duration(const char *, struct timespec *, const char **);
 void		 ipc_xduration(const char *, struct timespec *, const char *);
-void		 ipc_deadline(const struct timespec *, struct timespec *);
+struct timespec	*ipc_deadline(const struct timespec *, struct timespec *);
+int		 ipc_ms_until(const struct timespec *);
+long long	 ipc_now_ms(void);
+int		 ipc_xtimeout_ms(const struct timespec *, const char *);
 int		 ipc_expired(const struct timespec *);
 double		 ipc_seconds(const struct timespec *);
 
@@ -137,7 +140,6 @@ int		 ipc_is_pattern(const char *);
 int		 ipc_shm_open(const char *, int, const struct ipc_create *,
 		    int *);
 int		 ipc_shm_lock(int, int, const struct timespec *);
-struct timespec	*ipc_shm_deadline(const struct timespec *, struct timespec *);
 struct ipc_shm_watch {
 	int		 ifd;		/* inotify, or -1: look at the mtime */
 	struct timespec	 mtime;		/* as it was when the watch began */
@@ -219,7 +221,5 @@ struct ipc_copy {
 void		 ipc_copy_init(struct ipc_copy *, int, int, int);
 int		 ipc_copy(struct ipc_copy *);
 void		 ipc_copy_free(struct ipc_copy *);
-long long	 ipc_now_ms(void);
-int		 ipc_xtimeout_ms(const struct timespec *, const char *);
 
 #endif

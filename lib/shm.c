@@ -57,23 +57,6 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 	}
 }
 
-/* Milliseconds from now until the deadline (0 when past); -1: forever. */
-static int
-ms_until(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	if (deadline == NULL)
-		return -1;
-	clock_gettime(CLOCK_REALTIME, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
-	    (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
-	if (ms < 0)
-		return 0;
-	return ms > 86400000 ? 86400000 : (int)ms;
-}
-
 /*
  * flock(2) op (LOCK_SH or LOCK_EX) on the object, waiting until the
  * absolute CLOCK_REALTIME deadline at most (NULL: as long as it takes).
@@ -98,7 +81,7 @@ ipc_shm_lock(int fd, int op, const struct timespec *deadline)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return -1;
-		if ((ms = ms_until(deadline)) == 0) {
+		if ((ms = ipc_ms_until(deadline)) == 0) {
 			errno = EWOULDBLOCK;
 			return -1;
 		}
@@ -229,7 +212,7 @@ wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
 			errno = EINTR;
 			return -1;
 		}
-		if ((ms = ms_until(deadline)) == 0) {
+		if ((ms = ipc_ms_until(deadline)) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -251,14 +234,4 @@ ipc_shm_unwatch(struct ipc_shm_watch *w)
 	if (w->ifd != -1)
 		close(w->ifd);
 	w->ifd = -1;
-}
-
-/* Make a deadline from a timeout; NULL stays NULL (forever). */
-struct timespec *
-ipc_shm_deadline(const struct timespec *timeout, struct timespec *abs)
-{
-	if (timeout == NULL)
-		return NULL;
-	ipc_deadline(timeout, abs);
-	return abs;
 }

@@ -54,16 +54,6 @@ most_at_once() {
 	assert_output "0"
 }
 
-@test "sem-wait: a waiter takes the unit that sem-post gives" {
-	sem-wait -t 10 "$N" 3>&- &
-	pids=$!
-	wait_blocked "$pids"
-	sem-post "$N"
-	wait "$pids"
-	run -0 sem_value "$N"
-	assert_output "0"
-}
-
 @test "sem-wait: -v prints the value after the unit was taken" {
 	run -0 sem-wait -v --init 5 "$N"
 	assert_output "4"
