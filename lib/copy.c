@@ -4,9 +4,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 
-#include <err.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
