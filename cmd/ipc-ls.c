@@ -13,7 +13,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
-#include "ipcutils.h"
+#include "objects.h"
 
 enum column {
 	C_TYPE, C_NAME, C_MODE, C_OWNER, C_GROUP, C_SIZE, C_MSGS, C_MAXMSG,
@@ -83,7 +83,7 @@ main(int argc, char *argv[])
 			zflag = 1;
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'J':
 			Jflag = 1;
 			break;
@@ -98,35 +98,35 @@ main(int argc, char *argv[])
 			break;
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
-				errx(2, "type is %s: %s", errstr,
+				errx(IPC_ERROR, "type is %s: %s", errstr,
 				    *optarg == '\0' ? "\"\"" : optarg);
 			break;
 		case 'V':
 			ipc_version();
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (zflag + Jflag + rflag > 1)
-		errx(2, "cannot use more than one of -0, -J and -r");
+		errx(IPC_ERROR, "cannot use more than one of -0, -J and -r");
 	if (nflag && (zflag || Jflag))
-		errx(2, "cannot use -n with -0 or -J");
+		errx(IPC_ERROR, "cannot use -n with -0 or -J");
 	if (zflag && ncols > 0)
-		errx(2, "cannot use -0 and -o");
+		errx(IPC_ERROR, "cannot use -0 and -o");
 	if (ncols == 0)
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
 
 	if ((names = calloc(argc ? argc : 1, sizeof(*names))) == NULL)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	for (i = 0; i < argc; i++)
 		argv[i] = (char *)ipc_xname(argv[i],
 		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
 		    sizeof(names[i]));
 	if (ipc_select(&l, kinds, argv, argc) == -1)
-		err(2, "%s", IPC_SHM_DIR);
+		err(IPC_ERROR, "%s", IPC_SHM_DIR);
 	/* Names alone need no object opened. */
 	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);
@@ -148,7 +148,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i])) {
 			warnx("%s: %s", argv[i], strerror(ENOENT));
-			status = 2;
+			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
 	free(names);
@@ -171,11 +171,11 @@ parse_columns(const char *arg)
 			    strncasecmp(s, columns[c].key, len) == 0)
 				break;
 		if (c == NCOLUMNS && len == 0)
-			errx(2, "column is invalid: \"\"");
+			errx(IPC_ERROR, "column is invalid: \"\"");
 		if (c == NCOLUMNS)
-			errx(2, "column is invalid: %.*s", (int)len, s);
+			errx(IPC_ERROR, "column is invalid: %.*s", (int)len, s);
 		if (ncols == (int)(sizeof(cols) / sizeof(cols[0])))
-			errx(2, "too many columns: %s", arg);
+			errx(IPC_ERROR, "too many columns: %s", arg);
 		cols[ncols++] = c;
 		if (s[len] == '\0')
 			break;
@@ -278,7 +278,7 @@ print_table(const struct ipc_objects *l, int nflag, int rflag)
 	int c;
 
 	if ((cells = calloc(l->n * ncols + 1, sizeof(*cells))) == NULL)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	for (c = 0; c < ncols; c++)
 		width[c] = nflag ? 0 : strlen(columns[cols[c]].header);
 	for (k = 0; k < l->n; k++)
@@ -286,7 +286,7 @@ print_table(const struct ipc_objects *l, int nflag, int rflag)
 			if ((s = field(&l->v[k], cols[c], buf, 1)) == NULL)
 				s = "-";
 			if ((cells[k * ncols + c] = strdup(s)) == NULL)
-				err(2, NULL);
+				err(IPC_ERROR, NULL);
 			if ((w = strlen(s)) > width[c])
 				width[c] = w;
 		}

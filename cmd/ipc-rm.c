@@ -13,7 +13,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
-#include "ipcutils.h"
+#include "objects.h"
 
 enum { OPT_OLDER = CHAR_MAX + 1 };
 
@@ -53,13 +53,13 @@ main(int argc, char *argv[])
 			fflag = 1;
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'n':
 			nflag = 1;
 			break;
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
-				errx(2, "type is %s: %s", errstr,
+				errx(IPC_ERROR, "type is %s: %s", errstr,
 				    *optarg == '\0' ? "\"\"" : optarg);
 			Tflag = 1;
 			break;
@@ -73,23 +73,23 @@ main(int argc, char *argv[])
 			age = &agebuf;
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
-		usage(2);
+		usage(IPC_ERROR);
 
 	/* Every name is checked before anything is removed. */
 	if ((names = calloc(argc, sizeof(*names))) == NULL)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	for (i = 0; i < argc; i++)
 		argv[i] = (char *)ipc_xname(argv[i],
 		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
 		    sizeof(names[i]));
 	if (ipc_select(&l, kinds, argv, argc) == -1)
-		err(2, "%s", IPC_SHM_DIR);
+		err(IPC_ERROR, "%s", IPC_SHM_DIR);
 	if (!Tflag)
 		ambiguous(&l, argv, argc);
 
@@ -109,7 +109,7 @@ main(int argc, char *argv[])
 			    ipc_is_pattern(argv[o->arg])))
 				continue;
 			warn("%s", o->name);
-			status = 2;
+			status = IPC_ERROR;
 			continue;
 		}
 		if (vflag)
@@ -121,12 +121,12 @@ main(int argc, char *argv[])
 		warnx("%s: not mounted, so no queues are matched "
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 		if (Tflag)
-			status = 2;
+			status = IPC_ERROR;
 	}
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i]) && !fflag) {
 			warnx("%s: %s", argv[i], strerror(ENOENT));
-			status = 2;
+			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
 	free(names);
@@ -165,7 +165,7 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 				strlcat(kinds, ipc_kind_name(l->v[k].kind),
 				    sizeof(kinds));
 			}
-		errx(2, "%s: names objects of more than one type (%s): "
+		errx(IPC_ERROR, "%s: names objects of more than one type (%s): "
 		    "use -T", args[i], kinds);
 	}
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "mq.h"
 
 #define OUTCAP	65536	/* write out once this much is waiting */
 #define PRIOPAD	16	/* room for "32767\t" */
@@ -57,18 +57,19 @@ static size_t		 nheld, maxheld;
 
 static void		 hold(const char *, size_t, unsigned int);
 static void		 flush(void);
-static void		 finish(int);
+static _Noreturn void	 finish(int);
 static _Noreturn void	 usage(int);
 
 int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
-	struct timespec timeoutbuf, *timeout = NULL, abs, now = { 0, 0 };
+	struct ipc_wait wait = { { 0, 0 }, 0 };
+	struct timespec *timeout, abs;
 	struct mq_attr attr;
 	char namebuf[IPC_NAMEBUF], why[256], *msg;
 	long long count = 1, received = 0;
-	int ch, dflag = 0, fflag = 0, cflag = 0, nflag = 0;
+	int ch, dflag = 0, fflag = 0, cflag = 0;
 	unsigned int prio;
 	ssize_t n;
 
@@ -93,19 +94,18 @@ main(int argc, char *argv[])
 			fflag = 1;
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
-			nflag = 1;
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'p':
 			pflag = 1;
 			break;
 		case 't':
-			ipc_xduration(optarg, &timeoutbuf, "timeout");
-			timeout = &timeoutbuf;
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'u':
 			uflag = 1;
@@ -118,21 +118,18 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(2);
+		usage(IPC_ERROR);
 	if (cflag + dflag + fflag > 1)
-		errx(2, "cannot use more than one of -c, -d and -f");
-	if (nflag && timeout != NULL)
-		errx(2, "cannot use -n and -t");
-	if (dflag && (nflag || timeout != NULL))
-		errx(2, "cannot use -d with -n or -t");
-	if (nflag)
-		timeout = &now;
+		errx(IPC_ERROR, "cannot use more than one of -c, -d and -f");
+	if (dflag && wait.set)
+		errx(IPC_ERROR, "cannot use -d with -n or -t");
+	timeout = IPC_WAIT_TIMEOUT(&wait);
 	if (dflag || fflag)
 		count = 0;
 
@@ -143,7 +140,7 @@ main(int argc, char *argv[])
 	if (q == (mqd_t)-1 && errno == EACCES)
 		q = ipc_mq_open(name, O_RDONLY | O_CLOEXEC, &c);
 	if (q == (mqd_t)-1)
-		errx(2, "%s: %s", name,
+		errx(IPC_ERROR, "%s: %s", name,
 		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
 	/*
 	 * A second, non-blocking descriptor looks for what is queued more
@@ -151,11 +148,11 @@ main(int argc, char *argv[])
 	 */
 	if ((qn = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
 	    (mqd_t)-1 || mq_getattr(q, &attr) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	if ((msg = malloc(attr.mq_msgsize)) == NULL ||
 	    (out = malloc(OUTCAP + attr.mq_msgsize + PRIOPAD +
 	    IPC_FRAMEPAD)) == NULL)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 
 	while (count == 0 || received < count) {
 		/* What is queued already is taken without waiting ... */
@@ -187,7 +184,7 @@ main(int argc, char *argv[])
 				finish(-1);
 			if (errno == EINTR)
 				continue;
-			err(2, "%s", name);
+			err(IPC_ERROR, "%s", name);
 		}
 		hold(msg, n, prio);
 		received++;
@@ -206,7 +203,7 @@ hold(const char *msg, size_t len, unsigned int prio)
 	if (nheld == maxheld) {
 		if ((h = reallocarray(held, maxheld ? 2 * maxheld : 64,
 		    sizeof(*h))) == NULL)
-			err(2, NULL);
+			err(IPC_ERROR, NULL);
 		held = h;
 		maxheld = maxheld ? 2 * maxheld : 64;
 	}
@@ -254,12 +251,12 @@ flush(void)
 }
 
 /* Exit with status, or by the signal that came (-1); -u removes the queue. */
-static void
+static _Noreturn void
 finish(int status)
 {
 	flush();
 	if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	if (status == -1)
 		ipc_die_signalled();
 	exit(status);

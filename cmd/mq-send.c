@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "mq.h"
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -31,7 +31,7 @@ static const char	*name;
 static mqd_t		 q;
 static long		 msgsize;
 static unsigned int	 prio;
-static struct timespec	 timeoutbuf, *timeout;	/* NULL: wait forever */
+static struct ipc_wait	 wait;
 static unsigned long	 nsent;
 
 static void		 send1(const char *, size_t, unsigned long);
@@ -45,7 +45,7 @@ main(int argc, char *argv[])
 	struct ipc_reader r;
 	struct mq_attr attr;
 	char namebuf[IPC_NAMEBUF], why[256], *rec;
-	int ch, nflag = 0, i;
+	int ch, i;
 	ssize_t len;
 
 	while ((ch = getopt_long(argc, argv, "0aehm:np:t:Vx", longopts,
@@ -59,20 +59,19 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
-			nflag = 1;
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'p':
 			prio = ipc_xnum(optarg, 0, sysconf(_SC_MQ_PRIO_MAX) - 1,
 			    "priority");
 			break;
 		case 't':
-			ipc_xduration(optarg, &timeoutbuf, "timeout");
-			timeout = &timeoutbuf;
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'V':
 			ipc_version();
@@ -82,29 +81,23 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(2);
-	if (nflag && timeout != NULL)
-		errx(2, "cannot use -n and -t");
+		usage(IPC_ERROR);
 	if (argc > 1 && framing != IPC_LINE)
-		errx(2, "-0 and -a frame standard input, not arguments");
-	if (nflag) {
-		timeoutbuf.tv_sec = timeoutbuf.tv_nsec = 0;
-		timeout = &timeoutbuf;
-	}
+		errx(IPC_ERROR, "-0 and -a frame standard input, not arguments");
 
 	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
 	if ((q = ipc_mq_open(name, O_WRONLY | O_CLOEXEC, &c)) == (mqd_t)-1)
-		errx(2, "%s: %s", name,
+		errx(IPC_ERROR, "%s: %s", name,
 		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
 	if (mq_getattr(q, &attr) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	msgsize = attr.mq_msgsize;
 
 	if (argc > 1) {
@@ -119,7 +112,7 @@ main(int argc, char *argv[])
 	if (ipc_signalled)
 		ipc_die_signalled();
 	if (ferror(stdin))
-		err(2, "stdin");
+		err(IPC_ERROR, "stdin");
 	ipc_reader_free(&r);
 	return 0;
 }
@@ -132,13 +125,13 @@ send1(const char *msg, size_t len, unsigned long recno)
 	int rv;
 
 	if (len > (size_t)msgsize)
-		errx(2, "%s: record %lu is %zu bytes, over the queue's message "
+		errx(IPC_ERROR, "%s: record %lu is %zu bytes, over the queue's message "
 		    "size of %ld; %lu sent", name, recno, len, msgsize, nsent);
 	for (;;) {
-		if (timeout == NULL)
+		if (!wait.set)
 			rv = mq_send(q, msg, len, prio);
 		else {
-			ipc_deadline(timeout, &abs);
+			ipc_deadline(&wait.ts, &abs);
 			rv = mq_timedsend(q, msg, len, prio, &abs);
 		}
 		if (rv == 0) {
@@ -151,9 +144,9 @@ send1(const char *msg, size_t len, unsigned long recno)
 			continue;
 		}
 		if (errno == ETIMEDOUT || errno == EAGAIN)
-			errx(1, "%s: queue is full; %lu message%s sent", name,
+			errx(IPC_NOTNOW, "%s: queue is full; %lu message%s sent", name,
 			    nsent, nsent == 1 ? "" : "s");
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	}
 }
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipcutils.h"
+#include "sem.h"
 
 enum { OPT_INIT = CHAR_MAX + 1, OPT_MAX };
 
@@ -46,7 +46,7 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
@@ -65,27 +65,27 @@ main(int argc, char *argv[])
 			max = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--max");
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(2);
+		usage(IPC_ERROR);
 	if (max != -1 && init > max)
-		errx(2, "--init %lld is over --max %lld", init, max);
+		errx(IPC_ERROR, "--init %lld is over --max %lld", init, max);
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	if (ipc_sem_reclaim(&s) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
 		if (errno == EOVERFLOW)
-			errx(2, "%s: value %d and %lld more would pass "
+			errx(IPC_ERROR, "%s: value %d and %lld more would pass "
 			    "SEM_VALUE_MAX, %d", name, value, count,
 			    SEM_VALUE_MAX);
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	}
 	if (vflag) {
 		printf("%d\n", value);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sem.h"
 
 #define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
 
@@ -50,11 +50,11 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
-	struct timespec timeoutbuf, *timeout = NULL;
+	struct ipc_wait wait = { { 0, 0 }, 0 };
 	struct sigaction sa;
 	char namebuf[IPC_NAMEBUF], **cmd = NULL;
 	long long init = -1;
-	int ch, i, nflag = 0, vflag = 0, conflict = 1, value;
+	int ch, i, vflag = 0, conflict = 1, value;
 
 	/*
 	 * Everything after the first "--" is the command, never our options;
@@ -80,16 +80,13 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'n':
-			nflag = 1;
-			break;
 		case 't':
-			ipc_xduration(optarg, &timeoutbuf, "timeout");
-			timeout = &timeoutbuf;
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'v':
 			vflag = 1;
@@ -110,12 +107,6 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1 || (cmd != NULL && cmd[0] == NULL))
 		usage(ipc_errexit);
-	if (nflag && timeout != NULL)
-		errx(ipc_errexit, "cannot use -n and -t");
-	if (nflag) {
-		timeoutbuf.tv_sec = timeoutbuf.tv_nsec = 0;
-		timeout = &timeoutbuf;
-	}
 	if (init == -1)
 		init = cmd != NULL;
 
@@ -136,7 +127,7 @@ main(int argc, char *argv[])
 		err(ipc_errexit, "%s", name);
 	if (ipc_sem_reclaim(&s) == -1)
 		err(ipc_errexit, "%s", name);
-	if (take(timeout) == -1)
+	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
 		exit(conflict);
 	if (cmd != NULL)
 		run(cmd, vflag);

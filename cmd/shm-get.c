@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "shm.h"
 
 /*
  * Copied 128 KiB at a time, as cat(1) does; a pipe downstream is grown to
@@ -56,7 +56,7 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'l':
 			len = ipc_xsize(optarg, INT64_MAX, "length");
 			lflag = 1;
@@ -74,40 +74,40 @@ main(int argc, char *argv[])
 			wflag = 1;
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(2);
+		usage(IPC_ERROR);
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
 	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	deadline = ipc_deadline(timeout, &abs);
 	if (wflag) {
 		if (ipc_shm_watch(&w, name, fd) == -1)
-			err(2, "%s", name);
+			err(IPC_ERROR, "%s", name);
 		if (ipc_shm_wait(&w, fd, deadline) == -1) {
 			if (errno == ETIMEDOUT)
-				return 1;
+				return IPC_NOTNOW;
 			if (ipc_signalled)
 				ipc_die_signalled();
-			err(2, "%s", name);
+			err(IPC_ERROR, "%s", name);
 		}
 		ipc_shm_unwatch(&w);
 	}
 	if (ipc_shm_lock(fd, LOCK_SH, deadline) == -1) {
 		if (errno == EWOULDBLOCK)
-			return 1;
+			return IPC_NOTNOW;
 		if (ipc_signalled)
 			ipc_die_signalled();
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	}
 	if (fstat(fd, &st) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	if (off >= st.st_size)
 		return 0;
 	end = lflag && len < st.st_size - off ? off + len : st.st_size;
@@ -141,7 +141,7 @@ copy(off_t off, off_t end)
 		if ((n = pread(fd, buf, want, off)) == -1) {
 			if (errno == EINTR && !ipc_signalled)
 				continue;
-			err(2, "%s", name);
+			err(IPC_ERROR, "%s", name);
 		}
 		if (n == 0)	/* cut short by a program without the lock */
 			break;
@@ -158,7 +158,7 @@ out(const char *p, size_t len)
 	if (ipc_write_all(STDOUT_FILENO, p, len) < len) {
 		if (ipc_signalled)
 			ipc_die_signalled();
-		err(2, "stdout");
+		err(IPC_ERROR, "stdout");
 	}
 }
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "shm.h"
 
 #define CHUNK	(1024 * 1024)	/* read standard input this much at a time */
 #define STAGE0	(2 * 1024 * 1024)	/* first room for it: a huge page */
@@ -59,7 +59,7 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
@@ -77,19 +77,19 @@ main(int argc, char *argv[])
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(2);
+		usage(IPC_ERROR);
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	/* Say what is wrong with the object before reading any input. */
 	if (!c.create) {
 		if ((fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) == -1)
-			err(2, "%s", name);
+			err(IPC_ERROR, "%s", name);
 	} else if (c.exclusive && (fd = shm_open(name, O_RDONLY, 0)) != -1)
 		errc(2, EEXIST, "%s", name);
 
@@ -100,16 +100,16 @@ main(int argc, char *argv[])
 	slurp();
 	ipc_catch_signals();
 	if (oflag && (uint64_t)off > (uint64_t)OFFMAX - inlen)
-		errx(2, "%s: offset %jd and %zu bytes of input are past the "
+		errx(IPC_ERROR, "%s: offset %jd and %zu bytes of input are past the "
 		    "largest size", name, (intmax_t)off, inlen);
 	if (sflag && inlen > 0 && (uint64_t)off + inlen > (uint64_t)size)
-		errx(2, "%s: %zu bytes of input%s do not fit in size %jd",
+		errx(IPC_ERROR, "%s: %zu bytes of input%s do not fit in size %jd",
 		    name, inlen, oflag ? " at that offset" : "",
 		    (intmax_t)size);
 	/* Made only now, so that bad input leaves nothing behind. */
 	if (fd == -1 &&
 	    (fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &c, &created)) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 	put(oflag, off, sflag, size);
 	return 0;
 }
@@ -127,7 +127,7 @@ slurp(void)
 	ssize_t n;
 
 	if (fstat(STDIN_FILENO, &st) == -1)
-		err(2, "stdin");
+		err(IPC_ERROR, "stdin");
 	if (S_ISREG(st.st_mode) &&
 	    (pos = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1 &&
 	    st.st_size > pos && (uintmax_t)(st.st_size - pos) < SIZE_MAX / 2)
@@ -148,7 +148,7 @@ slurp(void)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			err(2, "stdin");
+			err(IPC_ERROR, "stdin");
 		}
 		inlen += n;
 	}
@@ -168,7 +168,7 @@ grow(size_t need)
 
 	if (incap > SIZE_MAX / 2 || need > SIZE_MAX - STAGE0) {
 		errno = ENOMEM;
-		err(2, "stdin");
+		err(IPC_ERROR, "stdin");
 	}
 	cap = incap > 0 ? incap * 2 : STAGE0;	/* doubling: few moves */
 	if (cap < need)
@@ -181,13 +181,13 @@ grow(size_t need)
 	else
 		p = mremap(in, incap, cap, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
-		err(2, "stdin");
+		err(IPC_ERROR, "stdin");
 #ifdef MADV_HUGEPAGE
 	(void)madvise(p, cap, MADV_HUGEPAGE);
 #endif
 #else
 	if ((p = realloc(in, cap)) == NULL)
-		err(2, "stdin");
+		err(IPC_ERROR, "stdin");
 #endif
 	in = p;
 	incap = cap;
@@ -239,7 +239,7 @@ put(int oflag, int64_t off, int sflag, int64_t size)
 	/* A put that changed no byte is still a change to shm-get -w. */
 	(void)futimens(fd, NULL);
 	if (close(fd) == -1)
-		err(2, "%s", name);
+		err(IPC_ERROR, "%s", name);
 }
 
 /*
@@ -279,7 +279,7 @@ fail(off_t oldsize)
 	else if (oldsize != -1)
 		(void)ftruncate(fd, oldsize);
 	errno = e;
-	err(2, "%s", name);
+	err(IPC_ERROR, "%s", name);
 }
 
 static _Noreturn void

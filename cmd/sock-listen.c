@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sock.h"
 
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
 
@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 			cflag = 1;
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'j':
 			jobs = ipc_xnum(optarg, 1, 100000, "jobs");
 			jflag = 1;
@@ -95,7 +95,7 @@ main(int argc, char *argv[])
 		case 'm':
 			mode = ipc_xmode(optarg);
 			if (mode & ~0777)
-				errx(2, "mode is too large for a socket: %s",
+				errx(IPC_ERROR, "mode is too large for a socket: %s",
 				    optarg);
 			mflag = 1;
 			break;
@@ -113,7 +113,7 @@ main(int argc, char *argv[])
 			portfile = optarg;
 			break;
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
@@ -123,7 +123,7 @@ main(int argc, char *argv[])
 	if (cflag && kflag)
 		errx(ipc_errexit, "cannot use -c and -k");
 	if (jflag && command == NULL)
-		errx(2, "-j needs --exec");
+		errx(IPC_ERROR, "-j needs --exec");
 	if (kflag)
 		count = 0;
 	ipc_xaddr(argv[0], &addr);
@@ -314,7 +314,7 @@ serve(void)
 			if (got > 0)
 				warnx("%s: %lld of %lld connections came in "
 				    "time", addr.text, got, count);
-			exit(1);
+			exit(IPC_NOTNOW);
 		}
 		len = sizeof(ss);
 		if ((fd = accept4(ls, (struct sockaddr *)&ss, &len,
@@ -348,12 +348,12 @@ take(int fd)
 		if (errno == EINTR)
 			die();
 		if (c.failed == STDOUT_FILENO)
-			err(2, "stdout");
+			err(IPC_ERROR, "stdout");
 		if (errno == ETIMEDOUT)
-			errx(1, "%s: nothing came in time", addr.text);
+			errx(IPC_NOTNOW, "%s: nothing came in time", addr.text);
 		/* One client's trouble ends a server only if it serves one. */
 		if (count != 0)
-			err(2, "%s", addr.text);
+			err(IPC_ERROR, "%s", addr.text);
 		warn("%s", addr.text);
 	}
 	ipc_copy_free(&c);
@@ -446,44 +446,44 @@ receive(void)
 	size_t len;
 
 	if ((buf = malloc(DGRAMCAP + IPC_FRAMEPAD)) == NULL)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	while (count == 0 || got < count) {
 		if (!ready(ls)) {
 			if (count == 0 && got > 0)
-				exit(0);
+				exit(IPC_OK);
 			if (got > 0)
 				warnx("%s: %lld of %lld datagrams came in "
 				    "time", addr.text, got, count);
-			exit(1);
+			exit(IPC_NOTNOW);
 		}
 		if ((n = recv(ls, buf, DGRAMCAP, MSG_TRUNC)) == -1) {
 			if (errno == EINTR && ipc_signalled)
 				die();
 			if (errno == EINTR)
 				continue;
-			err(2, "%s", addr.text);
+			err(IPC_ERROR, "%s", addr.text);
 		}
 		if (n > DGRAMCAP)
-			errx(2, "%s: a datagram of %zd bytes does not fit in "
+			errx(IPC_ERROR, "%s: a datagram of %zd bytes does not fit in "
 			    "%d", addr.text, n, DGRAMCAP);
 		got++;
 		len = ipc_frame(buf, buf, n, framing);
 		if (ipc_write_all(STDOUT_FILENO, buf, len) != len)
-			err(2, "stdout");
+			err(IPC_ERROR, "stdout");
 	}
 	free(buf);
 }
 
 static _Noreturn void
-usage(int status)
+usage(int code)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = code == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-0ak] [-c count] [-j jobs] [-m mode] "
 	    "[-t timeout]\n"
 	    "\t[--exec command] [--port-file file] address\n",
 	    getprogname());
-	if (status == 0) {
+	if (code == 0) {
 		fprintf(fp, "Accept a connection on address and copy what it "
 		    "sends to standard output.\n\n"
 		    "  -0, --null            end each datagram with NUL, "
@@ -510,5 +510,5 @@ usage(int status)
 		    "unix:@NAME, unixgram:PATH.\n");
 		ipc_xfflush(stdout, "stdout");
 	}
-	exit(status);
+	exit(code);
 }

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sock.h"
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -67,7 +67,7 @@ main(int argc, char *argv[])
 			ipc_xframing(&framing, ch);
 			break;
 		case 'h':
-			usage(0);
+			usage(IPC_OK);
 		case 'n':
 			nflag = 1;
 			break;
@@ -86,20 +86,20 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		default:
-			usage(2);
+			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(2);
+		usage(IPC_ERROR);
 	if (nflag && tflag)
-		errx(2, "cannot use -n and -t");
+		errx(IPC_ERROR, "cannot use -n and -t");
 	if (nflag)
 		timeout = 0;
 	ipc_xaddr(argv[0], &addr);
 	if (addr.family != AF_UNIX && addr.port == 0)
-		errx(2, "%s: port 0 is only for listening", addr.text);
+		errx(IPC_ERROR, "%s: port 0 is only for listening", addr.text);
 	msgs = argc > 1 ? argv + 1 : NULL;
 	nmsgs = argc - 1;
 
@@ -107,11 +107,11 @@ main(int argc, char *argv[])
 	sock = open_retrying(retry);
 	if (addr.type == SOCK_DGRAM) {
 		send_datagrams();
-		exit(0);
+		exit(IPC_OK);
 	}
 	if (qflag) {
 		sender(NULL);
-		exit(0);
+		exit(IPC_OK);
 	}
 
 	/* Send in a thread, with the signals left to this one. */
@@ -120,10 +120,10 @@ main(int argc, char *argv[])
 	sigaddset(&all, SIGINT);
 	sigaddset(&all, SIGTERM);
 	if (pipe2(done, O_CLOEXEC) == -1)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if ((errno = pthread_create(&t, NULL, sender, NULL)) != 0)
-		err(2, NULL);
+		err(IPC_ERROR, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	ipc_copy_init(&c, sock, STDOUT_FILENO, timeout);
@@ -132,16 +132,16 @@ main(int argc, char *argv[])
 		if (errno == EINTR)
 			ipc_die_signalled();
 		if (c.failed == STDOUT_FILENO)
-			err(2, "stdout");
+			err(IPC_ERROR, "stdout");
 		if (errno == ETIMEDOUT)
-			errx(1, "%s: timed out", addr.text);
-		err(2, "%s", addr.text);
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
+		err(IPC_ERROR, "%s", addr.text);
 	}
 	/* The peer closed: what it was sent must have gone too. */
 	wait_sender();
 	if ((errno = pthread_join(t, NULL)) != 0)
-		err(2, NULL);
-	exit(0);
+		err(IPC_ERROR, NULL);
+	exit(IPC_OK);
 }
 
 /*
@@ -164,11 +164,11 @@ wait_sender(void)
 			return;
 		if (n == 0 && __atomic_load_n(&active, __ATOMIC_RELAXED) +
 		    timeout <= ipc_now_ms())
-			errx(1, "%s: timed out", addr.text);
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
 		if (n == -1 && errno == EINTR && ipc_signalled)
 			ipc_die_signalled();
 		if (n == -1 && errno != EINTR)
-			err(2, NULL);
+			err(IPC_ERROR, NULL);
 	}
 }
 
@@ -185,18 +185,18 @@ sender(void *unused)
 		for (i = 0; i < nmsgs; i++)
 			len += strlen(msgs[i]) + IPC_FRAMEPAD;
 		if ((buf = malloc(len)) == NULL)
-			err(2, NULL);
+			err(IPC_ERROR, NULL);
 		for (i = 0; i < nmsgs; i++)
 			off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]),
 			    framing);
 		if (ipc_write_all(sock, buf, off) != off)
-			err(2, "%s", addr.text);
+			err(IPC_ERROR, "%s", addr.text);
 		__atomic_store_n(&active, ipc_now_ms(), __ATOMIC_RELAXED);
 		free(buf);
 	} else
 		send_stream();
 	if (shutdown(sock, SHUT_WR) == -1 && errno != ENOTCONN)
-		err(2, "%s", addr.text);
+		err(IPC_ERROR, "%s", addr.text);
 	if (done[1] != -1)
 		close(done[1]);
 	return NULL;
@@ -213,8 +213,8 @@ send_stream(void)
 		if (errno == EINTR)
 			ipc_die_signalled();
 		if (c.failed == STDIN_FILENO)
-			err(2, "stdin");
-		err(2, "%s", addr.text);
+			err(IPC_ERROR, "stdin");
+		err(IPC_ERROR, "%s", addr.text);
 	}
 	ipc_copy_free(&c);
 }
@@ -236,7 +236,7 @@ send_datagrams(void)
 	if (msgs != NULL)
 		for (i = 0; i < nmsgs; i++)
 			if (send(sock, msgs[i], strlen(msgs[i]), 0) == -1)
-				err(2, "%s", addr.text);
+				err(IPC_ERROR, "%s", addr.text);
 	if (msgs == NULL) {
 		ipc_reader_init(&r, stdin, framing);
 		while ((n = ipc_read_record(&r, &rec)) != -1) {
@@ -250,14 +250,14 @@ send_datagrams(void)
 				if (errno == EINTR)
 					ipc_die_signalled();
 				if (errno == EMSGSIZE)
-					errx(2, "%s: record %lu of %zd bytes "
+					errx(IPC_ERROR, "%s: record %lu of %zd bytes "
 					    "does not fit in a datagram",
 					    addr.text, nrec, n);
-				err(2, "%s", addr.text);
+				err(IPC_ERROR, "%s", addr.text);
 			}
 		}
 		if (ferror(stdin))
-			err(2, "stdin");
+			err(IPC_ERROR, "stdin");
 		ipc_reader_free(&r);
 	}
 	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0)
@@ -278,7 +278,7 @@ open_retrying(const struct timespec *retry)
 		if ((e = open1(&fd)) == 0)
 			return fd;
 		if (e == ETIMEDOUT)
-			errx(1, "%s: %s", addr.text, strerror(e));
+			errx(IPC_NOTNOW, "%s: %s", addr.text, strerror(e));
 		if (e == EINTR)
 			ipc_die_signalled();
 		if (retry == NULL || ipc_expired(&until) ||
@@ -303,10 +303,10 @@ open1(int *fd)
 
 	if (addr.nsa == 0 && addr.family != AF_UNIX &&
 	    ipc_addr_resolve(&addr, 0, &errstr) == -1)
-		errx(2, "%s: %s", addr.text, errstr);
+		errx(IPC_ERROR, "%s: %s", addr.text, errstr);
 	if (addr.family == AF_UNIX) {
 		if ((*fd = socket(AF_UNIX, addr.type | SOCK_CLOEXEC, 0)) == -1)
-			err(2, "%s", addr.text);
+			err(IPC_ERROR, "%s", addr.text);
 		if (connect_timed(*fd, (struct sockaddr *)&addr.sun,
 		    addr.sunlen) == 0)
 			return 0;

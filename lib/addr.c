@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sock.h"
 
 /* A port: 0 to 65535, digits only. */
 static int

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sock.h"
 
 #define CHUNK		(1 << 20)	/* asked of splice(2) and sendfile(2) */
 #define PIPESIZE	(1 << 20)	/* of the pipe put between two non-pipes */

@@ -76,6 +76,22 @@ ipc_xduration(const char *s, struct timespec *ts, const char *what)
 }
 
 /*
+ * -n, --nonblock and -t, --timeout, which every waiting tool takes: -n is
+ * -t 0, and the two together are a usage error.
+ */
+void
+ipc_xwait_option(struct ipc_wait *w, int ch, const char *arg)
+{
+	if (w->set && w->set != ch)
+		errx(ipc_errexit, "cannot use -n and -t");
+	if (ch == 'n')
+		w->ts.tv_sec = w->ts.tv_nsec = 0;
+	else
+		ipc_xduration(arg, &w->ts, "timeout");
+	w->set = ch;
+}
+
+/*
  * The absolute CLOCK_REALTIME time that mq_timedsend(3), mq_timedreceive(3)
  * and sem_timedwait(3) take, a timeout from now; NULL (forever) for NULL.
  */
@@ -102,12 +118,6 @@ ipc_expired(const struct timespec *abs)
 	clock_gettime(CLOCK_REALTIME, &now);
 	return now.tv_sec > abs->tv_sec ||
 	    (now.tv_sec == abs->tv_sec && now.tv_nsec >= abs->tv_nsec);
-}
-
-double
-ipc_seconds(const struct timespec *ts)
-{
-	return ts->tv_sec + ts->tv_nsec / 1e9;
 }
 
 /* Milliseconds from now until the deadline (0 when past); -1: forever. */

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipcutils.h"
+#include "mq.h"
 
 #define MQ_PROC	"/proc/sys/fs/mqueue/"
 
 /* A value from /proc/sys/fs/mqueue, or def where there is none (BSD). */
-long
-ipc_mq_limit(const char *file, long def)
+static long
+mq_limit(const char *file, long def)
 {
 	char path[64], buf[32];
 	const char *errstr;
@@ -49,9 +49,9 @@ ipc_mq_open(const char *name, int oflag, const struct ipc_create *c)
 	if (c->maxmsg || c->msgsize) {
 		memset(&attr, 0, sizeof(attr));
 		attr.mq_maxmsg = c->maxmsg ? c->maxmsg :
-		    ipc_mq_limit("msg_default", 10);
+		    mq_limit("msg_default", 10);
 		attr.mq_msgsize = c->msgsize ? c->msgsize :
-		    ipc_mq_limit("msgsize_default", 8192);
+		    mq_limit("msgsize_default", 8192);
 		ap = &attr;
 	}
 	if (c->modeset)
@@ -78,8 +78,8 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 
 	if (c == NULL || !c->create)
 		return strerror(e);
-	msgmax = ipc_mq_limit("msg_max", 10);
-	sizemax = ipc_mq_limit("msgsize_max", 8192);
+	msgmax = mq_limit("msg_max", 10);
+	sizemax = mq_limit("msgsize_max", 8192);
 	if (e == EINVAL && c->maxmsg > msgmax)
 		snprintf(buf, len, "--max-messages %ld is over the system's "
 		    "limit, %ld in " MQ_PROC "msg_max", c->maxmsg, msgmax);

@@ -13,7 +13,8 @@
 static size_t
 name_max(enum ipc_kind kind)
 {
-	return kind == IPC_SEM ? NAME_MAX - 4 : NAME_MAX;
+	return kind == IPC_SEM ? NAME_MAX - (sizeof(IPC_SEM_PREFIX) - 1) :
+	    NAME_MAX;
 }
 
 const char *

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "mq.h"
+#include "objects.h"
 
 #define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
-#define SEMPFX		"sem."		/* glibc: /dev/shm/sem.NAME */
-#define SEMPFXLEN	4
+#define SEMPFXLEN	(sizeof(IPC_SEM_PREFIX) - 1)
 
 static const char *kindnames[] = { "mq", "sem", "shm" };
 
@@ -53,8 +53,8 @@ ipc_kinds(const char *s, const char **errstr)
 	return mask;
 }
 
-int
-ipc_mqfs_mounted(void)
+static int
+mqfs_mounted(void)
 {
 	struct statfs sf;
 
@@ -70,7 +70,7 @@ object_path(enum ipc_kind kind, const char *name, char *buf, size_t len)
 	if (kind == IPC_MQ)
 		n = snprintf(buf, len, IPC_MQ_DIR "%s", name);
 	else if (kind == IPC_SEM)
-		n = snprintf(buf, len, IPC_SHM_DIR "/" SEMPFX "%s", name + 1);
+		n = snprintf(buf, len, IPC_SHM_DIR "/" IPC_SEM_PREFIX "%s", name + 1);
 	else
 		n = snprintf(buf, len, IPC_SHM_DIR "%s", name);
 	if (n < 0 || (size_t)n >= len) {
@@ -109,8 +109,8 @@ mq_stat(struct ipc_object *o)
 	return 0;
 }
 
-int
-ipc_object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
+static int
+object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
 {
 	char path[PATH_MAX];
 
@@ -121,7 +121,7 @@ ipc_object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
 		errno = ENOENT;
 		return -1;
 	}
-	if (kind == IPC_MQ && !ipc_mqfs_mounted())
+	if (kind == IPC_MQ && !mqfs_mounted())
 		return mq_stat(o);
 	if (object_path(kind, name, path, sizeof(path)) == -1 ||
 	    lstat(path, &o->st) == -1)
@@ -175,7 +175,7 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 	DIR *dir;
 	int e;
 
-	if (kind == IPC_MQ && !ipc_mqfs_mounted()) {
+	if (kind == IPC_MQ && !mqfs_mounted()) {
 		errno = ENODEV;
 		return -1;
 	}
@@ -184,7 +184,7 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 		return -1;
 	while ((errno = 0, d = readdir(dir)) != NULL) {
 		s = d->d_name;
-		if (kind != IPC_MQ && (strncmp(s, SEMPFX, SEMPFXLEN) == 0) !=
+		if (kind != IPC_MQ && (strncmp(s, IPC_SEM_PREFIX, SEMPFXLEN) == 0) !=
 		    (kind == IPC_SEM))
 			continue;
 		if (kind == IPC_SEM)
@@ -195,7 +195,7 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 		if (strlcpy(name + 1, s, sizeof(name) - 1) >= sizeof(name) - 1)
 			continue;
 		/* Gone meanwhile, or not an object (a directory): skip it. */
-		if (ipc_object_get(kind, name, &o) == -1)
+		if (object_get(kind, name, &o) == -1)
 			continue;
 		if (fn(&o, arg) == -1) {
 			e = errno;
@@ -267,7 +267,7 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 		for (k = 0; k < IPC_NKINDS; k++) {
 			if (!(kinds & (1U << k)))
 				continue;
-			if (ipc_object_get(k, args[a], &o) == -1) {
+			if (object_get(k, args[a], &o) == -1) {
 				/* Closed to us: it is there all the same. */
 				if (errno != EACCES)
 					continue;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "sem.h"
 
 /*
  * glibc (and musl) keep a named semaphore as a sem_t in the file
@@ -27,7 +27,7 @@
  * record in the semaphore's own file means it has the semaphore's owner and
  * mode, and goes with it when the semaphore is removed.
  */
-#define SEM_PATH	"/dev/shm/sem."
+#define SEM_PATH	IPC_SHM_DIR "/" IPC_SEM_PREFIX
 #define LOCK_POST	48		/* a byte that serializes sem-post */
 #define SLOT(i)		(64 + (off_t)(i))
 #define FREE		0

@@ -17,9 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipcutils.h"
+#include "shm.h"
 
-#define SHM_DIR		"/dev/shm"	/* where Linux keeps the objects */
 #define POLL_MS		20		/* the fallback's look, and a lock's */
 
 /*
@@ -110,7 +109,7 @@ ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
 {
 	struct stat st;
 #ifdef __linux__
-	char path[sizeof(SHM_DIR) + IPC_NAMEBUF];
+	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
 	struct stat pst;
 #endif
 
@@ -120,7 +119,7 @@ ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
 	w->mtime = st.st_mtim;
 	w->size = st.st_size;
 #ifdef __linux__
-	snprintf(path, sizeof(path), SHM_DIR "%s", name);
+	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		return 0;
 	if (inotify_add_watch(w->ifd, path, IN_MODIFY | IN_ATTRIB) == -1 ||

@@ -1,0 +1,14 @@
+/* mq.h: POSIX message queues (mq.c). */
+#ifndef IPC_MQ_H
+#define IPC_MQ_H
+
+#include <mqueue.h>
+
+#include "ipcutils.h"
+
+/* Open or create a queue; a reason better than EMFILE and EINVAL. */
+mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
+const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
+		    size_t);
+
+#endif

@@ -1,0 +1,35 @@
+/* objects.h: the objects of every kind, as ipc-ls and ipc-rm see them. */
+#ifndef IPC_OBJECTS_H
+#define IPC_OBJECTS_H
+
+#include <sys/stat.h>
+
+#include "ipcutils.h"
+
+struct ipc_object {
+	enum ipc_kind	 kind;
+	char		 name[IPC_NAMEBUF];	/* with its slash */
+	struct stat	 st;
+	int		 nostat;	/* there, but st unknown (EACCES) */
+	int		 arg;		/* the argument that selected it */
+	/* ipc_object_details(): -1 where unknown or not of this kind. */
+	long long	 size;		/* bytes held: queued, or st_size */
+	long long	 msgs, maxmsg, msgsize;	/* queues */
+	long long	 value;		/* semaphores */
+	long long	 bytes;		/* shared memory: bytes in use */
+};
+struct ipc_objects {
+	struct ipc_object *v;
+	size_t		 n, cap;
+	size_t		*found;		/* per argument: objects selected */
+	int		 nomqfs;	/* queues were to be listed, but no fs */
+};
+const char	*ipc_kind_name(enum ipc_kind);
+unsigned int	 ipc_kinds(const char *, const char **);
+int		 ipc_select(struct ipc_objects *, unsigned int, char **, int);
+void		 ipc_objects_free(struct ipc_objects *);
+void		 ipc_object_details(struct ipc_object *);
+int		 ipc_object_unlink(const struct ipc_object *);
+int		 ipc_is_pattern(const char *);
+
+#endif

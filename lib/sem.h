@@ -1,0 +1,27 @@
+/* sem.h: POSIX named semaphores (sem.c). */
+#ifndef IPC_SEM_H
+#define IPC_SEM_H
+
+#include <semaphore.h>
+
+#include "ipcutils.h"
+
+/*
+ * Semaphores are created on use with struct ipc_create, and the units
+ * held for a command are recorded, so that a holder's death, SIGKILL
+ * too, does not leak its unit (see the comment in sem.c).
+ */
+#define IPC_SEM_SLOTS	4096	/* holders recorded at once */
+struct ipc_sem {
+	sem_t		*sem;
+	int		 fd;		/* its file, which holds the record */
+	int		 slot;		/* ours, or -1 */
+};
+int		 ipc_sem_open(struct ipc_sem *, const char *,
+		    const struct ipc_create *, unsigned int);
+int		 ipc_sem_reclaim(struct ipc_sem *);
+int		 ipc_sem_hold(struct ipc_sem *);
+int		 ipc_sem_release(struct ipc_sem *);
+int		 ipc_sem_post(struct ipc_sem *, unsigned int, long, int *);
+
+#endif
