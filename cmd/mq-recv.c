@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,27 +36,44 @@ static const struct option longopts[] = {
 };
 
 /*
- * Received messages wait in out[] until the queue runs empty or OUTCAP
- * bytes are waiting; held[] remembers where each one lies, so that what
- * could not be written goes back on the queue.
+ * A message in hand: received, and neither done with (written out, or its
+ * command succeeded) nor put back yet.  tag is for a source that wants
+ * each message acknowledged (a broker's delivery tag); a POSIX queue
+ * needs none.
+ */
+struct msg {
+	char		*data;
+	size_t		 len;
+	unsigned int	 prio;
+	uint64_t	 tag;
+};
+
+/*
+ * Received messages wait, framed, in out[] until the queue runs empty or
+ * OUTCAP bytes are waiting; held[] keeps each one whole in keep[] until
+ * it is written, so that what could not be written goes back on the queue.
  */
 struct held {
-	size_t		 off;	/* the message's bytes in out[] */
-	size_t		 len;
-	size_t		 end;	/* its framing's end in out[] */
-	unsigned int	 prio;
+	struct msg	 m;
+	size_t		 end;	/* the end of its framing in out[] */
 };
 
 static const char	*name;
 static mqd_t		 q, qn;
-static int		 pflag, uflag;
+static long		 msgsize;
+static int		 dflag, fflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
-static char		*out;
-static size_t		 outlen;
+static char		*out, *keep;
+static size_t		 outlen, keeplen;
 static struct held	*held;
 static size_t		 nheld, maxheld;
 
-static void		 hold(const char *, size_t, unsigned int);
+static int		 take(struct msg *, const struct timespec *);
+static void		 done(struct msg *);
+static int		 putback(const struct msg *);
+static int		 receive(long long, const struct timespec *);
+static struct msg	*slot(void);
+static void		 hold(struct msg *);
 static void		 flush(void);
 static _Noreturn void	 finish(int);
 static _Noreturn void	 usage(int);
@@ -65,13 +83,10 @@ main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct timespec *timeout, abs;
 	struct mq_attr attr;
-	char namebuf[IPC_NAMEBUF], why[256], *msg;
-	long long count = 1, received = 0;
-	int ch, dflag = 0, fflag = 0, cflag = 0;
-	unsigned int prio;
-	ssize_t n;
+	char namebuf[IPC_NAMEBUF], why[256];
+	long long count = 1;
+	int ch, cflag = 0;
 
 	while ((ch = getopt_long(argc, argv, "0ac:defhm:npt:uVx", longopts,
 	    NULL)) != -1) {
@@ -129,7 +144,6 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use more than one of -c, -d and -f");
 	if (dflag && wait.set)
 		errx(IPC_ERROR, "cannot use -d with -n or -t");
-	timeout = IPC_WAIT_TIMEOUT(&wait);
 	if (dflag || fflag)
 		count = 0;
 
@@ -149,54 +163,114 @@ main(int argc, char *argv[])
 	if ((qn = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
 	    (mqd_t)-1 || mq_getattr(q, &attr) == -1)
 		err(IPC_ERROR, "%s", name);
-	if ((msg = malloc(attr.mq_msgsize)) == NULL ||
-	    (out = malloc(OUTCAP + attr.mq_msgsize + PRIOPAD +
-	    IPC_FRAMEPAD)) == NULL)
+	msgsize = attr.mq_msgsize;
+	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
+	    (out = malloc(OUTCAP + msgsize + PRIOPAD + IPC_FRAMEPAD)) == NULL)
 		err(IPC_ERROR, NULL);
 
+	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
+}
+
+/*
+ * The source of messages, the one place that knows it is a POSIX queue:
+ * take() receives one, done() says that it was delivered, putback() puts
+ * one that was not back on its queue, at its priority.
+ */
+
+/*
+ * Receive one message into m->data (room for msgsize bytes): 0, or -1
+ * with errno EAGAIN when none is queued and timeout is 0, ETIMEDOUT when
+ * none came in time, EINTR when a signal ended the wait.
+ */
+static int
+take(struct msg *m, const struct timespec *timeout)
+{
+	struct timespec abs;
+	ssize_t n;
+
+	for (;;) {
+		if (timeout != NULL && timeout->tv_sec == 0 &&
+		    timeout->tv_nsec == 0)
+			n = mq_receive(qn, m->data, msgsize, &m->prio);
+		else if (timeout == NULL)
+			n = mq_receive(q, m->data, msgsize, &m->prio);
+		else
+			n = mq_timedreceive(q, m->data, msgsize, &m->prio,
+			    ipc_deadline(timeout, &abs));
+		if (n >= 0)
+			break;
+		if (errno == EINTR && !ipc_signalled)
+			continue;
+		return -1;
+	}
+	m->len = n;
+	m->tag = 0;
+	return 0;
+}
+
+/* The message was delivered: a POSIX queue has nothing more to hear. */
+static void
+done(struct msg *m)
+{
+	(void)m;
+}
+
+/* Put a message that was not delivered back on its queue: 0 or -1. */
+static int
+putback(const struct msg *m)
+{
+	struct timespec now = { 0, 0 };
+
+	return mq_timedsend(q, m->data, m->len, m->prio, &now);
+}
+
+static const struct timespec nowait = { 0, 0 };
+
+/*
+ * The receive loop: count messages (0: until -d finds the queue empty, or
+ * -f's idle timeout), written out as they come.  The exit status, or -1
+ * for a signal.
+ */
+static int
+receive(long long count, const struct timespec *timeout)
+{
+	long long received = 0;
+	struct msg *m;
+	int rv;
+
 	while (count == 0 || received < count) {
+		m = slot();
 		/* What is queued already is taken without waiting ... */
-		n = mq_receive(qn, msg, attr.mq_msgsize, &prio);
-		if (n == -1 && errno == EAGAIN) {
+		if ((rv = take(m, &nowait)) == -1 && errno == EAGAIN) {
 			/* ... and written out before a wait. */
 			flush();
 			if (dflag)
 				break;
-			if (timeout == NULL)
-				n = mq_receive(q, msg, attr.mq_msgsize, &prio);
-			else {
-				ipc_deadline(timeout, &abs);
-				n = mq_timedreceive(q, msg, attr.mq_msgsize,
-				    &prio, &abs);
-			}
+			rv = take(m, timeout);
 		}
-		if (n == -1) {
-			if (errno == ETIMEDOUT) {
-				if (fflag && received > 0)
-					break;
-				if (received > 0)
-					warnx("%s: %lld of %lld messages "
-					    "arrived in time", name, received,
-					    count);
-				finish(1);
-			}
-			if (errno == EINTR && ipc_signalled)
-				finish(-1);
-			if (errno == EINTR)
-				continue;
+		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN)) {
+			if (fflag && received > 0)
+				break;
+			if (received > 0)
+				warnx("%s: %lld of %lld messages arrived in time",
+				    name, received, count);
+			return IPC_NOTNOW;
+		}
+		if (rv == -1 && errno == EINTR)
+			return -1;
+		if (rv == -1)
 			err(IPC_ERROR, "%s", name);
-		}
-		hold(msg, n, prio);
+		hold(m);
 		received++;
-		if (outlen >= OUTCAP)
+		if (outlen >= OUTCAP || keeplen >= OUTCAP)
 			flush();
 	}
-	finish(0);
+	return IPC_OK;
 }
 
-/* Frame a received message into out[] and remember it. */
-static void
-hold(const char *msg, size_t len, unsigned int prio)
+/* Where the next message is received: free room in keep[]. */
+static struct msg *
+slot(void)
 {
 	struct held *h;
 
@@ -207,14 +281,19 @@ hold(const char *msg, size_t len, unsigned int prio)
 		held = h;
 		maxheld = maxheld ? 2 * maxheld : 64;
 	}
-	h = &held[nheld++];
-	h->prio = prio;
+	held[nheld].m.data = keep + keeplen;
+	return &held[nheld].m;
+}
+
+/* Frame the message just received into out[] and keep it. */
+static void
+hold(struct msg *m)
+{
 	if (pflag)
-		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", prio);
-	h->off = outlen;
-	h->len = len;
-	outlen += ipc_frame(out + outlen, msg, len, framing);
-	h->end = outlen;
+		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", m->prio);
+	outlen += ipc_frame(out + outlen, m->data, m->len, framing);
+	keeplen += m->len;
+	held[nheld++].end = outlen;
 }
 
 /*
@@ -225,28 +304,27 @@ hold(const char *msg, size_t len, unsigned int prio)
 static void
 flush(void)
 {
-	struct timespec now = { 0, 0 };
-	size_t done, first, i;
+	size_t done_, first, i;
 	int e;
 
 	if (outlen == 0)
 		return;
-	done = ipc_write_all(STDOUT_FILENO, out, outlen);
-	if (done == outlen) {
-		outlen = nheld = 0;
+	done_ = ipc_write_all(STDOUT_FILENO, out, outlen);
+	e = errno;
+	for (first = 0; first < nheld && held[first].end <= done_; first++)
+		done(&held[first].m);
+	if (first == nheld) {
+		outlen = keeplen = nheld = 0;
 		return;
 	}
-	e = errno;
-	for (first = 0; held[first].end <= done; first++)
-		continue;
 	for (i = first; i < nheld; i++)
-		if (mq_timedsend(q, out + held[i].off, held[i].len,
-		    held[i].prio, &now) == -1)
+		if (putback(&held[i].m) == -1)
 			break;
 	if (i < nheld)
-		errc(2, e, "stdout: %zu message%s put back on %s, %zu lost",
-		    i - first, i - first == 1 ? "" : "s", name, nheld - i);
-	errc(2, e, "stdout: %zu message%s put back on %s", i - first,
+		errc(IPC_ERROR, e, "stdout: %zu message%s put back on %s, "
+		    "%zu lost", i - first, i - first == 1 ? "" : "s", name,
+		    nheld - i);
+	errc(IPC_ERROR, e, "stdout: %zu message%s put back on %s", i - first,
 	    i - first == 1 ? "" : "s", name);
 }
 
