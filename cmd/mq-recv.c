@@ -1,5 +1,10 @@
-/* mq-recv: receive messages from a POSIX message queue. */
+/* mq-recv: receive messages from a POSIX message queue, or run a command for each. */
+#include "config.h"	/* first: _GNU_SOURCE, for memfd_create */
+
+#include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -17,6 +22,14 @@
 
 #define OUTCAP	65536	/* write out once this much is waiting */
 #define PRIOPAD	16	/* room for "32767\t" */
+#define JSONPAD	80	/* room for the JSON object but its data */
+#define MAXJOBS	1024
+
+enum {
+	OPT_EXEC = IPC_OPT_MSGSIZE + 1,
+	OPT_FAILED,
+	OPT_RETRIES
+};
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -26,6 +39,8 @@ static const struct option longopts[] = {
 	{ "must-exist",		no_argument,		NULL, 'e' },
 	{ "forever",		no_argument,		NULL, 'f' },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "json",		no_argument,		NULL, 'J' },
+	{ "jobs",		required_argument,	NULL, 'j' },
 	{ "mode",		required_argument,	NULL, 'm' },
 	{ "nonblock",		no_argument,		NULL, 'n' },
 	{ "priority",		no_argument,		NULL, 'p' },
@@ -35,6 +50,9 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	{ "exec",		required_argument,	NULL, OPT_EXEC },
+	{ "failed",		required_argument,	NULL, OPT_FAILED },
+	{ "retries",		required_argument,	NULL, OPT_RETRIES },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -65,24 +83,45 @@ struct held {
 	size_t		 end;	/* the end of its framing in out[] */
 };
 
+/* --exec: a command running for a message, in one of -j slots. */
+struct job {
+	pid_t		 pid;	/* 0: the slot is free */
+	int		 pidfd;	/* readable once the command has ended */
+	struct msg	 m;	/* with a buffer of its own */
+	long long	 seq;	/* IPC_MSG_SEQ: its number in this run */
+	long long	 tries;
+};
+
 static const char	*name;
 static mqd_t		 q;
 static long		 msgsize;
-static int		 dflag, fflag, pflag, uflag;
+static int		 dflag, fflag, Jflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
 static char		*out, *keep;
 static size_t		 outlen, keeplen, batchcap;
 static struct held	*held;
 static size_t		 nheld, maxheld;
 static struct msg	*pending;	/* received, not yet in held[] */
+static char		*command;	/* --exec */
+static struct job	*jobs;
+static long long	 njobs = 1, retries, running;
+static const char	*failed;	/* --failed */
+static mqd_t		 fq = (mqd_t)-1;
+static char		*stdinbuf;	/* a command's standard input */
 
 static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
+static int		 sendwait(mqd_t, const struct msg *);
 static int		 receive(long long, const struct timespec *);
+static int		 timedout(long long, long long);
+static int		 workers(long long, const struct timespec *);
+static int		 start(struct job *);
+static int		 ended(struct job *, int, int);
+static size_t		 frame(char *, const struct msg *);
 static int		 writable(void);
 static struct msg	*slot(void);
-static size_t		 framed(const struct msg *);
+static size_t		 maxframe(size_t);
 static int		 fits(const struct msg *);
 static void		 hold(struct msg *);
 static void		 flush(void);
@@ -97,11 +136,12 @@ main(int argc, char *argv[])
 	struct ipc_wait wait = { { 0, 0 }, 0 };
 	struct mq_attr attr;
 	struct stat st;
-	char namebuf[IPC_NAMEBUF], why[256];
+	char namebuf[IPC_NAMEBUF], failbuf[IPC_NAMEBUF], why[256];
+	const char *failarg = NULL;
 	long long count = 1;
-	int ch, cflag = 0;
+	int ch, cflag = 0, jset = 0, rset = 0, i;
 
-	while ((ch = getopt_long(argc, argv, "0ac:defhm:npt:uVx", longopts,
+	while ((ch = getopt_long(argc, argv, "0ac:defhJj:m:npt:uVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -123,6 +163,13 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(IPC_OK);
+		case 'J':
+			Jflag = 1;
+			break;
+		case 'j':
+			njobs = ipc_xnum(optarg, 1, MAXJOBS, "jobs");
+			jset = 1;
+			break;
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
@@ -145,6 +192,16 @@ main(int argc, char *argv[])
 		case IPC_OPT_MSGSIZE:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		case OPT_EXEC:
+			command = optarg;
+			break;
+		case OPT_FAILED:
+			failarg = optarg;
+			break;
+		case OPT_RETRIES:
+			retries = ipc_xnum(optarg, 0, LLONG_MAX - 1, "retries");
+			rset = 1;
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -157,10 +214,22 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use more than one of -c, -d and -f");
 	if (dflag && wait.set)
 		errx(IPC_ERROR, "cannot use -d with -n or -t");
+	if (Jflag && (pflag || framing != IPC_LINE))
+		errx(IPC_ERROR, "cannot use -J with -0, -a or -p");
+	if (command == NULL && (jset || rset || failarg != NULL))
+		errx(IPC_ERROR, "-j, --retries and --failed need --exec");
 	if (dflag || fflag)
 		count = 0;
 
 	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+	if (failarg != NULL) {
+		failed = ipc_xname(failarg, IPC_MQ, failbuf, sizeof(failbuf));
+		if (strcmp(failed, name) == 0)
+			errx(IPC_ERROR, "%s: --failed is the queue itself", name);
+	}
+	/* From here on, with a command, mq-recv's own failures are 125. */
+	if (command != NULL)
+		ipc_errexit = IPC_CMD_FAILED;
 	ipc_catch_signals();
 	/*
 	 * Write access too, to put back what could not be written out;
@@ -171,19 +240,42 @@ main(int argc, char *argv[])
 	if (q == (mqd_t)-1 && errno == EACCES)
 		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &c);
 	if (q == (mqd_t)-1)
-		errx(IPC_ERROR, "%s: %s", name,
+		errx(ipc_errexit, "%s: %s", name,
 		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
 	if (mq_getattr(q, &attr) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(ipc_errexit, "%s", name);
 	msgsize = attr.mq_msgsize;
+
+	if (command != NULL) {
+		if (failed != NULL) {
+			/* Made, if need be, to take what the queue takes. */
+			c.exclusive = 0;
+			c.maxmsg = attr.mq_maxmsg;
+			c.msgsize = attr.mq_msgsize;
+			if ((fq = ipc_mq_open(failed, O_WRONLY | O_NONBLOCK |
+			    O_CLOEXEC, &c)) == (mqd_t)-1)
+				errx(ipc_errexit, "%s: %s", failed,
+				    ipc_mq_strerror(errno, &c, why,
+				    sizeof(why)));
+		}
+		if ((jobs = calloc(njobs, sizeof(*jobs))) == NULL ||
+		    (stdinbuf = malloc(maxframe(msgsize))) == NULL)
+			err(ipc_errexit, NULL);
+		for (i = 0; i < njobs; i++)
+			if ((jobs[i].m.data = malloc(msgsize)) == NULL)
+				err(ipc_errexit, NULL);
+		if (setenv("IPC_MSG_QUEUE", name, 1) == -1)
+			err(ipc_errexit, NULL);
+		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
+	}
+
 	maxheld = attr.mq_maxmsg;
 	batchcap = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
 	    PIPE_BUF : OUTCAP;
 	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
-	    (out = malloc(OUTCAP + msgsize + PRIOPAD + IPC_FRAMEPAD)) == NULL ||
+	    (out = malloc(OUTCAP + maxframe(msgsize))) == NULL ||
 	    (held = calloc(maxheld, sizeof(*held))) == NULL)
 		err(IPC_ERROR, NULL);
-
 	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
 }
 
@@ -240,14 +332,21 @@ done(struct msg *m)
 static int
 putback(const struct msg *m)
 {
+	return sendwait(q, m);
+}
+
+/* Send a message to a queue at its priority, waiting for room: 0 or -1. */
+static int
+sendwait(mqd_t to, const struct msg *m)
+{
 	for (;;) {
-		if (mq_send(q, m->data, m->len, m->prio) == 0)
+		if (mq_send(to, m->data, m->len, m->prio) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
 			return -1;
-		if (ipc_wait_fd(q, POLLOUT, NULL) == -1)
+		if (ipc_wait_fd(to, POLLOUT, NULL) == -1)
 			return -1;
 	}
 }
@@ -280,14 +379,8 @@ receive(long long count, const struct timespec *timeout)
 			m = slot();
 			rv = take(m, timeout);
 		}
-		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN)) {
-			if (fflag && received > 0)
-				break;
-			if (received > 0)
-				warnx("%s: %lld of %lld messages arrived in time",
-				    name, received, count);
-			return IPC_NOTNOW;
-		}
+		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
+			return timedout(received, count);
 		if (rv == -1 && errno == EINTR)
 			return -1;
 		if (rv == -1)
@@ -310,6 +403,206 @@ receive(long long count, const struct timespec *timeout)
 			flush();
 	}
 	return IPC_OK;
+}
+
+/* Nothing came in time: 0 for -f once something came, or 1 and why. */
+static int
+timedout(long long received, long long count)
+{
+	if (fflag && received > 0)
+		return IPC_OK;
+	if (received > 0)
+		warnx("%s: %lld of %lld messages arrived in time", name,
+		    received, count);
+	return IPC_NOTNOW;
+}
+
+/*
+ * --exec: run the command for each message, at most njobs at once.  A
+ * message is taken only when a slot is free, and done with once its
+ * command exits 0; see ended() for the rest.  The exit status, or -1 for
+ * a signal.
+ */
+static int
+workers(long long count, const struct timespec *timeout)
+{
+	struct pollfd *pfd;
+	struct timespec abs, *deadline;
+	struct job *j;
+	long long taken = 0, i;
+	int status = IPC_OK, stop = 0, sig = 0, want, rv, st;
+
+	if ((pfd = calloc(njobs + 1, sizeof(*pfd))) == NULL)
+		err(ipc_errexit, NULL);
+	deadline = ipc_deadline(timeout, &abs);
+	for (;;) {
+		if (ipc_signalled) {
+			/*
+			 * No more messages; the running commands get it, and
+			 * what they started: each leads its process group.
+			 */
+			sig = ipc_signalled;
+			ipc_signalled = 0;
+			stop = 1;
+			for (i = 0; i < njobs; i++)
+				if (jobs[i].pid != 0)
+					kill(-jobs[i].pid, sig);
+		}
+		want = !stop && (count == 0 || taken < count) &&
+		    running < njobs;
+		if (want) {
+			for (j = jobs; j->pid != 0; j++)
+				continue;
+			if ((rv = take(&j->m, &nowait)) == 0) {
+				j->seq = ++taken;
+				j->tries = 0;
+				if ((rv = start(j)) != IPC_OK) {
+					status = rv;
+					stop = 1;
+				}
+				deadline = ipc_deadline(timeout, &abs);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				err(ipc_errexit, "%s", name);
+			if (dflag) {
+				stop = 1;
+				want = 0;
+			}
+		}
+		if (!want && running == 0)
+			break;
+		pfd[0].fd = want ? q : -1;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < njobs; i++) {
+			pfd[i + 1].fd = jobs[i].pid != 0 ? jobs[i].pidfd : -1;
+			pfd[i + 1].events = POLLIN;
+		}
+		if (ipc_poll(pfd, njobs + 1, want ? deadline : NULL) == -1) {
+			if (errno == ETIMEDOUT) {
+				if ((rv = timedout(taken, count)) > status)
+					status = rv;
+				stop = 1;
+			} else if (errno != EINTR)
+				err(ipc_errexit, "poll");
+			continue;
+		}
+		for (i = 0; i < njobs; i++) {
+			if (jobs[i].pid == 0 || pfd[i + 1].revents == 0)
+				continue;
+			while (waitpid(jobs[i].pid, &st, 0) == -1)
+				if (errno != EINTR)
+					err(ipc_errexit, "wait");
+			close(jobs[i].pidfd);
+			jobs[i].pid = 0;
+			running--;
+			if ((rv = ended(&jobs[i], st, sig)) != IPC_OK) {
+				if (rv > status)
+					status = rv;
+				stop = 1;
+			}
+		}
+	}
+	free(pfd);
+	if (sig != 0) {
+		ipc_signalled = sig;
+		return -1;
+	}
+	return status;
+}
+
+/*
+ * Run the command for the message of a free slot, its framing on the
+ * command's standard input (a file: the command need not read it all)
+ * and its metadata in the environment: IPC_OK, or the status for a
+ * command that cannot be run, the message back on its queue.
+ */
+static int
+start(struct job *j)
+{
+	char *argv[] = { "sh", "-c", command, NULL };
+	char prio[16], seq[24];
+	size_t n;
+	int fd, e;
+
+	n = frame(stdinbuf, &j->m);
+	if ((fd = memfd_create("mq-recv", MFD_CLOEXEC)) == -1 ||
+	    ipc_write_all(fd, stdinbuf, n) != n ||
+	    lseek(fd, 0, SEEK_SET) == -1)
+		err(ipc_errexit, "standard input of message %lld", j->seq);
+	snprintf(prio, sizeof(prio), "%u", j->m.prio);
+	snprintf(seq, sizeof(seq), "%lld", j->seq);
+	if (setenv("IPC_MSG_PRIORITY", prio, 1) == -1 ||
+	    setenv("IPC_MSG_SEQ", seq, 1) == -1)
+		err(ipc_errexit, NULL);
+	e = ipc_spawn(&j->pid, "/bin/sh", argv, fd, NULL, 1);
+	close(fd);
+	if (e != 0) {
+		j->pid = 0;
+		warnc(e, "/bin/sh");
+		if (putback(&j->m) == -1)
+			warn("%s: message %lld lost", name, j->seq);
+		return ipc_spawn_status(e);
+	}
+	if ((j->pidfd = pidfd_open(j->pid, 0)) == -1)
+		err(ipc_errexit, "pidfd_open");
+	running++;
+	return IPC_OK;
+}
+
+/*
+ * A command ended with wait status st; sig: after that signal came.  0 is
+ * done; after a signal its message goes back; a command that cannot run
+ * (126, 127) puts it back and stops mq-recv with that status; otherwise
+ * it runs again, up to --retries times, then the message goes to
+ * --failed and mq-recv goes on, or back on its queue and mq-recv stops
+ * with 2.  IPC_OK to go on, or the status to stop with.
+ */
+static int
+ended(struct job *j, int st, int sig)
+{
+	char how[64];
+	int code, rv;
+
+	if ((code = ipc_cmd_status(st)) == 0) {
+		done(&j->m);
+		return IPC_OK;
+	}
+	if (sig != 0) {
+		if (putback(&j->m) == -1)
+			warn("%s: message %lld lost", name, j->seq);
+		return IPC_OK;
+	}
+	if (WIFSIGNALED(st))
+		snprintf(how, sizeof(how), "was killed by signal %d",
+		    WTERMSIG(st));
+	else
+		snprintf(how, sizeof(how), "exited %d", code);
+	if (code != IPC_CMD_NOEXEC && code != IPC_CMD_NOTFOUND) {
+		if (j->tries < retries) {
+			j->tries++;
+			return start(j);
+		}
+		if (fq != (mqd_t)-1 && sendwait(fq, &j->m) == 0) {
+			warnx("%s: message %lld: command %s; sent to %s", name,
+			    j->seq, how, failed);
+			done(&j->m);
+			return IPC_OK;
+		}
+		if (fq != (mqd_t)-1)
+			warn("%s", failed);
+		rv = IPC_ERROR;
+	} else
+		rv = code;
+	if (putback(&j->m) == -1) {
+		warn("%s: message %lld: command %s; lost", name, j->seq, how);
+		return rv;
+	}
+	warnx("%s: message %lld: command %s; put back on %s", name, j->seq,
+	    how, name);
+	return rv;
 }
 
 /*
@@ -340,27 +633,56 @@ slot(void)
 	return &held[nheld].m;
 }
 
-/* How many bytes of out[] a message takes, at most. */
+/* How many bytes a message of len bytes takes framed, at most. */
 static size_t
-framed(const struct msg *m)
+maxframe(size_t len)
 {
-	return (pflag ? PRIOPAD : 0) + m->len + IPC_FRAMEPAD;
+	if (Jflag)
+		return JSONPAD + IPC_JSON_MAX(len) + 2;
+	return PRIOPAD + len + IPC_FRAMEPAD;
+}
+
+/*
+ * A message as mq-recv writes it, and as a command gets it: its priority
+ * and a tab with -p, its framing; or with -J one JSON object, one line.
+ */
+static size_t
+frame(char *dst, const struct msg *m)
+{
+	size_t n = 0, s;
+
+	if (Jflag) {
+		n = snprintf(dst, JSONPAD, "{\"priority\":%u,\"size\":%zu,"
+		    "\"data", m->prio, m->len);
+		if ((s = ipc_json_string(dst + n + 2, m->data, m->len)) != 0) {
+			memcpy(dst + n, "\":", 2);
+			n += 2 + s;
+		} else {
+			memcpy(dst + n, "_base64\":\"", 10);
+			n += 10;
+			n += ipc_base64(dst + n, m->data, m->len);
+			dst[n++] = '"';
+		}
+		memcpy(dst + n, "}\n", 2);
+		return n + 2;
+	}
+	if (pflag)
+		n = snprintf(dst, PRIOPAD, "%u\t", m->prio);
+	return n + ipc_frame(dst + n, m->data, m->len, framing);
 }
 
 /* Does the message fit in the batch?  One always does. */
 static int
 fits(const struct msg *m)
 {
-	return nheld == 0 || outlen + framed(m) <= batchcap;
+	return nheld == 0 || outlen + maxframe(m->len) <= batchcap;
 }
 
 /* Frame the message just received into out[] and keep it. */
 static void
 hold(struct msg *m)
 {
-	if (pflag)
-		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", m->prio);
-	outlen += ipc_frame(out + outlen, m->data, m->len, framing);
+	outlen += frame(out + outlen, m);
 	keeplen += m->len;
 	held[nheld++].end = outlen;
 }
@@ -441,13 +763,14 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0aefnpux] [-c count | -d] [-m mode] "
+	fprintf(fp, "usage: %s [-0aefJnpux] [-c count | -d] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--message-size bytes] name\n",
-	    getprogname());
+	    "\t[--max-messages n] [--message-size bytes]\n"
+	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]] "
+	    "name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Receive messages from the queue and write them "
-		    "to standard output.\n\n"
+		    "to standard output,\nor run a command for each.\n\n"
 		    "  -0, --null            end each message with NUL, "
 		    "not newline\n"
 		    "  -a, --all             add nothing after a message\n"
@@ -456,6 +779,10 @@ usage(int status)
 		    "then exit\n"
 		    "  -e, --must-exist      do not create the queue\n"
 		    "  -f, --forever         receive until killed\n"
+		    "  -J, --json            one JSON object a line: "
+		    "priority, size, data\n"
+		    "  -j, --jobs n          run at most n commands at once "
+		    "(1)\n"
 		    "  -m, --mode mode       mode of a new queue (0600)\n"
 		    "  -n, --nonblock        do not wait (exit 1 when empty)\n"
 		    "  -p, --priority        print each priority and a tab "
@@ -466,6 +793,12 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --exec command    run sh -c command for each "
+		    "message, on its input\n"
+		    "      --retries n       run a command that failed n "
+		    "times more (0)\n"
+		    "      --failed queue    send a message whose command "
+		    "failed there\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,6 @@
 #include "sem.h"
 
 #define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
-
-extern char **environ;
 
 enum { OPT_INIT = CHAR_MAX + 1 };
 
@@ -209,8 +206,7 @@ leave(int status)
 static _Noreturn void
 run(char **cmd, int vflag)
 {
-	posix_spawnattr_t attr;
-	sigset_t fwd, old, dfl;
+	sigset_t fwd, old;
 	pid_t pid;
 	int e, status, value;
 
@@ -246,19 +242,9 @@ run(char **cmd, int vflag)
 			err(125, "%s", name);
 		ipc_die_signalled();
 	}
-	dfl = fwd;
-	sigaddset(&dfl, SIGPIPE);
-	if ((e = posix_spawnattr_init(&attr)) != 0 ||
-	    (e = posix_spawnattr_setsigmask(&attr, &old)) != 0 ||
-	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
-	    (e = posix_spawnattr_setflags(&attr,
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0) {
-		warnc(e, "posix_spawnattr");
-		leave(125);
-	}
-	if ((e = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ)) != 0) {
+	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, 0)) != 0) {
 		warnc(e, "%s", cmd[0]);
-		leave(e == ENOENT ? 127 : 126);
+		leave(ipc_spawn_status(e));
 	}
 	child = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -268,9 +254,7 @@ run(char **cmd, int vflag)
 			warn("wait");
 			leave(125);
 		}
-	if (WIFSIGNALED(status))
-		leave(128 + WTERMSIG(status));
-	leave(WEXITSTATUS(status));
+	leave(ipc_cmd_status(status));
 }
 
 static _Noreturn void

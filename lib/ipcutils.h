@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,7 +88,27 @@ void		 ipc_xfflush(FILE *, const char *);
 extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
 _Noreturn void	 ipc_die_signalled(void);
+int		 ipc_poll(struct pollfd *, nfds_t, const struct timespec *);
 int		 ipc_wait_fd(int, short, const struct timespec *);
+
+/*
+ * exec.c: a command that a tool runs (sem-wait -- CMD, mq-recv --exec):
+ * started with posix_spawn(3), its status passed on as env(1) does.
+ */
+#define IPC_CMD_FAILED		125	/* the tool itself failed */
+#define IPC_CMD_NOEXEC		126	/* the command could not be run */
+#define IPC_CMD_NOTFOUND	127	/* the command was not found */
+int		 ipc_spawn(pid_t *, const char *, char *const [], int,
+		    const sigset_t *, int);
+int		 ipc_spawn_status(int);
+int		 ipc_cmd_status(int);
+
+/* json.c: JSON strings (UTF-8, or 0) and base64, for -J. */
+size_t		 ipc_utf8_len(const unsigned char *, size_t);
+size_t		 ipc_json_string(char *, const void *, size_t);
+size_t		 ipc_base64(char *, const void *, size_t);
+#define IPC_JSON_MAX(n)	(6 * (n) + 2)	/* room ipc_json_string needs */
+#define IPC_BASE64_MAX(n) (((n) + 2) / 3 * 4)
 
 /* prog.c: --version. */
 _Noreturn void	 ipc_version(void);

@@ -170,27 +170,41 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Wait, at most about ten seconds, until a process sleeps in a system call
-# (state S): blocked in the wait a test wants it in, with what else the
-# test checks (a queue's count, a pipe's contents).
-wait_asleep() {
+# Run a command every 50 ms until it succeeds, for at most about ten
+# seconds.
+wait_until() {
 	local i
 	for i in $(seq 200); do
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ] &&
-		    return 0
+		"$@" && return 0
 		sleep 0.05
 	done
-	echo "wait_asleep: $1 is not sleeping" >&2
 	return 1
 }
 
-# Wait, at most about ten seconds, until a queue holds n messages.
+# Is the process asleep in a system call (state S)?
+asleep() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ]
+}
+
+# Wait until a process sleeps in a system call: blocked in the wait a test
+# wants it in, with what else the test checks (a queue's count, a pipe).
+wait_asleep() {
+	wait_until asleep "$1" || { echo "wait_asleep: $1 is not sleeping" >&2; return 1; }
+}
+
+# Does a queue hold n messages?
+mq_count_is() {
+	[ "$(mq_count "$1")" = "$2" ]
+}
+
+# Wait until a queue holds n messages.
 wait_mq_count() {
-	local i
-	for i in $(seq 200); do
-		[ "$(mq_count "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2
-	return 1
+	wait_until mq_count_is "$1" "$2" ||
+	    { echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2; return 1; }
+}
+
+# Send SIGTERM to a background process and set $status to its exit status.
+terminate() {
+	kill -TERM "$1"
+	reap "$1"
 }
