@@ -73,10 +73,10 @@ struct msg {
  * Received messages wait, framed, in out[] until the queue runs empty or
  * the batch is full; held[] keeps each one whole in keep[] until it is
  * written, so that what could not be written goes back on the queue.
- * A batch holds at most the queue's capacity, and on a pipe at most
- * PIPE_BUF bytes, which a pipe that poll(2) calls writable takes without
- * blocking: so a reader that stops reading stops mq-recv before it takes
- * more, not with a batch in hand.
+ * A batch for a pipe is at most PIPE_BUF bytes, which a pipe that poll(2)
+ * calls writable takes without blocking, so that a reader that stops
+ * reading stops mq-recv before it takes more, not with a batch in hand;
+ * elsewhere it is at most the queue's capacity.
  */
 struct held {
 	struct msg	 m;
@@ -99,6 +99,7 @@ static int		 dflag, fflag, Jflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
 static char		*out, *keep;
 static size_t		 outlen, keeplen, batchcap;
+static int		 pollout;	/* stdout may not be writable */
 static struct held	*held;
 static size_t		 nheld, maxheld;
 static struct msg	*pending;	/* received, not yet in held[] */
@@ -269,9 +270,23 @@ main(int argc, char *argv[])
 		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
 	}
 
-	maxheld = attr.mq_maxmsg;
-	batchcap = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
-	    PIPE_BUF : OUTCAP;
+	/* A file or a device (/dev/null) is always writable; a pipe is not. */
+	if (fstat(STDOUT_FILENO, &st) == -1 || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) &&
+	    isatty(STDOUT_FILENO)))
+		pollout = 1;
+	/*
+	 * A batch for a pipe is one write that poll(2) said it takes whole;
+	 * elsewhere a write may fail after the messages were taken, and
+	 * then at most a queue's worth is to be put back.
+	 */
+	if (pollout && S_ISFIFO(st.st_mode)) {
+		batchcap = PIPE_BUF;
+		maxheld = PIPE_BUF;
+	} else {
+		batchcap = OUTCAP;
+		maxheld = attr.mq_maxmsg;
+	}
 	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
 	    (out = malloc(OUTCAP + maxframe(msgsize))) == NULL ||
 	    (held = calloc(maxheld, sizeof(*held))) == NULL)
@@ -612,9 +627,15 @@ ended(struct job *j, int st, int sig)
 static int
 writable(void)
 {
+	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
 	int ev;
 
-	if ((ev = ipc_wait_fd(STDOUT_FILENO, POLLOUT, NULL)) == -1) {
+	if (!pollout)
+		return 0;
+	/* Most often it is: a look costs less than a signal-safe wait. */
+	if (poll(&pfd, 1, 0) == 1)
+		ev = pfd.revents;
+	else if ((ev = ipc_wait_fd(STDOUT_FILENO, POLLOUT, NULL)) == -1) {
 		if (errno == EINTR)
 			return -1;
 		err(IPC_ERROR, "stdout");
@@ -625,6 +646,7 @@ writable(void)
 		errc(IPC_ERROR, EPIPE, "stdout");
 	return 0;
 }
+
 /* Where the next message is received: free room in keep[]. */
 static struct msg *
 slot(void)
