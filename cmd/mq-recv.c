@@ -110,6 +110,9 @@ static const char	*failed;	/* --failed */
 static mqd_t		 fq = (mqd_t)-1;
 static char		*stdinbuf;	/* a command's standard input */
 
+static void		 setup_workers(struct ipc_create *, const struct mq_attr *);
+static void		 setup_output(const struct mq_attr *);
+static void		 openq(const struct ipc_create *, struct mq_attr *);
 static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
@@ -136,11 +139,10 @@ main(int argc, char *argv[])
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
 	struct mq_attr attr;
-	struct stat st;
-	char namebuf[IPC_NAMEBUF], failbuf[IPC_NAMEBUF], why[256];
+	char namebuf[IPC_NAMEBUF], failbuf[IPC_NAMEBUF];
 	const char *failarg = NULL;
 	long long count = 1;
-	int ch, cflag = 0, jset = 0, rset = 0, i;
+	int ch, cflag = 0, jset = 0, rset = 0;
 
 	while ((ch = getopt_long(argc, argv, "0ac:defhJj:m:npt:uVx", longopts,
 	    NULL)) != -1) {
@@ -232,43 +234,47 @@ main(int argc, char *argv[])
 	if (command != NULL)
 		ipc_errexit = IPC_CMD_FAILED;
 	ipc_catch_signals();
-	/*
-	 * Write access too, to put back what could not be written out;
-	 * non-blocking, for the waits are ipc_wait_fd's, which a signal
-	 * always ends.
-	 */
-	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, &c);
-	if (q == (mqd_t)-1 && errno == EACCES)
-		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &c);
-	if (q == (mqd_t)-1)
-		errx(ipc_errexit, "%s: %s", name,
-		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
-	if (mq_getattr(q, &attr) == -1)
-		err(ipc_errexit, "%s", name);
-	msgsize = attr.mq_msgsize;
-
+	openq(&c, &attr);
 	if (command != NULL) {
-		if (failed != NULL) {
-			/* Made, if need be, to take what the queue takes. */
-			c.exclusive = 0;
-			c.maxmsg = attr.mq_maxmsg;
-			c.msgsize = attr.mq_msgsize;
-			if ((fq = ipc_mq_open(failed, O_WRONLY | O_NONBLOCK |
-			    O_CLOEXEC, &c)) == (mqd_t)-1)
-				errx(ipc_errexit, "%s: %s", failed,
-				    ipc_mq_strerror(errno, &c, why,
-				    sizeof(why)));
-		}
-		if ((jobs = calloc(njobs, sizeof(*jobs))) == NULL ||
-		    (stdinbuf = malloc(maxframe(msgsize))) == NULL)
-			err(ipc_errexit, NULL);
-		for (i = 0; i < njobs; i++)
-			if ((jobs[i].m.data = malloc(msgsize)) == NULL)
-				err(ipc_errexit, NULL);
-		if (setenv("IPC_MSG_QUEUE", name, 1) == -1)
-			err(ipc_errexit, NULL);
+		setup_workers(&c, &attr);
 		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
 	}
+	setup_output(&attr);
+	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
+}
+
+/* --exec: the --failed queue, the slots, the environment. */
+static void
+setup_workers(struct ipc_create *c, const struct mq_attr *attr)
+{
+	char why[256];
+	long long i;
+
+	if (failed != NULL) {
+		/* Made, if need be, to take what the queue takes. */
+		c->exclusive = 0;
+		c->maxmsg = attr->mq_maxmsg;
+		c->msgsize = attr->mq_msgsize;
+		if ((fq = ipc_mq_open(failed, O_WRONLY | O_NONBLOCK |
+		    O_CLOEXEC, c)) == (mqd_t)-1)
+			errx(ipc_errexit, "%s: %s", failed,
+			    ipc_mq_strerror(errno, c, why, sizeof(why)));
+	}
+	if ((jobs = calloc(njobs, sizeof(*jobs))) == NULL ||
+	    (stdinbuf = malloc(maxframe(msgsize))) == NULL)
+		err(ipc_errexit, NULL);
+	for (i = 0; i < njobs; i++)
+		if ((jobs[i].m.data = malloc(msgsize)) == NULL)
+			err(ipc_errexit, NULL);
+	if (setenv("IPC_MSG_QUEUE", name, 1) == -1)
+		err(ipc_errexit, NULL);
+}
+
+/* Writing out: how large a batch may grow, and the buffers for it. */
+static void
+setup_output(const struct mq_attr *attr)
+{
+	struct stat st;
 
 	/* A file or a device (/dev/null) is always writable; a pipe is not. */
 	if (fstat(STDOUT_FILENO, &st) == -1 || S_ISFIFO(st.st_mode) ||
@@ -285,20 +291,42 @@ main(int argc, char *argv[])
 		maxheld = PIPE_BUF;
 	} else {
 		batchcap = OUTCAP;
-		maxheld = attr.mq_maxmsg;
+		maxheld = attr->mq_maxmsg;
 	}
 	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
 	    (out = malloc(OUTCAP + maxframe(msgsize))) == NULL ||
 	    (held = calloc(maxheld, sizeof(*held))) == NULL)
 		err(IPC_ERROR, NULL);
-	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
 }
 
 /*
  * The source of messages, the one place that knows it is a POSIX queue:
- * take() receives one, done() says that it was delivered, putback() puts
- * one that was not back on its queue, at its priority.
+ * openq() opens it, take() receives one, done() says that it was
+ * delivered, putback() puts one that was not back on its queue, at its
+ * priority.  A broker would acknowledge in done() and reject with requeue
+ * in putback().
  */
+
+/*
+ * Open the queue, with write access too, to put back what could not be
+ * delivered; non-blocking, for the waits are ipc_poll's, which a signal
+ * always ends.
+ */
+static void
+openq(const struct ipc_create *c, struct mq_attr *attr)
+{
+	char why[256];
+
+	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, c);
+	if (q == (mqd_t)-1 && errno == EACCES)
+		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, c);
+	if (q == (mqd_t)-1)
+		errx(ipc_errexit, "%s: %s", name,
+		    ipc_mq_strerror(errno, c, why, sizeof(why)));
+	if (mq_getattr(q, attr) == -1)
+		err(ipc_errexit, "%s", name);
+	msgsize = attr->mq_msgsize;
+}
 
 /*
  * Receive one message into m->data (room for msgsize bytes): 0, or -1
