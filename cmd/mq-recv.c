@@ -73,10 +73,11 @@ struct msg {
  * Received messages wait, framed, in out[] until the queue runs empty or
  * the batch is full; held[] keeps each one whole in keep[] until it is
  * written, so that what could not be written goes back on the queue.
- * A batch for a pipe is at most PIPE_BUF bytes, which a pipe that poll(2)
- * calls writable takes without blocking, so that a reader that stops
- * reading stops mq-recv before it takes more, not with a batch in hand;
- * elsewhere it is at most the queue's capacity.
+ * A batch is begun only when output can take it, and for a pipe it is at
+ * most PIPE_BUF bytes (or one message), which a pipe that poll(2) calls
+ * writable takes without blocking: so a reader that stops reading stops
+ * mq-recv before it takes more, not with a batch in hand.  Elsewhere a
+ * batch is at most the queue's capacity.
  */
 struct held {
 	struct msg	 m;
@@ -102,7 +103,6 @@ static size_t		 outlen, keeplen, batchcap;
 static int		 pollout;	/* stdout may not be writable */
 static struct held	*held;
 static size_t		 nheld, maxheld;
-static struct msg	*pending;	/* received, not yet in held[] */
 static char		*command;	/* --exec */
 static struct job	*jobs;
 static long long	 njobs = 1, retries, running;
@@ -126,7 +126,6 @@ static size_t		 frame(char *, const struct msg *);
 static int		 writable(void);
 static struct msg	*slot(void);
 static size_t		 maxframe(size_t);
-static int		 fits(const struct msg *);
 static void		 hold(struct msg *);
 static void		 flush(void);
 static _Noreturn void	 giveback(size_t, int);
@@ -336,10 +335,10 @@ openq(const struct ipc_create *c, struct mq_attr *attr)
 static int
 take(struct msg *m, const struct timespec *timeout)
 {
-	struct timespec abs, *deadline;
+	struct timespec abs, *deadline = NULL;
 	ssize_t n;
+	int waited = 0;
 
-	deadline = ipc_deadline(timeout, &abs);
 	for (;;) {
 		if (ipc_signalled) {
 			errno = EINTR;
@@ -352,6 +351,8 @@ take(struct msg *m, const struct timespec *timeout)
 		if (errno != EAGAIN || (timeout != NULL &&
 		    timeout->tv_sec == 0 && timeout->tv_nsec == 0))
 			return -1;
+		if (!waited++)
+			deadline = ipc_deadline(timeout, &abs);
 		/* Linux's mqd_t is a descriptor that poll(2) takes. */
 		if (ipc_wait_fd(q, POLLIN, deadline) == -1)
 			return -1;
@@ -405,21 +406,31 @@ static int
 receive(long long count, const struct timespec *timeout)
 {
 	long long received = 0;
-	struct msg *m, tmp;
+	struct msg *m;
 	int rv;
 
 	while (count == 0 || received < count) {
-		/* Nothing is taken that could not be written now. */
+		/* Out with the batch before it could overflow ... */
+		if (nheld > 0 && (nheld == maxheld ||
+		    outlen + maxframe(msgsize) > batchcap))
+			flush();
+		/* ... and nothing is taken that could not be written now. */
 		if (nheld == 0 && writable() == -1)
 			return -1;
 		m = slot();
 		/* What is queued already is taken without waiting ... */
 		if ((rv = take(m, &nowait)) == -1 && errno == EAGAIN) {
-			/* ... and written out before a wait. */
-			flush();
-			if (dflag)
+			if (dflag) {
+				flush();
 				break;
-			m = slot();
+			}
+			/* ... and written out before a wait. */
+			if (nheld > 0) {
+				flush();
+				if (writable() == -1)
+					return -1;
+				m = slot();
+			}
 			rv = take(m, timeout);
 		}
 		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
@@ -429,21 +440,7 @@ receive(long long count, const struct timespec *timeout)
 		if (rv == -1)
 			err(IPC_ERROR, "%s", name);
 		received++;
-		if (!fits(m)) {
-			/* The batch is full: out with it, then this one. */
-			tmp = *m;
-			pending = &tmp;
-			flush();
-			pending = NULL;
-			m = slot();
-			memmove(m->data, tmp.data, tmp.len);
-			m->len = tmp.len;
-			m->prio = tmp.prio;
-			m->tag = tmp.tag;
-		}
 		hold(m);
-		if (nheld == maxheld)
-			flush();
 	}
 	return IPC_OK;
 }
@@ -473,7 +470,7 @@ workers(long long count, const struct timespec *timeout)
 	struct timespec abs, *deadline;
 	struct job *j;
 	long long taken = 0, i;
-	int status = IPC_OK, stop = 0, sig = 0, want, rv, st;
+	int status = IPC_OK, stop = 0, sig = 0, rearm = 1, want, rv, st;
 
 	if ((pfd = calloc(njobs + 1, sizeof(*pfd))) == NULL)
 		err(ipc_errexit, NULL);
@@ -493,6 +490,13 @@ workers(long long count, const struct timespec *timeout)
 		}
 		want = !stop && (count == 0 || taken < count) &&
 		    running < njobs;
+		/* -t counts only while a slot is free. */
+		if (running >= njobs)
+			rearm = 1;
+		else if (want && rearm) {
+			deadline = ipc_deadline(timeout, &abs);
+			rearm = 0;
+		}
 		if (want) {
 			for (j = jobs; j->pid != 0; j++)
 				continue;
@@ -503,7 +507,7 @@ workers(long long count, const struct timespec *timeout)
 					status = rv;
 					stop = 1;
 				}
-				deadline = ipc_deadline(timeout, &abs);
+				rearm = 1;
 				continue;
 			}
 			if (errno == EINTR)
@@ -721,13 +725,6 @@ frame(char *dst, const struct msg *m)
 	return n + ipc_frame(dst + n, m->data, m->len, framing);
 }
 
-/* Does the message fit in the batch?  One always does. */
-static int
-fits(const struct msg *m)
-{
-	return nheld == 0 || outlen + maxframe(m->len) <= batchcap;
-}
-
 /* Frame the message just received into out[] and keep it. */
 static void
 hold(struct msg *m)
@@ -748,7 +745,7 @@ flush(void)
 {
 	size_t written, first;
 
-	if (outlen == 0 && pending == NULL)
+	if (outlen == 0)
 		return;
 	written = ipc_write_all(STDOUT_FILENO, out, outlen);
 	for (first = 0; first < nheld && held[first].end <= written; first++)
@@ -759,8 +756,7 @@ flush(void)
 }
 
 /*
- * Put back what is held from held[first] on, and the message pending, and
- * exit: 2 with the reason e, or by the signal that came.  The wait for
+ * Put back what is held from held[first] on, and exit: 2 with the reason e, or by the signal that came.  The wait for
  * room ends at a signal: at a second one when a signal brought us here.
  */
 static _Noreturn void
@@ -775,12 +771,6 @@ giveback(size_t first, int e)
 			lost++;
 		else
 			n++;
-	if (pending != NULL) {
-		if (lost > 0 || putback(pending) == -1)
-			lost++;
-		else
-			n++;
-	}
 	if (sig != 0)
 		ipc_signalled = sig;
 	if (lost > 0)
@@ -794,12 +784,14 @@ giveback(size_t first, int e)
 	exit(IPC_ERROR);
 }
 
-/* Exit with status, or by the signal that came (-1); -u removes the queue. */
+/*
+ * Exit with status, or by the signal that came (-1); -u removes the queue.
+ * What is held is written out first, also after a signal: a batch is
+ * only begun when output can take it, so that write does not block.
+ */
 static _Noreturn void
 finish(int status)
 {
-	if (status == -1 && (nheld > 0 || pending != NULL))
-		giveback(0, EINTR);
 	flush();
 	if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
 		err(IPC_ERROR, "%s", name);

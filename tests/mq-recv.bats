@@ -519,6 +519,16 @@ gone() {
 	assert_output 0
 }
 
+@test "mq-recv --exec: -t counts from when a slot is free, not while every slot is busy" {
+	fill a
+	# The command takes 1.5 s, longer than -t; b comes 0.5 s after it ends.
+	(sleep 2; mq-send "$N" b) 3>&- &
+	spid=$!
+	run -0 --separate-stderr mq-recv -c 2 -t 1s --exec "read -r m; echo \$m; [ \$m = b ] || sleep 1.5" "$N"
+	assert_output $'a\nb'
+	assert_equal "$stderr" ""
+}
+
 @test "mq-recv --exec: the command gets the JSON line with -J" {
 	fill
 	mq-send -p 3 "$N" 'say "hi"'

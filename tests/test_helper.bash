@@ -203,8 +203,27 @@ wait_mq_count() {
 	    { echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2; return 1; }
 }
 
-# Send SIGTERM to a background process and set $status to its exit status.
+# Has a child of the test ended (a zombie, or gone)?
+ended() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# Send SIGTERM to a background process and set $status to its exit status;
+# one still running 30 s later is killed, and $status is "still running".
 terminate() {
+	local i
 	kill -TERM "$1"
+	for i in $(seq 600); do
+		ended "$1" && break
+		sleep 0.05
+	done
+	if ! ended "$1"; then
+		kill -KILL "$1"
+		reap "$1"
+		status="still running 30 s after SIGTERM"
+		return 0
+	fi
 	reap "$1"
 }
