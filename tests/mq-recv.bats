@@ -500,7 +500,8 @@ gone() {
 
 @test "mq-recv --exec: a command not found gives 127, one not runnable 126; the message stays" {
 	fill a
-	run -127 --separate-stderr mq-recv --exec ipct-no-such-command "$N"
+	# A PATH that every user may search: sh says 126 for one it may not.
+	run -127 --separate-stderr mq-recv --exec 'PATH=/usr/bin:/bin; ipct-no-such-command' "$N"
 	[[ "$stderr" == *"not found"*$'\n'"mq-recv: /$N: message 1: command exited 127; put back on /$N" ]]
 	printf 'echo hi\n' > "$BATS_TEST_TMPDIR/noexec"
 	chmod 644 "$BATS_TEST_TMPDIR/noexec"
