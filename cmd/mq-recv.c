@@ -745,7 +745,7 @@ flush(void)
 {
 	size_t written, first;
 
-	if (outlen == 0)
+	if (nheld == 0)
 		return;
 	written = ipc_write_all(STDOUT_FILENO, out, outlen);
 	for (first = 0; first < nheld && held[first].end <= written; first++)

@@ -129,6 +129,20 @@ fill() {
 	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 }
 
+@test "mq-recv: -a takes empty messages too, more than a batch holds" {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		mq-send -a --max-messages 4 --message-size 16 "$N" < /dev/null
+	done 3>&- &
+	spid=$!
+	run -0 sh -c 'mq-recv -a -c 8 "$1" > "$2"' sh "$N" "$BATS_TEST_TMPDIR/out"
+	reap "$spid"
+	spid=
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	run -0 mq_count "$N"
+	assert_output 0
+}
+
 @test "mq-recv: a reader that has closed its end leaves the message queued" {
 	fill keep me
 	run -2 --separate-stderr run_into_closed_pipe mq-recv "$N"
