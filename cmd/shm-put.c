@@ -29,6 +29,7 @@ static const struct option longopts[] = {
 	{ "size",	required_argument,	NULL, 's' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "exclusive",	no_argument,		NULL, 'x' },
+	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -74,6 +75,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
@@ -88,8 +90,9 @@ main(int argc, char *argv[])
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	/* Say what is wrong with the object before reading any input. */
 	if (!c.create) {
-		if ((fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) == -1)
-			err(IPC_ERROR, "%s", name);
+		if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &c,
+		    &created)) == -1)
+			errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	} else if (c.exclusive && (fd = shm_open(name, O_RDONLY, 0)) != -1)
 		errc(2, EEXIST, "%s", name);
 
@@ -109,7 +112,7 @@ main(int argc, char *argv[])
 	/* Made only now, so that bad input leaves nothing behind. */
 	if (fd == -1 &&
 	    (fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &c, &created)) == -1)
-		err(IPC_ERROR, "%s", name);
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	put(oflag, off, sflag, size);
 	return 0;
 }
@@ -287,8 +290,8 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-ex] [-m mode] [-o offset] [-s size] name\n",
-	    getprogname());
+	fprintf(fp, "usage: %s [-ex] [-m mode] [-o offset] [-s size] "
+	    "[--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write standard input into the shared memory "
 		    "object, all of it or nothing.\n\n"
@@ -299,6 +302,8 @@ usage(int status)
 		    "  -s, --size size      set the size (4k, 1M); "
 		    "the rest is zeros\n"
 		    "  -x, --exclusive      fail if the object exists\n"
+		    "      --any-owner      use it even if another user "
+		    "owns it\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

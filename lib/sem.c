@@ -95,7 +95,7 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 		errno = ENOENT;
 		return -1;
 	}
-	if (fstat(s->fd, &st) == -1)
+	if (ipc_owned(s->fd, c) == -1 || fstat(s->fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(sem_t)) {
 		errno = EINVAL;
@@ -229,4 +229,50 @@ out:
 	lockbyte(s->fd, LOCK_POST, F_UNLCK, 0);
 	errno = e;
 	return rv;
+}
+
+/* /dev/shm/sem.NAME, for name "/NAME"; -1 with ENAMETOOLONG. */
+int
+ipc_sem_path(const char *name, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, SEM_PATH "%s", name + 1);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The value of semaphore name, for who may read its file: a copy of the
+ * sem_t read with pread(2), never a mapping, so that a file that another
+ * user truncates meanwhile gives a short read, not SIGBUS.  -1 with EINVAL
+ * when the file is not (or no longer) a semaphore's.
+ */
+int
+ipc_sem_value(const char *name, int *value)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	sem_t copy;
+	ssize_t n;
+	int fd, e;
+
+	if (ipc_sem_path(name, path, sizeof(path)) == -1 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		n = -1;
+	else
+		n = pread(fd, &copy, sizeof(copy), 0);
+	e = errno;
+	close(fd);
+	if (n != (ssize_t)sizeof(copy)) {
+		errno = n == -1 ? e : EINVAL;
+		return -1;
+	}
+	return sem_getvalue(&copy, value);
 }

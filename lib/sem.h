@@ -24,4 +24,8 @@ int		 ipc_sem_hold(struct ipc_sem *);
 int		 ipc_sem_release(struct ipc_sem *);
 int		 ipc_sem_post(struct ipc_sem *, unsigned int, long, int *);
 
+/* Where glibc keeps it, and its value read from there (ipc-ls). */
+int		 ipc_sem_path(const char *, char *, size_t);
+int		 ipc_sem_value(const char *, int *);
+
 #endif

@@ -303,7 +303,7 @@ most_at_once() {
 
 @test "sem-wait: usage errors and conflicts give exit 2 (125 with a command)" {
 	run -2 --separate-stderr sem-wait
-	assert_equal "${stderr%%$'\n'*}" "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n] name"
+	assert_equal "${stderr%%$'\n'*}" "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n]"
 	run -2 --separate-stderr sem-wait "$N" extra
 	run -125 --separate-stderr sem-wait "$N" --
 	run -125 --separate-stderr sem-wait -- true
@@ -317,7 +317,7 @@ most_at_once() {
 
 @test "sem-wait: --help prints the usage and the options; --version the version" {
 	run -0 --separate-stderr sem-wait --help
-	assert_line --index 0 "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n] name"
+	assert_line --index 0 "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n]"
 	assert_line --partial -- "--conflict-exit-code"
 	assert_equal "$stderr" ""
 	run -0 sem-wait -V
