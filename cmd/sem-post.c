@@ -80,8 +80,6 @@ main(int argc, char *argv[])
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
 	if (ipc_sem_open(&s, name, &c, init) == -1)
 		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
-	if (ipc_sem_reclaim(&s) == -1)
-		err(IPC_ERROR, "%s", name);
 	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
 		if (errno == EOVERFLOW)
 			errx(IPC_ERROR, "%s: value %d and %lld more would pass "

@@ -263,6 +263,7 @@ run(char **cmd, int vflag)
 		leave(e == ENOENT ? 127 : 126);
 	}
 	child = pid;
+	ipc_sem_child(&s, pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	while (waitpid(pid, &status, 0) == -1)

@@ -189,3 +189,97 @@ while time.time() < end and not os.path.exists(d + "/stop"):
 	run -0 stat -c %A "/dev/shm/$N"
 	assert_output "-rwxrwxrwx"
 }
+
+# An attack_bg program: a read lock on every byte of the file argv[2], and
+# past its end, opened for reading only; held until stopped.
+READLOCK="$PY"'
+fd = os.open(sys.argv[2], os.O_RDONLY)
+lk = struct.pack("@hhqqi", fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0) + bytes(8)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, lk)
+ready()
+hold()
+'
+
+@test "security: who may only read a semaphore cannot block sem-post or sem-wait" {
+	sem-post -m 644 "$N"
+	attack_bg "$READLOCK" "/dev/shm/sem.$N"
+	run -0 timeout 10 sem-post -v "$N"
+	assert_output "2"
+	run -0 timeout 10 sem-post -v --max 3 "$N"
+	assert_output "3"
+	run -0 timeout 10 sem-wait -n -v "$N" -- true
+	assert_output "2"
+}
+
+@test "security: who may only read a semaphore cannot keep sem-wait from recording its unit" {
+	sem-post -m 644 "$N"
+	attack_bg "$READLOCK" "/dev/shm/sem.$N"
+	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" \
+	    2>"$d/err" 3>&- &
+	holder=$!
+	pids="$pids $holder"
+	wait_for_file "$d/pid"
+	kill -KILL "$holder" "$(cat "$d/pid")"
+	wait "$holder" || true
+	assert_equal "$(cat "$d/err")" ""
+	# Its unit comes back.
+	run -0 timeout 10 sem-wait -t 5 "$N" -- true
+	run -0 sem_value "$N"
+	assert_output "1"
+}
+
+@test "security: who may only read a semaphore cannot keep a dead holder's unit from coming back" {
+	sem-post -m 644 "$N"
+	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+	holder=$!
+	pids="$pids $holder"
+	wait_for_file "$d/pid"
+	kill -KILL "$holder" "$(cat "$d/pid")"
+	wait "$holder" || true
+	# Its lock gone, the whole file is the attacker's to read-lock.
+	attack_bg "$READLOCK" "/dev/shm/sem.$N"
+	run -0 timeout 10 sem-wait -t 5 "$N" -- true
+	run -0 sem_value "$N"
+	assert_output "1"
+}
+
+@test "security: who may write a semaphore cannot make sem-post --max pass its bound" {
+	sem-post -m 660 "$N"
+	chgrp "$U" "/dev/shm/sem.$N"
+	# The record's marks, forged: 100 bytes of 1 past the sem_t ...
+	as_attacker python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.pwrite(fd, bytes([1]) * 100, 64)
+' "/dev/shm/sem.$N"
+	run -1 timeout 10 sem-post -v --max 1 "$N"
+	assert_output "1"
+	# ... and every byte past it, whatever the record's layout.
+	as_attacker python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+size = max(os.fstat(fd).st_size, 1 << 20)
+os.pwrite(fd, bytes([1]) * (size - 32), 32)
+' "/dev/shm/sem.$N"
+	run -1 timeout 10 sem-post -v --max 1 "$N"
+	assert_output "1"
+	run -0 sem_value "$N"
+	assert_output "1"
+	# What sem_post(3) allows that user, it still may.
+	run -0 as_attacker sem-post -v "$N"
+	assert_output "2"
+}
+
+@test "security: who may write a semaphore and cuts its file short gets an error from sem-wait, not a crash" {
+	sem-post -m 660 --init 0 "$N"
+	sem-wait -n "$N"
+	chgrp "$U" "/dev/shm/sem.$N"
+	sem-wait -t 20 "$N" 2>"$d/err" 3>&- &
+	waiter=$!
+	pids="$pids $waiter"
+	wait_blocked "$waiter"
+	as_attacker truncate -s 0 "/dev/shm/sem.$N"
+	reap "$waiter"
+	assert_equal "$status" 2
+	assert_equal "$(cat "$d/err")" "sem-wait: /$N: the semaphore's file was cut short"
+}
