@@ -72,6 +72,7 @@ struct ipc_sem_record {
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
 static _Noreturn void	 cut_short(int);
+static void	 identify(struct ipc_sem *);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
@@ -146,8 +147,8 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 	signal(SIGBUS, cut_short);
 	s->sem = map;
 	s->rec = (struct ipc_sem_record *)((char *)map + RECORD_AT);
-	s->me = word(getpid());
-	s->ns = pidns();
+	s->me = FREE;		/* looked up when it is needed */
+	s->ns = 0;
 	return 0;
 fail:
 	e = errno;
@@ -213,6 +214,7 @@ ipc_sem_hold(struct ipc_sem *s)
 	uint64_t used, want, h;
 	int i;
 
+	identify(s);
 	for (i = 0; i < IPC_SEM_SLOTS; i++) {
 		if (LOAD(&r->slot[i].holder) != FREE)
 			continue;
@@ -279,6 +281,7 @@ post_lock(struct ipc_sem *s)
 	uint64_t h, last = FREE;
 	long long since = 0;
 
+	identify(s);
 	for (;;) {
 		h = FREE;
 		if (CAS(&r->post, &h, s->me))
@@ -399,6 +402,16 @@ word(pid_t pid)
 
 	start_time(pid, &start);
 	return (uint64_t)pid << START_BITS | (start & START_MASK);
+}
+
+/* How the record names this process. */
+static void
+identify(struct ipc_sem *s)
+{
+	if (s->me == FREE) {
+		s->me = word(getpid());
+		s->ns = pidns();
+	}
 }
 
 /* This process's PID namespace, or 0 where that is not known. */

@@ -4,10 +4,17 @@
 
 U=ipct-attacker
 
+# Why every test is skipped, if it is: bats 1.8 cannot skip in setup_file.
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root, to run the attacks as a second user"
-	command -v runuser >/dev/null || skip "needs runuser"
-	command -v python3 >/dev/null || skip "needs python3"
+	export SKIPPED=
+	if [ "$(id -u)" -ne 0 ]; then
+		SKIPPED="needs root, to run the attacks as a second user"
+	elif ! command -v runuser >/dev/null; then
+		SKIPPED="needs runuser"
+	elif ! command -v python3 >/dev/null; then
+		SKIPPED="needs python3"
+	fi
+	[ -z "$SKIPPED" ] || return 0
 	# Other test files may be making the same user at the same time.
 	local i
 	for i in 1 2 3 4 5; do
@@ -15,7 +22,10 @@ setup_file() {
 		useradd -M -U -s /usr/sbin/nologin "$U" 2>/dev/null && break
 		sleep 1
 	done
-	id -u "$U" >/dev/null || skip "cannot make the user $U"
+	if ! id -u "$U" >/dev/null 2>&1; then
+		SKIPPED="cannot make the user $U"
+		return 0
+	fi
 	# The programs where the user can run them, whatever the build
 	# directory's permissions.
 	BIN=$(mktemp -d /tmp/ipct-bin.XXXXXX)
@@ -29,12 +39,14 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${BIN:-}" ] && rm -rf "$BIN"
-	return 0
+	if [ -n "${BIN:-}" ]; then
+		rm -rf "$BIN"
+	fi
 }
 
 setup() {
 	load test_helper
+	[ -z "$SKIPPED" ] || skip "$SKIPPED"
 	d=$BATS_TEST_TMPDIR
 	# Where the second user meets the test: its FIFO and its stop file.
 	x=$BIN/$BATS_TEST_NUMBER
@@ -42,6 +54,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "$SKIPPED" ] || return 0
 	[ -e "$x/stop" ] || touch "$x/stop"
 	kill_bg $pids
 	[ -s "$d/pid" ] && kill -9 "$(cat "$d/pid")" 2>/dev/null
