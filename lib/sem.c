@@ -46,7 +46,12 @@
  * their slots are left alone.
  */
 #define SEM_PATH	IPC_SHM_DIR "/" IPC_SEM_PREFIX
-#define RECORD_AT	64		/* past the sem_t, 8-byte aligned */
+/*
+ * Past the sem_t, and past where ipcutils 0.1 kept a byte per holder
+ * (64 to 4159) and took locks, so that an older sem-wait on the same
+ * semaphore neither reads this record nor writes into it.
+ */
+#define RECORD_AT	8192
 #define START_BITS	41		/* of the start time, in clock ticks */
 #define START_MASK	((UINT64_C(1) << START_BITS) - 1)
 #define PID_LIMIT	(1 << 22)	/* Linux's PID_MAX_LIMIT */
