@@ -61,7 +61,7 @@ mqfs_mounted(void)
 	return statfs(IPC_MQ_DIR, &sf) == 0 && sf.f_type == MQUEUE_MAGIC;
 }
 
-/* Where the object lives: /dev/mqueue/NAME, /dev/shm/sem.NAME, /dev/shm/NAME. */
+/* Where it lives: /dev/mqueue/NAME, /dev/shm/sem.NAME, /dev/shm/NAME. */
 static int
 object_path(enum ipc_kind kind, const char *name, char *buf, size_t len)
 {
