@@ -123,7 +123,10 @@ most_at_once() {
 }
 
 @test "sem-wait: a command not found gives 127, not runnable 126, and the unit comes back" {
-	run -127 --separate-stderr sem-wait "$N" -- ipct-no-such-command x
+	# A PATH of directories this user can search: one it may not (root's
+	# PATH seen by another user) makes execvp say EACCES, 126, as env does.
+	run -127 --separate-stderr env PATH="$(dirname "$(command -v sem-wait)"):/usr/bin:/bin" \
+	    sem-wait "$N" -- ipct-no-such-command x
 	assert_equal "$stderr" "sem-wait: ipct-no-such-command: No such file or directory"
 	printf 'echo hi\n' > "$d/noexec"
 	run -126 --separate-stderr sem-wait "$N" -- "$d/noexec"

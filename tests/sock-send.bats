@@ -166,10 +166,12 @@ PY
 	run -1 --separate-stderr sock-send -t 300ms "$port" x
 	assert_equal "$stderr" "sock-send: $port: timed out"
 	sock_cleanup
-	sock_listen_bg --exec "cat > '$T/got'; exec sleep 10" 0
+	sock_listen_bg --exec "cat > '$T/got2'; exec sleep 10" 0
 	run -0 --separate-stderr timeout 5 sock-send -q "$port" quick
 	assert_output ""
-	run -0 cat "$T/got"
+	# sock-send is done once it has sent; the peer writes when it can.
+	wait_for_file "$T/got2"
+	run -0 cat "$T/got2"
 	assert_output "quick"
 }
 
