@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "sock.h"
 
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
+#define LINGER_MS	2000		/* to drain a connection at its end */
 
 enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE };
 
@@ -51,6 +53,7 @@ static int		 ls = -1;
 static char		 sockpath[sizeof(addr.sun.sun_path)];
 static dev_t		 sockdev;
 static ino_t		 sockino;
+static int		 keeper;	/* a connection's child: no exit work */
 
 static void		 listen_on(mode_t);
 static void		 refuse_existing(void);
@@ -225,7 +228,7 @@ remove_socket(void)
 {
 	struct stat st;
 
-	if (sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
+	if (!keeper && sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
 	    S_ISSOCK(st.st_mode) && st.st_dev == sockdev &&
 	    st.st_ino == sockino)
 		unlink(sockpath);
@@ -249,17 +252,24 @@ write_port(const char *file)
 	unsigned int port;
 	int fd, n;
 
+	/* An abstract name of the full 107 bytes has no NUL after it. */
 	if (addr.family == AF_UNIX)
-		n = snprintf(buf, sizeof(buf), "%s%s\n",
-		    addr.abstract ? "@" : "", addr.sun.sun_path + addr.abstract);
+		n = snprintf(buf, sizeof(buf), "%s%.*s\n",
+		    addr.abstract ? "@" : "",
+		    (int)(addr.sunlen - offsetof(struct sockaddr_un, sun_path) -
+		    1), addr.sun.sun_path + addr.abstract);
 	else {
 		if (getsockname(ls, (struct sockaddr *)&ss, &len) == -1 ||
 		    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
 			err(ipc_errexit, "%s", addr.text);
 		n = snprintf(buf, sizeof(buf), "%u\n", port);
 	}
-	while ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0666)) == -1) {
+	/*
+	 * Never through a symlink that another user may have put there, and
+	 * readable by others at most, whatever the umask.
+	 */
+	while ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
 		if (errno == EINTR && ipc_signalled)
 			die();
 		if (errno != EINTR)
@@ -274,22 +284,17 @@ static int
 ready(int fd)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
-	long long until = ipc_now_ms() + timeout, left;
 	int n;
 
 	if (timeout < 0)
 		return 1;
-	for (;;) {
-		left = until - ipc_now_ms();
-		if ((n = poll(&pfd, 1, left < 0 ? 0 : left)) == 1)
-			return 1;
-		if (n == 0)
-			return 0;
-		if (errno == EINTR && ipc_signalled)
-			die();
-		if (errno != EINTR)
-			err(ipc_errexit, "%s", addr.text);
-	}
+	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) > 0)
+		return 1;
+	if (n == 0)
+		return 0;
+	if (errno == EINTR)
+		die();
+	err(ipc_errexit, "%s", addr.text);
 }
 
 /* Accept connections: each copied out, or given to the command. */
@@ -368,20 +373,15 @@ setenvnum(const char *name, long long n)
 	setenv(name, buf, 1);
 }
 
-/* Run the command with the connection as its standard input and output. */
+/* The peer's address, or its credentials, for the command. */
 static void
-spawn(int fd, const struct sockaddr_storage *ss)
+peer_env(int fd, const struct sockaddr_storage *ss)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	char host[64];
 	unsigned int port;
-	pid_t pid;
 
-	if ((pid = fork()) == -1)
-		err(125, "fork");
-	if (pid > 0)
-		return;
 	unsetenv("IPC_PEER_ADDR");
 	unsetenv("IPC_PEER_PORT");
 	unsetenv("IPC_PEER_PID");
@@ -397,14 +397,71 @@ spawn(int fd, const struct sockaddr_storage *ss)
 		setenv("IPC_PEER_ADDR", host, 1);
 		setenvnum("IPC_PEER_PORT", port);
 	}
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
-		warn("%s", addr.text);
+}
+
+/*
+ * End a connection so that a peer that sent data nobody read still gets
+ * the whole reply and a clean end, not a reset: our end first, then what
+ * the peer still sends is read and dropped, a while at most, as a web
+ * server's lingering close does.
+ */
+static void
+linger(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	long long start = ipc_now_ms();
+	char buf[16384];
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	while (ipc_poll_until(&pfd, 1, LINGER_MS, &start) > 0 &&
+	    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		continue;
+}
+
+/*
+ * A connection's keeper, in a child of its own: it runs the command with
+ * the connection as its standard input and output, waits for it, ends
+ * the connection cleanly and exits with the command's status.
+ */
+static void
+spawn(int fd, const struct sockaddr_storage *ss)
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == -1)
+		err(125, "fork");
+	if (pid > 0)
+		return;
+	keeper = 1;
+	close(ls);
+	peer_env(fd, ss);
+	if ((pid = fork()) == -1) {
+		warn("fork");
 		_exit(125);
 	}
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-	warn("/bin/sh");
-	_exit(errno == ENOENT ? 127 : 126);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(fd, STDIN_FILENO) == -1 ||
+		    dup2(fd, STDOUT_FILENO) == -1) {
+			warn("%s", addr.text);
+			_exit(125);
+		}
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		warn("/bin/sh");
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &st, 0) == -1) {
+		if (errno == EINTR && ipc_signalled) {
+			kill(pid, ipc_signalled);
+			ipc_die_signalled();
+		}
+		if (errno != EINTR)
+			_exit(125);
+	}
+	linger(fd);
+	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
 }
 
 /*

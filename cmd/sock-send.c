@@ -34,7 +34,8 @@ static const struct option longopts[] = {
 
 static struct ipc_addr	 addr;
 static enum ipc_framing	 framing = IPC_LINE;
-static int		 timeout = -1;	/* ms; -1: wait as long as it takes */
+static int		 timeout = -1;	/* idle, ms; -1: as long as it takes */
+static int		 ctimeout = -1;	/* to connect, ms */
 static int		 sock = -1;
 static char		**msgs;		/* the arguments to send, or NULL */
 static int		 nmsgs;
@@ -53,11 +54,13 @@ static _Noreturn void	 usage(int);
 int
 main(int argc, char *argv[])
 {
-	struct timespec ts, retrybuf, *retry = NULL;
+	struct timespec retrybuf, *retry = NULL;
+	struct ipc_wait w = { { 0, 0 }, 0 };
+	const char *targ = NULL;
 	struct ipc_copy c;
 	pthread_t t;
 	sigset_t all, old;
-	int ch, nflag = 0, qflag = 0, tflag = 0;
+	int ch, qflag = 0;
 
 	while ((ch = getopt_long(argc, argv, "0ahnqr:t:V", longopts,
 	    NULL)) != -1) {
@@ -69,7 +72,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(IPC_OK);
 		case 'n':
-			nflag = 1;
+		case 't':
+			ipc_xwait_option(&w, ch, optarg);
+			targ = optarg;
 			break;
 		case 'q':
 			qflag = 1;
@@ -77,11 +82,6 @@ main(int argc, char *argv[])
 		case 'r':
 			ipc_xduration(optarg, &retrybuf, "retry");
 			retry = &retrybuf;
-			break;
-		case 't':
-			ipc_xduration(optarg, &ts, "timeout");
-			timeout = ipc_xtimeout_ms(&ts, optarg);
-			tflag = 1;
 			break;
 		case 'V':
 			ipc_version();
@@ -93,10 +93,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage(IPC_ERROR);
-	if (nflag && tflag)
-		errx(IPC_ERROR, "cannot use -n and -t");
-	if (nflag)
-		timeout = 0;
+	/* -n: connect only if it can be done at once; then wait as usual. */
+	if (w.set == 't')
+		ctimeout = timeout = ipc_xtimeout_ms(&w.ts, targ);
+	else if (w.set == 'n')
+		ctimeout = 0;
 	ipc_xaddr(argv[0], &addr);
 	if (addr.family != AF_UNIX && addr.port == 0)
 		errx(IPC_ERROR, "%s: port 0 is only for listening", addr.text);
@@ -152,24 +153,14 @@ static void
 wait_sender(void)
 {
 	struct pollfd pfd = { done[0], POLLIN, 0 };
-	long long left;
-	int n;
 
-	for (;;) {
-		left = -1;
-		if (timeout >= 0 && (left = __atomic_load_n(&active,
-		    __ATOMIC_RELAXED) + timeout - ipc_now_ms()) < 0)
-			left = 0;
-		if ((n = poll(&pfd, 1, left)) == 1)
-			return;
-		if (n == 0 && __atomic_load_n(&active, __ATOMIC_RELAXED) +
-		    timeout <= ipc_now_ms())
-			errx(IPC_NOTNOW, "%s: timed out", addr.text);
-		if (n == -1 && errno == EINTR && ipc_signalled)
-			ipc_die_signalled();
-		if (n == -1 && errno != EINTR)
-			err(IPC_ERROR, NULL);
-	}
+	if (ipc_poll_until(&pfd, 1, timeout, &active) > 0)
+		return;
+	if (errno == ETIMEDOUT)
+		errx(IPC_NOTNOW, "%s: timed out", addr.text);
+	if (errno == EINTR)
+		ipc_die_signalled();
+	err(IPC_ERROR, NULL);
 }
 
 /* The arguments, framed, or standard input; then the end of our side. */
@@ -261,7 +252,7 @@ send_datagrams(void)
 		ipc_reader_free(&r);
 	}
 	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0)
-		errc(2, e, "%s", addr.text);
+		errc(IPC_ERROR, e, "%s", addr.text);
 }
 
 /* Connect, trying again for as long as -r allows. */
@@ -284,7 +275,8 @@ open_retrying(const struct timespec *retry)
 		if (retry == NULL || ipc_expired(&until) ||
 		    (e != ECONNREFUSED && e != ENOENT && e != EAGAIN &&
 		    e != ECONNRESET && e != ENETUNREACH && e != EHOSTUNREACH))
-			errc(2, e, "%s", addr.text);
+			errc(e == EAGAIN && ctimeout == 0 ? IPC_NOTNOW :
+			    IPC_ERROR, e, "%s", addr.text);
 		pause.tv_sec = 0;
 		pause.tv_nsec = delay * 1000000;
 		if (nanosleep(&pause, NULL) == -1 && ipc_signalled)
@@ -332,16 +324,16 @@ open1(int *fd)
 	return e;
 }
 
-/* connect(2), at most the timeout long. */
+/* connect(2), at most the connect timeout long. */
 static int
 connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct pollfd pfd = { fd, POLLOUT, 0 };
-	long long until = ipc_now_ms() + timeout, left;
+	long long start = ipc_now_ms();
 	socklen_t elen = sizeof(int);
 	int n, e, fl;
 
-	if (timeout < 0) {
+	if (ctimeout < 0) {
 		while ((n = connect(fd, sa, len)) == -1 && errno == EINTR &&
 		    !ipc_signalled)
 			continue;
@@ -351,8 +343,8 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	/* A Unix listener's full queue: no connect in progress; try again. */
 	while ((n = connect(fd, sa, len)) == -1 && errno == EAGAIN) {
-		if (ipc_now_ms() >= until) {
-			errno = ETIMEDOUT;
+		if (ipc_now_ms() >= start + ctimeout) {
+			errno = ctimeout == 0 ? EAGAIN : ETIMEDOUT;
 			return -1;
 		}
 		if (poll(NULL, 0, 2) == -1 && ipc_signalled)
@@ -361,18 +353,10 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 	if (n == -1) {
 		if (errno != EINPROGRESS)
 			return -1;
-		for (;;) {
-			left = until - ipc_now_ms();
-			n = poll(&pfd, 1, left < 0 ? 0 : left);
-			if (n == -1 && errno == EINTR && !ipc_signalled)
-				continue;
-			if (n == -1)
-				return -1;
-			if (n == 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			break;
+		if ((n = ipc_poll_until(&pfd, 1, ctimeout, &start)) <= 0) {
+			if (n == 0 && ctimeout == 0)
+				errno = EAGAIN;
+			return -1;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
 			return -1;
@@ -399,8 +383,9 @@ usage(int status)
 		    "not newline\n"
 		    "  -a, --all             standard input is one message "
 		    "(datagrams)\n"
-		    "  -n, --nonblock        do not wait; the same as -t 0\n"
-		    "  -q, --quit            do not wait for a reply\n"
+		    "  -n, --nonblock        do not wait to connect; then wait "
+		    "for the reply\n"
+		    "  -q, --no-reply        do not wait for a reply\n"
 		    "  -r, --retry time      keep trying to connect that long\n"
 		    "  -t, --timeout time    wait at most time to connect, and "
 		    "idle\n"

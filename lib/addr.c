@@ -60,7 +60,8 @@ parse_unix(const char *s, struct ipc_addr *a, const char **errstr)
 		return -1;
 	}
 	/* A path needs its NUL inside sun_path; an abstract name does not. */
-	if (len >= sizeof(a->sun.sun_path)) {
+	if (len > sizeof(a->sun.sun_path) ||
+	    (s[0] != '@' && len == sizeof(a->sun.sun_path))) {
 		*errstr = s[0] == '@' ? "name is too long" : "path is too long";
 		return -1;
 	}

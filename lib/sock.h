@@ -3,6 +3,7 @@
 #define IPC_SOCK_H
 
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/un.h>
 
 #include "ipcutils.h"
@@ -55,5 +56,8 @@ struct ipc_copy {
 void		 ipc_copy_init(struct ipc_copy *, int, int, int);
 int		 ipc_copy(struct ipc_copy *);
 void		 ipc_copy_free(struct ipc_copy *);
+
+/* poll.c: poll(2) until a deadline, counted from *since or from now. */
+int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 
 #endif

@@ -351,3 +351,82 @@ s.sendto(b"py", ("127.0.0.1", int(sys.argv[1])))' "$port"
 	run -0 sock-listen -V
 	assert_output --regexp '^sock-listen \(ipcutils\) '
 }
+
+@test "sock-listen: a peer whose data the command never reads still gets the whole reply and a clean end" {
+	sock_listen_bg -k -j 8 --exec date 0
+	seq 200 | xargs -P 8 -I{} sh -c \
+	    'sock-send -t 2 127.0.0.1:'"$port"' hello > '"$T"'/r.{} 2> '"$T"'/e.{} || echo "{}: $?" >> '"$T"'/failed'
+	[ ! -e "$T/failed" ] || fail "failed: $(cat "$T/failed" | head -5) $(cat "$T"/e.* | sort | uniq -c)"
+	run -0 sh -c "cat '$T'/r.* | wc -l"
+	assert_output 200
+}
+
+@test "sock-listen: an abstract name of the full 107 bytes works" {
+	local name
+	name=$N$(printf 'x%.0s' $(seq $((107 - ${#N}))))
+	sock_listen_bg --exec 'cat' "unix:@$name"
+	assert_equal "$port" "@$name"
+	run -0 sock-send "unix:@$name" long
+	assert_output "long"
+	run -2 --separate-stderr sock-listen "unix:@${name}y"
+	assert_equal "$stderr" "sock-listen: unix:@${name}y: name is too long"
+}
+
+@test "sock-listen: --port-file is created 0644 at most, whatever the umask" {
+	(umask 000; exec sock-listen --port-file "$T/pf" -t 1ms 0) || true
+	run -0 stat -c %a "$T/pf"
+	assert_output "644"
+}
+
+# A second user, for the attacks another user of the host could make.
+second_user() {
+	requires root
+	U=ipct-sock
+	id -u "$U" >/dev/null 2>&1 || useradd -M -N -s /bin/false "$U" 2>/dev/null ||
+	    skip "cannot add the user $U"
+}
+
+@test "sock-listen: --port-file never follows another user's symlink to a file of ours" {
+	second_user
+	# A directory of the other user's: fs.protected_symlinks does not
+	# guard it, and a symlink there is followed unless the tool refuses.
+	D=$(mktemp -d /tmp/ipct-XXXXXX)
+	chmod 755 "$D"
+	mkdir "$D/pub"
+	chown "$U" "$D/pub"
+	echo precious > "$D/mine"
+	runuser -u "$U" -- ln -s "$D/mine" "$D/pub/port"
+	run -2 --separate-stderr sock-listen --port-file "$D/pub/port" -t 1ms 0
+	assert_equal "$stderr" "sock-listen: $D/pub/port: Too many levels of symbolic links"
+	run -0 cat "$D/mine"
+	rm -rf "$D"
+	assert_output "precious"
+	# A FIFO is still a readiness wait.
+	mkfifo "$T/fifo"
+	sock-listen --port-file "$T/fifo" 0 > /dev/null 3>&- &
+	pid=$!
+	read -t 10 -r p < "$T/fifo"
+	sock-send "$p" x
+	wait "$pid"
+	pid=
+}
+
+@test "sock-listen: --exec's environment, arguments and directory are its own, not the peer's" {
+	mkdir "$T/here"
+	(cd "$T/here" && exec env IPCT_MINE=yes sock-listen --port-file "$T/ready2" \
+	    --exec 'cat > /dev/null; echo "$0 $# $(pwd) ${IPCT_MINE:-} ${IPCT_PEER:-none}"' 0 \
+	    > /dev/null 3>&-) &
+	pid=$!
+	wait_for_file "$T/ready2"
+	run -0 sock-send "$(cat "$T/ready2")" 'IPCT_PEER=evil' '$(touch '"$T"'/pwned)' "cd /; x"
+	assert_output "sh 0 $T/here yes none"
+	[ ! -e "$T/pwned" ] || fail "the peer's bytes ran"
+}
+
+@test "sock-listen: a Unix socket file is created with its mode: no chmod after bind" {
+	command -v strace >/dev/null || skip "needs strace"
+	run -1 --separate-stderr strace -f -e trace=chmod,fchmod,fchmodat,umask \
+	    sock-listen -m 640 -t 1ms "unix:$T/a"
+	[[ $stderr != *chmod* ]] || fail "$stderr"
+	[[ $stderr == *"umask(0137)"* ]] || fail "$stderr"
+}
