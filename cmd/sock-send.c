@@ -16,9 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "sock.h"
+
+enum { OPT_TLSCA = CHAR_MAX + 1, OPT_TLSCERT, OPT_TLSKEY, OPT_TLSNAME,
+    OPT_TLSNOVERIFY };
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -29,6 +33,11 @@ static const struct option longopts[] = {
 	{ "retry",		required_argument,	NULL, 'r' },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "tls-ca",		required_argument,	NULL, OPT_TLSCA },
+	{ "tls-cert",		required_argument,	NULL, OPT_TLSCERT },
+	{ "tls-key",		required_argument,	NULL, OPT_TLSKEY },
+	{ "tls-name",		required_argument,	NULL, OPT_TLSNAME },
+	{ "tls-noverify",	no_argument,		NULL, OPT_TLSNOVERIFY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -41,6 +50,7 @@ static char		**msgs;		/* the arguments to send, or NULL */
 static int		 nmsgs;
 static long long	 active;	/* the last transfer, either way (ms) */
 static int		 done[2] = { -1, -1 };	/* closed: all sent */
+static struct ipc_tls_opts topts;
 
 static int		 open_retrying(const struct timespec *);
 static int		 open1(int *);
@@ -49,6 +59,8 @@ static void		 send_datagrams(void);
 static void		 send_stream(void);
 static void		*sender(void *);
 static void		 wait_sender(void);
+static char		*framed(size_t *);
+static _Noreturn void	 tls_session(struct tls *, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -58,6 +70,7 @@ main(int argc, char *argv[])
 	struct ipc_wait w = { { 0, 0 }, 0 };
 	const char *targ = NULL;
 	struct ipc_copy c;
+	struct tls *ctx = NULL;
 	pthread_t t;
 	sigset_t all, old;
 	int ch, qflag = 0;
@@ -85,6 +98,21 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			ipc_version();
+		case OPT_TLSCA:
+			topts.ca = optarg;
+			break;
+		case OPT_TLSCERT:
+			topts.cert = optarg;
+			break;
+		case OPT_TLSKEY:
+			topts.key = optarg;
+			break;
+		case OPT_TLSNAME:
+			topts.name = optarg;
+			break;
+		case OPT_TLSNOVERIFY:
+			topts.noverify = 1;
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -99,13 +127,28 @@ main(int argc, char *argv[])
 	else if (w.set == 'n')
 		ctimeout = 0;
 	ipc_xaddr(argv[0], &addr);
+	if (addr.fd != -1 || addr.systemd)
+		errx(IPC_ERROR, "%s: a socket handed over is for sock-listen",
+		    addr.text);
+	if (!addr.tls && (topts.ca || topts.cert || topts.key || topts.name ||
+	    topts.noverify))
+		errx(IPC_ERROR, "%s: the --tls options need a tls: address",
+		    addr.text);
+	if ((topts.cert == NULL) != (topts.key == NULL))
+		errx(IPC_ERROR, "--tls-cert and --tls-key go together");
 	if (addr.family != AF_UNIX && addr.port == 0)
 		errx(IPC_ERROR, "%s: port 0 is only for listening", addr.text);
 	msgs = argc > 1 ? argv + 1 : NULL;
 	nmsgs = argc - 1;
 
+	/* A bad key or certificate, before anything is sent. */
+	if (addr.tls)
+		ctx = ipc_xtls(&topts, 0, addr.text);
+
 	ipc_catch_signals();
 	sock = open_retrying(retry);
+	if (addr.tls)
+		tls_session(ctx, qflag);
 	if (addr.type == SOCK_DGRAM) {
 		send_datagrams();
 		exit(IPC_OK);
@@ -167,19 +210,12 @@ wait_sender(void)
 static void *
 sender(void *unused)
 {
-	size_t len = 0, off = 0;
+	size_t off;
 	char *buf;
-	int i;
 
 	(void)unused;
 	if (msgs != NULL) {
-		for (i = 0; i < nmsgs; i++)
-			len += strlen(msgs[i]) + IPC_FRAMEPAD;
-		if ((buf = malloc(len)) == NULL)
-			err(IPC_ERROR, NULL);
-		for (i = 0; i < nmsgs; i++)
-			off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]),
-			    framing);
+		buf = framed(&off);
 		if (ipc_write_all(sock, buf, off) != off)
 			err(IPC_ERROR, "%s", addr.text);
 		__atomic_store_n(&active, ipc_now_ms(), __ATOMIC_RELAXED);
@@ -191,6 +227,80 @@ sender(void *unused)
 	if (done[1] != -1)
 		close(done[1]);
 	return NULL;
+}
+
+/* The arguments, each framed, in one buffer. */
+static char *
+framed(size_t *len)
+{
+	size_t cap = 0, off = 0;
+	char *buf;
+	int i;
+
+	for (i = 0; i < nmsgs; i++)
+		cap += strlen(msgs[i]) + IPC_FRAMEPAD;
+	if ((buf = malloc(cap + 1)) == NULL)
+		err(IPC_ERROR, NULL);
+	for (i = 0; i < nmsgs; i++)
+		off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]), framing);
+	*len = off;
+	return buf;
+}
+
+/*
+ * A TLS connection: the handshake, verified and named as the options
+ * say, then the messages or standard input to the peer and its reply to
+ * standard output, in one thread, as libtls needs.
+ */
+static _Noreturn void
+tls_session(struct tls *ctx, int noreply)
+{
+	struct ipc_relay r;
+	const char *name;
+
+	if (topts.noverify)
+		warnx("%s: the server's certificate is not verified "
+		    "(--tls-noverify)", addr.text);
+	name = topts.name != NULL ? topts.name :
+	    addr.host[0] != '\0' ? addr.host : "localhost";
+	if (fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) == -1 ||
+	    tls_connect_socket(ctx, sock, name) == -1)
+		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
+	if (ipc_tls_handshake(ctx, sock, timeout) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (errno == ETIMEDOUT)
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
+		if (errno != 0)
+			err(IPC_ERROR, "%s", addr.text);
+		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
+	}
+	memset(&r, 0, sizeof(r));
+	r.tls = ctx;
+	r.sock = sock;
+	r.in = STDIN_FILENO;
+	if (msgs != NULL) {
+		r.pre = framed(&r.prelen);
+		r.in = -1;
+	}
+	r.out = STDOUT_FILENO;
+	r.timeout = timeout;
+	r.linger = -1;
+	r.flags = noreply ? IPC_RELAY_NOREPLY : 0;
+	if (ipc_tls_relay(&r) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (r.failed == STDOUT_FILENO)
+			err(IPC_ERROR, "stdout");
+		if (r.failed == STDIN_FILENO)
+			err(IPC_ERROR, "stdin");
+		if (errno == ETIMEDOUT)
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
+		if (r.tlserr != NULL)
+			errx(IPC_ERROR, "%s: %s", addr.text, r.tlserr);
+		err(IPC_ERROR, "%s", addr.text);
+	}
+	exit(IPC_OK);
 }
 
 static void
@@ -374,8 +484,11 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] address "
-	    "[message ...]\n", getprogname());
+	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] "
+	    "[--tls-ca file]\n"
+	    "\t[--tls-cert file --tls-key file] [--tls-name name] "
+	    "[--tls-noverify]\n"
+	    "\taddress [message ...]\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Connect to address, send the messages or standard "
 		    "input, and copy\nthe reply to standard output.\n\n"
@@ -389,10 +502,17 @@ usage(int status)
 		    "  -r, --retry time      keep trying to connect that long\n"
 		    "  -t, --timeout time    wait at most time to connect, and "
 		    "idle\n"
+		    "      --tls-ca file     verify the server against file's "
+		    "CAs\n"
+		    "      --tls-cert file   present this client certificate\n"
+		    "      --tls-key file    the client certificate's key\n"
+		    "      --tls-name name   check the certificate for name\n"
+		    "      --tls-noverify    verify nothing (says so)\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n"
 		    "Addresses: HOST:PORT, [::1]:PORT, PORT (loopback), "
-		    "udp:HOST:PORT,\nunix:PATH, unix:@NAME, unixgram:PATH.\n");
+		    "udp:HOST:PORT,\nunix:PATH, unix:@NAME, unixgram:PATH; "
+		    "tls: before a TCP one.\n");
 		ipc_xfflush(stdout, "stdout");
 	}
 	exit(status);
