@@ -670,6 +670,8 @@ peer_env(int fd, const struct sockaddr_storage *ss)
 	unsetenv("IPC_PEER_PID");
 	unsetenv("IPC_PEER_UID");
 	unsetenv("IPC_PEER_GID");
+	unsetenv("IPC_PEER_TLS_SUBJECT");
+	unsetenv("IPC_PEER_TLS_HASH");
 	if (addr.family == AF_UNIX) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 			setenvnum("IPC_PEER_PID", cred.pid);
@@ -708,8 +710,6 @@ tls_env(struct tls *cctx)
 {
 	const char *v;
 
-	unsetenv("IPC_PEER_TLS_SUBJECT");
-	unsetenv("IPC_PEER_TLS_HASH");
 	if (!tls_peer_cert_provided(cctx))
 		return;
 	if ((v = tls_peer_cert_subject(cctx)) != NULL)
