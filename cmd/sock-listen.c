@@ -26,8 +26,7 @@
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
 #define LINGER_MS	2000		/* to drain a connection at its end */
 
-enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE, OPT_ALLOW, OPT_TLSCA,
-    OPT_TLSCERT, OPT_TLSKEY };
+enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE, OPT_ALLOW };
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -42,9 +41,9 @@ static const struct option longopts[] = {
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "port-file",		required_argument,	NULL, OPT_PORTFILE },
 	{ "allow",		required_argument,	NULL, OPT_ALLOW },
-	{ "tls-ca",		required_argument,	NULL, OPT_TLSCA },
-	{ "tls-cert",		required_argument,	NULL, OPT_TLSCERT },
-	{ "tls-key",		required_argument,	NULL, OPT_TLSKEY },
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -73,7 +72,6 @@ static void		 serve(void);
 static void		 take(int, const struct sockaddr_storage *);
 static int		 allowed(int, const struct sockaddr_storage *);
 static void		 add_allow(const char *);
-static void		 check_tls(void);
 static void		 inherit(void);
 static void		 check_allow(void);
 static void		 notify(const char *);
@@ -139,14 +137,10 @@ main(int argc, char *argv[])
 		case OPT_ALLOW:
 			add_allow(optarg);
 			break;
-		case OPT_TLSCA:
-			topts.ca = optarg;
-			break;
-		case OPT_TLSCERT:
-			topts.cert = optarg;
-			break;
-		case OPT_TLSKEY:
-			topts.key = optarg;
+		case IPC_OPT_TLSCA:
+		case IPC_OPT_TLSCERT:
+		case IPC_OPT_TLSKEY:
+			ipc_xtls_option(&topts, ch, optarg);
 			break;
 		default:
 			usage(IPC_ERROR);
@@ -164,7 +158,7 @@ main(int argc, char *argv[])
 		count = 0;
 	ipc_xaddr(argv[0], &addr);
 	inherit();
-	check_tls();
+	ipc_xtls_check(&addr, &topts, 1);
 	check_allow();
 	if (mflag && addr.family != AF_UNIX)
 		errx(ipc_errexit, "%s: -m is for Unix sockets", addr.text);
@@ -223,18 +217,6 @@ check_allow(void)
 			errx(ipc_errexit, "%s: --allow %s is for Unix stream "
 			    "sockets", addr.text, allow[i].text);
 	}
-}
-
-/* tls: needs a certificate and its key; the --tls options need tls:. */
-static void
-check_tls(void)
-{
-	if (!addr.tls && (topts.ca || topts.cert || topts.key))
-		errx(ipc_errexit, "%s: the --tls options need a tls: address",
-		    addr.text);
-	if (addr.tls && (topts.cert == NULL || topts.key == NULL))
-		errx(ipc_errexit, "%s: tls: needs --tls-cert and --tls-key",
-		    addr.text);
 }
 
 /* fd:N, systemd: the socket handed over, and what it is. */

@@ -21,9 +21,6 @@
 
 #include "sock.h"
 
-enum { OPT_TLSCA = CHAR_MAX + 1, OPT_TLSCERT, OPT_TLSKEY, OPT_TLSNAME,
-    OPT_TLSNOVERIFY };
-
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
 	{ "all",		no_argument,		NULL, 'a' },
@@ -33,11 +30,11 @@ static const struct option longopts[] = {
 	{ "retry",		required_argument,	NULL, 'r' },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "version",		no_argument,		NULL, 'V' },
-	{ "tls-ca",		required_argument,	NULL, OPT_TLSCA },
-	{ "tls-cert",		required_argument,	NULL, OPT_TLSCERT },
-	{ "tls-key",		required_argument,	NULL, OPT_TLSKEY },
-	{ "tls-name",		required_argument,	NULL, OPT_TLSNAME },
-	{ "tls-noverify",	no_argument,		NULL, OPT_TLSNOVERIFY },
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
+	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME },
+	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLSNOVERIFY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -98,20 +95,12 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			ipc_version();
-		case OPT_TLSCA:
-			topts.ca = optarg;
-			break;
-		case OPT_TLSCERT:
-			topts.cert = optarg;
-			break;
-		case OPT_TLSKEY:
-			topts.key = optarg;
-			break;
-		case OPT_TLSNAME:
-			topts.name = optarg;
-			break;
-		case OPT_TLSNOVERIFY:
-			topts.noverify = 1;
+		case IPC_OPT_TLSCA:
+		case IPC_OPT_TLSCERT:
+		case IPC_OPT_TLSKEY:
+		case IPC_OPT_TLSNAME:
+		case IPC_OPT_TLSNOVERIFY:
+			ipc_xtls_option(&topts, ch, optarg);
 			break;
 		default:
 			usage(IPC_ERROR);
@@ -130,12 +119,7 @@ main(int argc, char *argv[])
 	if (addr.fd != -1 || addr.systemd)
 		errx(IPC_ERROR, "%s: a socket handed over is for sock-listen",
 		    addr.text);
-	if (!addr.tls && (topts.ca || topts.cert || topts.key || topts.name ||
-	    topts.noverify))
-		errx(IPC_ERROR, "%s: the --tls options need a tls: address",
-		    addr.text);
-	if ((topts.cert == NULL) != (topts.key == NULL))
-		errx(IPC_ERROR, "--tls-cert and --tls-key go together");
+	ipc_xtls_check(&addr, &topts, 0);
 	if (addr.family != AF_UNIX && addr.port == 0)
 		errx(IPC_ERROR, "%s: port 0 is only for listening", addr.text);
 	msgs = argc > 1 ? argv + 1 : NULL;

@@ -87,6 +87,15 @@ struct ipc_tls_opts {
 	const char	*name;		/* --tls-name: the name to check */
 	int		 noverify;	/* --tls-noverify */
 };
+/* getopt_long values of the --tls- options, and their checks */
+#define IPC_OPT_TLSCA		0x200
+#define IPC_OPT_TLSCERT		0x201
+#define IPC_OPT_TLSKEY		0x202
+#define IPC_OPT_TLSNAME		0x203
+#define IPC_OPT_TLSNOVERIFY	0x204
+void		 ipc_xtls_option(struct ipc_tls_opts *, int, const char *);
+void		 ipc_xtls_check(const struct ipc_addr *,
+		    const struct ipc_tls_opts *, int);
 struct tls	*ipc_xtls(const struct ipc_tls_opts *, int, const char *);
 int		 ipc_tls_handshake(struct tls *, int, int);
 struct ipc_relay {

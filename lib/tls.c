@@ -60,6 +60,46 @@ xkey(struct tls_config *cfg, const char *file)
 	free(buf);
 }
 
+/* One of the --tls- options, into *o. */
+void
+ipc_xtls_option(struct ipc_tls_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case IPC_OPT_TLSCA:
+		o->ca = arg;
+		break;
+	case IPC_OPT_TLSCERT:
+		o->cert = arg;
+		break;
+	case IPC_OPT_TLSKEY:
+		o->key = arg;
+		break;
+	case IPC_OPT_TLSNAME:
+		o->name = arg;
+		break;
+	default:
+		o->noverify = 1;
+	}
+}
+
+/*
+ * The --tls- options need a tls: address; a server needs its certificate
+ * and key, a client gives both or neither.
+ */
+void
+ipc_xtls_check(const struct ipc_addr *a, const struct ipc_tls_opts *o,
+    int server)
+{
+	if (!a->tls && (o->ca || o->cert || o->key || o->name || o->noverify))
+		errx(ipc_errexit, "%s: the --tls options need a tls: address",
+		    a->text);
+	if (server && a->tls && (o->cert == NULL || o->key == NULL))
+		errx(ipc_errexit, "%s: tls: needs --tls-cert and --tls-key",
+		    a->text);
+	if ((o->cert == NULL) != (o->key == NULL))
+		errx(ipc_errexit, "--tls-cert and --tls-key go together");
+}
+
 /*
  * The context for a client (server 0) or a server: libtls's defaults,
  * TLS 1.2 and 1.3, certificates verified, names checked, unless the

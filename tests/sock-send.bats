@@ -36,6 +36,32 @@ PY
 	read -t 10 -r port < "$T/pyready"
 }
 
+# A Unix listener at $1 whose queue is full, since it never accepts; its
+# pid in $pid2.
+full_unix_listener() {
+	mkfifo "$T/pyready"
+	python3 - "$1" "$T/pyready" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(0)
+held = []
+for _ in range(2):
+	c = socket.socket(socket.AF_UNIX)
+	c.setblocking(False)
+	try:
+		c.connect(sys.argv[1])
+	except BlockingIOError:
+		break
+	held.append(c)
+with open(sys.argv[2], "w") as f:
+	print(len(held), file=f)
+time.sleep(60)
+PY
+	pid2=$!
+	read -t 10 -r _ < "$T/pyready"
+}
+
 @test "sock-send: a Python server receives the arguments, each with a newline" {
 	requires python3
 	py_server
@@ -175,28 +201,7 @@ PY
 
 @test "sock-send: -t bounds a connect that cannot complete: exit 1" {
 	requires python3
-	mkfifo "$T/pyready"
-	# A Unix listener whose queue is full, since it never accepts.
-	python3 - "$T/s" "$T/pyready" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(0)
-held = []
-for _ in range(2):
-	c = socket.socket(socket.AF_UNIX)
-	c.setblocking(False)
-	try:
-		c.connect(sys.argv[1])
-	except BlockingIOError:
-		break
-	held.append(c)
-with open(sys.argv[2], "w") as f:
-	print(len(held), file=f)
-time.sleep(60)
-PY
-	pid2=$!
-	read -t 10 -r n < "$T/pyready"
+	full_unix_listener "$T/s"
 	run -1 --separate-stderr sock-send -t 200ms "unix:$T/s" x
 	assert_equal "$stderr" "sock-send: unix:$T/s: Connection timed out"
 }
@@ -304,28 +309,7 @@ PY
 
 @test "sock-send: -n gives exit 1 at once where the connect would have to wait" {
 	requires python3
-	mkfifo "$T/pyready"
-	# A Unix listener whose queue is full, since it never accepts.
-	python3 - "$T/s" "$T/pyready" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(0)
-held = []
-for _ in range(2):
-	c = socket.socket(socket.AF_UNIX)
-	c.setblocking(False)
-	try:
-		c.connect(sys.argv[1])
-	except BlockingIOError:
-		break
-	held.append(c)
-with open(sys.argv[2], "w") as f:
-	print(len(held), file=f)
-time.sleep(60)
-PY
-	pid2=$!
-	read -t 10 -r n < "$T/pyready"
+	full_unix_listener "$T/s"
 	run -1 --separate-stderr timeout 5 sock-send -n "unix:$T/s" x
 	assert_equal "$stderr" "sock-send: unix:$T/s: Resource temporarily unavailable"
 }
