@@ -779,8 +779,9 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	}
 	if (srv != NULL)
 		relay_command(fd, ss, cctx, sp);
-	while (waitpid(pid, &st, 0) == -1) {
-		if (errno == EINTR && ipc_signalled) {
+	/* A signal ends the keeper and its command, whenever it comes. */
+	while (ipc_signalled || waitpid(pid, &st, 0) == -1) {
+		if (ipc_signalled) {
 			kill(pid, ipc_signalled);
 			ipc_die_signalled();
 		}

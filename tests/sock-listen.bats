@@ -691,3 +691,18 @@ PY
 	done
 	rm -f "$T/notify"
 }
+
+@test "sock-listen: under systemd-socket-activate, the systemd address serves each connection" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate"
+	p=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$p" sock-listen -c 2 --exec 'cat > /dev/null; echo "activated $IPC_PEER_ADDR ${LISTEN_FDS:-}"' systemd \
+	    > /dev/null 2> "$T/err" 3>&- &
+	pid=$!
+	run -0 sock-send -r 5s "$p" x
+	assert_output "activated 127.0.0.1 "
+	run -0 sock-send "$p" y
+	assert_output "activated 127.0.0.1 "
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+}
