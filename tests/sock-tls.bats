@@ -64,6 +64,13 @@ teardown() {
 	pid=
 	run -0 cat "$T/out"
 	assert_output $'one\ntwo'
+	# Every interface, as tls::PORT says.
+	sock_listen_bg "${SRV[@]}" tls::0
+	sock-send --tls-ca "$K/ca.pem" "tls:127.0.0.1:$port" any
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "any"
 }
 
 @test "sock-tls: half-close and the reply, as on plain TCP: close_notify, then the reply until the peer ends" {
