@@ -298,3 +298,13 @@ teardown() {
 	run -0 sock-send --tls-ca "$K/ca.pem" "tls:[::1]:$port" six
 	assert_output "six"
 }
+
+@test "sock-tls: -t bounds the handshake and an idle TLS connection: exit 1" {
+	sock_listen_bg --exec 'cat > /dev/null; exec sleep 10' 0
+	run -1 --separate-stderr sock-send --tls-ca "$K/ca.pem" -t 300ms "tls:localhost:$port" x
+	assert_equal "$stderr" "sock-send: tls:localhost:$port: timed out"
+	sock_cleanup
+	sock_listen_bg "${SRV[@]}" --exec 'cat > /dev/null; exec sleep 10' tls:0
+	run -1 --separate-stderr sock-send --tls-ca "$K/ca.pem" -t 300ms "tls:localhost:$port" x
+	assert_equal "$stderr" "sock-send: tls:localhost:$port: timed out"
+}
