@@ -758,7 +758,8 @@ spawn(int fd, const struct sockaddr_storage *ss)
 		if (tls_accept(fd, ss, &cctx) == -1)
 			_exit(ipc_errexit);
 		tls_env(cctx);
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == -1)
 			err(ipc_errexit, "socketpair");
 		io = sp[1];
 	}

@@ -34,7 +34,7 @@ static const struct option longopts[] = {
 	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
 	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
 	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME },
-	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLSNOVERIFY },
+	{ "tls-noverify",	no_argument,	NULL, IPC_OPT_TLSNOVERIFY },
 	{ NULL,			0,			NULL, 0 }
 };
 

@@ -104,7 +104,8 @@ ipc_allow_parse(const char *s, struct ipc_allow *a, const char **errstr)
 	if (strncmp(s, "group:", 6) == 0) {
 		errno = 0;
 		if ((gr = getgrnam(s + 6)) == NULL) {
-			*errstr = errno != 0 ? strerror(errno) : "no such group";
+			*errstr = errno != 0 ? strerror(errno) :
+			    "no such group";
 			return -1;
 		}
 		a->kind = IPC_ALLOW_GID;

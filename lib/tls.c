@@ -175,7 +175,7 @@ struct relay {
 	int		 ieof, teof, closed;
 	short		 rwant, wwant;	/* what tls_read, tls_write wait for */
 	int		 oblocked;	/* out is full */
-	int		 more;		/* the peer's data may be there: no poll */
+	int		 more;		/* the peer's data may wait: no poll */
 	long long	 closedat;
 };
 
@@ -329,6 +329,9 @@ wait_io(struct relay *s)
 	pfd[np].events = s->wwant;
 	if (!s->teof && !s->oblocked)
 		pfd[np].events |= s->rwant;
+	/* Not a socket that hung up, over and over, while we wait for input. */
+	if (pfd[np].events == 0)
+		pfd[np].fd = -1;
 	np++;
 	if (!s->ieof && s->ilen == 0 && r->in != -1) {
 		pfd[np].fd = r->in;

@@ -308,3 +308,24 @@ teardown() {
 	run -1 --separate-stderr sock-send --tls-ca "$K/ca.pem" -t 300ms "tls:localhost:$port" x
 	assert_equal "$stderr" "sock-send: tls:localhost:$port: timed out"
 }
+
+@test "sock-tls: sock-send waiting for its input after the server ended does not spin" {
+	sock_listen_bg "${SRV[@]}" --exec 'echo bye' tls:0
+	mkfifo "$T/hold"
+	sock-send --tls-ca "$K/ca.pem" "tls:localhost:$port" < "$T/hold" > "$T/reply" 3>&- &
+	pid2=$!
+	exec 5> "$T/hold"
+	wait_for_file "$T/reply"
+	# The server is gone; a second of waiting for input costs no CPU.
+	reap "$pid"
+	pid=
+	sleep 1
+	local ticks
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$pid2/stat")
+	[ "$ticks" -lt 30 ] || fail "sock-send used $ticks ticks while it waited"
+	exec 5>&-
+	reap "$pid2"
+	pid2=
+	run -0 cat "$T/reply"
+	assert_output "bye"
+}
