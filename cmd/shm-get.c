@@ -97,6 +97,12 @@ main(int argc, char *argv[])
 				ipc_die_signalled();
 			err(IPC_ERROR, "%s", name);
 		}
+		/* Made again, or another put in its place: read that one. */
+		if (ipc_shm_replaced(&w)) {
+			close(fd);
+			if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
+				err(IPC_ERROR, "%s", name);
+		}
 		ipc_shm_unwatch(&w);
 	}
 	if (ipc_shm_lock(fd, LOCK_SH, deadline) == -1) {

@@ -134,6 +134,19 @@ PY
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "saoe"
 }
 
+@test "shm-get: -w sees an object that is removed and made again, and writes the new one" {
+	printf 'v1' | shm-put "$N"
+	shm-get -w -t 10 "$N" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	watching "$pid"
+	peer-shm unlink "/$N"
+	printf 'v2' | shm-put "$N"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "v2"
+}
+
 @test "shm-get: -w -t gives up with 1 and prints nothing when nothing changed" {
 	printf 'v1' | shm-put "$N"
 	start=$(date +%s%N)
