@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -23,6 +24,7 @@
 
 #define CHUNK	(1024 * 1024)	/* asked of splice(2), sendfile(2) */
 #define BUFSZ	(128 * 1024)	/* for read/write where they cannot */
+#define SPLIT	(32 * 1024 * 1024)	/* a copy this long: in two halves */
 #define OFFMAX	INT64_MAX
 
 static const struct option longopts[] = {
@@ -49,6 +51,7 @@ struct src {
 	off_t		 len;
 	int		 leased;	/* fd is the input, under F_RDLCK */
 	int		 named;		/* staging made by name: no linkat */
+	int		 spent;		/* staging: free it as it is copied */
 };
 
 static const char		*name;
@@ -66,7 +69,9 @@ static void		 put(struct src *, int, int64_t, int, int64_t,
 			    const struct timespec *);
 static void		 update(const struct src *, int, int64_t, int,
 			    int64_t);
-static ssize_t		 copy(int, off_t, int, off_t, off_t);
+static off_t		 copy(int, off_t, const struct src *);
+static off_t		 copyrange(int, off_t, const struct src *, off_t,
+			    off_t);
 static int		 reserve(off_t, off_t);
 static _Noreturn void	 fail(off_t);
 static _Noreturn void	 usage(int);
@@ -191,7 +196,7 @@ lease(struct src *in)
 	in->off = pos;
 	in->len = st.st_size > pos ? st.st_size - pos : 0;
 	in->leased = 1;
-	in->named = 0;
+	in->named = in->spent = 0;
 	skip = pos % sysconf(_SC_PAGESIZE);
 	if (in->len == 0 || (uintmax_t)in->len > SIZE_MAX / 2)
 		return 1;
@@ -227,7 +232,7 @@ stage(struct src *in, const struct ipc_create *c)
 	struct stat st;
 	off_t end, pos;
 
-	in->leased = 0;
+	in->leased = in->spent = 0;
 	in->off = 0;
 	in->named = (in->fd = staging(c)) == -1;
 	if (in->named) {
@@ -425,6 +430,7 @@ put(struct src *in, int oflag, int64_t off, int sflag, int64_t size,
 		stage(in, &(struct ipc_create)IPC_CREATE_DEFAULT);
 		check(in, oflag, off, sflag, size);
 	}
+	in->spent = !in->leased;	/* not needed once copied */
 	update(in, oflag, off, sflag, size);
 	if (close(fd) == -1)
 		err(IPC_ERROR, "%s", name);
@@ -456,7 +462,7 @@ update(const struct src *in, int oflag, int64_t off, int sflag, int64_t size)
 	/* Growing first, as it changes no byte, finds a size too large. */
 	if (newsize > oldsize && ftruncate(fd, newsize) == -1)
 		fail(oldsize);
-	if (in->len > 0 && copy(fd, off, in->fd, in->off, in->len) < in->len)
+	if (in->len > 0 && copy(fd, off, in) < in->len)
 		fail(oldsize);
 	/* Without -o nothing old stays: the tail beyond the input is zeros. */
 	if (!oflag && newsize > in->len && oldsize > in->len &&
@@ -470,41 +476,86 @@ update(const struct src *in, int oflag, int64_t off, int sflag, int64_t size)
 }
 
 /*
- * len bytes from inoff of in to outoff of out, by copy_file_range(2)
- * between two objects, sendfile(2) from a file elsewhere, pread and
- * pwrite where neither works: what was copied, which is less than len
- * only after an error, or when the input ended early.
+ * All of in to outoff of out: what was copied, less than in->len only
+ * after an error, or when the input ended early.  A long copy is split
+ * in two, the second half copied by a child process, as a machine with
+ * a second core copies (and frees a spent staging object) twice as fast.
  */
-static ssize_t
-copy(int out, off_t outoff, int in, off_t inoff, off_t len)
+static off_t
+copy(int out, off_t outoff, const struct src *in)
+{
+	char proc[32];
+	off_t half = in->len / 2, done;
+	pid_t pid;
+	int status, out2 = -1;
+
+	/* The child's own description: sendfile(2) writes at its offset. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out);
+	if (in->len < SPLIT ||
+	    (out2 = open(proc, O_WRONLY | O_CLOEXEC)) == -1 ||
+	    (pid = fork()) == -1) {
+		if (out2 != -1)
+			close(out2);
+		return copyrange(out, outoff, in, 0, in->len);
+	}
+	if (pid == 0) {
+		errno = EIO;
+		_exit(copyrange(out2, outoff, in, half, in->len) ==
+		    in->len - half ? 0 : errno);
+	}
+	close(out2);
+	done = copyrange(out, outoff, in, 0, half);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return done < half ? done : 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+		return 0;
+	}
+	return done < half ? done : in->len;
+}
+
+/*
+ * [from, to) of in, to its place at outoff of out: copy_file_range(2)
+ * between two objects, sendfile(2) from a file elsewhere, pread and
+ * pwrite where neither works.  What was copied of it.
+ */
+static off_t
+copyrange(int out, off_t outoff, const struct src *in, off_t from, off_t to)
 {
 	static char buf[BUFSZ];
-	off_t done = 0;
+	off_t done = from;
 	ssize_t n;
 	int how = 0;	/* 0 copy_file_range, 1 sendfile, 2 pread */
 
 #ifndef __linux__
 	how = 2;
 #endif
-	while (done < len) {
-		size_t want = len - done < CHUNK ? len - done : CHUNK;
-		off_t o = outoff + done, i = inoff + done;
+	while (done < to) {
+		size_t want = to - done < CHUNK ? to - done : CHUNK;
+		off_t o = outoff + done, i = in->off + done;
 
 #ifdef __linux__
 		if (how == 0)
-			n = copy_file_range(in, &i, out, &o, want, 0);
+			n = copy_file_range(in->fd, &i, out, &o, want, 0);
 		else if (how == 1)
 			n = lseek(out, o, SEEK_SET) == -1 ? -1 :
-			    sendfile(out, in, &i, want);
+			    sendfile(out, in->fd, &i, want);
 		else
 #endif
-		if ((n = pread(in, buf, want < BUFSZ ? want : BUFSZ, i)) > 0)
+		if ((n = pread(in->fd, buf, want < BUFSZ ? want : BUFSZ,
+		    i)) > 0)
 			n = pwrite(out, buf, n, o);
 		if (n == 0) {
 			errno = EIO;	/* the input was cut short */
 			break;
 		}
 		if (n > 0) {
+#ifdef FALLOC_FL_PUNCH_HOLE
+			if (in->spent)
+				(void)fallocate(in->fd, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, in->off + done, n);
+#endif
 			done += n;
 			continue;
 		}
@@ -517,7 +568,7 @@ copy(int out, off_t outoff, int in, off_t inoff, off_t len)
 		}
 		break;
 	}
-	return done;
+	return done - from;
 }
 
 /*
@@ -528,7 +579,16 @@ copy(int out, off_t outoff, int in, off_t inoff, off_t len)
 static int
 reserve(off_t off, off_t len)
 {
+	off_t hole;
 	int e;
+
+#ifdef SEEK_HOLE
+	/* Pages that are there already need no second look. */
+	if ((hole = lseek(fd, off, SEEK_HOLE)) != -1 && hole - off >= len)
+		return 0;
+#else
+	(void)hole;
+#endif
 
 #ifdef FALLOC_FL_KEEP_SIZE
 	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len) == 0)

@@ -50,6 +50,16 @@ teardown() {
 	# The same through a pipe, which shm-put reads differently.
 	cat "$BATS_TEST_TMPDIR/in" | shm-put "$N-a"
 	shm-get "$N-a" | cmp "$BATS_TEST_TMPDIR/in" -
+	# Into objects that exist, from a file and through a pipe, long
+	# enough that shm-put copies it in two halves at once.
+	head -c 40M /dev/urandom > "$BATS_TEST_TMPDIR/big"
+	shm-put "$N" < "$BATS_TEST_TMPDIR/big"
+	shm-get "$N" | cmp "$BATS_TEST_TMPDIR/big" -
+	cat "$BATS_TEST_TMPDIR/big" | shm-put "$N-a"
+	shm-get "$N-a" | cmp "$BATS_TEST_TMPDIR/big" -
+	shm-put -o 40M "$N-a" < "$BATS_TEST_TMPDIR/in"
+	shm-get -l 40M "$N-a" | cmp "$BATS_TEST_TMPDIR/big" -
+	shm-get -o 40M "$N-a" | cmp "$BATS_TEST_TMPDIR/in" -
 }
 
 @test "shm-put: -o writes in place, keeps the rest, and grows the object when needed" {
@@ -286,7 +296,7 @@ EOF
 			shm-get "$N" > "$d/out"
 			cmp -s "$d/out" "$d/whole" || cmp -s "$d/out" "$d/cut" ||
 			    { [ "$how" != new ] && cmp -s "$d/out" "$d/old"; } ||
-			    fail "round $round, $how: a mix: $(tr -s ab < "$d/out" | head -c 40), $(wc -c < "$d/out") bytes"
+			    fail "round $round, $how: exit $status, a mix: $(tr -s ab < "$d/out" | head -c 40), $(wc -c < "$d/out") bytes $(cat "$d/err")"
 		done
 	done
 }
