@@ -306,7 +306,7 @@ EOF
 	printf 'from shm-put' | shm-put "$N"
 	# Python 3.11 has no track=False: attaching registers the object with
 	# the resource tracker, which would remove it at exit; unregister.
-	run -0 python3 - "$N" <<'PY'
+	run -0 python3 - "$N" "$BATS_TEST_TMPDIR/in" <<'PY'
 import sys
 from multiprocessing import resource_tracker, shared_memory
 try:
@@ -319,9 +319,15 @@ print(bytes(m.buf[:12]).decode())
 import subprocess
 subprocess.run(["shm-put", sys.argv[1]], input=b"FROM SHM-PUT", check=True)
 print(bytes(m.buf[:12]).decode())
+# And from a file, which shm-put copies from the file's own pages.
+with open(sys.argv[2], "wb") as f:
+    f.write(b"from a file!")
+with open(sys.argv[2], "rb") as f:
+    subprocess.run(["shm-put", sys.argv[1]], stdin=f, check=True)
+print(bytes(m.buf[:12]).decode())
 m.close()
 PY
-	assert_output $'from shm-put\nFROM SHM-PUT'
+	assert_output $'from shm-put\nFROM SHM-PUT\nfrom a file!'
 	run -0 shm_exists "$N"
 }
 
