@@ -491,6 +491,7 @@ copy(int out, off_t outoff, const struct src *in)
 
 	/* The child's own description: sendfile(2) writes at its offset. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out);
+	signal(SIGCHLD, SIG_DFL);	/* ignored, waitpid would not tell */
 	if (in->len < SPLIT ||
 	    (out2 = open(proc, O_WRONLY | O_CLOEXEC)) == -1 ||
 	    (pid = fork()) == -1) {
