@@ -202,8 +202,10 @@ lease(struct src *in)
 		return 1;
 	maplen = in->len + skip;
 	if ((p = mmap(NULL, maplen, PROT_READ, MAP_SHARED, lfd,
-	    pos - skip)) == MAP_FAILED)
-		err(IPC_ERROR, "stdin");
+	    pos - skip)) == MAP_FAILED) {
+		close(lfd);	/* a file that cannot be mapped: staged */
+		return 0;
+	}
 #ifdef MADV_POPULATE_READ
 	if (madvise(p, maplen, MADV_POPULATE_READ) == -1) {
 		if (errno == EFAULT || errno == EHWPOISON)
