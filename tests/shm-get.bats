@@ -230,6 +230,25 @@ PY
 	[ -n "$seen_a" ] && [ -n "$seen_b" ] && [ "$reads" -ge 10 ]
 }
 
+@test "shm-get: an object cut short under it by a program without the lock ends the output, with no SIGBUS" {
+	head -c 64M /dev/zero | tr '\0' a | shm-put "$N"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# The reader stalls on a full pipe until the object has been cut.
+	shm-get "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- &
+	pid=$!
+	exec 5< "$BATS_TEST_TMPDIR/fifo"
+	head -c 1 <&5 > /dev/null
+	truncate -s 1M "/dev/shm/$N"
+	cat <&5 > "$BATS_TEST_TMPDIR/out"
+	exec 5<&-
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	size=$(wc -c < "$BATS_TEST_TMPDIR/out")
+	[ "$size" -lt $((64 << 20)) ]
+	[ -z "$(tr -d a < "$BATS_TEST_TMPDIR/out")" ]
+}
+
 @test "shm-get: a write error is reported with exit 2" {
 	printf 'data' | shm-put "$N"
 	run -2 --separate-stderr run_into_closed_pipe shm-get "$N"
