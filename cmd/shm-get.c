@@ -31,6 +31,7 @@ static const struct option longopts[] = {
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "wait",	no_argument,		NULL, 'w' },
+	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -45,12 +46,13 @@ static _Noreturn void	 usage(int);
 int
 main(int argc, char *argv[])
 {
+	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
 	struct ipc_shm_watch w;
 	struct stat st;
 	char namebuf[IPC_NAMEBUF];
 	int64_t off = 0, len = 0;
-	int ch, lflag = 0, wflag = 0;
+	int ch, lflag = 0, wflag = 0, created;
 	off_t end;
 
 	while ((ch = getopt_long(argc, argv, "hl:o:t:Vw", longopts,
@@ -74,6 +76,9 @@ main(int argc, char *argv[])
 		case 'w':
 			wflag = 1;
 			break;
+		case IPC_OPT_ANYOWNER:
+			ipc_xcreate_option(&c, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -85,8 +90,9 @@ main(int argc, char *argv[])
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
-	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
-		err(IPC_ERROR, "%s", name);
+	c.create = 0;		/* it only reads */
+	if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c, &created)) == -1)
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	deadline = ipc_deadline(timeout, &abs);
 	if (wflag) {
 		if (ipc_shm_watch(&w, name, fd) == -1)
@@ -101,8 +107,10 @@ main(int argc, char *argv[])
 		/* Made again, or another put in its place: read that one. */
 		if (ipc_shm_replaced(&w)) {
 			close(fd);
-			if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
-				err(IPC_ERROR, "%s", name);
+			if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c,
+			    &created)) == -1)
+				errx(IPC_ERROR, "%s: %s", name,
+				    ipc_strerror(errno));
 		}
 		ipc_shm_unwatch(&w);
 	}
@@ -215,7 +223,7 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-w] [-l length] [-o offset] [-t timeout] "
-	    "name\n", getprogname());
+	    "[--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
 		    "of it, to standard output.\n\n"
@@ -225,6 +233,8 @@ usage(int status)
 		    "(250ms, 1.5s, 2m; exit 1)\n"
 		    "  -w, --wait           wait until the object changes, "
 		    "then write it\n"
+		    "      --any-owner      read it even if another user "
+		    "owns it\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -37,6 +37,7 @@ static const struct option longopts[] = {
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "exclusive",	no_argument,		NULL, 'x' },
+	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -115,6 +116,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
@@ -132,7 +134,7 @@ main(int argc, char *argv[])
 	old.create = 0;
 	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &old,
 	    &created)) == -1 && (errno != ENOENT || !c.create))
-		err(IPC_ERROR, "%s", name);
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	if (fd != -1 && c.exclusive)
 		errc(IPC_ERROR, EEXIST, "%s", name);
 
@@ -399,11 +401,11 @@ publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
 		    &created)) != -1)
 			return -1;
 		if (errno != ENOENT)	/* gone again: try again */
-			err(IPC_ERROR, "%s", name);
+			errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	}
 make:
 	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, c, &created)) == -1)
-		err(IPC_ERROR, "%s", name);
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	return -1;
 }
 
@@ -630,7 +632,7 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-ex] [-m mode] [-n | -t timeout] [-o offset] "
-	    "[-s size] name\n", getprogname());
+	    "[-s size] [--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write standard input into the shared memory "
 		    "object, all of it or nothing.\n\n"
@@ -645,6 +647,8 @@ usage(int status)
 		    "  -t, --timeout time   wait at most time for the lock "
 		    "(250ms, 1.5s, 2m)\n"
 		    "  -x, --exclusive      fail if the object exists\n"
+		    "      --any-owner      use it even if another user "
+		    "owns it\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -21,6 +21,8 @@
 
 #define POLL_MS		20		/* the fallback's look, and a lock's */
 
+static int	owned(int, const struct ipc_create *);
+
 /*
  * Open the object, creating it as c says; *created tells whether this
  * call made it, so that a tool that fails afterwards can take it away.
@@ -34,7 +36,7 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 
 	*created = 0;
 	if (c == NULL || !c->create)
-		return shm_open(name, oflag, 0);
+		return owned(shm_open(name, oflag, 0), c);
 	for (;;) {
 		if (c->modeset)
 			mask = umask(0);
@@ -52,8 +54,23 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 		}
 		/* It is there: open it, unless it went away meanwhile. */
 		if ((fd = shm_open(name, oflag, 0)) != -1 || errno != ENOENT)
-			return fd;
+			return owned(fd, c);
 	}
+}
+
+/* fd, or -1 when the object that was there is another user's. */
+static int
+owned(int fd, const struct ipc_create *c)
+{
+	int e;
+
+	if (fd != -1 && ipc_owned(fd, c) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /*

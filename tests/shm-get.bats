@@ -277,7 +277,7 @@ PY
 	run -2 --separate-stderr shm-get -t -1 "$N"
 	assert_equal "$stderr" "shm-get: timeout is negative: -1"
 	run -2 --separate-stderr shm-get "$N" extra
-	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] [--any-owner] name"
 	run -2 --separate-stderr shm-get -w -t 1 "$N"
 	assert_equal "$stderr" "shm-get: /$N: No such file or directory"
 	run -1 shm_exists "$N"

@@ -339,7 +339,7 @@ PY
 	run -2 --separate-stderr shm-put -q "$N"
 	assert_equal "${stderr_lines[0]}" "shm-put: invalid option -- 'q'"
 	run -2 --separate-stderr shm-put
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 }
 
 @test "shm-put: bad names, offsets, sizes and modes give exit 2, one line, and create nothing" {
@@ -375,6 +375,6 @@ PY
 	run -2 --separate-stderr shm-put -m 800 "$N" < /dev/null
 	assert_equal "$stderr" "shm-put: mode is invalid: 800"
 	run -2 --separate-stderr shm-put "$N" extra < /dev/null
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 	run -1 shm_exists "$N"
 }
