@@ -26,7 +26,7 @@
 #define MAXJOBS	1024
 
 enum {
-	OPT_EXEC = IPC_OPT_MSGSIZE + 1,
+	OPT_EXEC = IPC_OPT_ANYOWNER + 1,
 	OPT_FAILED,
 	OPT_RETRIES
 };
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "failed",		required_argument,	NULL, OPT_FAILED },
 	{ "retries",		required_argument,	NULL, OPT_RETRIES },
@@ -192,6 +193,7 @@ main(int argc, char *argv[])
 		case 'x':
 		case IPC_OPT_MAXMSG:
 		case IPC_OPT_MSGSIZE:
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_EXEC:
@@ -807,7 +809,7 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0aefJnpux] [-c count | -d] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--message-size bytes]\n"
+	    "\t[--max-messages n] [--message-size bytes] [--any-owner]\n"
 	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]] "
 	    "name\n", getprogname());
 	if (status == 0) {
@@ -835,6 +837,8 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    "      --exec command    run sh -c command for each "
 		    "message, on its input\n"
 		    "      --retries n       run a command that failed n "
