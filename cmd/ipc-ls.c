@@ -76,7 +76,7 @@ main(int argc, char *argv[])
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "0hJno:rT:V", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+0hJno:rT:V", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case '0':
@@ -99,7 +99,7 @@ main(int argc, char *argv[])
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
 				errx(IPC_ERROR, "type is %s: %s", errstr,
-				    *optarg == '\0' ? "\"\"" : optarg);
+				    ipc_shown(optarg));
 			break;
 		case 'V':
 			ipc_version();

@@ -46,7 +46,7 @@ main(int argc, char *argv[])
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "fhnT:Vv", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+fhnT:Vv", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
@@ -60,7 +60,7 @@ main(int argc, char *argv[])
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
 				errx(IPC_ERROR, "type is %s: %s", errstr,
-				    *optarg == '\0' ? "\"\"" : optarg);
+				    ipc_shown(optarg));
 			Tflag = 1;
 			break;
 		case 'V':

@@ -73,7 +73,7 @@ main(int argc, char *argv[])
 	unsigned int prio;
 	ssize_t n;
 
-	while ((ch = getopt_long(argc, argv, "0ac:defhm:npt:uVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+0ac:defhm:npt:uVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -267,7 +267,7 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0aefnpux] [-c count | -d] [-m mode] "
+	fprintf(fp, "usage: %s [-0aenpux] [-c count | -d | -f] [-m mode] "
 	    "[-t timeout]\n"
 	    "\t[--max-messages n] [--message-size bytes] name\n",
 	    getprogname());

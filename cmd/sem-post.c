@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, rv;
 
-	while ((ch = getopt_long(argc, argv, "c:ehm:vVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+c:ehm:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -87,9 +87,15 @@ main(int argc, char *argv[])
 			    SEM_VALUE_MAX);
 		err(IPC_ERROR, "%s", name);
 	}
+	/*
+	 * The post is not undone when the value cannot be written: a waiter
+	 * may have taken the units already.  The message says so.
+	 */
 	if (vflag) {
 		printf("%d\n", value);
-		ipc_xfflush(stdout, "stdout");
+		if (fflush(stdout) == EOF || ferror(stdout))
+			errx(IPC_ERROR, "stdout: %s (the units were given "
+			    "back)", strerror(errno));
 	}
 	return rv;
 }

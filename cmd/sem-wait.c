@@ -39,6 +39,7 @@ static const struct option longopts[] = {
 static const char		*name;
 static struct ipc_sem		 s;
 static volatile sig_atomic_t	 child;
+static sigset_t			 ignored;	/* at start: for the command too */
 
 static int		 take(const struct timespec *);
 static void		 forward(int);
@@ -51,10 +52,9 @@ main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct sigaction sa;
 	char namebuf[IPC_NAMEBUF], **cmd = NULL;
 	long long init = -1;
-	int ch, i, vflag = 0, conflict = 1, value;
+	int ch, i, vflag = 0, conflict = 1, value, e;
 
 	/*
 	 * Everything after the first "--" is the command, never our options;
@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 			ipc_errexit = 125;
 			break;
 		}
-	while ((ch = getopt_long(argc, argv, "E:ehm:nt:vVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+E:ehm:nt:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'E':
@@ -113,15 +113,10 @@ main(int argc, char *argv[])
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
 	/*
 	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
-	 * go on to it.  No SA_RESTART, so that they interrupt sem_wait(3).
+	 * go on to it.  One ignored at start (nohup) stays ignored, for the
+	 * command too.
 	 */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	ipc_handle_signals(forward, 1, &ignored);
 
 	if (ipc_sem_open(&s, name, &c, init) == -1)
 		err(ipc_errexit, "%s", name);
@@ -131,11 +126,19 @@ main(int argc, char *argv[])
 		exit(conflict);
 	if (cmd != NULL)
 		run(cmd, vflag);
+	/* Status 2 takes nothing: a value not written gives the unit back. */
 	if (vflag) {
-		if (sem_getvalue(s.sem, &value) == -1)
-			err(ipc_errexit, "%s", name);
+		if (sem_getvalue(s.sem, &value) == -1) {
+			e = errno;
+			sem_post(s.sem);
+			errc(ipc_errexit, e, "%s", name);
+		}
 		printf("%d\n", value);
-		ipc_xfflush(stdout, "stdout");
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			e = errno;
+			sem_post(s.sem);
+			errc(ipc_errexit, e, "stdout");
+		}
 	}
 	return 0;
 }
@@ -209,9 +212,11 @@ leave(int status)
 static _Noreturn void
 run(char **cmd, int vflag)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	posix_spawnattr_t attr;
 	sigset_t fwd, old, dfl;
 	pid_t pid;
+	size_t i;
 	int e, status, value;
 
 	if (ipc_sem_hold(&s) == -1) {
@@ -246,8 +251,12 @@ run(char **cmd, int vflag)
 			err(125, "%s", name);
 		ipc_die_signalled();
 	}
+	/* Ours are handled, and so reset by exec; those ignored stay so. */
 	dfl = fwd;
 	sigaddset(&dfl, SIGPIPE);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigismember(&ignored, sigs[i]) == 1)
+			sigdelset(&dfl, sigs[i]);
 	if ((e = posix_spawnattr_init(&attr)) != 0 ||
 	    (e = posix_spawnattr_setsigmask(&attr, &old)) != 0 ||
 	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||

@@ -52,7 +52,7 @@ main(int argc, char *argv[])
 	int ch, lflag = 0, wflag = 0;
 	off_t end;
 
-	while ((ch = getopt_long(argc, argv, "hl:o:t:Vw", longopts,
+	while ((ch = getopt_long(argc, argv, "+hl:o:t:Vw", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':

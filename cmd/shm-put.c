@@ -52,7 +52,7 @@ main(int argc, char *argv[])
 	int64_t off = 0, size = 0;
 	int ch, oflag = 0, sflag = 0;
 
-	while ((ch = getopt_long(argc, argv, "ehm:o:s:Vx", longopts,
+	while ((ch = getopt_long(argc, argv, "+ehm:o:s:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':

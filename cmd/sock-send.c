@@ -59,7 +59,7 @@ main(int argc, char *argv[])
 	sigset_t all, old;
 	int ch, nflag = 0, qflag = 0, tflag = 0;
 
-	while ((ch = getopt_long(argc, argv, "0ahnqr:t:V", longopts,
+	while ((ch = getopt_long(argc, argv, "+0ahnqr:t:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':

@@ -18,12 +18,38 @@ static const struct unit {
 	{ "h",	3600 * NSEC },
 };
 
+/*
+ * The fraction .d1d2d3... of a unit of ns nanoseconds, in nanoseconds,
+ * rounded up: exact for any number of digits, so that no fraction that is
+ * not 0 gives 0.  Horner's rule from the last digit, keeping the floor and
+ * whether anything was dropped: each step stays below 10 * ns.
+ */
+static long long
+fraction(const char *d, size_t n, long long ns)
+{
+	long long t = 0, v;
+	int inexact = 0;
+
+	while (n-- > 0) {
+		v = (d[n] - '0') * ns + t;
+		if (v % 10 != 0)
+			inexact = 1;
+		t = v / 10;
+	}
+	return t + inexact;
+}
+
+/*
+ * "1.5", "250ms", "2m", "1h": a decimal number of seconds, or of the unit.
+ * At most LLONG_MAX nanoseconds (some 292 years), so that a deadline from
+ * now is always a time_t; past that "too large".
+ */
 int
 ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 {
-	long long whole = 0, frac = 0, scale = 1, ns;
-	const char *p = s;
-	size_t i;
+	long long whole = 0, ns, frac;
+	const char *p = s, *fd = NULL;
+	size_t i, nfd = 0;
 
 	*errstr = "invalid";
 	if (*p == '-') {
@@ -40,11 +66,8 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 	if (*p == '.') {
 		if (p == s && (p[1] < '0' || p[1] > '9'))
 			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale < NSEC) {
-				frac = frac * 10 + (*p - '0');
-				scale *= 10;
-			}
+		for (fd = ++p; *p >= '0' && *p <= '9'; p++)
+			nfd++;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(p, units[i].name) == 0)
@@ -53,9 +76,11 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 		return -1;
 	if (whole > LLONG_MAX / units[i].ns)
 		goto large;
-	ns = whole * units[i].ns + frac * (units[i].ns / scale);
-	if (ns < 0)
+	ns = whole * units[i].ns;
+	frac = fd == NULL ? 0 : fraction(fd, nfd, units[i].ns);
+	if (frac > LLONG_MAX - ns)
 		goto large;
+	ns += frac;
 	ts->tv_sec = ns / NSEC;
 	ts->tv_nsec = ns % NSEC;
 	*errstr = NULL;
@@ -71,8 +96,7 @@ ipc_xduration(const char *s, struct timespec *ts, const char *what)
 	const char *errstr;
 
 	if (ipc_duration(s, ts, &errstr) == -1)
-		errx(ipc_errexit, "%s is %s: %s", what, errstr,
-		    *s == '\0' ? "\"\"" : s);
+		errx(ipc_errexit, "%s is %s: %s", what, errstr, ipc_shown(s));
 }
 
 /*

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,10 +39,18 @@ enum ipc_kind { IPC_MQ, IPC_SEM, IPC_SHM };
 /* name.c: "jobs" and "/jobs" both give "/jobs"; NULL and *errstr if bad. */
 const char	*ipc_name(const char *, enum ipc_kind, char *, size_t,
 		    const char **);
-#define IPC_NAMEBUF	256
+#define IPC_NAMEBUF	(NAME_MAX + 2)	/* the slash, NAME_MAX bytes, NUL */
 const char	*ipc_xname(const char *, enum ipc_kind, char *, size_t);
 
-/* number.c: strict numbers; the x-forms exit naming the quantity. */
+/*
+ * number.c: strict numbers: decimal digits, a size with at most one unit
+ * after them, nothing else.  The plain forms give *errstr; the x-forms
+ * exit naming the quantity.
+ */
+int		 ipc_num(const char *, long long, long long, long long *,
+		    const char **);
+int		 ipc_size(const char *, int64_t, int64_t *, const char **);
+int		 ipc_mode(const char *, mode_t *, const char **);
 long long	 ipc_xnum(const char *, long long, long long, const char *);
 int64_t		 ipc_xsize(const char *, int64_t, const char *);
 mode_t		 ipc_xmode(const char *);
@@ -86,7 +96,21 @@ void		 ipc_xfflush(FILE *, const char *);
 /* signal.c: SIGINT/SIGTERM interrupt waits; the tool ends cleanly. */
 extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
+void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
+
+/*
+ * msg.c: s as a message shows it (strvis(3), "" for empty);
+ * getopt_long(3) whose errors are one line, "PROGRAM: -x: REASON", with
+ * the bytes escaped: every tool's getopt_long is this one; and whether an
+ * option is there, before the options are read.
+ */
+const char	*ipc_shown(const char *);
+int		 ipc_getopt_long(int, char *const [], const char *,
+		    const struct option *, int *);
+int		 ipc_has_option(int, char *const [], const char *,
+		    const struct option *, int);
+#define getopt_long	ipc_getopt_long
 
 /* prog.c: --version. */
 _Noreturn void	 ipc_version(void);

@@ -208,7 +208,7 @@ for o in json.load(open(sys.argv[1])):
 	run -2 --separate-stderr ipc-ls -0 -o name
 	assert_equal "$stderr" "ipc-ls: cannot use -0 and -o"
 	run -2 --separate-stderr ipc-ls -q
-	assert_equal "${stderr_lines[0]}" "ipc-ls: invalid option -- 'q'"
+	assert_equal "${stderr_lines[0]}" "ipc-ls: -q: unknown option"
 	assert_equal "${stderr_lines[1]}" "$(ipc-ls --help | head -1)"
 }
 

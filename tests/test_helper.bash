@@ -18,7 +18,7 @@ requires() {
 			    skip "needs /dev/mqueue mounted (mount -t mqueue none /dev/mqueue)" ;;
 		python3)
 			command -v python3 >/dev/null || skip "needs python3" ;;
-		nc|socat|flock|parallel|unshare|od|timeout)
+		nc|socat|flock|parallel|unshare|od|timeout|strace)
 			command -v "$what" >/dev/null || skip "needs $what" ;;
 		ipv6)
 			python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
