@@ -125,8 +125,11 @@ main(int argc, char *argv[])
 		argv[i] = (char *)ipc_xname(argv[i],
 		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
 		    sizeof(names[i]));
-	if (ipc_select(&l, kinds, argv, argc) == -1)
-		err(IPC_ERROR, "%s", IPC_SHM_DIR);
+	if (ipc_select(&l, kinds, argv, argc) == -1) {
+		if (l.failed == NULL)
+			err(IPC_ERROR, NULL);
+		err(IPC_ERROR, "%s", l.failed);
+	}
 	/* Names alone need no object opened. */
 	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);

@@ -8,7 +8,7 @@ setup() {
 
 teardown() {
 	sock_cleanup
-	mq_cleanup
+	ipc_cleanup
 	shm_cleanup
 	sem_cleanup
 }
@@ -191,4 +191,29 @@ ipc-rm: /-f: No such file or directory"
 	run -125 --separate-stderr sem-wait -q "$N" -- true
 	assert_equal "${stderr_lines[0]}" "sem-wait: -q: unknown option"
 	run -1 sem_value "$N"
+}
+
+# -- names ---------------------------------------------------------------
+
+@test "args: the longest names work in every tool: 255 bytes, 251 for a semaphore; one more is refused" {
+	long=$N-$(printf "%0$((254 - ${#N}))d" 0)
+	sem=${long:0:251}
+	run -0 mq "$long" hello
+	run -0 mq-recv -n "$long"
+	assert_output "hello"
+	run -0 mq-recv -u -d "$long"
+	echo data | shm-put "$long"
+	run -0 shm-get "$long"
+	assert_output "data"
+	run -0 sem-post "$sem"
+	run -0 sem-wait -n -v "$sem"
+	assert_output "0"
+	run -0 ipc-rm "$sem"
+	run -0 ipc-rm "$long"
+	for t in "mq-send ${long}x m" "mq-recv -n ${long}x" "shm-put ${long}x" "shm-get ${long}x"; do
+		run -2 --separate-stderr $t < /dev/null
+		assert_equal "$stderr" "${t%% *}: ${long}x: name too long"
+	done
+	run -2 --separate-stderr sem-post "${sem}x"
+	assert_equal "$stderr" "sem-post: ${sem}x: name too long"
 }

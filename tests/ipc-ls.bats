@@ -233,3 +233,28 @@ for o in json.load(open(sys.argv[1])):
 	assert_output "$(printf 'mq\t/%s-q\t-rw-------\t1\t2' "$N")"
 	assert_equal "$stderr" ""
 }
+
+@test "ipc-ls: a directory it cannot read is named in the error, not /dev/shm" {
+	requires root unshare mqueue-fs
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls --version >/dev/null 2>&1 ||
+	    skip "nobody cannot run the built ipc-ls here"
+	# A queue file system of its own (-i), closed to nobody.
+	run -2 --separate-stderr unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
+	    chmod 0 /dev/mqueue &&
+	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls'
+	assert_equal "$stderr" "ipc-ls: /dev/mqueue: Permission denied"
+	assert_output ""
+}
+
+@test "ipc-ls: lists the longest names other programs make: 255 bytes, 251 for a semaphore" {
+	long=$N-$(printf "%0$((254 - ${#N}))d" 0)
+	[ "${#long}" -eq 255 ]
+	peer-mq send "/$long" hi
+	peer-obj sem "/${long:0:251}" 0 600
+	peer-obj shm "/$long" 1 600
+	run -0 ipc-ls -nr -o type,name "$N-*"
+	assert_output "$(printf 'mq\t/%s\nsem\t/%s\nshm\t/%s' "$long" "${long:0:251}" "$long")"
+	run -0 ipc-ls -nr -o type,name -T shm "$long"
+	assert_output "$(printf 'shm\t/%s' "$long")"
+}
