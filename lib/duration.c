@@ -50,6 +50,7 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 	long long whole = 0, ns, frac;
 	const char *p = s, *fd = NULL;
 	size_t i, nfd = 0;
+	int big = 0;
 
 	*errstr = "invalid";
 	if (*p == '-') {
@@ -60,8 +61,9 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (whole > (LLONG_MAX - 9) / 10)
-			goto large;
-		whole = whole * 10 + (*p - '0');
+			big = 1;	/* too large, once it is valid */
+		else
+			whole = whole * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		if (p == s && (p[1] < '0' || p[1] > '9'))
@@ -74,7 +76,7 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		return -1;
-	if (whole > LLONG_MAX / units[i].ns)
+	if (big || whole > LLONG_MAX / units[i].ns)
 		goto large;
 	ns = whole * units[i].ns;
 	frac = fd == NULL ? 0 : fraction(fd, nfd, units[i].ns);
