@@ -89,6 +89,7 @@ static void		 limits_grid(struct grid *);
 static void		 grid_alloc(struct grid *, size_t);
 static void		 grid_set(struct grid *, size_t, int, const char *);
 static void		 grid_free(struct grid *);
+static void		 print_grid(struct grid *, int, int, int);
 static void		 print_table(const struct grid *, int, int);
 static void		 print_json(const struct grid *);
 static size_t		 utf8_len(const unsigned char *);
@@ -154,11 +155,7 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use -g with -0, -o, -T or names");
 	if (gflag) {
 		limits_grid(&g);
-		if (Jflag)
-			print_json(&g);
-		else
-			print_table(&g, nflag, rflag);
-		grid_free(&g);
+		print_grid(&g, Jflag, nflag, rflag);
 		ipc_xfflush(stdout, "stdout");
 		return IPC_OK;
 	}
@@ -188,11 +185,7 @@ main(int argc, char *argv[])
 		}
 	else {
 		objects_grid(&l, &g, !Jflag);
-		if (Jflag)
-			print_json(&g);
-		else
-			print_table(&g, nflag, rflag);
-		grid_free(&g);
+		print_grid(&g, Jflag, nflag, rflag);
 	}
 	ipc_xfflush(stdout, "stdout");
 
@@ -388,6 +381,17 @@ grid_free(struct grid *g)
 	for (k = 0; k < g->nrows * g->ncols; k++)
 		free(g->cells[k]);
 	free(g->cells);
+}
+
+/* The grid as JSON or as a table, and done with it. */
+static void
+print_grid(struct grid *g, int Jflag, int nflag, int rflag)
+{
+	if (Jflag)
+		print_json(g);
+	else
+		print_table(g, nflag, rflag);
+	grid_free(g);
 }
 
 /* A table: a header, and columns padded to their widest field. */

@@ -235,10 +235,7 @@ for o in json.load(open(sys.argv[1])):
 }
 
 @test "ipc-ls: a directory it cannot read is named in the error, not /dev/shm" {
-	requires root unshare mqueue-fs
-	command -v setpriv >/dev/null || skip "needs setpriv"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls --version >/dev/null 2>&1 ||
-	    skip "nobody cannot run the built ipc-ls here"
+	requires root unshare mqueue-fs nobody
 	# A queue file system of its own (-i), closed to nobody.
 	run -2 --separate-stderr unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
 	    chmod 0 /dev/mqueue &&
@@ -301,11 +298,8 @@ for o in json.load(open(sys.argv[1])):
 }
 
 @test "ipc-ls: -g counts this user's queues against RLIMIT_MSGQUEUE as the kernel does" {
-	requires root unshare mqueue-fs
-	command -v setpriv >/dev/null || skip "needs setpriv"
+	requires root unshare mqueue-fs nobody
 	command -v prlimit >/dev/null || skip "needs prlimit"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls --version >/dev/null 2>&1 ||
-	    skip "nobody cannot run the built ipc-ls here"
 	# A queue file system of its own, and a user with no other queues.
 	cat > "$BATS_TEST_TMPDIR/t.sh" <<'SH'
 mq-send --max-messages 3 --message-size 100 q1 x

@@ -157,10 +157,7 @@ left() {
 }
 
 @test "ipc-rm: a directory it cannot read is named in the error, not /dev/shm" {
-	requires root unshare mqueue-fs
-	command -v setpriv >/dev/null || skip "needs setpriv"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm --version >/dev/null 2>&1 ||
-	    skip "nobody cannot run the built ipc-rm here"
+	requires root unshare mqueue-fs nobody
 	run -2 --separate-stderr unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
 	    chmod 0 /dev/mqueue &&
 	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm "$1-*"' sh "$N"
