@@ -194,7 +194,7 @@ main(int argc, char *argv[])
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i])) {
-			warnx("%s: %s", argv[i], strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);

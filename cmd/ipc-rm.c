@@ -111,7 +111,7 @@ main(int argc, char *argv[])
 			if (errno == ENOENT && (fflag ||
 			    ipc_is_pattern(argv[o->arg])))
 				continue;
-			warn("%s", o->name);
+			warn("%s", ipc_shown(o->name));
 			status = IPC_ERROR;
 			continue;
 		}
@@ -128,7 +128,7 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i]) && !fflag) {
-			warnx("%s: %s", argv[i], strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
@@ -169,7 +169,7 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 				    sizeof(kinds));
 			}
 		errx(IPC_ERROR, "%s: names objects of more than one type (%s): "
-		    "use -T", args[i], kinds);
+		    "use -T", ipc_shown(args[i]), kinds);
 	}
 }
 

@@ -32,7 +32,7 @@ main(int argc, char *argv[])
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_sem s;
 	char namebuf[IPC_NAMEBUF];
-	const char *name;
+	const char *name, *shown;
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, rv;
 
@@ -76,16 +76,17 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "--init %lld is over --max %lld", init, max);
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	shown = ipc_shown(name);	/* the only string its messages show */
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	if (ipc_sem_reclaim(&s) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
 		if (errno == EOVERFLOW)
 			errx(IPC_ERROR, "%s: value %d and %lld more would pass "
-			    "SEM_VALUE_MAX, %d", name, value, count,
+			    "SEM_VALUE_MAX, %d", shown, value, count,
 			    SEM_VALUE_MAX);
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	}
 	/*
 	 * The post is not undone when the value cannot be written: a waiter

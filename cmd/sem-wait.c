@@ -36,7 +36,7 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char		*name;
+static const char		*name, *shown;	/* shown: for messages */
 static struct ipc_sem		 s;
 static volatile sig_atomic_t	 child;
 static sigset_t			 ignored;	/* at start: for the command too */
@@ -111,6 +111,8 @@ main(int argc, char *argv[])
 		init = cmd != NULL;
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	if ((shown = strdup(ipc_shown(name))) == NULL)
+		err(ipc_errexit, NULL);
 	/*
 	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
 	 * go on to it.  One ignored at start (nohup) stays ignored, for the
@@ -119,9 +121,9 @@ main(int argc, char *argv[])
 	ipc_handle_signals(forward, 1, &ignored);
 
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	if (ipc_sem_reclaim(&s) == -1)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
 		exit(conflict);
 	if (cmd != NULL)
@@ -131,7 +133,7 @@ main(int argc, char *argv[])
 		if (sem_getvalue(s.sem, &value) == -1) {
 			e = errno;
 			sem_post(s.sem);
-			errc(ipc_errexit, e, "%s", name);
+			errc(ipc_errexit, e, "%s", shown);
 		}
 		printf("%d\n", value);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -156,7 +158,7 @@ take(const struct timespec *timeout)
 	if (sem_trywait(s.sem) == 0)
 		return 0;
 	if (errno != EAGAIN && errno != EINTR)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
 		return -1;
 	if (timeout != NULL)
@@ -178,11 +180,11 @@ take(const struct timespec *timeout)
 		if (errno == EINTR)
 			continue;
 		if (errno != ETIMEDOUT)
-			err(ipc_errexit, "%s", name);
+			err(ipc_errexit, "%s", shown);
 		if (timeout != NULL && ipc_expired(&end))
 			return -1;
 		if (ipc_sem_reclaim(&s) == -1)
-			err(ipc_errexit, "%s", name);
+			err(ipc_errexit, "%s", shown);
 	}
 }
 
@@ -200,7 +202,7 @@ static _Noreturn void
 leave(int status)
 {
 	if (ipc_sem_release(&s) == -1)
-		err(125, "%s", name);
+		err(125, "%s", shown);
 	exit(status);
 }
 
@@ -223,14 +225,14 @@ run(char **cmd, int vflag)
 		if (errno != ENOSPC) {
 			e = errno;
 			sem_post(s.sem);
-			errc(125, e, "%s", name);
+			errc(125, e, "%s", shown);
 		}
 		warnx("%s: %d holders recorded already: this unit will not "
-		    "come back if sem-wait is killed", name, IPC_SEM_SLOTS);
+		    "come back if sem-wait is killed", shown, IPC_SEM_SLOTS);
 	}
 	if (vflag) {
 		if (sem_getvalue(s.sem, &value) == -1) {
-			warn("%s", name);
+			warn("%s", shown);
 			leave(125);
 		}
 		printf("%d\n", value);
@@ -248,7 +250,7 @@ run(char **cmd, int vflag)
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	if (ipc_signalled) {
 		if (ipc_sem_release(&s) == -1)
-			err(125, "%s", name);
+			err(125, "%s", shown);
 		ipc_die_signalled();
 	}
 	/* Ours are handled, and so reset by exec; those ignored stay so. */
@@ -266,7 +268,7 @@ run(char **cmd, int vflag)
 		leave(125);
 	}
 	if ((e = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ)) != 0) {
-		warnc(e, "%s", cmd[0]);
+		warnc(e, "%s", ipc_shown(cmd[0]));
 		leave(e == ENOENT ? 127 : 126);
 	}
 	child = pid;

@@ -174,6 +174,12 @@ ipc-rm: /-f: No such file or directory"
 	assert_equal "${stderr_lines[0]}" 'mq-send: --x\ny: unknown option'
 	run -2 --separate-stderr mq-send $'-\x01' "$N"
 	assert_equal "${stderr_lines[0]}" 'mq-send: -\^A: unknown option'
+	run -2 --separate-stderr ipc-rm "$N"$'\nx'
+	assert_equal "$stderr" "ipc-rm: /$N\\nx: No such file or directory"
+	run -2 --separate-stderr ipc-ls "$N"$'\tx'
+	assert_equal "$stderr" "ipc-ls: /$N\\tx: No such file or directory"
+	run -127 --separate-stderr sem-wait "$N" -- $'no\ncommand'
+	assert_equal "$stderr" 'sem-wait: no\ncommand: No such file or directory'
 }
 
 # -- usage errors of a tool that runs a command ----------------------------
