@@ -178,6 +178,6 @@ int
 ipc_xtimeout_ms(const struct timespec *ts, const char *s)
 {
 	if (ts->tv_sec > INT_MAX / 1000 - 1)
-		errx(ipc_errexit, "timeout is too large: %s", s);
+		errx(ipc_errexit, "timeout is too large: %s", ipc_shown(s));
 	return ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
 }

@@ -46,7 +46,7 @@ for n in $names; do
 	runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log")
 	units=$(ls "$out/corpus-$n" | wc -l)
 	if [ "$rv" -eq 0 ]; then
-		echo "fuzz-$n: ${runs:-? runs}, corpus $units new inputs, no crash"
+		echo "fuzz-$n: ${runs:-? runs}, $units inputs kept, no crash"
 	else
 		echo "fuzz-$n: CRASH (exit $rv) after ${runs:-?}; see $log:"
 		grep -E 'ERROR|runtime error|\.c:[0-9]+: ' "$log" | head -5
