@@ -178,7 +178,9 @@ ipc-rm: /-f: No such file or directory"
 	assert_equal "$stderr" "ipc-rm: /$N\\nx: No such file or directory"
 	run -2 --separate-stderr ipc-ls "$N"$'\tx'
 	assert_equal "$stderr" "ipc-ls: /$N\\tx: No such file or directory"
-	run -127 --separate-stderr sem-wait "$N" -- $'no\ncommand'
+	# A PATH of one directory: one this user may not search would be 126.
+	run -127 --separate-stderr env PATH=/nonexistent "$(command -v sem-wait)" \
+	    "$N" -- $'no\ncommand'
 	assert_equal "$stderr" 'sem-wait: no\ncommand: No such file or directory'
 }
 
