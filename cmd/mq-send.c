@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -78,6 +79,7 @@ main(int argc, char *argv[])
 		case 'x':
 		case IPC_OPT_MAXMSG:
 		case IPC_OPT_MSGSIZE:
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
@@ -157,7 +159,7 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0ae] [-m mode] [-n | -t timeout] "
 	    "[-p priority] [-x]\n"
-	    "\t[--max-messages n] [--message-size bytes] name "
+	    "\t[--max-messages n] [--message-size bytes] [--any-owner] name "
 	    "[message ...]\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Send each message, or each record of standard "
@@ -176,6 +178,8 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -33,6 +33,7 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "init",		required_argument,	NULL, OPT_INIT },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -94,6 +95,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_INIT:
@@ -121,7 +123,7 @@ main(int argc, char *argv[])
 	ipc_handle_signals(forward, 1, &ignored);
 
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(ipc_errexit, "%s", shown);
+		errx(ipc_errexit, "%s: %s", shown, ipc_strerror(errno));
 	if (ipc_sem_reclaim(&s) == -1)
 		err(ipc_errexit, "%s", shown);
 	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
@@ -272,6 +274,7 @@ run(char **cmd, int vflag)
 		leave(e == ENOENT ? 127 : 126);
 	}
 	child = pid;
+	ipc_sem_child(&s, pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	while (waitpid(pid, &status, 0) == -1)
@@ -290,8 +293,9 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
-	    "[--init n] name\n"
-	    "\t[-- command [argument ...]]\n", getprogname());
+	    "[--init n]\n"
+	    "\t[--any-owner] name [-- command [argument ...]]\n",
+	    getprogname());
 	if (status == 0) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
 		    "hold it while the command runs.\n\n"
@@ -308,6 +312,8 @@ usage(int status)
 		    "  -x, --exclusive       fail if the semaphore exists\n"
 		    "      --init n          value of a new semaphore "
 		    "(0; 1 with a command)\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

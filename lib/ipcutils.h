@@ -30,7 +30,9 @@ enum ipc_kind { IPC_MQ, IPC_SEM, IPC_SHM };
 /*
  * Where Linux keeps the objects: queues are files of the mqueue file
  * system, shared memory objects files of /dev/shm, and glibc keeps a
- * semaphore NAME as /dev/shm/sem.NAME.
+ * semaphore NAME as /dev/shm/sem.NAME (sem.c reads it; name.c and
+ * objects.c use the prefix; completion/ipcutils lists the files by itself
+ * and must change with these).
  */
 #define IPC_MQ_DIR	"/dev/mqueue"
 #define IPC_SHM_DIR	"/dev/shm"
@@ -123,12 +125,22 @@ struct ipc_create {
 	int		 modeset;	/* -m given: exact, the umask aside */
 	long		 maxmsg;	/* --max-messages, 0: system default */
 	long		 msgsize;	/* --message-size, 0: system default */
+	int		 anyowner;	/* --any-owner: trust another's object */
 };
-#define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0 }
-/* getopt_long values of the long-only queue size options */
+#define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0, 0 }
+/* getopt_long values of the long-only options */
 #define IPC_OPT_MAXMSG	0x100
 #define IPC_OPT_MSGSIZE	0x101
+#define IPC_OPT_ANYOWNER 0x102
 void		 ipc_xcreate_option(struct ipc_create *, int, const char *);
+
+/*
+ * owner.c: an object that exists is used only when the caller or root owns
+ * it, or with --any-owner: -1 with EPERM otherwise, and ipc_strerror names
+ * the owner.
+ */
+int		 ipc_owned(int, const struct ipc_create *);
+const char	*ipc_strerror(int);
 
 #endif
 

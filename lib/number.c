@@ -120,7 +120,10 @@ ipc_xsize(const char *s, int64_t max, const char *what)
 	return n;
 }
 
-/* An octal mode, as chmod(1) takes it: 600, 0640. */
+/*
+ * An octal mode, as chmod(1) takes it: 600, 0640.  Permission bits only:
+ * setuid, setgid and sticky mean nothing to an object and are refused.
+ */
 int
 ipc_mode(const char *s, mode_t *mode, const char **errstr)
 {
@@ -134,7 +137,7 @@ ipc_mode(const char *s, mode_t *mode, const char **errstr)
 		if (*p < '0' || *p > '7')
 			return -1;
 		m = m * 8 + (*p - '0');
-		if (m > 07777) {
+		if (m > 0777) {
 			*errstr = "too large";
 			return -1;
 		}

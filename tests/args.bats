@@ -49,7 +49,7 @@ mq() {
 	run -0 sem-wait "$N" -- sh -c 'echo ran "$@"' sh -v
 	assert_output "ran -v"
 	run -125 --separate-stderr sem-wait "$N" -v -- true
-	[ "${stderr_lines[0]}" = "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n] name" ]
+	[[ ${stderr_lines[0]} == "usage: sem-wait "* ]]
 }
 
 @test "args: ipc-rm takes what follows the first name as names" {

@@ -30,6 +30,10 @@ replay() {
 	replay addr
 }
 
+@test "fuzz: --allow specs: ids are digits, prefixes within the address's bits" {
+	replay allow
+}
+
 @test "fuzz: each framing read back is its input, and framing then reading gives the same records" {
 	replay record
 }

@@ -36,6 +36,15 @@ requires() {
 	done
 }
 
+# What PROGRAM says on stderr when it looks for queues by pattern and
+# /dev/mqueue is not mounted: nothing where it is.
+mqfs_note() {
+	local what=listed
+	[ "$1" = ipc-rm ] && what=matched
+	mountpoint -q /dev/mqueue 2>/dev/null ||
+	    echo "$1: /dev/mqueue: not mounted, so no queues are $what (mount -t mqueue none /dev/mqueue)"
+}
+
 # Is the queue there?  (mq_open itself, so /dev/mqueue need not be mounted.)
 mq_exists() {
 	if peer-mq attr "/$1" >/dev/null 2>&1; then return 0; else return 1; fi

@@ -75,9 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = value(s, &nd, 8);
 	if (ipc_mode(s, &m, &errstr) == 0) {
 		FUZZ_CHECK(nd > 0 && s[nd] == '\0', s);
-		FUZZ_CHECK((u128)m == v && m <= 07777, s);
+		FUZZ_CHECK((u128)m == v && m <= 0777, s);
 	} else
-		FUZZ_CHECK(nd == 0 || s[nd] != '\0' || v > 07777, s);
+		FUZZ_CHECK(nd == 0 || s[nd] != '\0' || v > 0777, s);
 	free(s);
 	return 0;
 }
