@@ -620,8 +620,8 @@ fail(off_t oldsize)
 
 	if (created)
 		shm_unlink(name);
-	else if (oldsize != -1)
-		(void)ftruncate(fd, oldsize);
+	else if (oldsize != -1 && ftruncate(fd, oldsize) == -1)
+		warn("%s: its old size could not be given back", name);
 	errno = e;
 	err(IPC_ERROR, "%s", name);
 }
