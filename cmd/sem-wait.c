@@ -1,6 +1,7 @@
 /* sem-wait: take a unit of a named semaphore, or hold one for a command. */
 #include "config.h"
 
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -155,7 +156,8 @@ main(int argc, char *argv[])
 static int
 take(const struct timespec *timeout)
 {
-	struct timespec end, step;
+	struct timespec end, now, step;
+	const struct timespec every = { 0, POLL_NS };
 
 	if (sem_trywait(s.sem) == 0)
 		return 0;
@@ -168,14 +170,9 @@ take(const struct timespec *timeout)
 	for (;;) {
 		if (ipc_signalled)
 			ipc_die_signalled();
-		clock_gettime(CLOCK_REALTIME, &step);
-		step.tv_nsec += POLL_NS;
-		if (step.tv_nsec >= 1000000000L) {
-			step.tv_sec++;
-			step.tv_nsec -= 1000000000L;
-		}
-		if (timeout != NULL && (end.tv_sec < step.tv_sec ||
-		    (end.tv_sec == step.tv_sec && end.tv_nsec < step.tv_nsec)))
+		clock_gettime(CLOCK_REALTIME, &now);
+		timespecadd(&now, &every, &step);
+		if (timeout != NULL && timespeccmp(&end, &step, <))
 			step = end;
 		if (sem_timedwait(s.sem, &step) == 0)
 			return 0;

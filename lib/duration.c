@@ -1,4 +1,6 @@
 /* duration.c: how long to wait ("1.5", "250ms", "2m", "1h") and until when. */
+#include <sys/time.h>
+
 #include <err.h>
 #include <limits.h>
 #include <string.h>
@@ -124,15 +126,12 @@ ipc_xwait_option(struct ipc_wait *w, int ch, const char *arg)
 struct timespec *
 ipc_deadline(const struct timespec *timeout, struct timespec *abs)
 {
+	struct timespec now;
+
 	if (timeout == NULL)
 		return NULL;
-	clock_gettime(CLOCK_REALTIME, abs);
-	abs->tv_sec += timeout->tv_sec;
-	abs->tv_nsec += timeout->tv_nsec;
-	if (abs->tv_nsec >= NSEC) {
-		abs->tv_sec++;
-		abs->tv_nsec -= NSEC;
-	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	timespecadd(&now, timeout, abs);
 	return abs;
 }
 
