@@ -108,6 +108,7 @@ _Noreturn void	 ipc_die_signalled(void);
  * option is there, before the options are read.
  */
 const char	*ipc_shown(const char *);
+const char	*ipc_xshown(const char *);
 int		 ipc_getopt_long(int, char *const [], const char *,
 		    const struct option *, int *);
 int		 ipc_has_option(int, char *const [], const char *,

@@ -45,6 +45,17 @@ ipc_shown(const char *s)
 	return v;
 }
 
+/* ipc_shown(s) that lasts, for a name that every message of a tool shows. */
+const char *
+ipc_xshown(const char *s)
+{
+	char *v;
+
+	if ((v = strdup(ipc_shown(s))) == NULL)
+		err(ipc_errexit, NULL);
+	return v;
+}
+
 /* --name=value, or a prefix of several long options: each one named. */
 static void
 long_error(const char *arg, const struct option *longopts, int opt)
