@@ -1,8 +1,12 @@
 /* ipc-ls: list the POSIX message queues, semaphores and shared memory. */
+#include <sys/resource.h>
+#include <sys/statfs.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <locale.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
@@ -41,6 +46,7 @@ static const struct {
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
+	{ "limits",		no_argument,		NULL, 'g' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "json",		no_argument,		NULL, 'J' },
 	{ "noheadings",		no_argument,		NULL, 'n' },
@@ -53,14 +59,39 @@ static const struct option longopts[] = {
 
 #define FIELDMAX	(4 * IPC_NAMEBUF + 1)	/* a name, strvis(3)ed */
 
-static enum column	 cols[64];
+/* What Linux counts per message against RLIMIT_MSGQUEUE (64-bit). */
+#define KMSGHDR		48	/* sizeof(struct msg_msg) */
+#define KPRIONODE	48	/* sizeof(struct posix_msg_tree_node) */
+#define KPRIOMAX	32768	/* MQ_PRIO_MAX */
+
+#define MAXCOLS		64	/* -o may name a column more than once */
+
+static enum column	 cols[MAXCOLS];
 static int		 ncols;
+
+/* What a table or a JSON document shows: rows of cells, NULL unknown. */
+struct grid {
+	int		 ncols;
+	const char	*heads[MAXCOLS];	/* per column: its header, */
+	const char	*keys[MAXCOLS];		/* its JSON key, */
+	int		 number[MAXCOLS];	/* right-aligned, a number */
+	char		**cells;		/* nrows * ncols */
+	size_t		 nrows;
+};
 
 static void		 parse_columns(const char *);
 static const char	*field(const struct ipc_object *, enum column, char *,
 			    int);
-static void		 print_table(const struct ipc_objects *, int, int);
-static void		 print_json(const struct ipc_objects *);
+static const char	*iso8601(const struct tm *, char *);
+static void		 objects_grid(const struct ipc_objects *, struct grid *,
+			    int);
+static void		 limits_grid(struct grid *);
+static void		 grid_alloc(struct grid *, size_t);
+static void		 grid_set(struct grid *, size_t, int, const char *);
+static void		 grid_free(struct grid *);
+static void		 print_grid(struct grid *, int, int, int);
+static void		 print_table(const struct grid *, int, int);
+static void		 print_json(const struct grid *);
 static void		 json_string(const char *);
 static _Noreturn void	 usage(int);
 
@@ -68,18 +99,22 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_objects l;
+	struct grid g;
 	unsigned int kinds = (1U << IPC_NKINDS) - 1;
 	const char *errstr;
 	char (*names)[IPC_NAMEBUF];
-	int ch, i, zflag = 0, Jflag = 0, nflag = 0, rflag = 0, status = 0;
+	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0, rflag = 0, status = 0;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "0hJno:rT:V", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+0ghJno:rT:V", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case '0':
 			zflag = 1;
+			break;
+		case 'g':
+			gflag = 1;
 			break;
 		case 'h':
 			usage(IPC_OK);
@@ -98,7 +133,8 @@ main(int argc, char *argv[])
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
 				errx(IPC_ERROR, "type is %s: %s", errstr,
-				    *optarg == '\0' ? "\"\"" : optarg);
+				    ipc_shown(optarg));
+			Tflag = 1;
 			break;
 		case 'V':
 			ipc_version();
@@ -114,6 +150,14 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use -n with -0 or -J");
 	if (zflag && ncols > 0)
 		errx(IPC_ERROR, "cannot use -0 and -o");
+	if (gflag && (zflag || ncols > 0 || Tflag || argc > 0))
+		errx(IPC_ERROR, "cannot use -g with -0, -o, -T or names");
+	if (gflag) {
+		limits_grid(&g);
+		print_grid(&g, Jflag, nflag, rflag);
+		ipc_xfflush(stdout, "stdout");
+		return IPC_OK;
+	}
 	if (ncols == 0)
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
@@ -124,8 +168,11 @@ main(int argc, char *argv[])
 		argv[i] = (char *)ipc_xname(argv[i],
 		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
 		    sizeof(names[i]));
-	if (ipc_select(&l, kinds, argv, argc) == -1)
-		err(IPC_ERROR, "%s", IPC_SHM_DIR);
+	if (ipc_select(&l, kinds, argv, argc) == -1) {
+		if (l.failed == NULL)
+			err(IPC_ERROR, NULL);
+		err(IPC_ERROR, "%s", l.failed);
+	}
 	/* Names alone need no object opened. */
 	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);
@@ -135,10 +182,10 @@ main(int argc, char *argv[])
 			fputs(l.v[k].name, stdout);
 			putchar('\0');
 		}
-	else if (Jflag)
-		print_json(&l);
-	else
-		print_table(&l, nflag, rflag);
+	else {
+		objects_grid(&l, &g, !Jflag);
+		print_grid(&g, Jflag, nflag, rflag);
+	}
 	ipc_xfflush(stdout, "stdout");
 
 	if (l.nomqfs)
@@ -146,7 +193,7 @@ main(int argc, char *argv[])
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i])) {
-			warnx("%s: %s", argv[i], strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
@@ -158,6 +205,7 @@ main(int argc, char *argv[])
 static void
 parse_columns(const char *arg)
 {
+	char bad[64], valid[128] = "";
 	const char *s = arg;
 	size_t len;
 	int c;
@@ -169,12 +217,17 @@ parse_columns(const char *arg)
 			if (strlen(columns[c].key) == len &&
 			    strncasecmp(s, columns[c].key, len) == 0)
 				break;
-		if (c == NCOLUMNS && len == 0)
-			errx(IPC_ERROR, "column is invalid: \"\"");
-		if (c == NCOLUMNS)
-			errx(IPC_ERROR, "column is invalid: %.*s", (int)len, s);
+		if (c == NCOLUMNS) {
+			snprintf(bad, sizeof(bad), "%.*s", (int)len, s);
+			for (c = 0; c < NCOLUMNS; c++) {
+				strlcat(valid, c == 0 ? "" : ",", sizeof(valid));
+				strlcat(valid, columns[c].key, sizeof(valid));
+			}
+			errx(IPC_ERROR, "column is invalid: %s (the columns: %s)",
+			    ipc_shown(bad), valid);
+		}
 		if (ncols == (int)(sizeof(cols) / sizeof(cols[0])))
-			errx(IPC_ERROR, "too many columns: %s", arg);
+			errx(IPC_ERROR, "too many columns: %s", ipc_shown(arg));
 		cols[ncols++] = c;
 		if (s[len] == '\0')
 			break;
@@ -238,8 +291,7 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 	case C_MTIME:
 		if (o->nostat || localtime_r(&o->st.st_mtime, &tm) == NULL)
 			return NULL;
-		strftime(buf, FIELDMAX, "%Y-%m-%dT%H:%M:%S", &tm);
-		return buf;
+		return iso8601(&tm, buf);
 	case C_SIZE:
 		v = o->size;
 		break;
@@ -267,72 +319,263 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 	return buf;
 }
 
-/* A table: a header, and columns padded to their widest field. */
-static void
-print_table(const struct ipc_objects *l, int nflag, int rflag)
+/* ISO 8601 with the offset, as lsipc's iso: 2026-11-27T04:15:00+09:00. */
+static const char *
+iso8601(const struct tm *tm, char *buf)
 {
-	char buf[FIELDMAX], **cells;
-	const char *s;
-	size_t k, width[NCOLUMNS] = { 0 }, w;
-	int c;
+	size_t n;
 
-	if ((cells = calloc(l->n * ncols + 1, sizeof(*cells))) == NULL)
-		err(IPC_ERROR, NULL);
-	for (c = 0; c < ncols; c++)
-		width[c] = nflag ? 0 : strlen(columns[cols[c]].header);
-	for (k = 0; k < l->n; k++)
-		for (c = 0; c < ncols; c++) {
-			if ((s = field(&l->v[k], cols[c], buf, 1)) == NULL)
-				s = "-";
-			if ((cells[k * ncols + c] = strdup(s)) == NULL)
-				err(IPC_ERROR, NULL);
-			if ((w = strlen(s)) > width[c])
-				width[c] = w;
-		}
-	for (k = nflag ? 1 : 0; k < l->n + 1; k++)
-		for (c = 0; c < ncols; c++) {
-			s = k == 0 ? columns[cols[c]].header :
-			    cells[(k - 1) * ncols + c];
-			if (rflag)
-				printf("%s%c", s, c == ncols - 1 ? '\n' : '\t');
-			else if (columns[cols[c]].number)
-				printf("%*s%s", (int)width[c], s,
-				    c == ncols - 1 ? "\n" : " ");
-			else if (c == ncols - 1)
-				printf("%s\n", s);
-			else
-				printf("%-*s ", (int)width[c], s);
-		}
-	for (k = 0; k < l->n * ncols; k++)
-		free(cells[k]);
-	free(cells);
+	n = strftime(buf, FIELDMAX, "%Y-%m-%dT%H:%M:%S%z", tm);
+	if (n < 5)
+		return NULL;
+	/* +0900 to +09:00 */
+	memmove(buf + n - 1, buf + n - 2, 3);
+	buf[n - 2] = ':';
+	return buf;
 }
 
-/* One JSON array of objects; what is unknown or not of the kind is null. */
+/* The objects' fields as a grid; a name strvis(3)ed for a table. */
 static void
-print_json(const struct ipc_objects *l)
+objects_grid(const struct ipc_objects *l, struct grid *g, int visible)
 {
 	char buf[FIELDMAX];
 	const char *s;
 	size_t k;
 	int c;
 
+	g->ncols = ncols;
+	for (c = 0; c < ncols; c++) {
+		g->heads[c] = columns[cols[c]].header;
+		g->keys[c] = columns[cols[c]].key;
+		g->number[c] = columns[cols[c]].number;
+	}
+	grid_alloc(g, l->n);
+	for (k = 0; k < l->n; k++)
+		for (c = 0; c < ncols; c++)
+			if ((s = field(&l->v[k], cols[c], buf, visible)) != NULL)
+				grid_set(g, k, c, s);
+}
+
+static void
+grid_alloc(struct grid *g, size_t nrows)
+{
+	g->nrows = nrows;
+	if ((g->cells = calloc(nrows * g->ncols + 1, sizeof(*g->cells))) ==
+	    NULL)
+		err(IPC_ERROR, NULL);
+}
+
+static void
+grid_set(struct grid *g, size_t row, int col, const char *s)
+{
+	if ((g->cells[row * g->ncols + col] = strdup(s)) == NULL)
+		err(IPC_ERROR, NULL);
+}
+
+static void
+grid_free(struct grid *g)
+{
+	size_t k;
+
+	for (k = 0; k < g->nrows * g->ncols; k++)
+		free(g->cells[k]);
+	free(g->cells);
+}
+
+/* The grid as JSON or as a table, and done with it. */
+static void
+print_grid(struct grid *g, int Jflag, int nflag, int rflag)
+{
+	if (Jflag)
+		print_json(g);
+	else
+		print_table(g, nflag, rflag);
+	grid_free(g);
+}
+
+/* A table: a header, and columns padded to their widest field. */
+static void
+print_table(const struct grid *g, int nflag, int rflag)
+{
+	const char *s;
+	size_t k, width[MAXCOLS] = { 0 }, w;
+	int c, n = g->ncols;
+
+	for (c = 0; c < n; c++)
+		width[c] = nflag ? 0 : strlen(g->heads[c]);
+	for (k = 0; k < g->nrows; k++)
+		for (c = 0; c < n; c++) {
+			s = g->cells[k * n + c];
+			if ((w = s == NULL ? 1 : strlen(s)) > width[c])
+				width[c] = w;
+		}
+	for (k = nflag ? 1 : 0; k < g->nrows + 1; k++)
+		for (c = 0; c < n; c++) {
+			s = k == 0 ? g->heads[c] : g->cells[(k - 1) * n + c];
+			if (s == NULL)
+				s = "-";
+			if (rflag)
+				printf("%s%c", s, c == n - 1 ? '\n' : '\t');
+			else if (g->number[c])
+				printf("%*s%s", (int)width[c], s,
+				    c == n - 1 ? "\n" : " ");
+			else if (c == n - 1)
+				printf("%s\n", s);
+			else
+				printf("%-*s ", (int)width[c], s);
+		}
+}
+
+/* One JSON array of objects; what is unknown or not of the kind is null. */
+static void
+print_json(const struct grid *g)
+{
+	const char *s;
+	size_t k;
+	int c;
+
 	fputs("[", stdout);
-	for (k = 0; k < l->n; k++) {
+	for (k = 0; k < g->nrows; k++) {
 		fputs(k == 0 ? "\n  {" : ",\n  {", stdout);
-		for (c = 0; c < ncols; c++) {
-			printf("%s\"%s\": ", c == 0 ? "" : ", ",
-			    columns[cols[c]].key);
-			if ((s = field(&l->v[k], cols[c], buf, 0)) == NULL)
+		for (c = 0; c < g->ncols; c++) {
+			printf("%s\"%s\": ", c == 0 ? "" : ", ", g->keys[c]);
+			if ((s = g->cells[k * g->ncols + c]) == NULL)
 				fputs("null", stdout);
-			else if (columns[cols[c]].number)
+			else if (g->number[c])
 				fputs(s, stdout);
 			else
 				json_string(s);
 		}
 		fputs("}", stdout);
 	}
-	fputs(l->n == 0 ? "]\n" : "\n]\n", stdout);
+	fputs(g->nrows == 0 ? "]\n" : "\n]\n", stdout);
+}
+
+/*
+ * The limits a user of these tools runs into, with what is in use of each
+ * where that is known, and where each is set: ipc-ls -g.
+ */
+enum { L_TYPE, L_NAME, L_USED, L_LIMIT, L_SOURCE, NLCOLUMNS };
+
+static const struct {
+	const char	*header, *key;
+	int		 number;
+} lcolumns[NLCOLUMNS] = {
+	{ "TYPE",	"type",		0 },
+	{ "NAME",	"name",		0 },
+	{ "USED",	"used",		1 },
+	{ "LIMIT",	"limit",	1 },
+	{ "SOURCE",	"source",	0 },
+};
+
+#define MQ_SYSCTL	"/proc/sys/fs/mqueue/"
+
+/* A number from a /proc file; -1 when it cannot be read. */
+static long long
+proc_number(const char *path)
+{
+	const char *errstr;
+	char buf[64];
+	long long n = -1;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), fp) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (ipc_num(buf, 0, LLONG_MAX, &n, &errstr) == -1)
+			n = -1;
+	}
+	fclose(fp);
+	return n;
+}
+
+/*
+ * The queues there now, and the bytes that those this user created count
+ * against its RLIMIT_MSGQUEUE, as Linux counts them (ipc/mqueue.c): each
+ * queue's messages at their largest, and per message the kernel's header
+ * and a node of the priority tree.  A queue removed while still open
+ * counts too, and cannot be seen: the figure may be low.
+ */
+static void
+mq_use(long long *queues, long long *bytes)
+{
+	struct ipc_objects l;
+	struct ipc_object *o;
+	size_t k;
+
+	*queues = *bytes = -1;
+	if (ipc_select(&l, 1U << IPC_MQ, NULL, 0) == -1 || l.nomqfs) {
+		ipc_objects_free(&l);
+		return;
+	}
+	*queues = (long long)l.n;
+	*bytes = 0;
+	for (k = 0; k < l.n; k++) {
+		o = &l.v[k];
+		if (o->nostat || o->st.st_uid != geteuid())
+			continue;
+		ipc_object_details(o);
+		if (o->maxmsg < 0 || o->msgsize < 0)
+			continue;
+		*bytes += o->maxmsg * o->msgsize + o->maxmsg * KMSGHDR +
+		    (o->maxmsg < KPRIOMAX ? o->maxmsg : KPRIOMAX) * KPRIONODE;
+	}
+	ipc_objects_free(&l);
+}
+
+static void
+limit_row(struct grid *g, size_t row, const char *type, const char *name,
+    long long used, long long limit, const char *source)
+{
+	char buf[32];
+
+	grid_set(g, row, L_TYPE, type);
+	grid_set(g, row, L_NAME, name);
+	if (used >= 0) {
+		snprintf(buf, sizeof(buf), "%lld", used);
+		grid_set(g, row, L_USED, buf);
+	}
+	if (limit >= 0) {
+		snprintf(buf, sizeof(buf), "%lld", limit);
+		grid_set(g, row, L_LIMIT, buf);
+	}
+	grid_set(g, row, L_SOURCE, source);
+}
+
+static void
+limits_grid(struct grid *g)
+{
+	struct statfs sf;
+	struct rlimit rl;
+	long long queues, bytes, size = -1, used = -1, rlim = -1;
+	int c;
+
+	g->ncols = NLCOLUMNS;
+	for (c = 0; c < NLCOLUMNS; c++) {
+		g->heads[c] = lcolumns[c].header;
+		g->keys[c] = lcolumns[c].key;
+		g->number[c] = lcolumns[c].number;
+	}
+	grid_alloc(g, 6);
+	mq_use(&queues, &bytes);
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		rlim = (long long)rl.rlim_cur;
+	if (statfs(IPC_SHM_DIR, &sf) == 0) {
+		size = (long long)sf.f_blocks * sf.f_bsize;
+		used = (long long)(sf.f_blocks - sf.f_bfree) * sf.f_bsize;
+	}
+	limit_row(g, 0, "mq", "msg_max", -1,
+	    proc_number(MQ_SYSCTL "msg_max"), MQ_SYSCTL "msg_max");
+	limit_row(g, 1, "mq", "msgsize_max", -1,
+	    proc_number(MQ_SYSCTL "msgsize_max"), MQ_SYSCTL "msgsize_max");
+	limit_row(g, 2, "mq", "queues_max", queues,
+	    proc_number(MQ_SYSCTL "queues_max"), MQ_SYSCTL "queues_max");
+	limit_row(g, 3, "mq", "RLIMIT_MSGQUEUE", bytes, rlim, "ulimit -q");
+	limit_row(g, 4, "shm", "size", size < 0 ? -1 : used, size,
+	    IPC_SHM_DIR);
+	limit_row(g, 5, "sem", "SEM_VALUE_MAX", -1, SEM_VALUE_MAX,
+	    "limits.h");
 }
 
 /*
@@ -368,13 +611,15 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0Jnr] [-o columns] [-T type] [name ...]\n",
-	    getprogname());
+	fprintf(fp, "usage: %s [-0Jnr] [-o columns] [-T type] [name ...]\n"
+	    "       %s -g [-J | -r] [-n]\n", getprogname(), getprogname());
 	if (status == 0) {
 		fprintf(fp, "List the POSIX message queues, semaphores and "
 		    "shared memory objects.\n\n"
 		    "  -0, --null            names only, each ended with "
 		    "NUL\n"
+		    "  -g, --limits          the limits, what is in use, and "
+		    "where each is set\n"
 		    "  -J, --json            one JSON document\n"
 		    "  -n, --noheadings      no header line\n"
 		    "  -o, --output columns  these columns, in this order:\n"

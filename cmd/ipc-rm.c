@@ -46,7 +46,7 @@ main(int argc, char *argv[])
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "fhnT:Vv", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+fhnT:Vv", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
@@ -60,7 +60,7 @@ main(int argc, char *argv[])
 		case 'T':
 			if ((kinds = ipc_kinds(optarg, &errstr)) == 0)
 				errx(IPC_ERROR, "type is %s: %s", errstr,
-				    *optarg == '\0' ? "\"\"" : optarg);
+				    ipc_shown(optarg));
 			Tflag = 1;
 			break;
 		case 'V':
@@ -88,8 +88,11 @@ main(int argc, char *argv[])
 		argv[i] = (char *)ipc_xname(argv[i],
 		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
 		    sizeof(names[i]));
-	if (ipc_select(&l, kinds, argv, argc) == -1)
-		err(IPC_ERROR, "%s", IPC_SHM_DIR);
+	if (ipc_select(&l, kinds, argv, argc) == -1) {
+		if (l.failed == NULL)
+			err(IPC_ERROR, NULL);
+		err(IPC_ERROR, "%s", l.failed);
+	}
 	if (!Tflag)
 		ambiguous(&l, argv, argc);
 
@@ -108,7 +111,7 @@ main(int argc, char *argv[])
 			if (errno == ENOENT && (fflag ||
 			    ipc_is_pattern(argv[o->arg])))
 				continue;
-			warn("%s", o->name);
+			warn("%s", ipc_shown(o->name));
 			status = IPC_ERROR;
 			continue;
 		}
@@ -125,7 +128,7 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++)
 		if (l.found[i] == 0 && !ipc_is_pattern(argv[i]) && !fflag) {
-			warnx("%s: %s", argv[i], strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
@@ -166,7 +169,7 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 				    sizeof(kinds));
 			}
 		errx(IPC_ERROR, "%s: names objects of more than one type (%s): "
-		    "use -T", args[i], kinds);
+		    "use -T", ipc_shown(args[i]), kinds);
 	}
 }
 

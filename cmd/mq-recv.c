@@ -144,7 +144,7 @@ main(int argc, char *argv[])
 	long long count = 1;
 	int ch, cflag = 0, jset = 0, rset = 0;
 
-	while ((ch = getopt_long(argc, argv, "0ac:defhJj:m:npt:uVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+0ac:defhJj:m:npt:uVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -586,7 +586,7 @@ start(struct job *j)
 	if (setenv("IPC_MSG_PRIORITY", prio, 1) == -1 ||
 	    setenv("IPC_MSG_SEQ", seq, 1) == -1)
 		err(ipc_errexit, NULL);
-	e = ipc_spawn(&j->pid, "/bin/sh", argv, fd, NULL, 1);
+	e = ipc_spawn(&j->pid, "/bin/sh", argv, fd, NULL, NULL, 1);
 	close(fd);
 	if (e != 0) {
 		j->pid = 0;
@@ -807,7 +807,7 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0aefJnpux] [-c count | -d] [-m mode] "
+	fprintf(fp, "usage: %s [-0aeJnpux] [-c count | -d | -f] [-m mode] "
 	    "[-t timeout]\n"
 	    "\t[--max-messages n] [--message-size bytes] [--any-owner]\n"
 	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]] "

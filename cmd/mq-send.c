@@ -51,7 +51,7 @@ main(int argc, char *argv[])
 	int ch, i;
 	ssize_t len;
 
-	while ((ch = getopt_long(argc, argv, "0aehm:np:t:Vx", longopts,
+	while ((ch = getopt_long(argc, argv, "+0aehm:np:t:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':

@@ -33,11 +33,11 @@ main(int argc, char *argv[])
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_sem s;
 	char namebuf[IPC_NAMEBUF];
-	const char *name;
+	const char *name, *shown;
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, rv;
 
-	while ((ch = getopt_long(argc, argv, "c:ehm:vVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+c:ehm:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -78,18 +78,25 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "--init %lld is over --max %lld", init, max);
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	shown = ipc_shown(name);	/* the only string its messages show */
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+		errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
 		if (errno == EOVERFLOW)
 			errx(IPC_ERROR, "%s: value %d and %lld more would pass "
-			    "SEM_VALUE_MAX, %d", name, value, count,
+			    "SEM_VALUE_MAX, %d", shown, value, count,
 			    SEM_VALUE_MAX);
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	}
+	/*
+	 * The post is not undone when the value cannot be written: a waiter
+	 * may have taken the units already.  The message says so.
+	 */
 	if (vflag) {
 		printf("%d\n", value);
-		ipc_xfflush(stdout, "stdout");
+		if (fflush(stdout) == EOF || ferror(stdout))
+			errx(IPC_ERROR, "stdout: %s (the units were given "
+			    "back)", strerror(errno));
 	}
 	return rv;
 }

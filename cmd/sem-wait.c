@@ -1,6 +1,7 @@
 /* sem-wait: take a unit of a named semaphore, or hold one for a command. */
 #include "config.h"
 
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -34,9 +35,10 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char		*name;
+static const char		*name, *shown;	/* shown: for messages */
 static struct ipc_sem		 s;
 static volatile sig_atomic_t	 child;
+static sigset_t			 ignored;	/* at start: for the command too */
 
 static int		 take(const struct timespec *);
 static void		 forward(int);
@@ -49,10 +51,9 @@ main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct sigaction sa;
 	char namebuf[IPC_NAMEBUF], **cmd = NULL;
 	long long init = -1;
-	int ch, i, vflag = 0, conflict = 1, value;
+	int ch, i, vflag = 0, conflict = 1, value, e;
 
 	/*
 	 * Everything after the first "--" is the command, never our options;
@@ -67,7 +68,7 @@ main(int argc, char *argv[])
 			ipc_errexit = 125;
 			break;
 		}
-	while ((ch = getopt_long(argc, argv, "E:ehm:nt:vVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+E:ehm:nt:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'E':
@@ -110,31 +111,36 @@ main(int argc, char *argv[])
 		init = cmd != NULL;
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
+	if ((shown = strdup(ipc_shown(name))) == NULL)
+		err(ipc_errexit, NULL);
 	/*
 	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
-	 * go on to it.  No SA_RESTART, so that they interrupt sem_wait(3).
+	 * go on to it.  One ignored at start (nohup) stays ignored, for the
+	 * command too.
 	 */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	ipc_handle_signals(forward, 1, &ignored);
 
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		errx(ipc_errexit, "%s: %s", name, ipc_strerror(errno));
+		errx(ipc_errexit, "%s: %s", shown, ipc_strerror(errno));
 	if (ipc_sem_reclaim(&s) == -1)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
 		exit(conflict);
 	if (cmd != NULL)
 		run(cmd, vflag);
+	/* Status 2 takes nothing: a value not written gives the unit back. */
 	if (vflag) {
-		if (sem_getvalue(s.sem, &value) == -1)
-			err(ipc_errexit, "%s", name);
+		if (sem_getvalue(s.sem, &value) == -1) {
+			e = errno;
+			sem_post(s.sem);
+			errc(ipc_errexit, e, "%s", shown);
+		}
 		printf("%d\n", value);
-		ipc_xfflush(stdout, "stdout");
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			e = errno;
+			sem_post(s.sem);
+			errc(ipc_errexit, e, "stdout");
+		}
 	}
 	return 0;
 }
@@ -147,12 +153,13 @@ main(int argc, char *argv[])
 static int
 take(const struct timespec *timeout)
 {
-	struct timespec end, step;
+	struct timespec end, now, step;
+	const struct timespec every = { 0, POLL_NS };
 
 	if (sem_trywait(s.sem) == 0)
 		return 0;
 	if (errno != EAGAIN && errno != EINTR)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
 		return -1;
 	if (timeout != NULL)
@@ -160,25 +167,20 @@ take(const struct timespec *timeout)
 	for (;;) {
 		if (ipc_signalled)
 			ipc_die_signalled();
-		clock_gettime(CLOCK_REALTIME, &step);
-		step.tv_nsec += POLL_NS;
-		if (step.tv_nsec >= 1000000000L) {
-			step.tv_sec++;
-			step.tv_nsec -= 1000000000L;
-		}
-		if (timeout != NULL && (end.tv_sec < step.tv_sec ||
-		    (end.tv_sec == step.tv_sec && end.tv_nsec < step.tv_nsec)))
+		clock_gettime(CLOCK_REALTIME, &now);
+		timespecadd(&now, &every, &step);
+		if (timeout != NULL && timespeccmp(&end, &step, <))
 			step = end;
 		if (sem_timedwait(s.sem, &step) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
 		if (errno != ETIMEDOUT)
-			err(ipc_errexit, "%s", name);
+			err(ipc_errexit, "%s", shown);
 		if (timeout != NULL && ipc_expired(&end))
 			return -1;
 		if (ipc_sem_reclaim(&s) == -1)
-			err(ipc_errexit, "%s", name);
+			err(ipc_errexit, "%s", shown);
 	}
 }
 
@@ -196,7 +198,7 @@ static _Noreturn void
 leave(int status)
 {
 	if (ipc_sem_release(&s) == -1)
-		err(125, "%s", name);
+		err(125, "%s", shown);
 	exit(status);
 }
 
@@ -208,22 +210,24 @@ leave(int status)
 static _Noreturn void
 run(char **cmd, int vflag)
 {
-	sigset_t fwd, old;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	sigset_t fwd, old, dfl;
 	pid_t pid;
+	size_t i;
 	int e, status, value;
 
 	if (ipc_sem_hold(&s) == -1) {
 		if (errno != ENOSPC) {
 			e = errno;
 			sem_post(s.sem);
-			errc(125, e, "%s", name);
+			errc(125, e, "%s", shown);
 		}
 		warnx("%s: %d holders recorded already: this unit will not "
-		    "come back if sem-wait is killed", name, IPC_SEM_SLOTS);
+		    "come back if sem-wait is killed", shown, IPC_SEM_SLOTS);
 	}
 	if (vflag) {
 		if (sem_getvalue(s.sem, &value) == -1) {
-			warn("%s", name);
+			warn("%s", shown);
 			leave(125);
 		}
 		printf("%d\n", value);
@@ -241,11 +245,17 @@ run(char **cmd, int vflag)
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	if (ipc_signalled) {
 		if (ipc_sem_release(&s) == -1)
-			err(125, "%s", name);
+			err(125, "%s", shown);
 		ipc_die_signalled();
 	}
-	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, 0)) != 0) {
-		warnc(e, "%s", cmd[0]);
+	/* Ours are handled, and so reset by exec; those ignored stay so. */
+	dfl = fwd;
+	sigaddset(&dfl, SIGPIPE);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigismember(&ignored, sigs[i]) == 1)
+			sigdelset(&dfl, sigs[i]);
+	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, &dfl, 0)) != 0) {
+		warnc(e, "%s", ipc_shown(cmd[0]));
 		leave(ipc_spawn_status(e));
 	}
 	child = pid;

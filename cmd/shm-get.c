@@ -35,7 +35,7 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static const char	*name;
+static const char	*name, *shown;	/* shown: for messages */
 static int		 fd;
 
 static void		 copy(off_t, off_t);
@@ -55,7 +55,7 @@ main(int argc, char *argv[])
 	int ch, lflag = 0, wflag = 0, created;
 	off_t end;
 
-	while ((ch = getopt_long(argc, argv, "hl:o:t:Vw", longopts,
+	while ((ch = getopt_long(argc, argv, "+hl:o:t:Vw", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -89,27 +89,28 @@ main(int argc, char *argv[])
 		usage(IPC_ERROR);
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
+	shown = ipc_xshown(name);
 	ipc_catch_signals();
 	c.create = 0;		/* it only reads */
 	if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c, &created)) == -1)
-		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+		errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	deadline = ipc_deadline(timeout, &abs);
 	if (wflag) {
 		if (ipc_shm_watch(&w, name, fd) == -1)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		if (ipc_shm_wait(&w, fd, deadline) == -1) {
 			if (errno == ETIMEDOUT)
 				return IPC_NOTNOW;
 			if (ipc_signalled)
 				ipc_die_signalled();
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		}
 		/* Made again, or another put in its place: read that one. */
 		if (ipc_shm_replaced(&w)) {
 			close(fd);
 			if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c,
 			    &created)) == -1)
-				errx(IPC_ERROR, "%s: %s", name,
+				errx(IPC_ERROR, "%s: %s", shown,
 				    ipc_strerror(errno));
 		}
 		ipc_shm_unwatch(&w);
@@ -119,10 +120,10 @@ main(int argc, char *argv[])
 			return IPC_NOTNOW;
 		if (ipc_signalled)
 			ipc_die_signalled();
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	}
 	if (fstat(fd, &st) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	if (off >= st.st_size)
 		return 0;
 	end = lflag && len < st.st_size - off ? off + len : st.st_size;
@@ -158,7 +159,7 @@ copy(off_t off, off_t end)
 		if ((n = pread(fd, buf, want, off)) == -1) {
 			if (errno == EINTR && !ipc_signalled)
 				continue;
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		}
 		if (n == 0)	/* cut short by a program without the lock */
 			break;

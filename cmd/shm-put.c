@@ -55,7 +55,7 @@ struct src {
 	int		 spent;		/* staging: free it as it is copied */
 };
 
-static const char		*name;
+static const char		*name, *shown;	/* shown: for messages */
 static int			 fd = -1, created;
 static volatile sig_atomic_t	 broken;	/* a lease break came */
 
@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	int64_t off = 0, size = 0;
 	int ch, oflag = 0, sflag = 0;
 
-	while ((ch = getopt_long(argc, argv, "ehm:no:s:t:Vx", longopts,
+	while ((ch = getopt_long(argc, argv, "+ehm:no:s:t:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':
@@ -129,14 +129,15 @@ main(int argc, char *argv[])
 		usage(IPC_ERROR);
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
+	shown = ipc_xshown(name);
 	/* Say what is wrong with the object before reading any input. */
 	old = c;
 	old.create = 0;
 	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &old,
 	    &created)) == -1 && (errno != ENOENT || !c.create))
-		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+		errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	if (fd != -1 && c.exclusive)
-		errc(IPC_ERROR, EEXIST, "%s", name);
+		errc(IPC_ERROR, EEXIST, "%s", shown);
 
 	/*
 	 * An object that exists takes a regular file straight from its
@@ -249,7 +250,7 @@ stage(struct src *in, const struct ipc_create *c)
 			    O_CLOEXEC, 0600);
 		} while (in->fd == -1 && errno == EEXIST);
 		if (in->fd == -1)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		shm_unlink(tmp);
 	}
 
@@ -315,7 +316,7 @@ fill(int sfd, off_t *end)
 			    SPLICE_F_MOVE | SPLICE_F_MORE);
 		else if (how == 1) {
 			if (lseek(sfd, *end, SEEK_SET) == -1)
-				err(IPC_ERROR, "%s", name);
+				err(IPC_ERROR, "%s", shown);
 			n = sendfile(sfd, STDIN_FILENO, NULL, CHUNK);
 			if (n > 0)
 				*end += n;
@@ -324,7 +325,7 @@ fill(int sfd, off_t *end)
 		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
 			if (lseek(sfd, *end, SEEK_SET) == -1 ||
 			    ipc_write_all(sfd, buf, n) < (size_t)n)
-				err(IPC_ERROR, "%s", name);
+				err(IPC_ERROR, "%s", shown);
 			*end += n;
 		}
 		if (n == 0)
@@ -381,10 +382,10 @@ publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
 	if (oflag && off > 0 && in->len > 0) {
 		/* The input's place is not where it was staged. */
 		if ((fd = ofd = staging(c)) == -1)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		update(in, oflag, off, sflag, size);
 	} else if (newsize != in->len && ftruncate(ofd, newsize) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ofd);
 	old.create = 0;
@@ -394,18 +395,18 @@ publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
 		    AT_SYMLINK_FOLLOW) == 0))
 			return 0;
 		if (errno != EEXIST)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		if (c->exclusive)
-			errc(IPC_ERROR, EEXIST, "%s", name);
+			errc(IPC_ERROR, EEXIST, "%s", shown);
 		if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &old,
 		    &created)) != -1)
 			return -1;
 		if (errno != ENOENT)	/* gone again: try again */
-			errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+			errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	}
 make:
 	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, c, &created)) == -1)
-		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+		errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	return -1;
 }
 
@@ -437,7 +438,7 @@ put(struct src *in, int oflag, int64_t off, int sflag, int64_t size,
 	in->spent = !in->leased;	/* not needed once copied */
 	update(in, oflag, off, sflag, size);
 	if (close(fd) == -1)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	if (in->leased)
 		(void)lseek(STDIN_FILENO, in->off + in->len, SEEK_SET);
 }
@@ -621,9 +622,9 @@ fail(off_t oldsize)
 	if (created)
 		shm_unlink(name);
 	else if (oldsize != -1 && ftruncate(fd, oldsize) == -1)
-		warn("%s: its old size could not be given back", name);
+		warn("%s: its old size could not be given back", shown);
 	errno = e;
-	err(IPC_ERROR, "%s", name);
+	err(IPC_ERROR, "%s", shown);
 }
 
 static _Noreturn void

@@ -28,6 +28,7 @@
 
 enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE, OPT_ALLOW };
 
+static const char optstring[] = "+0ac:hj:km:t:V";
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
 	{ "all",		no_argument,		NULL, 'a' },
@@ -94,8 +95,11 @@ main(int argc, char *argv[])
 	mode_t mode = 0600;
 	int ch, cflag = 0, jflag = 0, kflag = 0, mflag = 0;
 
-	while ((ch = getopt_long(argc, argv, "0ac:hj:km:t:V", longopts,
-	    NULL)) != -1) {
+	/* With --exec every failure of ours is 125, in any option order. */
+	if (ipc_has_option(argc, argv, optstring, longopts, OPT_EXEC))
+		ipc_errexit = 125;
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case '0':
 		case 'a':
@@ -117,7 +121,7 @@ main(int argc, char *argv[])
 		case 'm':
 			mode = ipc_xmode(optarg);
 			if (mode & ~0777)
-				errx(IPC_ERROR, "mode is too large for a socket: %s",
+				errx(ipc_errexit, "mode is too large for a socket: %s",
 				    optarg);
 			mflag = 1;
 			break;
@@ -143,7 +147,7 @@ main(int argc, char *argv[])
 			ipc_xtls_option(&topts, ch, optarg);
 			break;
 		default:
-			usage(IPC_ERROR);
+			usage(ipc_errexit);
 		}
 	}
 	argc -= optind;

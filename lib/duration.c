@@ -1,4 +1,6 @@
 /* duration.c: how long to wait ("1.5", "250ms", "2m", "1h") and until when. */
+#include <sys/time.h>
+
 #include <err.h>
 #include <limits.h>
 #include <string.h>
@@ -18,12 +20,39 @@ static const struct unit {
 	{ "h",	3600 * NSEC },
 };
 
+/*
+ * The fraction .d1d2d3... of a unit of ns nanoseconds, in nanoseconds,
+ * rounded up: exact for any number of digits, so that no fraction that is
+ * not 0 gives 0.  Horner's rule from the last digit, keeping the floor and
+ * whether anything was dropped: each step stays below 10 * ns.
+ */
+static long long
+fraction(const char *d, size_t n, long long ns)
+{
+	long long t = 0, v;
+	int inexact = 0;
+
+	while (n-- > 0) {
+		v = (d[n] - '0') * ns + t;
+		if (v % 10 != 0)
+			inexact = 1;
+		t = v / 10;
+	}
+	return t + inexact;
+}
+
+/*
+ * "1.5", "250ms", "2m", "1h": a decimal number of seconds, or of the unit.
+ * At most LLONG_MAX nanoseconds (some 292 years), so that a deadline from
+ * now is always a time_t; past that "too large".
+ */
 int
 ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 {
-	long long whole = 0, frac = 0, scale = 1, ns;
-	const char *p = s;
-	size_t i;
+	long long whole = 0, ns, frac;
+	const char *p = s, *fd = NULL;
+	size_t i, nfd = 0;
+	int big = 0;
 
 	*errstr = "invalid";
 	if (*p == '-') {
@@ -34,28 +63,28 @@ ipc_duration(const char *s, struct timespec *ts, const char **errstr)
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (whole > (LLONG_MAX - 9) / 10)
-			goto large;
-		whole = whole * 10 + (*p - '0');
+			big = 1;	/* too large, once it is valid */
+		else
+			whole = whole * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		if (p == s && (p[1] < '0' || p[1] > '9'))
 			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale < NSEC) {
-				frac = frac * 10 + (*p - '0');
-				scale *= 10;
-			}
+		for (fd = ++p; *p >= '0' && *p <= '9'; p++)
+			nfd++;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(p, units[i].name) == 0)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		return -1;
-	if (whole > LLONG_MAX / units[i].ns)
+	if (big || whole > LLONG_MAX / units[i].ns)
 		goto large;
-	ns = whole * units[i].ns + frac * (units[i].ns / scale);
-	if (ns < 0)
+	ns = whole * units[i].ns;
+	frac = fd == NULL ? 0 : fraction(fd, nfd, units[i].ns);
+	if (frac > LLONG_MAX - ns)
 		goto large;
+	ns += frac;
 	ts->tv_sec = ns / NSEC;
 	ts->tv_nsec = ns % NSEC;
 	*errstr = NULL;
@@ -71,8 +100,7 @@ ipc_xduration(const char *s, struct timespec *ts, const char *what)
 	const char *errstr;
 
 	if (ipc_duration(s, ts, &errstr) == -1)
-		errx(ipc_errexit, "%s is %s: %s", what, errstr,
-		    *s == '\0' ? "\"\"" : s);
+		errx(ipc_errexit, "%s is %s: %s", what, errstr, ipc_shown(s));
 }
 
 /*
@@ -98,15 +126,12 @@ ipc_xwait_option(struct ipc_wait *w, int ch, const char *arg)
 struct timespec *
 ipc_deadline(const struct timespec *timeout, struct timespec *abs)
 {
+	struct timespec now;
+
 	if (timeout == NULL)
 		return NULL;
-	clock_gettime(CLOCK_REALTIME, abs);
-	abs->tv_sec += timeout->tv_sec;
-	abs->tv_nsec += timeout->tv_nsec;
-	if (abs->tv_nsec >= NSEC) {
-		abs->tv_sec++;
-		abs->tv_nsec -= NSEC;
-	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	timespecadd(&now, timeout, abs);
 	return abs;
 }
 
@@ -152,6 +177,6 @@ int
 ipc_xtimeout_ms(const struct timespec *ts, const char *s)
 {
 	if (ts->tv_sec > INT_MAX / 1000 - 1)
-		errx(ipc_errexit, "timeout is too large: %s", s);
+		errx(ipc_errexit, "timeout is too large: %s", ipc_shown(s));
 	return ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
 }

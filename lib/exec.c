@@ -17,23 +17,27 @@ extern char **environ;
  * (-1: the tool's own); its signal mask is mask (NULL: the tool's).  A
  * signal the tool catches is at its default in the command, as exec(2)
  * makes it, and one that was ignored when the tool started stays ignored
- * (nohup); SIGPIPE, which every tool ignores, is at its default.  With
+ * (nohup); those in dfl are set to their default (NULL: SIGPIPE, which
+ * every tool ignores).  With
  * group, the command leads a process group of its own, so that a signal
  * the tool passes on (kill(-pid, sig)) reaches what the command started.
  */
 int
 ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
-    const sigset_t *mask, int group)
+    const sigset_t *mask, const sigset_t *dfl, int group)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t dfl;
+	sigset_t pipeset;
 	short flags = POSIX_SPAWN_SETSIGDEF |
 	    (group ? POSIX_SPAWN_SETPGROUP : 0);
 	int e;
 
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
+	if (dfl == NULL) {
+		sigemptyset(&pipeset);
+		sigaddset(&pipeset, SIGPIPE);
+		dfl = &pipeset;
+	}
 	if ((e = posix_spawnattr_init(&attr)) != 0)
 		return e;
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
@@ -45,7 +49,7 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
 		e = posix_spawnattr_setsigmask(&attr, mask);
 	}
 	if (e == 0)
-		e = posix_spawnattr_setsigdefault(&attr, &dfl);
+		e = posix_spawnattr_setsigdefault(&attr, dfl);
 	if (e == 0)
 		e = posix_spawnattr_setflags(&attr, flags);
 	if (e == 0 && in != -1 && in != 0)

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -40,10 +42,18 @@ enum ipc_kind { IPC_MQ, IPC_SEM, IPC_SHM };
 /* name.c: "jobs" and "/jobs" both give "/jobs"; NULL and *errstr if bad. */
 const char	*ipc_name(const char *, enum ipc_kind, char *, size_t,
 		    const char **);
-#define IPC_NAMEBUF	256
+#define IPC_NAMEBUF	(NAME_MAX + 2)	/* the slash, NAME_MAX bytes, NUL */
 const char	*ipc_xname(const char *, enum ipc_kind, char *, size_t);
 
-/* number.c: strict numbers; the x-forms exit naming the quantity. */
+/*
+ * number.c: strict numbers: decimal digits, a size with at most one unit
+ * after them, nothing else.  The plain forms give *errstr; the x-forms
+ * exit naming the quantity.
+ */
+int		 ipc_num(const char *, long long, long long, long long *,
+		    const char **);
+int		 ipc_size(const char *, int64_t, int64_t *, const char **);
+int		 ipc_mode(const char *, mode_t *, const char **);
 long long	 ipc_xnum(const char *, long long, long long, const char *);
 int64_t		 ipc_xsize(const char *, int64_t, const char *);
 mode_t		 ipc_xmode(const char *);
@@ -89,6 +99,7 @@ void		 ipc_xfflush(FILE *, const char *);
 /* signal.c: SIGINT/SIGTERM interrupt waits; the tool ends cleanly. */
 extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
+void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
 int		 ipc_poll(struct pollfd *, nfds_t, const struct timespec *);
 int		 ipc_wait_fd(int, short, const struct timespec *);
@@ -101,7 +112,7 @@ int		 ipc_wait_fd(int, short, const struct timespec *);
 #define IPC_CMD_NOEXEC		126	/* the command could not be run */
 #define IPC_CMD_NOTFOUND	127	/* the command was not found */
 int		 ipc_spawn(pid_t *, const char *, char *const [], int,
-		    const sigset_t *, int);
+		    const sigset_t *, const sigset_t *, int);
 int		 ipc_spawn_status(int);
 int		 ipc_cmd_status(int);
 
@@ -111,6 +122,20 @@ size_t		 ipc_json_string(char *, const void *, size_t);
 size_t		 ipc_base64(char *, const void *, size_t);
 #define IPC_JSON_MAX(n)	(6 * (n) + 2)	/* room ipc_json_string needs */
 #define IPC_BASE64_MAX(n) (((n) + 2) / 3 * 4)
+
+/*
+ * msg.c: s as a message shows it (strvis(3), "" for empty);
+ * getopt_long(3) whose errors are one line, "PROGRAM: -x: REASON", with
+ * the bytes escaped: every tool's getopt_long is this one; and whether an
+ * option is there, before the options are read.
+ */
+const char	*ipc_shown(const char *);
+const char	*ipc_xshown(const char *);
+int		 ipc_getopt_long(int, char *const [], const char *,
+		    const struct option *, int *);
+int		 ipc_has_option(int, char *const [], const char *,
+		    const struct option *, int);
+#define getopt_long	ipc_getopt_long
 
 /* prog.c: --version. */
 _Noreturn void	 ipc_version(void);

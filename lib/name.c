@@ -50,7 +50,6 @@ ipc_xname(const char *arg, enum ipc_kind kind, char *buf, size_t len)
 	const char *errstr;
 
 	if (ipc_name(arg, kind, buf, len, &errstr) == NULL)
-		errx(ipc_errexit, "%s: %s", *arg == '\0' ? "\"\"" : arg,
-		    errstr);
+		errx(ipc_errexit, "%s: %s", ipc_shown(arg), errstr);
 	return buf;
 }

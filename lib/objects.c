@@ -242,6 +242,11 @@ match(struct ipc_object *o, void *arg)
 	return 0;
 }
 
+/*
+ * The objects of the kinds that args name or match (all, with none);
+ * -1 with errno, and l->failed the directory that could not be read, or
+ * NULL when memory ran out.
+ */
 int
 ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
     int nargs)
@@ -278,8 +283,12 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 		if (!(kinds & (1U << k)))
 			continue;
 		if (each_object(k, match, &m) == -1) {
-			if (k != IPC_MQ || errno != ENODEV)
+			if (k != IPC_MQ || errno != ENODEV) {
+				if (errno != ENOMEM)
+					l->failed = k == IPC_MQ ? IPC_MQ_DIR :
+					    IPC_SHM_DIR;
 				return -1;
+			}
 			l->nomqfs = 1;
 		}
 	}

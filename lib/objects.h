@@ -23,6 +23,8 @@ struct ipc_objects {
 	size_t		 n, cap;
 	size_t		*found;		/* per argument: objects selected */
 	int		 nomqfs;	/* queues were to be listed, but no fs */
+	const char	*failed;	/* ipc_select() -1: the directory, or
+					   NULL (memory) */
 };
 const char	*ipc_kind_name(enum ipc_kind);
 unsigned int	 ipc_kinds(const char *, const char **);

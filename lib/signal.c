@@ -18,28 +18,42 @@ catch(int sig)
 }
 
 /*
- * Without SA_RESTART, so that a blocked mq_receive(3), sem_wait(3) or
- * accept(2) returns EINTR and the tool can tidy up before it goes.
- * SIGPIPE is ignored: a closed pipe is an error to report, and a message
- * to put back, not a silent death.
+ * fn on SIGINT and SIGTERM, and on SIGHUP with hup, without SA_RESTART,
+ * so that a blocked mq_receive(3), sem_wait(3) or accept(2) returns EINTR
+ * and the tool can tidy up before it goes.  A signal ignored when the tool
+ * started (nohup, trap '' HUP, a shell's &) stays ignored, and goes in
+ * *ignored (when not NULL), so that a command the tool runs gets it
+ * ignored too.  SIGPIPE is ignored: a closed pipe is an error to report,
+ * and a message to put back, not a silent death.
  */
+void
+ipc_handle_signals(void (*fn)(int), int hup, sigset_t *ignored)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i, n = hup ? 3 : 2;
+
+	if (ignored != NULL)
+		sigemptyset(ignored);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < n; i++) {
+		if (sigaction(sigs[i], &sa, &old) == 0 &&
+		    old.sa_handler == SIG_IGN) {
+			sigaction(sigs[i], &old, NULL);
+			if (ignored != NULL)
+				sigaddset(ignored, sigs[i]);
+		}
+	}
+	if (signal(SIGPIPE, SIG_IGN) == SIG_IGN && ignored != NULL)
+		sigaddset(ignored, SIGPIPE);
+}
+
 void
 ipc_catch_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sigaction sa, old;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = catch;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		/* One ignored from the start (nohup, a shell's & ) stays so. */
-		if (sigaction(sigs[i], &sa, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			sigaction(sigs[i], &old, NULL);
-	}
-	signal(SIGPIPE, SIG_IGN);
+	ipc_handle_signals(catch, 0, NULL);
 }
 
 /* End as the signal would have ended us, so the shell sees 128+N. */

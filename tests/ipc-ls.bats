@@ -93,7 +93,7 @@ PY
 	assert_line -n 0 "$(printf 'TYPE %-*s MODE       %-*s %-*s SIZE MSGS MAXMSG MSGSIZE VALUE BYTES MTIME' \
 	    $((${#N} + 1)) NAME $((${#u} > 5 ? ${#u} : 5)) OWNER $((${#g} > 5 ? ${#g} : 5)) GROUP)"
 	run -0 fields mtime "$N"
-	assert_output "$(date -r "/dev/shm/$N" +%Y-%m-%dT%H:%M:%S)"
+	assert_output "$(date -r "/dev/shm/$N" +%Y-%m-%dT%H:%M:%S%:z)"
 }
 
 @test "ipc-ls: -n leaves out the header; -o takes columns in any case and order" {
@@ -199,9 +199,9 @@ for o in json.load(open(sys.argv[1])):
 	run -2 --separate-stderr ipc-ls -T mq,
 	assert_equal "$stderr" "ipc-ls: type is invalid: mq,"
 	run -2 --separate-stderr ipc-ls -o name,size,colour
-	assert_equal "$stderr" "ipc-ls: column is invalid: colour"
+	assert_equal "$stderr" "ipc-ls: column is invalid: colour (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)"
 	run -2 --separate-stderr ipc-ls -o name,
-	assert_equal "$stderr" 'ipc-ls: column is invalid: ""'
+	assert_equal "$stderr" 'ipc-ls: column is invalid: "" (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)'
 	run -2 --separate-stderr ipc-ls -0 -J
 	assert_equal "$stderr" "ipc-ls: cannot use more than one of -0, -J and -r"
 	run -2 --separate-stderr ipc-ls -n -J
@@ -209,7 +209,7 @@ for o in json.load(open(sys.argv[1])):
 	run -2 --separate-stderr ipc-ls -0 -o name
 	assert_equal "$stderr" "ipc-ls: cannot use -0 and -o"
 	run -2 --separate-stderr ipc-ls -q
-	assert_equal "${stderr_lines[0]}" "ipc-ls: invalid option -- 'q'"
+	assert_equal "${stderr_lines[0]}" "ipc-ls: -q: unknown option"
 	assert_equal "${stderr_lines[1]}" "$(ipc-ls --help | head -1)"
 }
 
@@ -233,4 +233,88 @@ for o in json.load(open(sys.argv[1])):
 	    'umount /dev/mqueue && ipc-ls -nr -o type,name,mode,msgs,maxmsg "$1-q"' sh "$N"
 	assert_output "$(printf 'mq\t/%s-q\t-rw-------\t1\t2' "$N")"
 	assert_equal "$stderr" ""
+}
+
+@test "ipc-ls: a directory it cannot read is named in the error, not /dev/shm" {
+	requires root unshare mqueue-fs nobody
+	# A queue file system of its own (-i), closed to nobody.
+	run -2 --separate-stderr unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
+	    chmod 0 /dev/mqueue &&
+	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls'
+	assert_equal "$stderr" "ipc-ls: /dev/mqueue: Permission denied"
+	assert_output ""
+}
+
+@test "ipc-ls: lists the longest names other programs make: 255 bytes, 251 for a semaphore" {
+	long=$N-$(printf "%0$((254 - ${#N}))d" 0)
+	[ "${#long}" -eq 255 ]
+	peer-mq send "/$long" hi
+	peer-obj sem "/${long:0:251}" 0 600
+	peer-obj shm "/$long" 1 600
+	run -0 ipc-ls -nr -o type,name "$N-*"
+	assert_output "$(printf 'mq\t/%s\nsem\t/%s\nshm\t/%s' "$long" "${long:0:251}" "$long")"
+	run -0 ipc-ls -nr -o type,name -T shm "$long"
+	assert_output "$(printf 'shm\t/%s' "$long")"
+}
+
+@test "ipc-ls: -o name,perms lists the valid columns" {
+	run -2 --separate-stderr ipc-ls -o name,perms
+	assert_equal "$stderr" "ipc-ls: column is invalid: perms (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)"
+}
+
+@test "ipc-ls: MTIME is ISO 8601 with the offset of the time zone" {
+	peer-obj shm "/$N" 1 600
+	touch -d '2026-01-02T03:04:05Z' "/dev/shm/$N"
+	run -0 env TZ=Asia/Tokyo ipc-ls -nr -o mtime "$N"
+	assert_output "2026-01-02T12:04:05+09:00"
+	run -0 env TZ=UTC ipc-ls -J -o mtime "$N"
+	assert_output $'[\n  {"mtime": "2026-01-02T03:04:05+00:00"}\n]'
+	run -0 env TZ=America/St_Johns ipc-ls -nr -o mtime "$N"
+	assert_output "2026-01-01T23:34:05-03:30"
+}
+
+@test "ipc-ls: -g lists each limit, its use and where it is set, as a table, raw and JSON" {
+	run -0 ipc-ls -g
+	assert_line -n 0 --regexp '^TYPE +NAME +USED +LIMIT SOURCE$'
+	run -0 ipc-ls -g -nr
+	assert_line -n 0 "$(printf 'mq\tmsg_max\t-\t%s\t/proc/sys/fs/mqueue/msg_max' "$(cat /proc/sys/fs/mqueue/msg_max)")"
+	assert_line -n 1 "$(printf 'mq\tmsgsize_max\t-\t%s\t/proc/sys/fs/mqueue/msgsize_max' "$(cat /proc/sys/fs/mqueue/msgsize_max)")"
+	assert_line -n 2 --regexp "^mq	queues_max	[-0-9]+	$(cat /proc/sys/fs/mqueue/queues_max)	/proc/sys/fs/mqueue/queues_max\$"
+	q=$(ulimit -q)
+	[ "$q" = unlimited ] && q=-
+	assert_line -n 3 --regexp "^mq	RLIMIT_MSGQUEUE	[-0-9]+	$q	ulimit -q\$"
+	assert_line -n 4 --regexp "^shm	size	[0-9]+	$(df -B1 --output=size /dev/shm | tail -1 | tr -d ' ')	/dev/shm\$"
+	assert_line -n 5 "$(printf 'sem\tSEM_VALUE_MAX\t-\t2147483647\tlimits.h')"
+	[ "${#lines[@]}" -eq 6 ]
+	ipc-ls -g -J > "$BATS_TEST_TMPDIR/json"
+	run -0 python3 -c '
+import json, sys
+for o in json.load(open(sys.argv[1])):
+    print(o["type"], o["name"], o["used"], o["limit"], o["source"])
+' "$BATS_TEST_TMPDIR/json"
+	assert_line -n 0 "mq msg_max None $(cat /proc/sys/fs/mqueue/msg_max) /proc/sys/fs/mqueue/msg_max"
+	assert_line -n 5 "sem SEM_VALUE_MAX None 2147483647 limits.h"
+	run -2 --separate-stderr ipc-ls -g "$N"
+	assert_equal "$stderr" "ipc-ls: cannot use -g with -0, -o, -T or names"
+}
+
+@test "ipc-ls: -g counts this user's queues against RLIMIT_MSGQUEUE as the kernel does" {
+	requires root unshare mqueue-fs nobody
+	command -v prlimit >/dev/null || skip "needs prlimit"
+	# A queue file system of its own, and a user with no other queues.
+	cat > "$BATS_TEST_TMPDIR/t.sh" <<'SH'
+mq-send --max-messages 3 --message-size 100 q1 x
+used=$(ipc-ls -g -nr | awk -F'\t' '$2 == "RLIMIT_MSGQUEUE" { print $3 }')
+echo "$used"
+# A queue of 2 x 50 counts 2 * (50 + 96) bytes: one byte less is refused.
+more=$((used + 2 * (50 + 96)))
+prlimit --msgqueue=$((more - 1)) mq-send --max-messages 2 --message-size 50 q2 x 2>/dev/null &&
+    echo "fits in one byte less" || echo refused
+prlimit --msgqueue=$more mq-send --max-messages 2 --message-size 50 q2 x && echo fits
+ipc-ls -g -nr | awk -F'\t' '$2 == "RLIMIT_MSGQUEUE" { print $3 }'
+SH
+	run -0 unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
+	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups sh -s' \
+	    < "$BATS_TEST_TMPDIR/t.sh"
+	assert_output "$(printf '%s\n' 588 refused fits 880)"
 }

@@ -156,3 +156,22 @@ left() {
 	    'umount /dev/mqueue && ipc-rm -T mq "$1-*"' sh "$N"
 	assert_equal "$stderr" "ipc-rm: /dev/mqueue: not mounted, so no queues are matched (mount -t mqueue none /dev/mqueue)"
 }
+
+@test "ipc-rm: a directory it cannot read is named in the error, not /dev/shm" {
+	requires root unshare mqueue-fs nobody
+	run -2 --separate-stderr unshare -mi sh -c 'mount -t mqueue none /dev/mqueue &&
+	    chmod 0 /dev/mqueue &&
+	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm "$1-*"' sh "$N"
+	assert_equal "$stderr" "ipc-rm: /dev/mqueue: Permission denied"
+}
+
+@test "ipc-rm: removes the longest names other programs make: 255 bytes, 251 for a semaphore" {
+	long=$N-$(printf "%0$((254 - ${#N}))d" 0)
+	peer-mq send "/$long" hi
+	peer-obj sem "/${long:0:251}" 0 600
+	peer-obj shm "/$long" 1 600
+	run -0 ipc-rm -v "$N-*"
+	assert_output "$(printf 'removed mq /%s\nremoved sem /%s\nremoved shm /%s' "$long" "${long:0:251}" "$long")"
+	run -0 left
+	assert_output ""
+}

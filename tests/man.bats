@@ -29,3 +29,25 @@ setup() {
 		assert_equal "$got" "$want"
 	done
 }
+
+# A page as a reader sees it, without the overstrikes.
+render() {
+	"$MANDOC" -Tascii -O width=1000 "$IPCUTILS_MANDIR/$1" | sed "s/.\x08//g"
+}
+
+@test "man: the pages say what they mean: no word taken for a macro, no phrase in the wrong quotes" {
+	run -0 render ipcutils.7
+	assert_output --partial "mq-recv: /jobs: No such file or directory"
+	run -0 render sock-listen.1
+	assert_output --partial "@name' for an abstract one)"
+	run -0 render mq-recv.1
+	assert_output --partial "mq-recv [-0aeJnpux] [-c count | -d | -f]"
+}
+
+@test "man: sock-listen's examples do what they say: udp::514 for every interface, a copy that ends" {
+	run -0 render sock-listen.1
+	assert_output --partial '$ sock-listen -k udp::514 | logger -t remote'
+	assert_output --partial 'there$ sock-listen :9000 | tar x'
+	refute_output --partial 'udp:514 |'
+	refute_output --partial '-k :9000 | tar'
+}

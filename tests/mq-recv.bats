@@ -227,7 +227,7 @@ fill() {
 
 @test "mq-recv: --help and --version go to standard output with 0" {
 	run -0 mq-recv -h
-	[[ "${lines[0]}" == "usage: mq-recv [-0aefJnpux] [-c count | -d] [-m mode] [-t timeout]" ]]
+	[[ "${lines[0]}" == "usage: mq-recv [-0aeJnpux] [-c count | -d | -f] [-m mode] [-t timeout]" ]]
 	run -0 mq-recv --version
 	assert_output --regexp '^mq-recv \(ipcutils\) [0-9.]+$'
 }

@@ -173,7 +173,7 @@ teardown() {
 	run -2 --separate-stderr mq-send
 	[[ "$stderr" == "usage: mq-send "* ]]
 	run -2 --separate-stderr mq-send --bogus "$N"
-	[[ "${stderr_lines[0]}" == "mq-send: unrecognized option '--bogus'" ]]
+	[[ "${stderr_lines[0]}" == "mq-send: --bogus: unknown option" ]]
 	run -1 mq_exists "$N"
 }
 

@@ -46,6 +46,14 @@ teardown() {
 	assert_output "11"
 }
 
+@test "sem-post: -v that cannot write the value exits 2; the units were given, as its page says" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	run -2 --separate-stderr sh -c 'sem-post -v -c 2 "$1" > /dev/full' sh "$N"
+	assert_equal "$stderr" "sem-post: stdout: No space left on device (the units were given back)"
+	run -0 sem_value "$N"
+	assert_output "2"
+}
+
 @test "sem-post: --max refuses a post that would pass it: exit 1, quietly, nothing changed" {
 	run -0 sem-post --max 2 "$N"
 	run -0 sem-post --max 2 "$N"

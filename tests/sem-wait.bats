@@ -178,7 +178,8 @@ most_at_once() {
 @test "sem-wait: SIGTERM, SIGINT and SIGHUP go to the command, and the unit comes back" {
 	for sig in TERM INT HUP; do
 		rm -f "$d/pid"
-		sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+		# A shell's & ignores SIGINT, and that would stay ignored.
+		env --default-signal=INT sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
 		pids=$!
 		wait_for_file "$d/pid"
 		kill -s "$sig" "$pids"
@@ -188,6 +189,48 @@ most_at_once() {
 		run -0 sem_value "$N"
 		assert_output "1"
 	done
+}
+
+# Runs sem-wait "$@" -- a command that records its pid, waits for a line on
+# fd 8 (the FIFO $d/go) and says "survived"; then sends SIGHUP to both.
+hup_both() {
+	"$@" --init 1 "$N" -- sh -c 'echo $$ > "$1"; read x <&8; echo survived' \
+	    sh "$d/pid" > "$d/out" 2> "$d/err" 3>&- &
+	pids=$!
+	wait_for_file "$d/pid"
+	kill -HUP "$pids" "$(cat "$d/pid")"
+	echo go >&8
+	reap "$pids"
+}
+
+@test "sem-wait: nohup and trap '' HUP keep SIGHUP ignored, for sem-wait and its command" {
+	mkfifo "$d/go"
+	exec 8<> "$d/go"
+	hup_both nohup sem-wait
+	assert_equal "$status" 0
+	run -0 cat "$d/out"
+	assert_output "survived"
+	rm -f "$d/pid"
+	hup_both sh -c 'trap "" HUP; exec "$@"' sh sem-wait
+	assert_equal "$status" 0
+	run -0 cat "$d/out"
+	assert_output "survived"
+	run -0 sem_value "$N"
+	assert_output "1"
+	exec 8<&-
+}
+
+@test "sem-wait: -v that cannot write the value exits 2 and gives the unit back" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	sem-post -c 2 "$N"
+	run -2 --separate-stderr sh -c 'sem-wait -v "$1" > /dev/full' sh "$N"
+	assert_equal "$stderr" "sem-wait: stdout: No space left on device"
+	run -0 sem_value "$N"
+	assert_output "2"
+	run -125 --separate-stderr sh -c 'sem-wait -v "$1" -- echo ran > /dev/full' sh "$N"
+	assert_equal "$stderr" "sem-wait: stdout: No space left on device"
+	run -0 sem_value "$N"
+	assert_output "2"
 }
 
 @test "sem-wait: a signal ends a wait, and nothing is taken" {

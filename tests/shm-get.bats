@@ -287,3 +287,8 @@ PY
 	run -0 shm-get --version
 	assert_output --regexp '^shm-get \(ipcutils\) [0-9]'
 }
+
+@test "shm-get: a name with a newline is shown escaped, on one line" {
+	run -2 --separate-stderr shm-get "$N"$'\n'x
+	assert_equal "$stderr" "shm-get: /$N\\nx: No such file or directory"
+}

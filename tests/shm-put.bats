@@ -340,7 +340,7 @@ PY
 	run -0 shm-put --version
 	assert_output --regexp '^shm-put \(ipcutils\) [0-9]'
 	run -2 --separate-stderr shm-put -q "$N"
-	assert_equal "${stderr_lines[0]}" "shm-put: invalid option -- 'q'"
+	assert_equal "${stderr_lines[0]}" "shm-put: -q: unknown option"
 	run -2 --separate-stderr shm-put
 	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 }

@@ -18,8 +18,14 @@ requires() {
 			    skip "needs /dev/mqueue mounted (mount -t mqueue none /dev/mqueue)" ;;
 		python3)
 			command -v python3 >/dev/null || skip "needs python3" ;;
-		nc|socat|flock|parallel|unshare|od|timeout)
+		nc|socat|flock|parallel|unshare|od|timeout|strace)
 			command -v "$what" >/dev/null || skip "needs $what" ;;
+		nobody)
+			# setpriv, and the built tools runnable by nobody.
+			command -v setpriv >/dev/null || skip "needs setpriv"
+			setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			    ipc-ls --version >/dev/null 2>&1 ||
+			    skip "nobody cannot run the built tools here" ;;
 		ipv6)
 			python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
 			    2>/dev/null || skip "no ::1 on this machine" ;;
