@@ -101,8 +101,15 @@ extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
 void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
+
+/*
+ * poll.c: wait for descriptors until a deadline, or until SIGINT or
+ * SIGTERM asks the tool to end: an absolute one (ipc_deadline), or for
+ * sockets, ms since a last transfer that may move on meanwhile.
+ */
 int		 ipc_poll(struct pollfd *, nfds_t, const struct timespec *);
 int		 ipc_wait_fd(int, short, const struct timespec *);
+int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 
 /*
  * exec.c: a command that a tool runs (sem-wait -- CMD, mq-recv --exec):

@@ -1,11 +1,66 @@
-/* poll.c: wait for descriptors until a deadline, one that may move on. */
+/* poll.c: wait for descriptors until a deadline, and for SIGINT or SIGTERM. */
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 
-#include "sock.h"
+#include "ipcutils.h"
+
+/*
+ * poll(2) the n descriptors until one is ready (or in error), until the
+ * deadline (NULL: as long as it takes): how many are, or -1 with errno
+ * ETIMEDOUT when the deadline passed first, EINTR when SIGINT or SIGTERM
+ * came.  The signals are let in only inside ppoll(2), so that one that
+ * comes between the caller's look at ipc_signalled and the sleep still
+ * ends it.
+ */
+int
+ipc_poll(struct pollfd *pfd, nfds_t n, const struct timespec *deadline)
+{
+	struct timespec nap;
+	sigset_t block, old;
+	int ms, rv, e = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (;;) {
+		if (ipc_signalled) {
+			e = EINTR;
+			break;
+		}
+		ms = ipc_ms_until(deadline);
+		nap.tv_sec = ms / 1000;
+		nap.tv_nsec = (ms % 1000) * 1000000L;
+		rv = ppoll(pfd, n, ms == -1 ? NULL : &nap, &old);
+		if (rv > 0)
+			break;
+		if (rv == -1 && errno != EINTR) {
+			e = errno;
+			break;
+		}
+		if (rv == 0 && ms == 0) {
+			e = ETIMEDOUT;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return e == 0 ? rv : -1;
+}
+
+/* ipc_poll() for one descriptor: its revents, or -1. */
+int
+ipc_wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { fd, events, 0 };
+
+	if (ipc_poll(&pfd, 1, deadline) == -1)
+		return -1;
+	return pfd.revents;
+}
 
 /*
  * poll(2) until an event, or until timeout ms have passed since *since
@@ -13,32 +68,33 @@
  * connection, both directions sharing it), or since the call when since
  * is NULL; a timeout of -1 waits for ever.  The count of descriptors
  * with events; 0 and ETIMEDOUT when the time is up; -1 and errno, EINTR
- * only when a signal asks the tool to end.
+ * only when a signal asks the tool to end.  It waits through ipc_poll(),
+ * so a signal that comes just before the wait still ends it.
  */
 int
 ipc_poll_until(struct pollfd *pfd, nfds_t n, int timeout,
     const long long *since)
 {
+	struct timespec wait, end;
 	long long start = ipc_now_ms(), left;
 	int r;
 
 	if (since == NULL)
 		since = &start;
 	for (;;) {
-		left = -1;
+		left = 0;
 		if (timeout >= 0 && (left = __atomic_load_n(since,
 		    __ATOMIC_RELAXED) + timeout - ipc_now_ms()) < 0)
 			left = 0;
-		if ((r = poll(pfd, n, left > INT_MAX ? INT_MAX : left)) > 0)
+		wait.tv_sec = left / 1000;
+		wait.tv_nsec = left % 1000 * 1000000;
+		if ((r = ipc_poll(pfd, n, timeout < 0 ? NULL :
+		    ipc_deadline(&wait, &end))) > 0)
 			return r;
-		if (r == -1 && errno == EINTR && !ipc_signalled)
-			continue;
-		if (r == -1)
+		if (errno != ETIMEDOUT)
 			return -1;
-		if (timeout >= 0 && __atomic_load_n(since, __ATOMIC_RELAXED) +
-		    timeout <= ipc_now_ms()) {
-			errno = ETIMEDOUT;
+		if (__atomic_load_n(since, __ATOMIC_RELAXED) + timeout <=
+		    ipc_now_ms())
 			return 0;
-		}
 	}
 }

@@ -63,7 +63,6 @@ int		 ipc_copy(struct ipc_copy *);
 void		 ipc_copy_free(struct ipc_copy *);
 
 /* poll.c: poll(2) until a deadline, counted from *since or from now. */
-int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 
 /* allow.c: --allow SPEC, who may connect. */
 enum { IPC_ALLOW_NET4 = 1, IPC_ALLOW_NET6, IPC_ALLOW_UID, IPC_ALLOW_GID };
