@@ -13,6 +13,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
+#include "broker.h"
 #include "objects.h"
 
 enum column {
@@ -63,6 +64,7 @@ static void		 print_table(const struct ipc_objects *, int, int);
 static void		 print_json(const struct ipc_objects *);
 static size_t		 utf8_len(const unsigned char *);
 static void		 json_string(const char *);
+static int		 list_amqp(char **, int, int, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -115,6 +117,8 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use -n with -0 or -J");
 	if (zflag && ncols > 0)
 		errx(IPC_ERROR, "cannot use -0 and -o");
+	if (argc > 0 && ipc_is_amqp(argv[0]))
+		return list_amqp(argv, argc, nflag, Jflag);
 	if (ncols == 0)
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
@@ -386,6 +390,57 @@ json_string(const char *s)
 		}
 	}
 	putchar('"');
+}
+
+/*
+ * Queues on a broker: what their declaration tells, messages ready and
+ * consumers.  Names only, all of them broker queues; -n and -J apply.
+ */
+static int
+list_amqp(char **names, int n, int nflag, int Jflag)
+{
+	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
+	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_amqp *a;
+	const char *shown;
+	long long msgs, cons;
+	int i, status = IPC_OK, first = 1;
+
+	if (ncols > 0)
+		errx(IPC_ERROR, "cannot use -o with amqp:// names");
+	for (i = 0; i < n; i++)
+		if (!ipc_is_amqp(names[i]))
+			errx(IPC_ERROR, "%s: cannot list amqp:// names and "
+			    "others at once", names[i]);
+	c.create = 0;
+	ac.missing_ok = 1;
+	if (Jflag)
+		putchar('[');
+	else if (!nflag)
+		printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME", "MSGS",
+		    "CONSUMERS");
+	for (i = 0; i < n; i++) {
+		if ((a = ipc_amqp_xopen(names[i], &ac, &c, &shown)) == NULL) {
+			warnx("%s: %s", shown, strerror(ENOENT));
+			status = IPC_ERROR;
+			continue;
+		}
+		ipc_amqp_counts(a, &msgs, &cons);
+		ipc_amqp_close(a);
+		if (Jflag) {
+			printf("%s{\"type\":\"amqp\",\"name\":",
+			    first ? "" : ",");
+			first = 0;
+			json_string(shown);
+			printf(",\"msgs\":%lld,\"consumers\":%lld}", msgs, cons);
+		} else
+			printf("%-4s  %-32s  %8lld  %9lld\n", "amqp", shown, msgs,
+			    cons);
+	}
+	if (Jflag)
+		puts("]");
+	ipc_xfflush(stdout, "stdout");
+	return status;
 }
 
 static _Noreturn void

@@ -1,0 +1,71 @@
+/* amqp-opt.c: broker queue names and options, with or without librabbitmq. */
+#include "config.h"
+
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+
+int
+ipc_is_amqp(const char *name)
+{
+	return strncmp(name, "amqp://", 7) == 0 ||
+	    strncmp(name, "amqps://", 8) == 0;
+}
+
+void
+ipc_xamqp_option(struct ipc_amqp_conf *a, int ch, const char *arg)
+{
+	a->given = 1;
+	switch (ch) {
+	case IPC_OPT_MAXPRIO:
+		a->maxprio = ipc_xnum(arg, 1, 255, "max-priority");
+		break;
+	case IPC_OPT_TLS_CA:
+		a->tls_ca = arg;
+		break;
+	case IPC_OPT_TLS_CERT:
+		a->tls_cert = arg;
+		break;
+	case IPC_OPT_TLS_KEY:
+		a->tls_key = arg;
+		break;
+	case IPC_OPT_TLS_NAME:
+		a->tls_name = arg;
+		break;
+	case IPC_OPT_TLS_NOVERIFY:
+		a->tls_noverify = 1;
+		break;
+	}
+}
+
+void
+ipc_xamqp_unused(const struct ipc_amqp_conf *a)
+{
+	if (a->given)
+		errx(ipc_errexit, "--max-priority and the --tls options are "
+		    "for amqp:// and amqps:// names");
+}
+
+/*
+ * The name as messages show it: without the password, which may be on
+ * the command line only by the user's own choice.
+ */
+const char *
+ipc_amqp_shown(const char *name)
+{
+	const char *hosts, *at, *end, *colon;
+	char *s;
+
+	hosts = strstr(name, "://") + 3;
+	end = hosts + strcspn(hosts, "/");
+	for (at = NULL, colon = hosts; colon < end; colon++)
+		if (*colon == '@')
+			at = colon;
+	if (at == NULL || (colon = memchr(hosts, ':', at - hosts)) == NULL)
+		return name;
+	if (asprintf(&s, "%.*s%s", (int)(colon - name), name, at) == -1)
+		err(ipc_errexit, NULL);
+	return s;
+}

@@ -1,0 +1,91 @@
+/* broker.h: queues on an AMQP 0-9-1 broker, RabbitMQ (amqp.c). */
+#ifndef IPC_BROKER_H
+#define IPC_BROKER_H
+
+#include "ipcutils.h"
+
+/* A name that starts with amqp:// or amqps:// is a broker queue. */
+int		 ipc_is_amqp(const char *);
+/* The name as messages show it: without its password. */
+const char	*ipc_amqp_shown(const char *);
+
+/* Long-only options of the broker tools, after the queue sizes. */
+#define IPC_OPT_MAXPRIO		0x110
+#define IPC_OPT_TLS_CA		0x111
+#define IPC_OPT_TLS_CERT	0x112
+#define IPC_OPT_TLS_KEY		0x113
+#define IPC_OPT_TLS_NAME	0x114
+#define IPC_OPT_TLS_NOVERIFY	0x115
+#define IPC_AMQP_LONGOPTS \
+	{ "max-priority",	required_argument,	NULL, IPC_OPT_MAXPRIO }, \
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLS_CA }, \
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLS_CERT }, \
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLS_KEY }, \
+	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLS_NAME }, \
+	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLS_NOVERIFY }
+
+/* How a tool reaches the broker and what it makes there. */
+struct ipc_amqp_conf {
+	const char	*tls_ca;	/* --tls-ca FILE */
+	const char	*tls_cert;	/* --tls-cert FILE */
+	const char	*tls_key;	/* --tls-key FILE */
+	const char	*tls_name;	/* --tls-name NAME, instead of the host */
+	int		 tls_noverify;	/* --tls-noverify */
+	int		 maxprio;	/* --max-priority, 0: 9 */
+	int		 given;		/* an option above was given */
+	long		 priority;	/* mq-send -p, -1: none */
+	int		 missing_ok;	/* a missing queue: NULL, no exit */
+};
+#define IPC_AMQP_CONF_DEFAULT { NULL, NULL, NULL, NULL, 0, 0, 0, -1, 0 }
+void		 ipc_xamqp_option(struct ipc_amqp_conf *, int, const char *);
+/* Exit 2 when amqp options were given for a POSIX queue. */
+void		 ipc_xamqp_unused(const struct ipc_amqp_conf *);
+
+/* The broker's largest message (RabbitMQ's max_message_size). */
+#define IPC_AMQP_MSGMAX	(128L * 1024 * 1024)
+
+struct ipc_amqp;
+
+/*
+ * Connect (each host in turn), declare or find the queue as c says, and
+ * return it; or exit 2 with the reason (NULL for a missing queue under
+ * missing_ok).  *shown is the name to print, without a password.
+ */
+struct ipc_amqp	*ipc_amqp_xopen(const char *, const struct ipc_amqp_conf *,
+		    const struct ipc_create *, const char **);
+/* Messages ready and consumers, as the queue's declaration said. */
+void		 ipc_amqp_counts(const struct ipc_amqp *, long long *,
+		    long long *);
+void		 ipc_amqp_xdelete(struct ipc_amqp *);
+void		 ipc_amqp_close(struct ipc_amqp *);
+
+/*
+ * mq-send: publish one record (confirmed later, in batches), then wait
+ * for every confirm.  A full queue is retried until the wait runs out:
+ * exit 1; a lost connection exits 2; both say what was confirmed.
+ */
+void		 ipc_amqp_xsend(struct ipc_amqp *, const char *, size_t,
+		    unsigned int, unsigned long, const struct ipc_wait *);
+void		 ipc_amqp_xsend_done(struct ipc_amqp *,
+		    const struct ipc_wait *);
+
+/*
+ * mq-recv: the next message, held until settled.  IPC_AMQP_GOT, or
+ * IPC_AMQP_NONE when the wait ran out (timeout 0: the queue is empty),
+ * or IPC_AMQP_SIGNAL.  Before it waits it calls idle(), which writes out
+ * and settles what is held.  prefetch: at most this many unsettled.
+ */
+enum { IPC_AMQP_GOT, IPC_AMQP_NONE, IPC_AMQP_SIGNAL };
+struct ipc_amqp_msg {
+	const char	*data;
+	size_t		 len;
+	unsigned int	 prio;
+	uint64_t	 tag;
+};
+int		 ipc_amqp_xrecv(struct ipc_amqp *, const struct timespec *,
+		    long long, void (*)(void), struct ipc_amqp_msg *);
+/* Acknowledge every message up to tag; put back at their priority, in
+ * order, those after it up to last.  -1 if the broker is gone. */
+int		 ipc_amqp_settle(struct ipc_amqp *, uint64_t, uint64_t);
+
+#endif
