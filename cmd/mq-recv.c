@@ -1,9 +1,13 @@
 /* mq-recv: receive messages from a POSIX message queue. */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,28 +39,54 @@ static const struct option longopts[] = {
 };
 
 /*
- * Received messages wait in out[] until the queue runs empty or OUTCAP
- * bytes are waiting; held[] remembers where each one lies, so that what
- * could not be written goes back on the queue.
+ * A message in hand: received, and neither done with (written out, or its
+ * command succeeded) nor put back yet.  tag is for a source that wants
+ * each message acknowledged (a broker's delivery tag); a POSIX queue
+ * needs none.
+ */
+struct msg {
+	char		*data;
+	size_t		 len;
+	unsigned int	 prio;
+	uint64_t	 tag;
+};
+
+/*
+ * Received messages wait, framed, in out[] until the queue runs empty or
+ * the batch is full; held[] keeps each one whole in keep[] until it is
+ * written, so that what could not be written goes back on the queue.
+ * A batch holds at most the queue's capacity, and on a pipe at most
+ * PIPE_BUF bytes, which a pipe that poll(2) calls writable takes without
+ * blocking: so a reader that stops reading stops mq-recv before it takes
+ * more, not with a batch in hand.
  */
 struct held {
-	size_t		 off;	/* the message's bytes in out[] */
-	size_t		 len;
-	size_t		 end;	/* its framing's end in out[] */
-	unsigned int	 prio;
+	struct msg	 m;
+	size_t		 end;	/* the end of its framing in out[] */
 };
 
 static const char	*name;
-static mqd_t		 q, qn;
-static int		 pflag, uflag;
+static mqd_t		 q;
+static long		 msgsize;
+static int		 dflag, fflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
-static char		*out;
-static size_t		 outlen;
+static char		*out, *keep;
+static size_t		 outlen, keeplen, batchcap;
 static struct held	*held;
 static size_t		 nheld, maxheld;
+static struct msg	*pending;	/* received, not yet in held[] */
 
-static void		 hold(const char *, size_t, unsigned int);
+static int		 take(struct msg *, const struct timespec *);
+static void		 done(struct msg *);
+static int		 putback(const struct msg *);
+static int		 receive(long long, const struct timespec *);
+static int		 writable(void);
+static struct msg	*slot(void);
+static size_t		 framed(const struct msg *);
+static int		 fits(const struct msg *);
+static void		 hold(struct msg *);
 static void		 flush(void);
+static _Noreturn void	 giveback(size_t, int);
 static _Noreturn void	 finish(int);
 static _Noreturn void	 usage(int);
 
@@ -65,13 +95,11 @@ main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct timespec *timeout, abs;
 	struct mq_attr attr;
-	char namebuf[IPC_NAMEBUF], why[256], *msg;
-	long long count = 1, received = 0;
-	int ch, dflag = 0, fflag = 0, cflag = 0;
-	unsigned int prio;
-	ssize_t n;
+	struct stat st;
+	char namebuf[IPC_NAMEBUF], why[256];
+	long long count = 1;
+	int ch, cflag = 0;
 
 	while ((ch = getopt_long(argc, argv, "0ac:defhm:npt:uVx", longopts,
 	    NULL)) != -1) {
@@ -129,131 +157,277 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use more than one of -c, -d and -f");
 	if (dflag && wait.set)
 		errx(IPC_ERROR, "cannot use -d with -n or -t");
-	timeout = IPC_WAIT_TIMEOUT(&wait);
 	if (dflag || fflag)
 		count = 0;
 
 	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
-	/* Write access too, to put back what could not be written out. */
-	q = ipc_mq_open(name, O_RDWR | O_CLOEXEC, &c);
+	/*
+	 * Write access too, to put back what could not be written out;
+	 * non-blocking, for the waits are ipc_wait_fd's, which a signal
+	 * always ends.
+	 */
+	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, &c);
 	if (q == (mqd_t)-1 && errno == EACCES)
-		q = ipc_mq_open(name, O_RDONLY | O_CLOEXEC, &c);
+		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &c);
 	if (q == (mqd_t)-1)
 		errx(IPC_ERROR, "%s: %s", name,
 		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
-	/*
-	 * A second, non-blocking descriptor looks for what is queued more
-	 * cheaply than a timed receive that has expired.
-	 */
-	if ((qn = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
-	    (mqd_t)-1 || mq_getattr(q, &attr) == -1)
+	if (mq_getattr(q, &attr) == -1)
 		err(IPC_ERROR, "%s", name);
-	if ((msg = malloc(attr.mq_msgsize)) == NULL ||
-	    (out = malloc(OUTCAP + attr.mq_msgsize + PRIOPAD +
-	    IPC_FRAMEPAD)) == NULL)
+	msgsize = attr.mq_msgsize;
+	maxheld = attr.mq_maxmsg;
+	batchcap = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
+	    PIPE_BUF : OUTCAP;
+	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
+	    (out = malloc(OUTCAP + msgsize + PRIOPAD + IPC_FRAMEPAD)) == NULL ||
+	    (held = calloc(maxheld, sizeof(*held))) == NULL)
 		err(IPC_ERROR, NULL);
 
+	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
+}
+
+/*
+ * The source of messages, the one place that knows it is a POSIX queue:
+ * take() receives one, done() says that it was delivered, putback() puts
+ * one that was not back on its queue, at its priority.
+ */
+
+/*
+ * Receive one message into m->data (room for msgsize bytes): 0, or -1
+ * with errno EAGAIN when none is queued and timeout is 0, ETIMEDOUT when
+ * none came in time, EINTR when SIGINT or SIGTERM came.
+ */
+static int
+take(struct msg *m, const struct timespec *timeout)
+{
+	struct timespec abs, *deadline;
+	ssize_t n;
+
+	deadline = ipc_deadline(timeout, &abs);
+	for (;;) {
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((n = mq_receive(q, m->data, msgsize, &m->prio)) >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || (timeout != NULL &&
+		    timeout->tv_sec == 0 && timeout->tv_nsec == 0))
+			return -1;
+		/* Linux's mqd_t is a descriptor that poll(2) takes. */
+		if (ipc_wait_fd(q, POLLIN, deadline) == -1)
+			return -1;
+	}
+	m->len = n;
+	m->tag = 0;
+	return 0;
+}
+
+/* The message was delivered: a POSIX queue has nothing more to hear. */
+static void
+done(struct msg *m)
+{
+	(void)m;
+}
+
+/*
+ * Put a message that was not delivered back on its queue, waiting for
+ * room as long as it takes: 0, or -1 (EINTR: a signal ended the wait).
+ */
+static int
+putback(const struct msg *m)
+{
+	for (;;) {
+		if (mq_send(q, m->data, m->len, m->prio) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		if (ipc_wait_fd(q, POLLOUT, NULL) == -1)
+			return -1;
+	}
+}
+
+static const struct timespec nowait = { 0, 0 };
+
+/*
+ * The receive loop: count messages (0: until -d finds the queue empty, or
+ * -f's idle timeout), written out as they come.  The exit status, or -1
+ * for a signal.
+ */
+static int
+receive(long long count, const struct timespec *timeout)
+{
+	long long received = 0;
+	struct msg *m, tmp;
+	int rv;
+
 	while (count == 0 || received < count) {
+		/* Nothing is taken that could not be written now. */
+		if (nheld == 0 && writable() == -1)
+			return -1;
+		m = slot();
 		/* What is queued already is taken without waiting ... */
-		n = mq_receive(qn, msg, attr.mq_msgsize, &prio);
-		if (n == -1 && errno == EAGAIN) {
+		if ((rv = take(m, &nowait)) == -1 && errno == EAGAIN) {
 			/* ... and written out before a wait. */
 			flush();
 			if (dflag)
 				break;
-			if (timeout == NULL)
-				n = mq_receive(q, msg, attr.mq_msgsize, &prio);
-			else {
-				ipc_deadline(timeout, &abs);
-				n = mq_timedreceive(q, msg, attr.mq_msgsize,
-				    &prio, &abs);
-			}
+			m = slot();
+			rv = take(m, timeout);
 		}
-		if (n == -1) {
-			if (errno == ETIMEDOUT) {
-				if (fflag && received > 0)
-					break;
-				if (received > 0)
-					warnx("%s: %lld of %lld messages "
-					    "arrived in time", name, received,
-					    count);
-				finish(1);
-			}
-			if (errno == EINTR && ipc_signalled)
-				finish(-1);
-			if (errno == EINTR)
-				continue;
+		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN)) {
+			if (fflag && received > 0)
+				break;
+			if (received > 0)
+				warnx("%s: %lld of %lld messages arrived in time",
+				    name, received, count);
+			return IPC_NOTNOW;
+		}
+		if (rv == -1 && errno == EINTR)
+			return -1;
+		if (rv == -1)
 			err(IPC_ERROR, "%s", name);
-		}
-		hold(msg, n, prio);
 		received++;
-		if (outlen >= OUTCAP)
+		if (!fits(m)) {
+			/* The batch is full: out with it, then this one. */
+			tmp = *m;
+			pending = &tmp;
+			flush();
+			pending = NULL;
+			m = slot();
+			memmove(m->data, tmp.data, tmp.len);
+			m->len = tmp.len;
+			m->prio = tmp.prio;
+			m->tag = tmp.tag;
+		}
+		hold(m);
+		if (nheld == maxheld)
 			flush();
 	}
-	finish(0);
+	return IPC_OK;
 }
 
-/* Frame a received message into out[] and remember it. */
-static void
-hold(const char *msg, size_t len, unsigned int prio)
+/*
+ * Wait until standard output can take a batch: 0, or -1 when a signal
+ * came.  A reader that is gone is an error before anything is taken.
+ */
+static int
+writable(void)
 {
-	struct held *h;
+	int ev;
 
-	if (nheld == maxheld) {
-		if ((h = reallocarray(held, maxheld ? 2 * maxheld : 64,
-		    sizeof(*h))) == NULL)
-			err(IPC_ERROR, NULL);
-		held = h;
-		maxheld = maxheld ? 2 * maxheld : 64;
+	if ((ev = ipc_wait_fd(STDOUT_FILENO, POLLOUT, NULL)) == -1) {
+		if (errno == EINTR)
+			return -1;
+		err(IPC_ERROR, "stdout");
 	}
-	h = &held[nheld++];
-	h->prio = prio;
+	if (ev & POLLNVAL)
+		errc(IPC_ERROR, EBADF, "stdout");
+	if (ev & (POLLERR | POLLHUP))
+		errc(IPC_ERROR, EPIPE, "stdout");
+	return 0;
+}
+/* Where the next message is received: free room in keep[]. */
+static struct msg *
+slot(void)
+{
+	held[nheld].m.data = keep + keeplen;
+	return &held[nheld].m;
+}
+
+/* How many bytes of out[] a message takes, at most. */
+static size_t
+framed(const struct msg *m)
+{
+	return (pflag ? PRIOPAD : 0) + m->len + IPC_FRAMEPAD;
+}
+
+/* Does the message fit in the batch?  One always does. */
+static int
+fits(const struct msg *m)
+{
+	return nheld == 0 || outlen + framed(m) <= batchcap;
+}
+
+/* Frame the message just received into out[] and keep it. */
+static void
+hold(struct msg *m)
+{
 	if (pflag)
-		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", prio);
-	h->off = outlen;
-	h->len = len;
-	outlen += ipc_frame(out + outlen, msg, len, framing);
-	h->end = outlen;
+		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", m->prio);
+	outlen += ipc_frame(out + outlen, m->data, m->len, framing);
+	keeplen += m->len;
+	held[nheld++].end = outlen;
 }
 
 /*
  * Write out what is held.  A message not written whole goes back on the
- * queue at its priority, so that a closed pipe or a full disk loses
- * nothing; then the tool reports the failure and exits 2.
+ * queue at its priority, so that a closed pipe, a full disk or a signal
+ * loses nothing; then the tool reports the failure and exits 2, or ends
+ * by the signal.
  */
 static void
 flush(void)
 {
-	struct timespec now = { 0, 0 };
-	size_t done, first, i;
-	int e;
+	size_t written, first;
 
-	if (outlen == 0)
+	if (outlen == 0 && pending == NULL)
 		return;
-	done = ipc_write_all(STDOUT_FILENO, out, outlen);
-	if (done == outlen) {
-		outlen = nheld = 0;
-		return;
-	}
-	e = errno;
-	for (first = 0; held[first].end <= done; first++)
-		continue;
+	written = ipc_write_all(STDOUT_FILENO, out, outlen);
+	for (first = 0; first < nheld && held[first].end <= written; first++)
+		done(&held[first].m);
+	if (first < nheld)
+		giveback(first, errno);
+	outlen = keeplen = nheld = 0;
+}
+
+/*
+ * Put back what is held from held[first] on, and the message pending, and
+ * exit: 2 with the reason e, or by the signal that came.  The wait for
+ * room ends at a signal: at a second one when a signal brought us here.
+ */
+static _Noreturn void
+giveback(size_t first, int e)
+{
+	int sig = ipc_signalled;
+	size_t i, n = 0, lost = 0;
+
+	ipc_signalled = 0;
 	for (i = first; i < nheld; i++)
-		if (mq_timedsend(q, out + held[i].off, held[i].len,
-		    held[i].prio, &now) == -1)
-			break;
-	if (i < nheld)
-		errc(2, e, "stdout: %zu message%s put back on %s, %zu lost",
-		    i - first, i - first == 1 ? "" : "s", name, nheld - i);
-	errc(2, e, "stdout: %zu message%s put back on %s", i - first,
-	    i - first == 1 ? "" : "s", name);
+		if (lost > 0 || putback(&held[i].m) == -1)
+			lost++;
+		else
+			n++;
+	if (pending != NULL) {
+		if (lost > 0 || putback(pending) == -1)
+			lost++;
+		else
+			n++;
+	}
+	if (sig != 0)
+		ipc_signalled = sig;
+	if (lost > 0)
+		warnc(e, "stdout: %zu message%s put back on %s, %zu lost", n,
+		    n == 1 ? "" : "s", name, lost);
+	else if (!ipc_signalled)
+		warnc(e, "stdout: %zu message%s put back on %s", n,
+		    n == 1 ? "" : "s", name);
+	if (ipc_signalled)
+		ipc_die_signalled();
+	exit(IPC_ERROR);
 }
 
 /* Exit with status, or by the signal that came (-1); -u removes the queue. */
 static _Noreturn void
 finish(int status)
 {
+	if (status == -1 && (nheld > 0 || pending != NULL))
+		giveback(0, EINTR);
 	flush();
 	if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
 		err(IPC_ERROR, "%s", name);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static unsigned long	 nsent;
 static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
 static void		 send1(const char *, size_t, unsigned long);
+static _Noreturn void	 stop(const char *);
 static _Noreturn void	 usage(int);
 
 int
@@ -111,8 +113,12 @@ main(int argc, char *argv[])
 	} else {
 		ipc_xamqp_unused(&ac);
 		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
-		if ((q = ipc_mq_open(name, O_WRONLY | O_CLOEXEC, &c)) ==
-		    (mqd_t)-1)
+		/*
+		 * Non-blocking: the waits for room are ipc_wait_fd's,
+		 * signal-safe.
+		 */
+		if ((q = ipc_mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC,
+		    &c)) == (mqd_t)-1)
 			errx(IPC_ERROR, "%s: %s", name,
 			    ipc_mq_strerror(errno, &c, why, sizeof(why)));
 		if (mq_getattr(q, &attr) == -1)
@@ -132,7 +138,7 @@ main(int argc, char *argv[])
 	while ((len = ipc_read_record(&r, &rec)) != -1)
 		send1(rec, len, nsent + 1);
 	if (ipc_signalled)
-		ipc_die_signalled();
+		stop("");
 	if (ferror(stdin))
 		err(IPC_ERROR, "stdin");
 	ipc_reader_free(&r);
@@ -141,12 +147,14 @@ main(int argc, char *argv[])
 	return 0;
 }
 
-/* Send one record, or exit: 1 when the queue stayed full, 2 on errors. */
+/*
+ * Send one record, or exit: 1 when the queue stayed full, 2 on errors, by
+ * the signal when SIGINT or SIGTERM came while it waited for room.
+ */
 static void
 send1(const char *msg, size_t len, unsigned long recno)
 {
-	struct timespec abs;
-	int rv;
+	struct timespec abs, *deadline;
 
 	if (len > (size_t)msgsize)
 		errx(IPC_ERROR, "%s: record %lu is %zu bytes, over the queue's message "
@@ -157,27 +165,41 @@ send1(const char *msg, size_t len, unsigned long recno)
 		nsent++;
 		return;
 	}
+	deadline = ipc_deadline(IPC_WAIT_TIMEOUT(&wait), &abs);
 	for (;;) {
-		if (!wait.set)
-			rv = mq_send(q, msg, len, prio);
-		else {
-			ipc_deadline(&wait.ts, &abs);
-			rv = mq_timedsend(q, msg, len, prio, &abs);
-		}
-		if (rv == 0) {
+		if (ipc_signalled)
+			stop("");
+		if (mq_send(q, msg, len, prio) == 0) {
 			nsent++;
 			return;
 		}
-		if (errno == EINTR) {
-			if (ipc_signalled)
-				ipc_die_signalled();
+		if (errno == EINTR)
 			continue;
-		}
-		if (errno == ETIMEDOUT || errno == EAGAIN)
-			errx(IPC_NOTNOW, "%s: queue is full; %lu message%s sent", name,
-			    nsent, nsent == 1 ? "" : "s");
+		if (errno != EAGAIN)
+			err(IPC_ERROR, "%s", name);
+		/* Linux's mqd_t is a descriptor that poll(2) takes. */
+		if (ipc_wait_fd(q, POLLOUT, deadline) != -1)
+			continue;
+		if (errno == ETIMEDOUT || errno == EINTR)
+			stop("queue is full; ");
 		err(IPC_ERROR, "%s", name);
 	}
+}
+
+/*
+ * Stopped before the end, because the queue stayed full or a signal came:
+ * say how many went, and exit 1, or by the signal.
+ */
+static _Noreturn void
+stop(const char *why)
+{
+	if (amqp != NULL)
+		nsent = ipc_amqp_confirmed(amqp);
+	warnx("%s: %s%lu message%s sent", name, why, nsent,
+	    nsent == 1 ? "" : "s");
+	if (ipc_signalled)
+		ipc_die_signalled();
+	exit(IPC_NOTNOW);
 }
 
 static _Noreturn void

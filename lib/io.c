@@ -7,7 +7,8 @@
 
 /*
  * Write all of buf; the count written, less than len only after an error,
- * which errno then tells.
+ * which errno then tells: EINTR when SIGINT or SIGTERM cut the write short
+ * (a write that blocked, to a reader that stopped reading, ends there).
  */
 size_t
 ipc_write_all(int fd, const void *buf, size_t len)
@@ -24,6 +25,10 @@ ipc_write_all(int fd, const void *buf, size_t len)
 			break;
 		}
 		off += n;
+		if (off < len && ipc_signalled) {
+			errno = EINTR;
+			break;
+		}
 	}
 	return off;
 }

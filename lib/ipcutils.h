@@ -87,6 +87,7 @@ void		 ipc_xfflush(FILE *, const char *);
 extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
 _Noreturn void	 ipc_die_signalled(void);
+int		 ipc_wait_fd(int, short, const struct timespec *);
 
 /* prog.c: --version. */
 _Noreturn void	 ipc_version(void);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mq.h"
 
@@ -66,6 +67,23 @@ ipc_mq_open(const char *name, int oflag, const struct ipc_create *c)
 }
 
 /*
+ * Is the process out of file descriptors?  mq_open(3) says EMFILE for
+ * that and for the queue-memory limit alike: a descriptor of our own
+ * tells the two apart.
+ */
+static int
+out_of_fds(void)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
+		close(fd);
+		return 0;
+	}
+	return errno == EMFILE || errno == ENFILE;
+}
+
+/*
  * mq_open(3) says EMFILE ("Too many open files") when the user's queue
  * memory is used up and EINVAL when a size is over a limit: name the
  * limit instead, and the way out.
@@ -76,7 +94,7 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 	struct rlimit rl;
 	long msgmax, sizemax;
 
-	if (c == NULL || !c->create)
+	if (c == NULL || !c->create || (e == EMFILE && out_of_fds()))
 		return strerror(e);
 	msgmax = mq_limit("msg_max", 10);
 	sizemax = mq_limit("msgsize_max", 8192);

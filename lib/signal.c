@@ -1,4 +1,8 @@
 /* signal.c: SIGINT and SIGTERM interrupt a wait, and the tool ends cleanly. */
+#include "config.h"	/* first: _GNU_SOURCE, for ppoll */
+
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,4 +51,49 @@ ipc_die_signalled(void)
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+/*
+ * Wait until fd is ready for events (POLLIN, POLLOUT) or in error, until
+ * the deadline (NULL: as long as it takes): the poll(2) revents, or -1
+ * with errno ETIMEDOUT
+ * when the deadline passed first, EINTR when SIGINT or SIGTERM came.
+ * The signals are let in only inside ppoll(2), so that one that comes
+ * between the caller's look at ipc_signalled and the sleep still ends it.
+ */
+int
+ipc_wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { fd, events, 0 };
+	struct timespec nap;
+	sigset_t block, old;
+	int ms, n, e = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (;;) {
+		if (ipc_signalled) {
+			e = EINTR;
+			break;
+		}
+		ms = ipc_ms_until(deadline);
+		nap.tv_sec = ms / 1000;
+		nap.tv_nsec = (ms % 1000) * 1000000L;
+		n = ppoll(&pfd, 1, ms == -1 ? NULL : &nap, &old);
+		if (n > 0)
+			break;
+		if (n == -1 && errno != EINTR) {
+			e = errno;
+			break;
+		}
+		if (n == 0 && ms == 0) {
+			e = ETIMEDOUT;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return e == 0 ? pfd.revents : -1;
 }

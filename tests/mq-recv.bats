@@ -3,10 +3,11 @@
 
 setup() {
 	load test_helper
+	spids=()
 }
 
 teardown() {
-	kill_bg "${pid:-}"
+	kill_bg "${pid:-}" "${spid:-}" "${spids[@]}"
 	mq_cleanup
 }
 
@@ -131,9 +132,10 @@ fill() {
 @test "mq-recv: a reader that has closed its end leaves the message queued" {
 	fill keep me
 	run -2 --separate-stderr run_into_closed_pipe mq-recv "$N"
-	assert_equal "$stderr" "mq-recv: stdout: 1 message put back on /$N: Broken pipe"
+	assert_equal "$stderr" "mq-recv: stdout: Broken pipe"
+	# Not even taken: the order stays.
 	run -0 mq-recv -d "$N"
-	assert_output $'me\nkeep'
+	assert_output $'keep\nme'
 }
 
 @test "mq-recv: a full disk puts every undelivered message back at its priority" {
@@ -239,4 +241,143 @@ assert rt.mq_send(q, b"from python\nline 2", 18, 2) == 0
 PY
 	run -0 mq-recv -a "$N"
 	assert_output $'from python\nline 2'
+}
+
+@test "mq-recv: out of file descriptors is said so, not blamed on queue memory" {
+	run -2 --separate-stderr bash -c 'ulimit -n 3; exec mq-recv -n "$1"' sh "$N"
+	assert_equal "$stderr" "mq-recv: /$N: Too many open files"
+	run -1 mq_exists "$N"
+}
+
+# Run mq-recv into a 4096-byte pipe that nobody reads; once it sleeps with
+# the pipe full, send it SIGTERM.  Prints its status, then what it wrote.
+recv_into_stalled_pipe() {
+	python3 - "$@" <<'PY'
+import fcntl, os, signal, subprocess, sys, termios, time
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: one page
+p = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+def queued():
+    return int.from_bytes(fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4), "little")
+def state():
+    with open("/proc/%d/stat" % p.pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+end = time.time() + 10
+while not (queued() >= 4000 and state() == "S"):
+    assert time.time() < end, "mq-recv never filled the pipe"
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = "still running 20 s after SIGTERM"
+print(128 - rc if isinstance(rc, int) and rc < 0 else rc)
+sys.stdout.flush()
+os.set_blocking(r, False)
+data = b""
+while True:
+    try:
+        chunk = os.read(r, 65536)
+    except BlockingIOError:
+        break
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.buffer.write(data)
+PY
+}
+
+@test "mq-recv: SIGTERM while the reader has stopped reading ends it by the signal, nothing lost" {
+	requires python3
+	local i msgs=()
+	for i in 1 2 3 4 5 6 7 8; do
+		msgs+=("$i$(printf '%0999d' 0)")
+	done
+	mq-send --max-messages 8 --message-size 1024 "$N" "${msgs[@]}"
+	recv_into_stalled_pipe mq-recv -f "$N" > "$BATS_TEST_TMPDIR/out"
+	run -0 head -n 1 "$BATS_TEST_TMPDIR/out"
+	assert_output 143
+	# What was written is whole; the rest is still queued, once each.
+	tail -n +2 "$BATS_TEST_TMPDIR/out" > "$BATS_TEST_TMPDIR/all"
+	mq-recv -d "$N" >> "$BATS_TEST_TMPDIR/all"
+	run -0 sort "$BATS_TEST_TMPDIR/all"
+	assert_output "$(printf '%s\n' "${msgs[@]}")"
+}
+
+@test "mq-recv: SIGTERM beside a producer that keeps the queue full loses nothing" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	seq 50000 | mq-send --max-messages 10 --message-size 16 "$N" \
+	    2> "$BATS_TEST_TMPDIR/send.err" 3>&- 7>&- &
+	spid=$!
+	mq-recv -f "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
+	pid=$!
+	# The pipe is full, nobody reads it, and the queue is full again.
+	wait_mq_count "$N" 10
+	wait_asleep "$pid"
+	kill -TERM "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	kill -TERM "$spid"
+	reap "$spid"
+	spid=
+	run -0 cat "$BATS_TEST_TMPDIR/send.err"
+	[[ "$output" =~ ^"mq-send: /$N: queue is full; "([0-9]+)" messages sent"$ ]]
+	sent=${BASH_REMATCH[1]}
+	# Every message sent is in the pipe or on the queue, once.
+	python3 -c 'import os, sys
+os.set_blocking(0, False)
+try:
+    sys.stdout.buffer.write(os.read(0, 1 << 20))
+except BlockingIOError:
+    pass' <&7 > "$BATS_TEST_TMPDIR/all"
+	exec 7<&-
+	mq-recv -d "$N" >> "$BATS_TEST_TMPDIR/all"
+	run -0 sort -n "$BATS_TEST_TMPDIR/all"
+	assert_output "$(seq "$sent")"
+}
+
+@test "mq-recv: a message that cannot be written waits for room to go back on a full queue" {
+	fill a1 a2 a3 a4 a5 a6 a7 a8
+	# Eight senders blocked on the full queue: each message taken lets one in.
+	for i in 1 2 3 4 5 6 7 8; do
+		peer-mq send "/$N" "b$i" 3>&- &
+		spids+=($!)
+		wait_asleep "$!"
+	done
+	mq-recv -c 8 "$N" > /dev/full 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_mq_count "$N" 8
+	wait_asleep "$pid"
+	run -0 mq-recv -c 8 "$N"
+	assert_output "$(printf 'b%s\n' 1 2 3 4 5 6 7 8)"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: stdout: 8 messages put back on /$N: No space left on device"
+	run -0 mq-recv -d "$N"
+	assert_output "$(printf 'a%s\n' 1 2 3 4 5 6 7 8)"
+}
+
+@test "mq-recv: a signal while it waits for room to put back gives up and says how many were lost" {
+	fill a1 a2 a3 a4 a5 a6 a7 a8
+	for i in 1 2 3 4 5 6 7 8; do
+		peer-mq send "/$N" "b$i" 3>&- &
+		spids+=($!)
+		wait_asleep "$!"
+	done
+	mq-recv -c 8 "$N" > /dev/full 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_mq_count "$N" 8
+	wait_asleep "$pid"
+	kill -TERM "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: stdout: 0 messages put back on /$N, 8 lost: No space left on device"
 }

@@ -222,3 +222,25 @@ teardown() {
 	assert_equal "$status" 143
 	exec 4>&-
 }
+
+@test "mq-send: SIGTERM while it waits for room says how many were sent, and ends by the signal" {
+	mq-send --max-messages 2 --message-size 16 "$N" a b c d \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_mq_count "$N" 2
+	wait_asleep "$pid"
+	kill -TERM "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-send: /$N: queue is full; 2 messages sent"
+	run -0 mq-recv -d "$N"
+	assert_output $'a\nb'
+}
+
+@test "mq-send: out of file descriptors is said so, not blamed on queue memory" {
+	run -2 --separate-stderr bash -c 'ulimit -n 3; exec mq-send "$1" x' sh "$N"
+	assert_equal "$stderr" "mq-send: /$N: Too many open files"
+	run -1 mq_exists "$N"
+}

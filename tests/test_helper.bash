@@ -169,3 +169,28 @@ sock_cleanup() {
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Wait, at most about ten seconds, until a process sleeps in a system call
+# (state S): blocked in the wait a test wants it in, with what else the
+# test checks (a queue's count, a pipe's contents).
+wait_asleep() {
+	local i
+	for i in $(seq 200); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ] &&
+		    return 0
+		sleep 0.05
+	done
+	echo "wait_asleep: $1 is not sleeping" >&2
+	return 1
+}
+
+# Wait, at most about ten seconds, until a queue holds n messages.
+wait_mq_count() {
+	local i
+	for i in $(seq 200); do
+		[ "$(mq_count "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2
+	return 1
+}
