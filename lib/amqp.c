@@ -625,6 +625,21 @@ wait_readable(struct ipc_amqp *a, const struct timespec *abs)
 	}
 }
 
+unsigned long
+ipc_amqp_confirmed(const struct ipc_amqp *a)
+{
+	return a->confirmed;
+}
+
+/* mq-send: a signal came; end as mq-send does, saying what was sent. */
+static _Noreturn void
+signalled(struct ipc_amqp *a)
+{
+	warnx("%s: %lu message%s sent", a->shown, a->confirmed,
+	    a->confirmed == 1 ? "" : "s");
+	ipc_die_signalled();
+}
+
 /* mq-send: the connection is gone; say what is in the queue. */
 static _Noreturn void
 lost(struct ipc_amqp *a, const char *why)
@@ -682,7 +697,7 @@ pump(struct ipc_amqp *a, int block)
 	for (;;) {
 		if (!got && block) {
 			if (wait_readable(a, NULL) == -1)
-				ipc_die_signalled();
+				signalled(a);
 		} else if (!amqp_data_in_buffer(a->conn) &&
 		    !amqp_frames_enqueued(a->conn)) {
 			struct pollfd p = { amqp_get_sockfd(a->conn), POLLIN,
@@ -748,12 +763,12 @@ publish(struct ipc_amqp *a, struct flight *f)
 
 /* Sleep a little, as a full queue tells nobody when it has room. */
 static void
-backoff(int *ms)
+backoff(struct ipc_amqp *a, int *ms)
 {
 	struct timespec ts = { *ms / 1000, *ms % 1000 * 1000000L };
 
 	if (nanosleep(&ts, NULL) == -1 && ipc_signalled)
-		ipc_die_signalled();
+		signalled(a);
 	if (*ms < 100)
 		*ms *= 2;
 }
@@ -785,7 +800,7 @@ xretry(struct ipc_amqp *a, const struct ipc_wait *w)
 		if (deadline != NULL && ipc_expired(deadline))
 			errx(IPC_NOTNOW, "%s: queue is full; %lu message%s sent",
 			    a->shown, a->confirmed, a->confirmed == 1 ? "" : "s");
-		backoff(&ms);
+		backoff(a, &ms);
 		i = a->confirmed;
 		publish(a, &a->fl[0]);
 		while (a->nfl > 0 && a->fl[0].tag != 0)

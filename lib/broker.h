@@ -68,6 +68,7 @@ void		 ipc_amqp_xsend(struct ipc_amqp *, const char *, size_t,
 		    unsigned int, unsigned long, const struct ipc_wait *);
 void		 ipc_amqp_xsend_done(struct ipc_amqp *,
 		    const struct ipc_wait *);
+unsigned long	 ipc_amqp_confirmed(const struct ipc_amqp *);
 
 /*
  * mq-recv: the next message, held until settled.  IPC_AMQP_GOT, or
