@@ -1,4 +1,4 @@
-/* mq-recv: receive messages from a POSIX message queue. */
+/* mq-recv: receive messages from a POSIX message queue, or a broker's. */
 #include <sys/stat.h>
 
 #include <err.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "mq.h"
 
 #define OUTCAP	65536	/* write out once this much is waiting */
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	IPC_AMQP_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -75,7 +77,12 @@ static size_t		 outlen, keeplen, batchcap;
 static struct held	*held;
 static size_t		 nheld, maxheld;
 static struct msg	*pending;	/* received, not yet in held[] */
+static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
+static void		 mq_open_posix(const char *, const struct ipc_create *);
+static void		 amqp_open(const char *, const struct ipc_amqp_conf *,
+			    const struct ipc_create *, long long,
+			    const struct timespec *);
 static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
@@ -94,10 +101,9 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct mq_attr attr;
 	struct stat st;
-	char namebuf[IPC_NAMEBUF], why[256];
 	long long count = 1;
 	int ch, cflag = 0;
 
@@ -145,6 +151,14 @@ main(int argc, char *argv[])
 		case IPC_OPT_MSGSIZE:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		case IPC_OPT_MAXPRIO:
+		case IPC_OPT_TLS_CA:
+		case IPC_OPT_TLS_CERT:
+		case IPC_OPT_TLS_KEY:
+		case IPC_OPT_TLS_NAME:
+		case IPC_OPT_TLS_NOVERIFY:
+			ipc_xamqp_option(&ac, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -160,23 +174,13 @@ main(int argc, char *argv[])
 	if (dflag || fflag)
 		count = 0;
 
-	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
-	/*
-	 * Write access too, to put back what could not be written out;
-	 * non-blocking, for the waits are ipc_wait_fd's, which a signal
-	 * always ends.
-	 */
-	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, &c);
-	if (q == (mqd_t)-1 && errno == EACCES)
-		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &c);
-	if (q == (mqd_t)-1)
-		errx(IPC_ERROR, "%s: %s", name,
-		    ipc_mq_strerror(errno, &c, why, sizeof(why)));
-	if (mq_getattr(q, &attr) == -1)
-		err(IPC_ERROR, "%s", name);
-	msgsize = attr.mq_msgsize;
-	maxheld = attr.mq_maxmsg;
+	if (ipc_is_amqp(argv[0]))
+		amqp_open(argv[0], &ac, &c, count, IPC_WAIT_TIMEOUT(&wait));
+	else {
+		ipc_xamqp_unused(&ac);
+		mq_open_posix(argv[0], &c);
+	}
 	batchcap = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
 	    PIPE_BUF : OUTCAP;
 	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
@@ -187,9 +191,53 @@ main(int argc, char *argv[])
 	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
 }
 
+/* Open the POSIX queue, or create it as c says. */
+static void
+mq_open_posix(const char *arg, const struct ipc_create *c)
+{
+	static char namebuf[IPC_NAMEBUF];
+	struct mq_attr attr;
+	char why[256];
+
+	name = ipc_xname(arg, IPC_MQ, namebuf, sizeof(namebuf));
+	/*
+	 * Write access too, to put back what could not be written out;
+	 * non-blocking, for the waits are ipc_wait_fd's, which a signal
+	 * always ends.
+	 */
+	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, c);
+	if (q == (mqd_t)-1 && errno == EACCES)
+		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, c);
+	if (q == (mqd_t)-1)
+		errx(IPC_ERROR, "%s: %s", name,
+		    ipc_mq_strerror(errno, c, why, sizeof(why)));
+	if (mq_getattr(q, &attr) == -1)
+		err(IPC_ERROR, "%s", name);
+	msgsize = attr.mq_msgsize;
+	maxheld = attr.mq_maxmsg;
+}
+
 /*
- * The source of messages, the one place that knows it is a POSIX queue:
- * take() receives one, done() says that it was delivered, putback() puts
+ * A broker's queue: consume, but for -n and -d (basic.get); at most as
+ * many messages are held at once, unacknowledged, as -c asks.
+ */
+static void
+amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
+    const struct ipc_create *c, long long count,
+    const struct timespec *timeout)
+{
+	amqp = ipc_amqp_xopen(arg, ac, c, &name);
+	msgsize = IPC_AMQP_MSGMAX;
+	maxheld = IPC_AMQP_PREFETCH;
+	if (!dflag && (timeout == NULL || timeout->tv_sec != 0 ||
+	    timeout->tv_nsec != 0))
+		ipc_amqp_xconsume(amqp, count > 0 && count < (long long)maxheld ?
+		    count : (long long)maxheld);
+}
+
+/*
+ * The source of messages, the one place that knows it is a POSIX queue
+ * (or hands it to lib/amqp.c, for a broker's): take() receives one, done() says that it was delivered, putback() puts
  * one that was not back on its queue, at its priority.
  */
 
@@ -204,6 +252,9 @@ take(struct msg *m, const struct timespec *timeout)
 	struct timespec abs, *deadline;
 	ssize_t n;
 
+	if (amqp != NULL)
+		return ipc_amqp_xtake(amqp, timeout, m->data, msgsize, &m->len,
+		    &m->prio, &m->tag);
 	deadline = ipc_deadline(timeout, &abs);
 	for (;;) {
 		if (ipc_signalled) {
@@ -226,11 +277,12 @@ take(struct msg *m, const struct timespec *timeout)
 	return 0;
 }
 
-/* The message was delivered: a POSIX queue has nothing more to hear. */
+/* The message was delivered: a broker hears it, a POSIX queue needs not. */
 static void
 done(struct msg *m)
 {
-	(void)m;
+	if (amqp != NULL)
+		ipc_amqp_done(amqp, m->tag);
 }
 
 /*
@@ -240,6 +292,8 @@ done(struct msg *m)
 static int
 putback(const struct msg *m)
 {
+	if (amqp != NULL)
+		return ipc_amqp_putback(amqp, m->tag);
 	for (;;) {
 		if (mq_send(q, m->data, m->len, m->prio) == 0)
 			return 0;
@@ -429,7 +483,11 @@ finish(int status)
 	if (status == -1 && (nheld > 0 || pending != NULL))
 		giveback(0, EINTR);
 	flush();
-	if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
+	if (amqp != NULL) {
+		if (uflag)
+			ipc_amqp_xdelete(amqp);
+		ipc_amqp_xclose(amqp);
+	} else if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
 		err(IPC_ERROR, "%s", name);
 	if (status == -1)
 		ipc_die_signalled();
@@ -443,8 +501,10 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0aefnpux] [-c count | -d] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--message-size bytes] name\n",
-	    getprogname());
+	    "\t[--max-messages n] [--max-priority n] [--message-size bytes]\n"
+	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
+	    "[--tls-name name]\n"
+	    "\t[--tls-noverify] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Receive messages from the queue and write them "
 		    "to standard output.\n\n"
@@ -466,6 +526,14 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --max-priority n  priorities of a new broker queue "
+		    "(9)\n"
+		    "      --tls-ca file     amqps://: the CAs to trust\n"
+		    "      --tls-cert file   amqps://: our certificate\n"
+		    "      --tls-key file    amqps://: its key\n"
+		    "      --tls-name name   amqps://: the name the broker's "
+		    "certificate has\n"
+		    "      --tls-noverify    amqps://: check no certificate\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

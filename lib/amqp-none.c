@@ -26,10 +26,14 @@ void ipc_amqp_xsend(struct ipc_amqp *a, const char *m, size_t l,
 { (void)a; (void)m; (void)l; (void)p; (void)r; (void)w; }
 void ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
 { (void)a; (void)w; }
-int ipc_amqp_xrecv(struct ipc_amqp *a, const struct timespec *t,
-    long long n, void (*idle)(void), struct ipc_amqp_msg *m)
-{ (void)a; (void)t; (void)n; (void)idle; (void)m; return IPC_AMQP_NONE; }
-int ipc_amqp_settle(struct ipc_amqp *a, uint64_t t, uint64_t l)
-{ (void)a; (void)t; (void)l; return -1; }
+void ipc_amqp_xconsume(struct ipc_amqp *a, long long n)
+{ (void)a; (void)n; }
+int ipc_amqp_xtake(struct ipc_amqp *a, const struct timespec *t, char *b,
+    size_t c, size_t *l, unsigned int *p, uint64_t *g)
+{ (void)a; (void)t; (void)b; (void)c; (void)l; (void)p; (void)g; return -1; }
+void ipc_amqp_done(struct ipc_amqp *a, uint64_t t) { (void)a; (void)t; }
+int ipc_amqp_putback(struct ipc_amqp *a, uint64_t t)
+{ (void)a; (void)t; return -1; }
+void ipc_amqp_xclose(struct ipc_amqp *a) { (void)a; }
 unsigned long ipc_amqp_confirmed(const struct ipc_amqp *a)
 { (void)a; return 0; }

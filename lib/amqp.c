@@ -65,9 +65,7 @@ struct ipc_amqp {
 	unsigned long	 confirmed, lastrec;
 	/* mq-recv */
 	int		 consuming;
-	amqp_envelope_t	 env;
-	amqp_message_t	 gmsg;
-	int		 haveenv, havegmsg;
+	uint64_t	 acktag, acked;	/* done() up to acktag; sent: acked */
 };
 
 static const struct timeval zerotv = { 0, 0 };
@@ -904,79 +902,110 @@ xunexpected(struct ipc_amqp *a)
 	errx(ipc_errexit, "%s: %s", a->shown, buf);
 }
 
+/* Copy a message out: 0, or exit when it is too big for the room. */
 static void
-fill(struct ipc_amqp_msg *m, const amqp_message_t *msg, uint64_t tag)
+deliver(struct ipc_amqp *a, const amqp_message_t *msg, char *buf, size_t cap,
+    size_t *len, unsigned int *prio)
 {
-	m->data = msg->body.bytes;
-	m->len = msg->body.len;
-	m->prio = msg->properties._flags & AMQP_BASIC_PRIORITY_FLAG ?
+	if (msg->body.len > cap)
+		errx(ipc_errexit, "%s: a message of %zu bytes is over %zu",
+		    a->shown, msg->body.len, cap);
+	memcpy(buf, msg->body.bytes, msg->body.len);
+	*len = msg->body.len;
+	*prio = msg->properties._flags & AMQP_BASIC_PRIORITY_FLAG ?
 	    msg->properties.priority : 0;
-	m->tag = tag;
 }
 
-/* Timeout 0: take what is queued, one basic.get at a time. */
+/* Acknowledge, at once, everything done() up to now. */
 static int
-xget(struct ipc_amqp *a, struct ipc_amqp_msg *m)
+send_acks(struct ipc_amqp *a)
 {
+	if (a->acktag <= a->acked)
+		return 0;
+	if (amqp_basic_ack(a->conn, CHANNEL, a->acktag, 1) != AMQP_STATUS_OK)
+		return -1;
+	a->acked = a->acktag;
+	return 0;
+}
+
+/* Without a consumer: what is queued, one basic.get at a time. */
+static int
+xget(struct ipc_amqp *a, char *buf, size_t cap, size_t *len,
+    unsigned int *prio, uint64_t *tag)
+{
+	amqp_message_t msg;
 	amqp_rpc_reply_t r;
-	uint64_t tag;
 
 	r = amqp_basic_get(a->conn, CHANNEL, amqp_cstring_bytes(a->queue), 0);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
 		xfail(a, r);
-	if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
-		return IPC_AMQP_NONE;
-	tag = ((amqp_basic_get_ok_t *)r.reply.decoded)->delivery_tag;
-	r = amqp_read_message(a->conn, CHANNEL, &a->gmsg, 0);
+	if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) {
+		errno = EAGAIN;
+		return -1;
+	}
+	*tag = ((amqp_basic_get_ok_t *)r.reply.decoded)->delivery_tag;
+	r = amqp_read_message(a->conn, CHANNEL, &msg, 0);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
 		xfail(a, r);
-	a->havegmsg = 1;
-	fill(m, &a->gmsg, tag);
-	return IPC_AMQP_GOT;
+	deliver(a, &msg, buf, cap, len, prio);
+	amqp_destroy_message(&msg);
+	return 0;
+}
+
+void
+ipc_amqp_xconsume(struct ipc_amqp *a, long long prefetch)
+{
+	if (amqp_basic_qos(a->conn, CHANNEL, 0, prefetch, 0) == NULL ||
+	    amqp_basic_consume(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
+	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table) == NULL)
+		xfail(a, amqp_get_rpc_reply(a->conn));
+	a->consuming = 1;
 }
 
 int
-ipc_amqp_xrecv(struct ipc_amqp *a, const struct timespec *timeout,
-    long long want, void (*idle)(void), struct ipc_amqp_msg *m)
+ipc_amqp_xtake(struct ipc_amqp *a, const struct timespec *timeout,
+    char *buf, size_t cap, size_t *len, unsigned int *prio, uint64_t *tag)
 {
-	struct timespec abs, *deadline = NULL;
+	static const struct timespec zero = { 0, 0 };
+	struct timespec abs, *deadline;
+	amqp_envelope_t env;
 	amqp_rpc_reply_t r;
-	int rv;
+	int nowait, rv;
 
-	if (a->haveenv)
-		amqp_destroy_envelope(&a->env);
-	if (a->havegmsg)
-		amqp_destroy_message(&a->gmsg);
-	a->haveenv = a->havegmsg = 0;
+	if (send_acks(a) == -1)
+		errx(ipc_errexit, "%s: the broker is gone", a->shown);
 	amqp_maybe_release_buffers(a->conn);
-	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
-		return xget(a, m);
-	if (!a->consuming) {
-		if (amqp_basic_qos(a->conn, CHANNEL, 0, want > 0 &&
-		    want < PREFETCH ? want : PREFETCH, 0) == NULL ||
-		    amqp_basic_consume(a->conn, CHANNEL,
-		    amqp_cstring_bytes(a->queue), amqp_empty_bytes, 0, 0, 0,
-		    amqp_empty_table) == NULL)
-			xfail(a, amqp_get_rpc_reply(a->conn));
-		a->consuming = 1;
-	}
-	if (timeout != NULL)
-		deadline = ipc_deadline(timeout, &abs);
+	if (!a->consuming)
+		return xget(a, buf, cap, len, prio, tag);
+	nowait = timeout != NULL && timeout->tv_sec == 0 &&
+	    timeout->tv_nsec == 0;
+	deadline = nowait ? NULL : ipc_deadline(timeout, &abs);
 	for (;;) {
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
 		if (!amqp_data_in_buffer(a->conn) &&
 		    !amqp_frames_enqueued(a->conn)) {
-			/* Nothing more has come: write out before a wait. */
-			idle();
-			if ((rv = wait_readable(a, deadline)) == -1)
-				return IPC_AMQP_SIGNAL;
-			if (rv == 0)
-				return IPC_AMQP_NONE;
+			if (nowait) {
+				ipc_deadline(&zero, &abs);
+				deadline = &abs;
+			}
+			if ((rv = wait_readable(a, deadline)) == -1) {
+				errno = EINTR;
+				return -1;
+			}
+			if (rv == 0) {
+				errno = nowait ? EAGAIN : ETIMEDOUT;
+				return -1;
+			}
 		}
-		r = amqp_consume_message(a->conn, &a->env, &zerotv, 0);
+		r = amqp_consume_message(a->conn, &env, &zerotv, 0);
 		if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-			a->haveenv = 1;
-			fill(m, &a->env.message, a->env.delivery_tag);
-			return IPC_AMQP_GOT;
+			deliver(a, &env.message, buf, cap, len, prio);
+			*tag = env.delivery_tag;
+			amqp_destroy_envelope(&env);
+			return 0;
 		}
 		if (r.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
 			xfail(a, r);
@@ -988,12 +1017,36 @@ ipc_amqp_xrecv(struct ipc_amqp *a, const struct timespec *timeout,
 	}
 }
 
-int
-ipc_amqp_settle(struct ipc_amqp *a, uint64_t acked, uint64_t last)
+void
+ipc_amqp_done(struct ipc_amqp *a, uint64_t tag)
 {
-	if (acked > 0 && amqp_basic_ack(a->conn, CHANNEL, acked, 1) != 0)
-		return -1;
-	if (last > acked && amqp_basic_nack(a->conn, CHANNEL, last, 1, 1) != 0)
+	if (tag > a->acktag)
+		a->acktag = tag;
+}
+
+int
+ipc_amqp_putback(struct ipc_amqp *a, uint64_t tag)
+{
+	if (send_acks(a) == -1 ||
+	    amqp_basic_nack(a->conn, CHANNEL, tag, 0, 1) != AMQP_STATUS_OK)
 		return -1;
 	return 0;
+}
+
+void
+ipc_amqp_xclose(struct ipc_amqp *a)
+{
+	amqp_rpc_reply_t r;
+
+	if (send_acks(a) == -1)
+		errx(ipc_errexit, "%s: the broker is gone: the messages "
+		    "written may come again", a->shown);
+	r = amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
+	if (r.reply_type == AMQP_RESPONSE_NORMAL)
+		r = amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
+	amqp_destroy_connection(a->conn);
+	a->conn = NULL;
+	if (r.reply_type != AMQP_RESPONSE_NORMAL)
+		errx(ipc_errexit, "%s: the broker is gone: the messages "
+		    "written may come again", a->shown);
 }

@@ -71,22 +71,24 @@ void		 ipc_amqp_xsend_done(struct ipc_amqp *,
 unsigned long	 ipc_amqp_confirmed(const struct ipc_amqp *);
 
 /*
- * mq-recv: the next message, held until settled.  IPC_AMQP_GOT, or
- * IPC_AMQP_NONE when the wait ran out (timeout 0: the queue is empty),
- * or IPC_AMQP_SIGNAL.  Before it waits it calls idle(), which writes out
- * and settles what is held.  prefetch: at most this many unsettled.
+ * mq-recv.  consume: start a consumer that holds at most prefetch
+ * messages unacknowledged (for waits); without it, take() gets what is
+ * queued, one basic.get at a time (-n, -d).
  */
-enum { IPC_AMQP_GOT, IPC_AMQP_NONE, IPC_AMQP_SIGNAL };
-struct ipc_amqp_msg {
-	const char	*data;
-	size_t		 len;
-	unsigned int	 prio;
-	uint64_t	 tag;
-};
-int		 ipc_amqp_xrecv(struct ipc_amqp *, const struct timespec *,
-		    long long, void (*)(void), struct ipc_amqp_msg *);
-/* Acknowledge every message up to tag; put back at their priority, in
- * order, those after it up to last.  -1 if the broker is gone. */
-int		 ipc_amqp_settle(struct ipc_amqp *, uint64_t, uint64_t);
+#define IPC_AMQP_PREFETCH	2000
+void		 ipc_amqp_xconsume(struct ipc_amqp *, long long);
+/*
+ * Take one message into buf (room for cap bytes): 0, or -1 with errno
+ * EAGAIN when none is there and timeout is 0, ETIMEDOUT when none came
+ * in time, EINTR when SIGINT or SIGTERM came.  It stays the broker's
+ * until done() acknowledges it or putback() gives it back, at its
+ * priority.
+ */
+int		 ipc_amqp_xtake(struct ipc_amqp *, const struct timespec *,
+		    char *, size_t, size_t *, unsigned int *, uint64_t *);
+void		 ipc_amqp_done(struct ipc_amqp *, uint64_t);
+int		 ipc_amqp_putback(struct ipc_amqp *, uint64_t);
+/* Send what is acknowledged and close; exit 2 if the broker is gone. */
+void		 ipc_amqp_xclose(struct ipc_amqp *);
 
 #endif

@@ -224,3 +224,120 @@ ready() {
 	run -0 tools_get "$N"
 	assert_output x
 }
+
+@test "amqp: mq-recv gets what another AMQP client published, and acknowledges it" {
+	run -1 mq-recv -n "$Q"
+	tools_publish "$N" hello
+	run -0 mq-recv -t 20s "$Q"
+	assert_output hello
+	run -0 ready "$Q"
+	assert_output 0
+	run -1 --separate-stderr mq-recv -n "$Q"
+	[ "$stderr" = "" ]
+}
+
+@test "amqp: priorities reorder, and -p prints them" {
+	mq-send -p 1 "$Q" low
+	mq-send -p 9 "$Q" high
+	mq-send "$Q" zero
+	mq-send -p 5 "$Q" middle
+	run -0 mq-recv -p -c 4 "$Q"
+	assert_output $'9\thigh\n5\tmiddle\n1\tlow\n0\tzero'
+}
+
+@test "amqp: binary data and NUL records survive mq-send and mq-recv" {
+	head -c 100000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	printf '\0\n\0' >> "$BATS_TEST_TMPDIR/in"
+	mq-send -a "$Q" < "$BATS_TEST_TMPDIR/in"
+	mq-recv -a "$Q" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	printf 'l1\nl2\0\0x\0' | mq-send -0 "$Q"
+	mq-recv -0 -c 3 "$Q" > "$BATS_TEST_TMPDIR/out"
+	printf 'l1\nl2\0\0x\0' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "amqp: -n is exit 1 on an empty queue, -d takes what is queued, -t waits at most so long" {
+	mq-send "$Q" a b c
+	run -1 --separate-stderr mq-recv -n -c 4 "$Q"
+	assert_output $'a\nb\nc'
+	[ "$stderr" = "mq-recv: $Q: 3 of 4 messages arrived in time" ]
+	mq-send "$Q" d e
+	run -0 mq-recv -d "$Q"
+	assert_output $'d\ne'
+	run -0 mq-recv -d "$Q"
+	assert_output ""
+	SECONDS=0
+	run -1 mq-recv -t 500ms "$Q"
+	[ "$SECONDS" -lt 5 ]
+}
+
+@test "amqp: a consumer started before its producer gets each message at once" {
+	mq-send "$Q" first
+	mq-recv -c 3 "$Q" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	wait_for_file "$BATS_TEST_TMPDIR/out"
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output first
+	mq-send "$Q" second third
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output $'first\nsecond\nthird'
+}
+
+@test "amqp: a reader that closed its end leaves the message queued, at its priority" {
+	mq-send -p 3 "$Q" keep
+	run -2 --separate-stderr run_into_closed_pipe mq-recv "$Q"
+	[ "$stderr" = "mq-recv: stdout: Broken pipe" ]
+	run -0 mq-recv -p "$Q"
+	assert_output $'3\tkeep'
+}
+
+@test "amqp: an mq-recv killed by SIGKILL while it holds messages loses none" {
+	seq -f 'line-%025g' 5000 > "$BATS_TEST_TMPDIR/in"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/in"
+	# Its output is a pipe nobody reads: it blocks, holding messages.
+	python3 - mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" <<'PY'
+import fcntl, os, signal, struct, subprocess, sys, termios, time
+r, w = os.pipe()
+p = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+deadline = time.time() + 60
+while time.time() < deadline:
+    n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= 32768:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGKILL)
+p.wait()
+with os.fdopen(r, "rb") as f:
+    sys.stdout.buffer.write(f.read())
+PY
+	written=$(wc -l < "$BATS_TEST_TMPDIR/out")
+	[ "$written" -gt 1000 ] && [ "$written" -lt 5000 ]
+	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
+	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+}
+
+@test "amqp: -u deletes the queue when done; -e -x and the size options as for mq-send" {
+	mq-send "$Q" a
+	run -0 mq-recv -u "$Q"
+	assert_output a
+	run -2 ipc-ls "$Q"
+	run -2 --separate-stderr mq-recv -e -n "$Q"
+	[ "$stderr" = "mq-recv: $Q: NOT_FOUND - no queue '$N' in vhost '/'" ]
+	run -2 --separate-stderr mq-recv --message-size 10 -n "$Q"
+	[ "$stderr" = "mq-recv: $Q: --message-size has no meaning for a broker's queue" ]
+}
+
+@test "amqp: SIGTERM ends a waiting mq-recv with its status" {
+	mq-recv "$Q" &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(ipc-ls -n "$Q" 2>/dev/null | awk '{ print $4 }')" = 1 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	reap "$pid"
+	[ "$status" -eq 143 ]
+}
