@@ -341,3 +341,61 @@ PY
 	reap "$pid"
 	[ "$status" -eq 143 ]
 }
+
+@test "amqp: the broker stopped in the middle of an mq-send of 10000 lines: what it confirmed is queued, once" {
+	seq -f 'line-%05g' 10000 > "$BATS_TEST_TMPDIR/in"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	# A writer at about 2000 lines a second, that stops when mq-send does.
+	python3 - "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/fifo" <<'PY' &
+import sys, time
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb", 0) as out:
+    lines = f.readlines()
+    try:
+        for i in range(0, len(lines), 20):
+            out.write(b"".join(lines[i:i + 20]))
+            time.sleep(0.01)
+    except BrokenPipeError:
+        pass
+PY
+	writer=$!
+	for i in $(seq 300); do
+		n=$(ready "$Q" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge 2000 ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge 2000 ] && [ "$n" -lt 10000 ]
+	broker_pause
+	reap "$pid"
+	[ "$status" -eq 2 ]
+	kill_bg "$writer"
+	broker_resume
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp "^mq-send: $Q: .*; [0-9]+ messages confirmed, record [0-9]+ was the first not confirmed\$"
+	confirmed=$(sed -E 's/.*; ([0-9]+) messages confirmed.*/\1/' "$BATS_TEST_TMPDIR/err")
+	first=$(sed -E 's/.*record ([0-9]+) was.*/\1/' "$BATS_TEST_TMPDIR/err")
+	[ "$confirmed" -ge 2000 ] && [ "$first" -eq $((confirmed + 1)) ]
+	mq-recv -d "$Q" > "$BATS_TEST_TMPDIR/out"
+	# Every line confirmed is there; none is there twice.
+	head -n "$confirmed" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/confirmed"
+	head -n "$confirmed" "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/confirmed"
+	run -0 sh -c "sort '$BATS_TEST_TMPDIR/out' | uniq -d"
+	assert_output ""
+}
+
+@test "amqp: amqps:// checks the broker's certificate and name: --tls-ca, --tls-name, --tls-noverify" {
+	[ -n "$AMQPS_URL" ] || skip "needs openssl for the test broker's certificate"
+	S="$AMQPS_URL/$N"
+	# The certificate names broker.test, not 127.0.0.1.
+	run -2 --separate-stderr mq-send --tls-ca "$BROKER_CA" "$S" x
+	[[ "$stderr" == "mq-send: $S: "* ]]
+	run -0 mq-send --tls-ca "$BROKER_CA" --tls-name broker.test "$S" one
+	# Our CA is not among the system's.
+	run -2 mq-send "$S" x
+	run -0 mq-send --tls-noverify "$S" two
+	run -0 mq-recv --tls-ca "$BROKER_CA" --tls-name broker.test -c 2 "$S"
+	assert_output $'one\ntwo'
+	run -2 --separate-stderr mq-send --tls-cert "$BROKER_CA" "$S" x
+	[ "$stderr" = "mq-send: $S: --tls-cert and --tls-key go together" ]
+}

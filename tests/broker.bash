@@ -5,6 +5,8 @@
 #
 #   broker_start    start it, export AMQP_URL (amqp://127.0.0.1:PORT),
 #                   BROKER_PORT, and credentials in the environment;
+#                   with openssl, also AMQPS_URL on BROKER_TLS_PORT, its
+#                   CA in BROKER_CA and a certificate for broker.test;
 #                   BROKER_SKIP holds the reason when it cannot run
 #   broker_stop     stop it and its epmd, by pid
 #   broker_ctl ...  rabbitmqctl against it
@@ -54,10 +56,15 @@ broker_ctl() {
 # Start the node (again) and wait until it answers, at most 60 seconds.
 broker_run() {
 	local deadline
-	(broker_env; cd "$BROKER_DIR" &&
+	# Not our child (a shell's plain wait would wait for it), and fd 3
+	# closed (bats waits for whoever holds it open).  The pids go in
+	# files, for teardown_file, which does not see a test's variables.
+	rm -f "$BROKER_DIR/pid" "$BROKER_DIR/script.pid"
+	( (broker_env; cd "$BROKER_DIR" &&
 	    exec "$RABBITMQ_BIN/rabbitmq-server" \
 	    > "$BROKER_DIR/log/out" 2>&1 < /dev/null) &
-	BROKER_PID=$!
+	    echo $! > "$BROKER_DIR/script.pid" ) 3>&-
+	BROKER_PID=$(cat "$BROKER_DIR/script.pid")
 	deadline=$((SECONDS + 60))
 	# The broker opens its AMQP port last, when it is ready: connect
 	# until it answers (an AMQP header draws the broker's reply).
@@ -71,8 +78,6 @@ broker_run() {
 		fi
 		sleep 0.1
 	done
-	# The Erlang VM is the pid the server script exec'd into.
-	BROKER_BEAM=$(cat "$BROKER_DIR/pid" 2>/dev/null || echo "$BROKER_PID")
 }
 
 broker_start() {
@@ -88,8 +93,9 @@ broker_start() {
 	fi
 	BROKER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipct-broker.XXXXXX")
 	mkdir -p "$BROKER_DIR/home" "$BROKER_DIR/mnesia" "$BROKER_DIR/log"
-	ports=$(broker_ports 4)
-	read -r BROKER_PORT BROKER_DIST_PORT BROKER_EPMD_PORT BROKER_CTL_PORT <<< "$ports"
+	ports=$(broker_ports 5)
+	read -r BROKER_PORT BROKER_DIST_PORT BROKER_EPMD_PORT BROKER_CTL_PORT \
+	    BROKER_TLS_PORT <<< "$ports"
 	BROKER_NODE="ipct-$$@localhost"
 	BROKER_PASSWORD="pw-$$-$RANDOM$RANDOM"
 	: > "$BROKER_DIR/rabbitmq-env.conf"
@@ -103,7 +109,19 @@ broker_start() {
 	log.console = false
 	log.file.level = warning
 	EOF
-	${BROKER_CONF_EXTRA:+printf '%s\n' "$BROKER_CONF_EXTRA" >> "$BROKER_DIR/rabbitmq.conf"}
+	if broker_certs; then
+		cat >> "$BROKER_DIR/rabbitmq.conf" <<-EOF
+		listeners.ssl.default = 127.0.0.1:$BROKER_TLS_PORT
+		ssl_options.cacertfile = $BROKER_DIR/ca.pem
+		ssl_options.certfile = $BROKER_DIR/server.pem
+		ssl_options.keyfile = $BROKER_DIR/server.key
+		ssl_options.verify = verify_none
+		ssl_options.fail_if_no_peer_cert = false
+		EOF
+		BROKER_CA=$BROKER_DIR/ca.pem
+	else
+		BROKER_TLS_PORT= BROKER_CA=
+	fi
 	# The Erlang cookie lives in HOME, which is ours.
 	printf 'ipct%s' "$RANDOM$RANDOM$RANDOM" > "$BROKER_DIR/home/.erlang.cookie"
 	chmod 400 "$BROKER_DIR/home/.erlang.cookie"
@@ -113,27 +131,53 @@ broker_start() {
 	fi
 	BROKER_START_SECONDS=$((SECONDS - t0))
 	export BROKER_DIR BROKER_PORT BROKER_DIST_PORT BROKER_EPMD_PORT
-	export BROKER_CTL_PORT BROKER_NODE BROKER_PID BROKER_BEAM
+	export BROKER_CTL_PORT BROKER_NODE
 	export BROKER_PASSWORD BROKER_START_SECONDS BROKER_SKIP
 	export AMQP_URL="amqp://127.0.0.1:$BROKER_PORT"
+	export BROKER_TLS_PORT BROKER_CA
+	export AMQPS_URL=${BROKER_TLS_PORT:+amqps://127.0.0.1:$BROKER_TLS_PORT}
 	export IPCUTILS_AMQP_PASSWORD=$BROKER_PASSWORD
 	export IPCUTILS_AMQP_USER=ipct
 }
 
-# Stop the node by its pid, and wait for it to go.
+# A CA, and a server certificate it signed for broker.test only, so that
+# a test can tell --tls-name from the host.
+broker_certs() {
+	local d=$BROKER_DIR
+	command -v openssl >/dev/null || return 1
+	{
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+		    -subj /CN=ipct-ca -keyout "$d/ca.key" -out "$d/ca.pem" &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=broker.test \
+		    -keyout "$d/server.key" -out "$d/server.csr" &&
+		printf 'subjectAltName=DNS:broker.test\n' > "$d/ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
+		    -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		    -extfile "$d/ext" -out "$d/server.pem"
+	} > "$d/log/openssl" 2>&1 || return 1
+}
+
+# Stop the node by its pids (the Erlang VM's from RABBITMQ_PID_FILE, the
+# script's), and wait for it to go.
 broker_halt() {
-	local p i
-	for p in ${BROKER_BEAM:-} ${BROKER_PID:-}; do
+	local p i pids alive
+	# RabbitMQ's pid file ends without a newline.
+	pids="$(cat "$BROKER_DIR/pid" 2>/dev/null) $(cat "$BROKER_DIR/script.pid" 2>/dev/null)"
+	for p in $pids; do
 		kill "$p" 2>/dev/null || true
 	done
-	for i in $(seq 200); do
-		kill -0 "${BROKER_BEAM:-${BROKER_PID:-0}}" 2>/dev/null || break
+	for i in $(seq 300); do
+		alive=
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ -n "$alive" ] || break
 		sleep 0.05
 	done
-	for p in ${BROKER_BEAM:-} ${BROKER_PID:-}; do
+	for p in $pids; do
 		kill -9 "$p" 2>/dev/null || true
 	done
-	wait "${BROKER_PID:-0}" 2>/dev/null || true
+	wait $pids 2>/dev/null || true
 }
 
 # Stop the broker, then its epmd: the one that listens on our port.
