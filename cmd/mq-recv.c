@@ -228,11 +228,12 @@ amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
 {
 	amqp = ipc_amqp_xopen(arg, ac, c, &name);
 	msgsize = IPC_AMQP_MSGMAX;
-	maxheld = IPC_AMQP_PREFETCH;
+	/* Written out, so acknowledged, before the broker's window closes. */
+	maxheld = IPC_AMQP_PREFETCH / 2;
 	if (!dflag && (timeout == NULL || timeout->tv_sec != 0 ||
 	    timeout->tv_nsec != 0))
-		ipc_amqp_xconsume(amqp, count > 0 && count < (long long)maxheld ?
-		    count : (long long)maxheld);
+		ipc_amqp_xconsume(amqp, count > 0 && count < IPC_AMQP_PREFETCH ?
+		    count : IPC_AMQP_PREFETCH);
 }
 
 /*
