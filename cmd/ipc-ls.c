@@ -399,8 +399,6 @@ json_string(const char *s)
 static int
 list_amqp(char **names, int n, int nflag, int Jflag)
 {
-	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
-	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_amqp *a;
 	const char *shown;
 	long long msgs, cons;
@@ -408,34 +406,32 @@ list_amqp(char **names, int n, int nflag, int Jflag)
 
 	if (ncols > 0)
 		errx(IPC_ERROR, "cannot use -o with amqp:// names");
-	for (i = 0; i < n; i++)
-		if (!ipc_is_amqp(names[i]))
-			errx(IPC_ERROR, "%s: cannot list amqp:// names and "
-			    "others at once", names[i]);
-	c.create = 0;
-	ac.missing_ok = 1;
+	ipc_xamqp_only(names, n);
 	if (Jflag)
 		putchar('[');
-	else if (!nflag)
-		printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME", "MSGS",
-		    "CONSUMERS");
 	for (i = 0; i < n; i++) {
-		if ((a = ipc_amqp_xopen(names[i], &ac, &c, &shown)) == NULL) {
+		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
 			warnx("%s: %s", shown, strerror(ENOENT));
 			status = IPC_ERROR;
 			continue;
 		}
 		ipc_amqp_counts(a, &msgs, &cons);
 		ipc_amqp_close(a);
+		/* The header once something is known, after a connect. */
+		if (first && !Jflag && !nflag)
+			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME", "MSGS",
+			    "CONSUMERS");
 		if (Jflag) {
 			printf("%s{\"type\":\"amqp\",\"name\":",
 			    first ? "" : ",");
 			first = 0;
 			json_string(shown);
 			printf(",\"msgs\":%lld,\"consumers\":%lld}", msgs, cons);
-		} else
+		} else {
 			printf("%-4s  %-32s  %8lld  %9lld\n", "amqp", shown, msgs,
 			    cons);
+			first = 0;
+		}
 	}
 	if (Jflag)
 		puts("]");

@@ -182,20 +182,13 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 static int
 rm_amqp(char **names, int n, int fflag, int nflag, int vflag)
 {
-	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
-	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_amqp *a;
 	const char *shown;
 	int i, status = IPC_OK;
 
-	for (i = 0; i < n; i++)
-		if (!ipc_is_amqp(names[i]))
-			errx(IPC_ERROR, "%s: cannot remove amqp:// names and "
-			    "others at once", names[i]);
-	c.create = 0;
-	ac.missing_ok = 1;
+	ipc_xamqp_only(names, n);
 	for (i = 0; i < n; i++) {
-		if ((a = ipc_amqp_xopen(names[i], &ac, &c, &shown)) == NULL) {
+		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
 			if (!fflag) {
 				warnx("%s: %s", shown, strerror(ENOENT));
 				status = IPC_ERROR;

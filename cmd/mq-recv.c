@@ -151,12 +151,7 @@ main(int argc, char *argv[])
 		case IPC_OPT_MSGSIZE:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
-		case IPC_OPT_MAXPRIO:
-		case IPC_OPT_TLS_CA:
-		case IPC_OPT_TLS_CERT:
-		case IPC_OPT_TLS_KEY:
-		case IPC_OPT_TLS_NAME:
-		case IPC_OPT_TLS_NOVERIFY:
+		IPC_AMQP_CASES:
 			ipc_xamqp_option(&ac, ch, optarg);
 			break;
 		default:
@@ -527,14 +522,7 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
-		    "      --max-priority n  priorities of a new broker queue "
-		    "(9)\n"
-		    "      --tls-ca file     amqps://: the CAs to trust\n"
-		    "      --tls-cert file   amqps://: our certificate\n"
-		    "      --tls-key file    amqps://: its key\n"
-		    "      --tls-name name   amqps://: the name the broker's "
-		    "certificate has\n"
-		    "      --tls-noverify    amqps://: check no certificate\n"
+		    IPC_AMQP_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -69,3 +69,25 @@ ipc_amqp_shown(const char *name)
 		err(ipc_errexit, NULL);
 	return s;
 }
+
+void
+ipc_xamqp_only(char **names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!ipc_is_amqp(names[i]))
+			errx(ipc_errexit, "%s: cannot take amqp:// names and "
+			    "others at once", names[i]);
+}
+
+struct ipc_amqp *
+ipc_amqp_xfind(const char *name, const char **shown)
+{
+	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
+	struct ipc_create c = IPC_CREATE_DEFAULT;
+
+	c.create = 0;
+	ac.missing_ok = 1;
+	return ipc_amqp_xopen(name, &ac, &c, shown);
+}

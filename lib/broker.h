@@ -24,6 +24,24 @@ const char	*ipc_amqp_shown(const char *);
 	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLS_NAME }, \
 	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLS_NOVERIFY }
 
+/* The getopt cases of IPC_AMQP_LONGOPTS, each for ipc_xamqp_option(). */
+#define IPC_AMQP_CASES \
+	case IPC_OPT_MAXPRIO: \
+	case IPC_OPT_TLS_CA: \
+	case IPC_OPT_TLS_CERT: \
+	case IPC_OPT_TLS_KEY: \
+	case IPC_OPT_TLS_NAME: \
+	case IPC_OPT_TLS_NOVERIFY
+/* Their lines in mq-send's and mq-recv's --help. */
+#define IPC_AMQP_HELP \
+	"      --max-priority n  priorities of a new broker queue (9)\n" \
+	"      --tls-ca file     amqps://: the CAs to trust\n" \
+	"      --tls-cert file   amqps://: our certificate\n" \
+	"      --tls-key file    amqps://: its key\n" \
+	"      --tls-name name   amqps://: the name the broker's " \
+	"certificate has\n" \
+	"      --tls-noverify    amqps://: check no certificate\n"
+
 /* How a tool reaches the broker and what it makes there. */
 struct ipc_amqp_conf {
 	const char	*tls_ca;	/* --tls-ca FILE */
@@ -58,6 +76,10 @@ void		 ipc_amqp_counts(const struct ipc_amqp *, long long *,
 		    long long *);
 void		 ipc_amqp_xdelete(struct ipc_amqp *);
 void		 ipc_amqp_close(struct ipc_amqp *);
+/* ipc-ls, ipc-rm: exit 2 unless every name is a broker's queue; find one
+ * that exists (NULL: missing). */
+void		 ipc_xamqp_only(char **, int);
+struct ipc_amqp	*ipc_amqp_xfind(const char *, const char **);
 
 /*
  * mq-send: publish one record (confirmed later, in batches), then wait
