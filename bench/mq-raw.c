@@ -1,26 +1,41 @@
-/* mq-raw: the limit for bench/mq.sh: bare mq_send(3) and mq_receive(3). */
+/* mq-raw: the limits for bench/mq.sh: bare mq_send(3), mq_receive(3), posix_spawn(3). */
+#include <sys/wait.h>
+
 #include <err.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern char **environ;
 
 /*
  * mq-raw send NAME COUNT SIZE	send COUNT messages of SIZE bytes
  * mq-raw recv NAME COUNT		receive COUNT messages
+ * mq-raw spawn - COUNT		run sh -c true COUNT times, one at a time
  */
 int
 main(int argc, char *argv[])
 {
+	char *sh[] = { "sh", "-c", "true", NULL };
 	struct mq_attr attr;
 	char *buf;
 	long i, n;
+	pid_t pid;
+	int st;
 	mqd_t q;
 
 	if (argc < 4)
-		errx(2, "usage: mq-raw send|recv name count [size]");
+		errx(2, "usage: mq-raw send|recv|spawn name count [size]");
 	n = atol(argv[3]);
-	if (strcmp(argv[1], "send") == 0 && argc == 5) {
+	if (strcmp(argv[1], "spawn") == 0) {
+		for (i = 0; i < n; i++) {
+			if (posix_spawn(&pid, "/bin/sh", NULL, NULL, sh,
+			    environ) != 0 || waitpid(pid, &st, 0) == -1)
+				err(2, "spawn");
+		}
+	} else if (strcmp(argv[1], "send") == 0 && argc == 5) {
 		if ((q = mq_open(argv[2], O_WRONLY)) == (mqd_t)-1)
 			err(2, "%s", argv[2]);
 		if ((buf = malloc(atol(argv[4]))) == NULL)

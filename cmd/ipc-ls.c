@@ -62,7 +62,6 @@ static const char	*field(const struct ipc_object *, enum column, char *,
 			    int);
 static void		 print_table(const struct ipc_objects *, int, int);
 static void		 print_json(const struct ipc_objects *);
-static size_t		 utf8_len(const unsigned char *);
 static void		 json_string(const char *);
 static int		 list_amqp(char **, int, int, int);
 static _Noreturn void	 usage(int);
@@ -340,30 +339,6 @@ print_json(const struct ipc_objects *l)
 	fputs(l->n == 0 ? "]\n" : "\n]\n", stdout);
 }
 
-/* The length of the UTF-8 sequence at p, or 0 where it is none. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n, i;
-
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 2;
-	else if (*p >= 0xe0 && *p <= 0xef)
-		n = 3;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, surrogates, or code points past U+10FFFF. */
-	if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-	    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 /*
  * A JSON string.  UTF-8 passes; a byte that is not UTF-8 (a name may hold
  * any) is taken as Latin-1, so that the document stays valid.
@@ -382,7 +357,7 @@ json_string(const char *s)
 			printf("\\u%04x", *p);
 		else if (*p < 0x80)
 			putchar(*p);
-		else if ((n = utf8_len(p)) == 0)
+		else if ((n = ipc_utf8_len(p, strlen((const char *)p))) == 0)
 			printf("\\u%04x", *p);
 		else {
 			fwrite(p, 1, n, stdout);

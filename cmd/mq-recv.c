@@ -1,5 +1,10 @@
-/* mq-recv: receive messages from a POSIX message queue, or a broker's. */
+/* mq-recv: receive messages from a POSIX message queue, or run a command for each. */
+#include "config.h"	/* first: _GNU_SOURCE, for memfd_create */
+
+#include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -18,6 +23,14 @@
 
 #define OUTCAP	65536	/* write out once this much is waiting */
 #define PRIOPAD	16	/* room for "32767\t" */
+#define JSONPAD	80	/* room for the JSON object but its data */
+#define MAXJOBS	1024
+
+enum {
+	OPT_EXEC = IPC_OPT_ANYOWNER + 1,
+	OPT_FAILED,
+	OPT_RETRIES
+};
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -27,6 +40,8 @@ static const struct option longopts[] = {
 	{ "must-exist",		no_argument,		NULL, 'e' },
 	{ "forever",		no_argument,		NULL, 'f' },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "json",		no_argument,		NULL, 'J' },
+	{ "jobs",		required_argument,	NULL, 'j' },
 	{ "mode",		required_argument,	NULL, 'm' },
 	{ "nonblock",		no_argument,		NULL, 'n' },
 	{ "priority",		no_argument,		NULL, 'p' },
@@ -36,7 +51,11 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	IPC_AMQP_LONGOPTS,
+	{ "exec",		required_argument,	NULL, OPT_EXEC },
+	{ "failed",		required_argument,	NULL, OPT_FAILED },
+	{ "retries",		required_argument,	NULL, OPT_RETRIES },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -57,40 +76,63 @@ struct msg {
  * Received messages wait, framed, in out[] until the queue runs empty or
  * the batch is full; held[] keeps each one whole in keep[] until it is
  * written, so that what could not be written goes back on the queue.
- * A batch holds at most the queue's capacity, and on a pipe at most
- * PIPE_BUF bytes, which a pipe that poll(2) calls writable takes without
- * blocking: so a reader that stops reading stops mq-recv before it takes
- * more, not with a batch in hand.
+ * A batch is begun only when output can take it, and for a pipe it is at
+ * most PIPE_BUF bytes (or one message), which a pipe that poll(2) calls
+ * writable takes without blocking: so a reader that stops reading stops
+ * mq-recv before it takes more, not with a batch in hand.  Elsewhere a
+ * batch is at most the queue's capacity.
  */
 struct held {
 	struct msg	 m;
 	size_t		 end;	/* the end of its framing in out[] */
 };
 
+/* --exec: a command running for a message, in one of -j slots. */
+struct job {
+	pid_t		 pid;	/* 0: the slot is free */
+	int		 pidfd;	/* readable once the command has ended */
+	struct msg	 m;	/* with a buffer of its own */
+	long long	 seq;	/* IPC_MSG_SEQ: its number in this run */
+	long long	 tries;
+};
+
 static const char	*name;
 static mqd_t		 q;
 static long		 msgsize;
-static int		 dflag, fflag, pflag, uflag;
+static int		 dflag, fflag, Jflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
 static char		*out, *keep;
 static size_t		 outlen, keeplen, batchcap;
+static int		 pollout;	/* stdout may not be writable */
 static struct held	*held;
 static size_t		 nheld, maxheld;
-static struct msg	*pending;	/* received, not yet in held[] */
+static char		*command;	/* --exec */
+static struct job	*jobs;
+static long long	 njobs = 1, retries, running;
+static const char	*failed;	/* --failed */
+static mqd_t		 fq = (mqd_t)-1;
+static char		*stdinbuf;	/* a command's standard input */
 static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
-static void		 mq_open_posix(const char *, const struct ipc_create *);
+static void		 setup_workers(struct ipc_create *, const struct mq_attr *);
+static void		 setup_output(const struct mq_attr *);
+static void		 openq(const struct ipc_create *, struct mq_attr *);
 static void		 amqp_open(const char *, const struct ipc_amqp_conf *,
 			    const struct ipc_create *, long long,
-			    const struct timespec *);
+			    const struct timespec *, struct mq_attr *);
 static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
+static int		 sendwait(mqd_t, const struct msg *);
 static int		 receive(long long, const struct timespec *);
+static int		 timedout(long long, long long);
+static int		 workers(long long, const struct timespec *);
+static int		 start(struct job *);
+static int		 ended(struct job *, int, int);
+static size_t		 frame(char *, const struct msg *);
 static int		 writable(void);
 static struct msg	*slot(void);
-static size_t		 framed(const struct msg *);
-static int		 fits(const struct msg *);
+static size_t		 maxframe(size_t);
 static void		 hold(struct msg *);
 static void		 flush(void);
 static _Noreturn void	 giveback(size_t, int);
@@ -103,11 +145,13 @@ main(int argc, char *argv[])
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	struct stat st;
+	struct mq_attr attr;
+	char namebuf[IPC_NAMEBUF], failbuf[IPC_NAMEBUF];
+	const char *failarg = NULL;
 	long long count = 1;
-	int ch, cflag = 0;
+	int ch, cflag = 0, jset = 0, rset = 0;
 
-	while ((ch = getopt_long(argc, argv, "0ac:defhm:npt:uVx", longopts,
+	while ((ch = getopt_long(argc, argv, "0ac:defhJj:m:npt:uVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -129,6 +173,13 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(IPC_OK);
+		case 'J':
+			Jflag = 1;
+			break;
+		case 'j':
+			njobs = ipc_xnum(optarg, 1, MAXJOBS, "jobs");
+			jset = 1;
+			break;
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
@@ -149,10 +200,21 @@ main(int argc, char *argv[])
 		case 'x':
 		case IPC_OPT_MAXMSG:
 		case IPC_OPT_MSGSIZE:
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		IPC_AMQP_CASES:
 			ipc_xamqp_option(&ac, ch, optarg);
+			break;
+		case OPT_EXEC:
+			command = optarg;
+			break;
+		case OPT_FAILED:
+			failarg = optarg;
+			break;
+		case OPT_RETRIES:
+			retries = ipc_xnum(optarg, 0, LLONG_MAX - 1, "retries");
+			rset = 1;
 			break;
 		default:
 			usage(IPC_ERROR);
@@ -166,76 +228,144 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use more than one of -c, -d and -f");
 	if (dflag && wait.set)
 		errx(IPC_ERROR, "cannot use -d with -n or -t");
+	if (Jflag && (pflag || framing != IPC_LINE))
+		errx(IPC_ERROR, "cannot use -J with -0, -a or -p");
+	if (command == NULL && (jset || rset || failarg != NULL))
+		errx(IPC_ERROR, "-j, --retries and --failed need --exec");
 	if (dflag || fflag)
 		count = 0;
 
+	if (ipc_is_amqp(argv[0]) && command != NULL)
+		errx(IPC_ERROR, "--exec is not for amqp:// names");
+	if (!ipc_is_amqp(argv[0])) {
+		ipc_xamqp_unused(&ac);
+		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+	}
+	if (failarg != NULL) {
+		failed = ipc_xname(failarg, IPC_MQ, failbuf, sizeof(failbuf));
+		if (strcmp(failed, name) == 0)
+			errx(IPC_ERROR, "%s: --failed is the queue itself", name);
+	}
+	/* From here on, with a command, mq-recv's own failures are 125. */
+	if (command != NULL)
+		ipc_errexit = IPC_CMD_FAILED;
 	ipc_catch_signals();
 	if (ipc_is_amqp(argv[0]))
-		amqp_open(argv[0], &ac, &c, count, IPC_WAIT_TIMEOUT(&wait));
-	else {
-		ipc_xamqp_unused(&ac);
-		mq_open_posix(argv[0], &c);
+		amqp_open(argv[0], &ac, &c, count, IPC_WAIT_TIMEOUT(&wait),
+		    &attr);
+	else
+		openq(&c, &attr);
+	if (command != NULL) {
+		setup_workers(&c, &attr);
+		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
 	}
-	batchcap = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
-	    PIPE_BUF : OUTCAP;
-	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
-	    (out = malloc(OUTCAP + msgsize + PRIOPAD + IPC_FRAMEPAD)) == NULL ||
-	    (held = calloc(maxheld, sizeof(*held))) == NULL)
-		err(IPC_ERROR, NULL);
-
+	setup_output(&attr);
 	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
 }
 
-/* Open the POSIX queue, or create it as c says. */
+/* --exec: the --failed queue, the slots, the environment. */
 static void
-mq_open_posix(const char *arg, const struct ipc_create *c)
+setup_workers(struct ipc_create *c, const struct mq_attr *attr)
 {
-	static char namebuf[IPC_NAMEBUF];
-	struct mq_attr attr;
+	char why[256];
+	long long i;
+
+	if (failed != NULL) {
+		/* Made, if need be, to take what the queue takes. */
+		c->exclusive = 0;
+		c->maxmsg = attr->mq_maxmsg;
+		c->msgsize = attr->mq_msgsize;
+		if ((fq = ipc_mq_open(failed, O_WRONLY | O_NONBLOCK |
+		    O_CLOEXEC, c)) == (mqd_t)-1)
+			errx(ipc_errexit, "%s: %s", failed,
+			    ipc_mq_strerror(errno, c, why, sizeof(why)));
+	}
+	if ((jobs = calloc(njobs, sizeof(*jobs))) == NULL ||
+	    (stdinbuf = malloc(maxframe(msgsize))) == NULL)
+		err(ipc_errexit, NULL);
+	for (i = 0; i < njobs; i++)
+		if ((jobs[i].m.data = malloc(msgsize)) == NULL)
+			err(ipc_errexit, NULL);
+	if (setenv("IPC_MSG_QUEUE", name, 1) == -1)
+		err(ipc_errexit, NULL);
+}
+
+/* Writing out: how large a batch may grow, and the buffers for it. */
+static void
+setup_output(const struct mq_attr *attr)
+{
+	struct stat st;
+
+	/* A file or a device (/dev/null) is always writable; a pipe is not. */
+	if (fstat(STDOUT_FILENO, &st) == -1 || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) &&
+	    isatty(STDOUT_FILENO)))
+		pollout = 1;
+	/*
+	 * A batch for a pipe is one write that poll(2) said it takes whole;
+	 * elsewhere a write may fail after the messages were taken, and
+	 * then at most a queue's worth is to be put back.
+	 */
+	if (pollout && S_ISFIFO(st.st_mode)) {
+		batchcap = PIPE_BUF;
+		maxheld = PIPE_BUF;
+	} else {
+		batchcap = OUTCAP;
+		maxheld = attr->mq_maxmsg;
+	}
+	if ((keep = malloc(OUTCAP + msgsize)) == NULL ||
+	    (out = malloc(OUTCAP + maxframe(msgsize))) == NULL ||
+	    (held = calloc(maxheld, sizeof(*held))) == NULL)
+		err(IPC_ERROR, NULL);
+}
+
+/*
+ * The source of messages, the one place that knows it is a POSIX queue:
+ * openq() opens it, take() receives one, done() says that it was
+ * delivered, putback() puts one that was not back on its queue, at its
+ * priority.  A broker's queue (lib/amqp.c) acknowledges in done() and
+ * rejects with requeue in putback().
+ */
+
+/*
+ * Open the queue, with write access too, to put back what could not be
+ * delivered; non-blocking, for the waits are ipc_poll's, which a signal
+ * always ends.
+ */
+static void
+openq(const struct ipc_create *c, struct mq_attr *attr)
+{
 	char why[256];
 
-	name = ipc_xname(arg, IPC_MQ, namebuf, sizeof(namebuf));
-	/*
-	 * Write access too, to put back what could not be written out;
-	 * non-blocking, for the waits are ipc_wait_fd's, which a signal
-	 * always ends.
-	 */
 	q = ipc_mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC, c);
 	if (q == (mqd_t)-1 && errno == EACCES)
 		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, c);
 	if (q == (mqd_t)-1)
-		errx(IPC_ERROR, "%s: %s", name,
+		errx(ipc_errexit, "%s: %s", name,
 		    ipc_mq_strerror(errno, c, why, sizeof(why)));
-	if (mq_getattr(q, &attr) == -1)
-		err(IPC_ERROR, "%s", name);
-	msgsize = attr.mq_msgsize;
-	maxheld = attr.mq_maxmsg;
+	if (mq_getattr(q, attr) == -1)
+		err(ipc_errexit, "%s", name);
+	msgsize = attr->mq_msgsize;
 }
 
 /*
- * A broker's queue: consume, but for -n and -d (basic.get); at most as
- * many messages are held at once, unacknowledged, as -c asks.
+ * A broker's queue: consume, but for -n and -d (basic.get); written out,
+ * so acknowledged, at half the window of messages held unacknowledged.
  */
 static void
 amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
     const struct ipc_create *c, long long count,
-    const struct timespec *timeout)
+    const struct timespec *timeout, struct mq_attr *attr)
 {
 	amqp = ipc_amqp_xopen(arg, ac, c, &name);
-	msgsize = IPC_AMQP_MSGMAX;
-	/* Written out, so acknowledged, before the broker's window closes. */
-	maxheld = IPC_AMQP_PREFETCH / 2;
+	memset(attr, 0, sizeof(*attr));
+	attr->mq_maxmsg = IPC_AMQP_PREFETCH / 2;
+	attr->mq_msgsize = msgsize = IPC_AMQP_MSGMAX;
 	if (!dflag && (timeout == NULL || timeout->tv_sec != 0 ||
 	    timeout->tv_nsec != 0))
 		ipc_amqp_xconsume(amqp, count > 0 && count < IPC_AMQP_PREFETCH ?
 		    count : IPC_AMQP_PREFETCH);
 }
-
-/*
- * The source of messages, the one place that knows it is a POSIX queue
- * (or hands it to lib/amqp.c, for a broker's): take() receives one, done() says that it was delivered, putback() puts
- * one that was not back on its queue, at its priority.
- */
 
 /*
  * Receive one message into m->data (room for msgsize bytes): 0, or -1
@@ -245,13 +375,13 @@ amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
 static int
 take(struct msg *m, const struct timespec *timeout)
 {
-	struct timespec abs, *deadline;
+	struct timespec abs, *deadline = NULL;
 	ssize_t n;
+	int waited = 0;
 
 	if (amqp != NULL)
 		return ipc_amqp_xtake(amqp, timeout, m->data, msgsize, &m->len,
 		    &m->prio, &m->tag);
-	deadline = ipc_deadline(timeout, &abs);
 	for (;;) {
 		if (ipc_signalled) {
 			errno = EINTR;
@@ -264,6 +394,8 @@ take(struct msg *m, const struct timespec *timeout)
 		if (errno != EAGAIN || (timeout != NULL &&
 		    timeout->tv_sec == 0 && timeout->tv_nsec == 0))
 			return -1;
+		if (!waited++)
+			deadline = ipc_deadline(timeout, &abs);
 		/* Linux's mqd_t is a descriptor that poll(2) takes. */
 		if (ipc_wait_fd(q, POLLIN, deadline) == -1)
 			return -1;
@@ -290,14 +422,21 @@ putback(const struct msg *m)
 {
 	if (amqp != NULL)
 		return ipc_amqp_putback(amqp, m->tag);
+	return sendwait(q, m);
+}
+
+/* Send a message to a queue at its priority, waiting for room: 0 or -1. */
+static int
+sendwait(mqd_t to, const struct msg *m)
+{
 	for (;;) {
-		if (mq_send(q, m->data, m->len, m->prio) == 0)
+		if (mq_send(to, m->data, m->len, m->prio) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
 			return -1;
-		if (ipc_wait_fd(q, POLLOUT, NULL) == -1)
+		if (ipc_wait_fd(to, POLLOUT, NULL) == -1)
 			return -1;
 	}
 }
@@ -313,53 +452,250 @@ static int
 receive(long long count, const struct timespec *timeout)
 {
 	long long received = 0;
-	struct msg *m, tmp;
+	struct msg *m;
 	int rv;
 
 	while (count == 0 || received < count) {
-		/* Nothing is taken that could not be written now. */
+		/* Out with the batch before it could overflow ... */
+		if (nheld > 0 && (nheld == maxheld ||
+		    outlen + maxframe(msgsize) > batchcap))
+			flush();
+		/* ... and nothing is taken that could not be written now. */
 		if (nheld == 0 && writable() == -1)
 			return -1;
 		m = slot();
 		/* What is queued already is taken without waiting ... */
 		if ((rv = take(m, &nowait)) == -1 && errno == EAGAIN) {
-			/* ... and written out before a wait. */
-			flush();
-			if (dflag)
+			if (dflag) {
+				flush();
 				break;
-			m = slot();
+			}
+			/* ... and written out before a wait. */
+			if (nheld > 0) {
+				flush();
+				if (writable() == -1)
+					return -1;
+				m = slot();
+			}
 			rv = take(m, timeout);
 		}
-		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN)) {
-			if (fflag && received > 0)
-				break;
-			if (received > 0)
-				warnx("%s: %lld of %lld messages arrived in time",
-				    name, received, count);
-			return IPC_NOTNOW;
-		}
+		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
+			return timedout(received, count);
 		if (rv == -1 && errno == EINTR)
 			return -1;
 		if (rv == -1)
 			err(IPC_ERROR, "%s", name);
 		received++;
-		if (!fits(m)) {
-			/* The batch is full: out with it, then this one. */
-			tmp = *m;
-			pending = &tmp;
-			flush();
-			pending = NULL;
-			m = slot();
-			memmove(m->data, tmp.data, tmp.len);
-			m->len = tmp.len;
-			m->prio = tmp.prio;
-			m->tag = tmp.tag;
-		}
 		hold(m);
-		if (nheld == maxheld)
-			flush();
 	}
 	return IPC_OK;
+}
+
+/* Nothing came in time: 0 for -f once something came, or 1 and why. */
+static int
+timedout(long long received, long long count)
+{
+	if (fflag && received > 0)
+		return IPC_OK;
+	if (received > 0)
+		warnx("%s: %lld of %lld messages arrived in time", name,
+		    received, count);
+	return IPC_NOTNOW;
+}
+
+/*
+ * --exec: run the command for each message, at most njobs at once.  A
+ * message is taken only when a slot is free, and done with once its
+ * command exits 0; see ended() for the rest.  The exit status, or -1 for
+ * a signal.
+ */
+static int
+workers(long long count, const struct timespec *timeout)
+{
+	struct pollfd *pfd;
+	struct timespec abs, *deadline;
+	struct job *j;
+	long long taken = 0, i;
+	int status = IPC_OK, stop = 0, sig = 0, rearm = 1, want, rv, st;
+
+	if ((pfd = calloc(njobs + 1, sizeof(*pfd))) == NULL)
+		err(ipc_errexit, NULL);
+	deadline = ipc_deadline(timeout, &abs);
+	for (;;) {
+		if (ipc_signalled) {
+			/*
+			 * No more messages; the running commands get it, and
+			 * what they started: each leads its process group.
+			 */
+			sig = ipc_signalled;
+			ipc_signalled = 0;
+			stop = 1;
+			for (i = 0; i < njobs; i++)
+				if (jobs[i].pid != 0)
+					kill(-jobs[i].pid, sig);
+		}
+		want = !stop && (count == 0 || taken < count) &&
+		    running < njobs;
+		/* -t counts only while a slot is free. */
+		if (running >= njobs)
+			rearm = 1;
+		else if (want && rearm) {
+			deadline = ipc_deadline(timeout, &abs);
+			rearm = 0;
+		}
+		if (want) {
+			for (j = jobs; j->pid != 0; j++)
+				continue;
+			if ((rv = take(&j->m, &nowait)) == 0) {
+				j->seq = ++taken;
+				j->tries = 0;
+				if ((rv = start(j)) != IPC_OK) {
+					status = rv;
+					stop = 1;
+				}
+				rearm = 1;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				err(ipc_errexit, "%s", name);
+			if (dflag) {
+				stop = 1;
+				want = 0;
+			}
+		}
+		if (!want && running == 0)
+			break;
+		pfd[0].fd = want ? q : -1;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < njobs; i++) {
+			pfd[i + 1].fd = jobs[i].pid != 0 ? jobs[i].pidfd : -1;
+			pfd[i + 1].events = POLLIN;
+		}
+		if (ipc_poll(pfd, njobs + 1, want ? deadline : NULL) == -1) {
+			if (errno == ETIMEDOUT) {
+				if ((rv = timedout(taken, count)) > status)
+					status = rv;
+				stop = 1;
+			} else if (errno != EINTR)
+				err(ipc_errexit, "poll");
+			continue;
+		}
+		for (i = 0; i < njobs; i++) {
+			if (jobs[i].pid == 0 || pfd[i + 1].revents == 0)
+				continue;
+			while (waitpid(jobs[i].pid, &st, 0) == -1)
+				if (errno != EINTR)
+					err(ipc_errexit, "wait");
+			close(jobs[i].pidfd);
+			jobs[i].pid = 0;
+			running--;
+			if ((rv = ended(&jobs[i], st, sig)) != IPC_OK) {
+				if (rv > status)
+					status = rv;
+				stop = 1;
+			}
+		}
+	}
+	free(pfd);
+	if (sig != 0) {
+		ipc_signalled = sig;
+		return -1;
+	}
+	return status;
+}
+
+/*
+ * Run the command for the message of a free slot, its framing on the
+ * command's standard input (a file: the command need not read it all)
+ * and its metadata in the environment: IPC_OK, or the status for a
+ * command that cannot be run, the message back on its queue.
+ */
+static int
+start(struct job *j)
+{
+	char *argv[] = { "sh", "-c", command, NULL };
+	char prio[16], seq[24];
+	size_t n;
+	int fd, e;
+
+	n = frame(stdinbuf, &j->m);
+	if ((fd = memfd_create("mq-recv", MFD_CLOEXEC)) == -1 ||
+	    ipc_write_all(fd, stdinbuf, n) != n ||
+	    lseek(fd, 0, SEEK_SET) == -1)
+		err(ipc_errexit, "standard input of message %lld", j->seq);
+	snprintf(prio, sizeof(prio), "%u", j->m.prio);
+	snprintf(seq, sizeof(seq), "%lld", j->seq);
+	if (setenv("IPC_MSG_PRIORITY", prio, 1) == -1 ||
+	    setenv("IPC_MSG_SEQ", seq, 1) == -1)
+		err(ipc_errexit, NULL);
+	e = ipc_spawn(&j->pid, "/bin/sh", argv, fd, NULL, 1);
+	close(fd);
+	if (e != 0) {
+		j->pid = 0;
+		warnc(e, "/bin/sh");
+		if (putback(&j->m) == -1)
+			warn("%s: message %lld lost", name, j->seq);
+		return ipc_spawn_status(e);
+	}
+	if ((j->pidfd = pidfd_open(j->pid, 0)) == -1)
+		err(ipc_errexit, "pidfd_open");
+	running++;
+	return IPC_OK;
+}
+
+/*
+ * A command ended with wait status st; sig: after that signal came.  0 is
+ * done; after a signal its message goes back; a command that cannot run
+ * (126, 127) puts it back and stops mq-recv with that status; otherwise
+ * it runs again, up to --retries times, then the message goes to
+ * --failed and mq-recv goes on, or back on its queue and mq-recv stops
+ * with 2.  IPC_OK to go on, or the status to stop with.
+ */
+static int
+ended(struct job *j, int st, int sig)
+{
+	char how[64];
+	int code, rv;
+
+	if ((code = ipc_cmd_status(st)) == 0) {
+		done(&j->m);
+		return IPC_OK;
+	}
+	if (sig != 0) {
+		if (putback(&j->m) == -1)
+			warn("%s: message %lld lost", name, j->seq);
+		return IPC_OK;
+	}
+	if (WIFSIGNALED(st))
+		snprintf(how, sizeof(how), "was killed by signal %d",
+		    WTERMSIG(st));
+	else
+		snprintf(how, sizeof(how), "exited %d", code);
+	if (code != IPC_CMD_NOEXEC && code != IPC_CMD_NOTFOUND) {
+		if (j->tries < retries) {
+			j->tries++;
+			return start(j);
+		}
+		if (fq != (mqd_t)-1 && sendwait(fq, &j->m) == 0) {
+			warnx("%s: message %lld: command %s; sent to %s", name,
+			    j->seq, how, failed);
+			done(&j->m);
+			return IPC_OK;
+		}
+		if (fq != (mqd_t)-1)
+			warn("%s", failed);
+		rv = IPC_ERROR;
+	} else
+		rv = code;
+	if (putback(&j->m) == -1) {
+		warn("%s: message %lld: command %s; lost", name, j->seq, how);
+		return rv;
+	}
+	warnx("%s: message %lld: command %s; put back on %s", name, j->seq,
+	    how, name);
+	return rv;
 }
 
 /*
@@ -369,9 +705,15 @@ receive(long long count, const struct timespec *timeout)
 static int
 writable(void)
 {
+	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
 	int ev;
 
-	if ((ev = ipc_wait_fd(STDOUT_FILENO, POLLOUT, NULL)) == -1) {
+	if (!pollout)
+		return 0;
+	/* Most often it is: a look costs less than a signal-safe wait. */
+	if (poll(&pfd, 1, 0) == 1)
+		ev = pfd.revents;
+	else if ((ev = ipc_wait_fd(STDOUT_FILENO, POLLOUT, NULL)) == -1) {
 		if (errno == EINTR)
 			return -1;
 		err(IPC_ERROR, "stdout");
@@ -382,6 +724,7 @@ writable(void)
 		errc(IPC_ERROR, EPIPE, "stdout");
 	return 0;
 }
+
 /* Where the next message is received: free room in keep[]. */
 static struct msg *
 slot(void)
@@ -390,27 +733,49 @@ slot(void)
 	return &held[nheld].m;
 }
 
-/* How many bytes of out[] a message takes, at most. */
+/* How many bytes a message of len bytes takes framed, at most. */
 static size_t
-framed(const struct msg *m)
+maxframe(size_t len)
 {
-	return (pflag ? PRIOPAD : 0) + m->len + IPC_FRAMEPAD;
+	if (Jflag)
+		return JSONPAD + IPC_JSON_MAX(len) + 2;
+	return PRIOPAD + len + IPC_FRAMEPAD;
 }
 
-/* Does the message fit in the batch?  One always does. */
-static int
-fits(const struct msg *m)
+/*
+ * A message as mq-recv writes it, and as a command gets it: its priority
+ * and a tab with -p, its framing; or with -J one JSON object, one line.
+ */
+static size_t
+frame(char *dst, const struct msg *m)
 {
-	return nheld == 0 || outlen + framed(m) <= batchcap;
+	size_t n = 0, s;
+
+	if (Jflag) {
+		n = snprintf(dst, JSONPAD, "{\"priority\":%u,\"size\":%zu,"
+		    "\"data", m->prio, m->len);
+		if ((s = ipc_json_string(dst + n + 2, m->data, m->len)) != 0) {
+			memcpy(dst + n, "\":", 2);
+			n += 2 + s;
+		} else {
+			memcpy(dst + n, "_base64\":\"", 10);
+			n += 10;
+			n += ipc_base64(dst + n, m->data, m->len);
+			dst[n++] = '"';
+		}
+		memcpy(dst + n, "}\n", 2);
+		return n + 2;
+	}
+	if (pflag)
+		n = snprintf(dst, PRIOPAD, "%u\t", m->prio);
+	return n + ipc_frame(dst + n, m->data, m->len, framing);
 }
 
 /* Frame the message just received into out[] and keep it. */
 static void
 hold(struct msg *m)
 {
-	if (pflag)
-		outlen += snprintf(out + outlen, PRIOPAD, "%u\t", m->prio);
-	outlen += ipc_frame(out + outlen, m->data, m->len, framing);
+	outlen += frame(out + outlen, m);
 	keeplen += m->len;
 	held[nheld++].end = outlen;
 }
@@ -426,7 +791,7 @@ flush(void)
 {
 	size_t written, first;
 
-	if (outlen == 0 && pending == NULL)
+	if (nheld == 0)
 		return;
 	written = ipc_write_all(STDOUT_FILENO, out, outlen);
 	for (first = 0; first < nheld && held[first].end <= written; first++)
@@ -437,8 +802,7 @@ flush(void)
 }
 
 /*
- * Put back what is held from held[first] on, and the message pending, and
- * exit: 2 with the reason e, or by the signal that came.  The wait for
+ * Put back what is held from held[first] on, and exit: 2 with the reason e, or by the signal that came.  The wait for
  * room ends at a signal: at a second one when a signal brought us here.
  */
 static _Noreturn void
@@ -453,12 +817,6 @@ giveback(size_t first, int e)
 			lost++;
 		else
 			n++;
-	if (pending != NULL) {
-		if (lost > 0 || putback(pending) == -1)
-			lost++;
-		else
-			n++;
-	}
 	if (sig != 0)
 		ipc_signalled = sig;
 	if (lost > 0)
@@ -472,12 +830,14 @@ giveback(size_t first, int e)
 	exit(IPC_ERROR);
 }
 
-/* Exit with status, or by the signal that came (-1); -u removes the queue. */
+/*
+ * Exit with status, or by the signal that came (-1); -u removes the queue.
+ * What is held is written out first, also after a signal: a batch is
+ * only begun when output can take it, so that write does not block.
+ */
 static _Noreturn void
 finish(int status)
 {
-	if (status == -1 && (nheld > 0 || pending != NULL))
-		giveback(0, EINTR);
 	flush();
 	if (amqp != NULL) {
 		if (uflag)
@@ -495,15 +855,17 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0aefnpux] [-c count | -d] [-m mode] "
+	fprintf(fp, "usage: %s [-0aefJnpux] [-c count | -d] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--max-priority n] [--message-size bytes]\n"
+	    "\t[--max-messages n] [--max-priority n] [--message-size bytes] "
+	    "[--any-owner]\n"
+	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]]\n"
 	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
 	    "[--tls-name name]\n"
 	    "\t[--tls-noverify] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Receive messages from the queue and write them "
-		    "to standard output.\n\n"
+		    "to standard output,\nor run a command for each.\n\n"
 		    "  -0, --null            end each message with NUL, "
 		    "not newline\n"
 		    "  -a, --all             add nothing after a message\n"
@@ -512,6 +874,10 @@ usage(int status)
 		    "then exit\n"
 		    "  -e, --must-exist      do not create the queue\n"
 		    "  -f, --forever         receive until killed\n"
+		    "  -J, --json            one JSON object a line: "
+		    "priority, size, data\n"
+		    "  -j, --jobs n          run at most n commands at once "
+		    "(1)\n"
 		    "  -m, --mode mode       mode of a new queue (0600)\n"
 		    "  -n, --nonblock        do not wait (exit 1 when empty)\n"
 		    "  -p, --priority        print each priority and a tab "
@@ -522,6 +888,14 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
+		    "      --exec command    run sh -c command for each "
+		    "message, on its input\n"
+		    "      --retries n       run a command that failed n "
+		    "times more (0)\n"
+		    "      --failed queue    send a message whose command "
+		    "failed there\n"
 		    IPC_AMQP_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");

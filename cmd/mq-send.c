@@ -26,6 +26,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	IPC_AMQP_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
@@ -84,6 +85,7 @@ main(int argc, char *argv[])
 		case 'x':
 		case IPC_OPT_MAXMSG:
 		case IPC_OPT_MSGSIZE:
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		IPC_AMQP_CASES:
@@ -204,7 +206,8 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0ae] [-m mode] [-n | -t timeout] "
 	    "[-p priority] [-x]\n"
-	    "\t[--max-messages n] [--max-priority n] [--message-size bytes]\n"
+	    "\t[--max-messages n] [--max-priority n] [--message-size bytes] "
+	    "[--any-owner]\n"
 	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
 	    "[--tls-name name]\n"
 	    "\t[--tls-noverify] name [message ...]\n", getprogname());
@@ -225,6 +228,8 @@ usage(int status)
 		    "  -x, --exclusive       fail if the queue exists\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    IPC_AMQP_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");

@@ -21,6 +21,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "init",		required_argument,	NULL, OPT_INIT },
 	{ "max",		required_argument,	NULL, OPT_MAX },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -56,6 +57,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_INIT:
@@ -77,9 +79,7 @@ main(int argc, char *argv[])
 
 	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(IPC_ERROR, "%s", name);
-	if (ipc_sem_reclaim(&s) == -1)
-		err(IPC_ERROR, "%s", name);
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
 		if (errno == EOVERFLOW)
 			errx(IPC_ERROR, "%s: value %d and %lld more would pass "
@@ -100,7 +100,8 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
-	    "[--max n] name\n", getprogname());
+	    "[--max n]\n"
+	    "\t[--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
@@ -112,6 +113,8 @@ usage(int status)
 		    "      --init n          value of a new semaphore (0)\n"
 		    "      --max n           never raise the value above n "
 		    "(exit 1)\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

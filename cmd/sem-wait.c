@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,6 @@
 #include "sem.h"
 
 #define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
-
-extern char **environ;
 
 enum { OPT_INIT = CHAR_MAX + 1 };
 
@@ -33,6 +30,7 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "init",		required_argument,	NULL, OPT_INIT },
+	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -94,6 +92,7 @@ main(int argc, char *argv[])
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		case OPT_INIT:
@@ -124,7 +123,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	if (ipc_sem_open(&s, name, &c, init) == -1)
-		err(ipc_errexit, "%s", name);
+		errx(ipc_errexit, "%s: %s", name, ipc_strerror(errno));
 	if (ipc_sem_reclaim(&s) == -1)
 		err(ipc_errexit, "%s", name);
 	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
@@ -209,8 +208,7 @@ leave(int status)
 static _Noreturn void
 run(char **cmd, int vflag)
 {
-	posix_spawnattr_t attr;
-	sigset_t fwd, old, dfl;
+	sigset_t fwd, old;
 	pid_t pid;
 	int e, status, value;
 
@@ -246,21 +244,12 @@ run(char **cmd, int vflag)
 			err(125, "%s", name);
 		ipc_die_signalled();
 	}
-	dfl = fwd;
-	sigaddset(&dfl, SIGPIPE);
-	if ((e = posix_spawnattr_init(&attr)) != 0 ||
-	    (e = posix_spawnattr_setsigmask(&attr, &old)) != 0 ||
-	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
-	    (e = posix_spawnattr_setflags(&attr,
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0) {
-		warnc(e, "posix_spawnattr");
-		leave(125);
-	}
-	if ((e = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ)) != 0) {
+	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, 0)) != 0) {
 		warnc(e, "%s", cmd[0]);
-		leave(e == ENOENT ? 127 : 126);
+		leave(ipc_spawn_status(e));
 	}
 	child = pid;
+	ipc_sem_child(&s, pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	while (waitpid(pid, &status, 0) == -1)
@@ -268,9 +257,7 @@ run(char **cmd, int vflag)
 			warn("wait");
 			leave(125);
 		}
-	if (WIFSIGNALED(status))
-		leave(128 + WTERMSIG(status));
-	leave(WEXITSTATUS(status));
+	leave(ipc_cmd_status(status));
 }
 
 static _Noreturn void
@@ -279,8 +266,9 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
-	    "[--init n] name\n"
-	    "\t[-- command [argument ...]]\n", getprogname());
+	    "[--init n]\n"
+	    "\t[--any-owner] name [-- command [argument ...]]\n",
+	    getprogname());
 	if (status == 0) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
 		    "hold it while the command runs.\n\n"
@@ -297,6 +285,8 @@ usage(int status)
 		    "  -x, --exclusive       fail if the semaphore exists\n"
 		    "      --init n          value of a new semaphore "
 		    "(0; 1 with a command)\n"
+		    "      --any-owner       use it even if another user "
+		    "owns it\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

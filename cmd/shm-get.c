@@ -31,6 +31,7 @@ static const struct option longopts[] = {
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "wait",	no_argument,		NULL, 'w' },
+	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -38,18 +39,20 @@ static const char	*name;
 static int		 fd;
 
 static void		 copy(off_t, off_t);
+static off_t		 mapped(off_t, off_t);
 static void		 out(const char *, size_t);
 static _Noreturn void	 usage(int);
 
 int
 main(int argc, char *argv[])
 {
+	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
 	struct ipc_shm_watch w;
 	struct stat st;
 	char namebuf[IPC_NAMEBUF];
 	int64_t off = 0, len = 0;
-	int ch, lflag = 0, wflag = 0;
+	int ch, lflag = 0, wflag = 0, created;
 	off_t end;
 
 	while ((ch = getopt_long(argc, argv, "hl:o:t:Vw", longopts,
@@ -73,6 +76,9 @@ main(int argc, char *argv[])
 		case 'w':
 			wflag = 1;
 			break;
+		case IPC_OPT_ANYOWNER:
+			ipc_xcreate_option(&c, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -84,8 +90,9 @@ main(int argc, char *argv[])
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	ipc_catch_signals();
-	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
-		err(IPC_ERROR, "%s", name);
+	c.create = 0;		/* it only reads */
+	if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c, &created)) == -1)
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
 	deadline = ipc_deadline(timeout, &abs);
 	if (wflag) {
 		if (ipc_shm_watch(&w, name, fd) == -1)
@@ -96,6 +103,14 @@ main(int argc, char *argv[])
 			if (ipc_signalled)
 				ipc_die_signalled();
 			err(IPC_ERROR, "%s", name);
+		}
+		/* Made again, or another put in its place: read that one. */
+		if (ipc_shm_replaced(&w)) {
+			close(fd);
+			if ((fd = ipc_shm_open(name, O_RDONLY | O_CLOEXEC, &c,
+			    &created)) == -1)
+				errx(IPC_ERROR, "%s: %s", name,
+				    ipc_strerror(errno));
 		}
 		ipc_shm_unwatch(&w);
 	}
@@ -136,6 +151,8 @@ copy(off_t off, off_t end)
 		(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, PIPESZ);
 #endif
 	}
+	if (end - off > BUFSZ)
+		off = mapped(off, end - BUFSZ);
 	while (off < end) {
 		want = end - off < BUFSZ ? end - off : BUFSZ;
 		if ((n = pread(fd, buf, want, off)) == -1) {
@@ -150,6 +167,44 @@ copy(off_t off, off_t end)
 			flock(fd, LOCK_UN);
 		out(buf, n);
 	}
+}
+
+/*
+ * All but the last buffer of a long copy goes out straight from a mapping
+ * of the object, which saves a copy through the buffer: write(2) still
+ * copies the bytes.  Where the mapping fails, or the object is cut short
+ * under it (EFAULT, never SIGBUS: the kernel does the copy), the rest is
+ * read as the buffer is.  Returns how far it got.
+ */
+static off_t
+mapped(off_t off, off_t end)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t base = off - off % pg;
+	size_t len = end - base, want;
+	ssize_t n;
+	char *p;
+
+	if ((uintmax_t)(end - base) > SIZE_MAX / 2 ||
+	    (p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, base)) ==
+	    MAP_FAILED)
+		return off;
+	while (off < end) {
+		want = end - off < PIPESZ ? end - off : PIPESZ;
+		if ((n = write(STDOUT_FILENO, p + (off - base), want)) > 0) {
+			off += n;
+			continue;
+		}
+		if (n == -1 && errno == EFAULT)
+			break;
+		if (n == -1 && errno == EINTR && !ipc_signalled)
+			continue;
+		if (ipc_signalled)
+			ipc_die_signalled();
+		err(IPC_ERROR, "stdout");
+	}
+	munmap(p, len);
+	return off;
 }
 
 static void
@@ -168,7 +223,7 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-w] [-l length] [-o offset] [-t timeout] "
-	    "name\n", getprogname());
+	    "[--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
 		    "of it, to standard output.\n\n"
@@ -178,6 +233,8 @@ usage(int status)
 		    "(250ms, 1.5s, 2m; exit 1)\n"
 		    "  -w, --wait           wait until the object changes, "
 		    "then write it\n"
+		    "      --any-owner      read it even if another user "
+		    "owns it\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

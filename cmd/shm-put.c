@@ -1,14 +1,19 @@
 /* shm-put: write standard input into a POSIX shared memory object. */
-#include "config.h"	/* first: _GNU_SOURCE, for fallocate and mremap */
+#include "config.h"	/* first: _GNU_SOURCE, for splice and O_TMPFILE */
 
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,29 +22,57 @@
 
 #include "shm.h"
 
-#define CHUNK	(1024 * 1024)	/* read standard input this much at a time */
-#define STAGE0	(2 * 1024 * 1024)	/* first room for it: a huge page */
+#define CHUNK	(1024 * 1024)	/* asked of splice(2), sendfile(2) */
+#define BUFSZ	(128 * 1024)	/* for read/write where they cannot */
+#define SPLIT	(32 * 1024 * 1024)	/* a copy this long: in two halves */
 #define OFFMAX	INT64_MAX
 
 static const struct option longopts[] = {
 	{ "must-exist",	no_argument,		NULL, 'e' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "mode",	required_argument,	NULL, 'm' },
+	{ "nonblock",	no_argument,		NULL, 'n' },
 	{ "offset",	required_argument,	NULL, 'o' },
 	{ "size",	required_argument,	NULL, 's' },
+	{ "timeout",	required_argument,	NULL, 't' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "exclusive",	no_argument,		NULL, 'x' },
+	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,		0,			NULL, 0 }
 };
 
-static const char	*name;
-static int		 fd = -1, created;
-static char		*in;		/* all of standard input */
-static size_t		 inlen, incap;
+/*
+ * What a put copies into the object: len bytes at off of fd, which is
+ * either the input file itself, read-leased so that nobody changes it
+ * meanwhile, or a staging object that holds a copy of the input.
+ */
+struct src {
+	int		 fd;
+	off_t		 off;
+	off_t		 len;
+	int		 leased;	/* fd is the input, under F_RDLCK */
+	int		 named;		/* staging made by name: no linkat */
+	int		 spent;		/* staging: free it as it is copied */
+};
 
-static void		 slurp(void);
-static void		 grow(size_t);
-static void		 put(int, int64_t, int, int64_t);
+static const char		*name;
+static int			 fd = -1, created;
+static volatile sig_atomic_t	 broken;	/* a lease break came */
+
+static int		 lease(struct src *);
+static void		 stage(struct src *, const struct ipc_create *);
+static int		 staging(const struct ipc_create *);
+static void		 fill(int, off_t *);
+static void		 check(const struct src *, int, int64_t, int, int64_t);
+static int		 publish(struct src *, const struct ipc_create *, int,
+			    int64_t, int, int64_t);
+static void		 put(struct src *, int, int64_t, int, int64_t,
+			    const struct timespec *);
+static void		 update(const struct src *, int, int64_t, int,
+			    int64_t);
+static off_t		 copy(int, off_t, const struct src *);
+static off_t		 copyrange(int, off_t, const struct src *, off_t,
+			    off_t);
 static int		 reserve(off_t, off_t);
 static _Noreturn void	 fail(off_t);
 static _Noreturn void	 usage(int);
@@ -47,12 +80,15 @@ static _Noreturn void	 usage(int);
 int
 main(int argc, char *argv[])
 {
-	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_create c = IPC_CREATE_DEFAULT, old;
+	struct ipc_wait w = { { 0, 0 }, 0 };
+	struct timespec abs;
+	struct src in;
 	char namebuf[IPC_NAMEBUF];
 	int64_t off = 0, size = 0;
 	int ch, oflag = 0, sflag = 0;
 
-	while ((ch = getopt_long(argc, argv, "ehm:o:s:Vx", longopts,
+	while ((ch = getopt_long(argc, argv, "ehm:no:s:t:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':
@@ -63,6 +99,9 @@ main(int argc, char *argv[])
 		case 'm':
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		case 'n':
+			ipc_xwait_option(&w, ch, optarg);
+			break;
 		case 'o':
 			off = ipc_xsize(optarg, OFFMAX, "offset");
 			oflag = 1;
@@ -71,9 +110,13 @@ main(int argc, char *argv[])
 			size = ipc_xsize(optarg, OFFMAX, "size");
 			sflag = 1;
 			break;
+		case 't':
+			ipc_xwait_option(&w, ch, optarg);
+			break;
 		case 'V':
 			ipc_version();
 		case 'x':
+		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
 		default:
@@ -87,159 +130,450 @@ main(int argc, char *argv[])
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	/* Say what is wrong with the object before reading any input. */
-	if (!c.create) {
-		if ((fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) == -1)
-			err(IPC_ERROR, "%s", name);
-	} else if (c.exclusive && (fd = shm_open(name, O_RDONLY, 0)) != -1)
-		errc(2, EEXIST, "%s", name);
+	old = c;
+	old.create = 0;
+	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &old,
+	    &created)) == -1 && (errno != ENOENT || !c.create))
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+	if (fd != -1 && c.exclusive)
+		errc(IPC_ERROR, EEXIST, "%s", name);
 
 	/*
-	 * A signal while reading kills as it would anyway: nothing has
-	 * changed yet.  From here on, it waits for the put to finish.
+	 * An object that exists takes a regular file straight from its
+	 * pages; anything else is copied into a staging object first.  A
+	 * signal meanwhile kills as it would anyway: nothing has changed.
 	 */
-	slurp();
+	if (fd == -1 || !lease(&in))
+		stage(&in, &c);
 	ipc_catch_signals();
-	if (oflag && (uint64_t)off > (uint64_t)OFFMAX - inlen)
-		errx(IPC_ERROR, "%s: offset %jd and %zu bytes of input are past the "
-		    "largest size", name, (intmax_t)off, inlen);
-	if (sflag && inlen > 0 && (uint64_t)off + inlen > (uint64_t)size)
-		errx(IPC_ERROR, "%s: %zu bytes of input%s do not fit in size %jd",
-		    name, inlen, oflag ? " at that offset" : "",
-		    (intmax_t)size);
-	/* Made only now, so that bad input leaves nothing behind. */
-	if (fd == -1 &&
-	    (fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &c, &created)) == -1)
-		err(IPC_ERROR, "%s", name);
-	put(oflag, off, sflag, size);
-	return 0;
+	check(&in, oflag, off, sflag, size);
+	if (fd == -1 && publish(&in, &c, oflag, off, sflag, size) == 0)
+		return IPC_OK;
+	put(&in, oflag, off, sflag, size,
+	    ipc_deadline(IPC_WAIT_TIMEOUT(&w), &abs));
+	return IPC_OK;
+}
+
+static void
+onbreak(int sig)
+{
+	(void)sig;
+	broken = 1;
 }
 
 /*
- * All of standard input, before the object is touched: a put that fails
- * to read, or is killed meanwhile, changes nothing.
+ * Take the input straight from the file it is, if nobody can change it
+ * until the put is done: a read lease (fcntl(2) F_SETLEASE) on a
+ * descriptor of our own makes a program that opens the file to write or
+ * truncate it wait, lease-break-time at most, and is gone when we are.
+ * Its pages are read in first, so that a read error is found before the
+ * object is touched.
+ */
+static int
+lease(struct src *in)
+{
+#if defined(F_SETLEASE) && defined(__linux__)
+	struct sigaction sa;
+	struct stat st;
+	off_t pos, skip;
+	size_t maplen;
+	void *p;
+	int lfd;
+
+	if (fstat(STDIN_FILENO, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (pos = lseek(STDIN_FILENO, 0, SEEK_CUR)) == -1)
+		return 0;
+	if ((lfd = open("/proc/self/fd/0", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onbreak;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGIO, &sa, NULL) == -1 ||
+	    fcntl(lfd, F_SETLEASE, F_RDLCK) == -1 || fstat(lfd, &st) == -1) {
+		close(lfd);
+		return 0;
+	}
+	in->fd = lfd;
+	in->off = pos;
+	in->len = st.st_size > pos ? st.st_size - pos : 0;
+	in->leased = 1;
+	in->named = in->spent = 0;
+	skip = pos % sysconf(_SC_PAGESIZE);
+	if (in->len == 0 || (uintmax_t)in->len > SIZE_MAX / 2)
+		return 1;
+	maplen = in->len + skip;
+	if ((p = mmap(NULL, maplen, PROT_READ, MAP_SHARED, lfd,
+	    pos - skip)) == MAP_FAILED) {
+		close(lfd);	/* a file that cannot be mapped: staged */
+		return 0;
+	}
+#ifdef MADV_POPULATE_READ
+	if (madvise(p, maplen, MADV_POPULATE_READ) == -1) {
+		if (errno == EFAULT || errno == EHWPOISON)
+			errno = EIO;	/* what reading it would say */
+		if (errno != EINVAL)
+			err(IPC_ERROR, "stdin");
+	}
+#endif
+	munmap(p, maplen);
+	return 1;
+#else
+	(void)in;
+	return 0;
+#endif
+}
+
+/*
+ * All of standard input, into a staging object that nobody can see: an
+ * unnamed file in /dev/shm (O_TMPFILE) that becomes the object by
+ * linkat(2) if there was none, and is gone, whatever ends the put, when
+ * shm-put is.  Elsewhere an object made and at once unlinked.
  */
 static void
-slurp(void)
+stage(struct src *in, const struct ipc_create *c)
 {
 	struct stat st;
-	size_t want;
-	off_t pos;
+	off_t end, pos;
+
+	in->leased = in->spent = 0;
+	in->off = 0;
+	in->named = (in->fd = staging(c)) == -1;
+	if (in->named) {
+		char tmp[64];
+
+		do {
+			snprintf(tmp, sizeof(tmp), "/.shm-put.%ld.%08x",
+			    (long)getpid(), (unsigned int)arc4random());
+			in->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0600);
+		} while (in->fd == -1 && errno == EEXIST);
+		if (in->fd == -1)
+			err(IPC_ERROR, "%s", name);
+		shm_unlink(tmp);
+	}
+
+	pos = lseek(STDIN_FILENO, 0, SEEK_CUR);
+	end = 0;
+	fill(in->fd, &end);
+	in->len = end;
+	/* A file cut short while we read it: what we have is no put. */
+	if (pos != -1 && fstat(STDIN_FILENO, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size < pos + end)
+		errx(IPC_ERROR, "stdin: file shrank while it was read");
+}
+
+/* An unnamed object in /dev/shm, with the mode c asks for; or -1. */
+static int
+staging(const struct ipc_create *c)
+{
+	mode_t mask = 0;
+	int sfd = -1;
+
+#ifdef O_TMPFILE
+	if (c->modeset)
+		mask = umask(0);
+	sfd = open(IPC_SHM_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, c->mode);
+	if (c->modeset)
+		umask(mask);
+#else
+	(void)c;
+	(void)mask;
+#endif
+	return sfd;
+}
+
+/*
+ * Copy standard input to the end of staging object sfd, *end bytes long:
+ * splice(2) from a pipe, sendfile(2) from a file or a socket, each
+ * copying once in the kernel; read and write where they cannot.
+ */
+static void
+fill(int sfd, off_t *end)
+{
+	static char buf[BUFSZ];
+	struct stat st;
 	ssize_t n;
+	int how = 0;	/* 0 splice, 1 sendfile, 2 read */
 
 	if (fstat(STDIN_FILENO, &st) == -1)
 		err(IPC_ERROR, "stdin");
-	if (S_ISREG(st.st_mode) &&
-	    (pos = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1 &&
-	    st.st_size > pos && (uintmax_t)(st.st_size - pos) < SIZE_MAX / 2)
-		grow(st.st_size - pos + 1);	/* + 1: see EOF at once */
-	else {
-#ifdef F_SETPIPE_SZ
-		if (S_ISFIFO(st.st_mode))
-			(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, CHUNK);
-#endif
-		grow(STAGE0);
-	}
-	for (;;) {
-		if (inlen == incap)
-			grow(incap + 1);
-		want = incap - inlen < CHUNK ? incap - inlen : CHUNK;
-		if ((n = read(STDIN_FILENO, in + inlen, want)) == 0)
-			break;
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			err(IPC_ERROR, "stdin");
-		}
-		inlen += n;
-	}
-}
-
-/*
- * Room for need bytes of input.  Copying into memory that is touched for
- * the first time costs a page fault a page: on Linux the memory is asked
- * for huge pages, which fault 512 times less often, and grows by
- * mremap(2), which moves no bytes.
- */
-static void
-grow(size_t need)
-{
-	size_t cap;
-	void *p;
-
-	if (incap > SIZE_MAX / 2 || need > SIZE_MAX - STAGE0) {
-		errno = ENOMEM;
-		err(IPC_ERROR, "stdin");
-	}
-	cap = incap > 0 ? incap * 2 : STAGE0;	/* doubling: few moves */
-	if (cap < need)
-		cap = need;
-	cap = (cap + STAGE0 - 1) / STAGE0 * STAGE0;
-#ifdef MREMAP_MAYMOVE
-	if (incap == 0)
-		p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (S_ISDIR(st.st_mode))
+		errc(IPC_ERROR, EISDIR, "stdin");
+#ifdef __linux__
+	if (S_ISFIFO(st.st_mode))
+		(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, CHUNK);
 	else
-		p = mremap(in, incap, cap, MREMAP_MAYMOVE);
-	if (p == MAP_FAILED)
-		err(IPC_ERROR, "stdin");
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, cap, MADV_HUGEPAGE);
-#endif
+		how = 1;
 #else
-	if ((p = realloc(in, cap)) == NULL)
-		err(IPC_ERROR, "stdin");
+	how = 2;
 #endif
-	in = p;
-	incap = cap;
+	for (;;) {
+#ifdef __linux__
+		if (how == 0)
+			n = splice(STDIN_FILENO, NULL, sfd, end, CHUNK,
+			    SPLICE_F_MOVE | SPLICE_F_MORE);
+		else if (how == 1) {
+			if (lseek(sfd, *end, SEEK_SET) == -1)
+				err(IPC_ERROR, "%s", name);
+			n = sendfile(sfd, STDIN_FILENO, NULL, CHUNK);
+			if (n > 0)
+				*end += n;
+		} else
+#endif
+		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+			if (lseek(sfd, *end, SEEK_SET) == -1 ||
+			    ipc_write_all(sfd, buf, n) < (size_t)n)
+				err(IPC_ERROR, "%s", name);
+			*end += n;
+		}
+		if (n == 0)
+			return;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		/* Not this way here (no splice_read): the next one. */
+		if (how < 2 && *end == 0 && (errno == EINVAL ||
+		    errno == ENOSYS || errno == EOPNOTSUPP)) {
+			how++;
+			continue;
+		}
+		/* Which side failed?  Only a full /dev/shm is ours. */
+		err(IPC_ERROR, "%s", errno == ENOSPC || errno == EFBIG ||
+		    errno == EDQUOT ? name : "stdin");
+	}
+}
+
+/* Does the input fit where the options put it? */
+static void
+check(const struct src *in, int oflag, int64_t off, int sflag, int64_t size)
+{
+	if (oflag && (uint64_t)off > (uint64_t)OFFMAX - in->len)
+		errx(IPC_ERROR, "%s: offset %jd and %jd bytes of input are past "
+		    "the largest size", name, (intmax_t)off, (intmax_t)in->len);
+	if (sflag && in->len > 0 && (uint64_t)off + in->len > (uint64_t)size)
+		errx(IPC_ERROR, "%s: %jd bytes of input%s do not fit in size %jd",
+		    name, (intmax_t)in->len, oflag ? " at that offset" : "",
+		    (intmax_t)size);
 }
 
 /*
- * Under LOCK_EX: reserve the memory first, so that a full /dev/shm is
- * found before the old contents are touched, then write and set the size.
+ * Make the new object whole where nobody sees it, then give it its name
+ * with linkat(2), which fails if another put made one meanwhile: that
+ * one is then put into as any object that exists (-x: refused).  Nothing
+ * is made under the name before the put can succeed, so a put that fails
+ * never takes away an object, its own or another's.  -1 when the put
+ * remains to do, with fd open on the object.
+ */
+static int
+publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
+    int sflag, int64_t size)
+{
+	struct ipc_create old = *c;
+	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF], proc[32];
+	off_t newsize;
+	int ofd = in->fd;
+
+	if (in->named)		/* no O_TMPFILE: made, then put into */
+		goto make;
+	newsize = sflag ? size : oflag ? off + in->len : in->len;
+	if (oflag && off > 0 && in->len > 0) {
+		/* The input's place is not where it was staged. */
+		if ((fd = ofd = staging(c)) == -1)
+			err(IPC_ERROR, "%s", name);
+		update(in, oflag, off, sflag, size);
+	} else if (newsize != in->len && ftruncate(ofd, newsize) == -1)
+		err(IPC_ERROR, "%s", name);
+	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ofd);
+	old.create = 0;
+	for (;;) {
+		if (linkat(ofd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 ||
+		    (errno != EEXIST && linkat(AT_FDCWD, proc, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) == 0))
+			return 0;
+		if (errno != EEXIST)
+			err(IPC_ERROR, "%s", name);
+		if (c->exclusive)
+			errc(IPC_ERROR, EEXIST, "%s", name);
+		if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, &old,
+		    &created)) != -1)
+			return -1;
+		if (errno != ENOENT)	/* gone again: try again */
+			errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+	}
+make:
+	if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, c, &created)) == -1)
+		errx(IPC_ERROR, "%s: %s", name, ipc_strerror(errno));
+	return -1;
+}
+
+/* Into the object that exists, under LOCK_EX. */
+static void
+put(struct src *in, int oflag, int64_t off, int sflag, int64_t size,
+    const struct timespec *deadline)
+{
+
+	if (ipc_shm_lock(fd, LOCK_EX, deadline) == -1) {
+		if (created)
+			shm_unlink(name);
+		if (errno == EWOULDBLOCK)
+			exit(IPC_NOTNOW);
+		if (ipc_signalled)
+			ipc_die_signalled();
+		fail(-1);
+	}
+	if (in->leased && broken) {
+		/*
+		 * Somebody wants to change the input and has waited for us
+		 * as long as we waited for the lock: let them, and take what
+		 * the file holds now.
+		 */
+		close(in->fd);
+		stage(in, &(struct ipc_create)IPC_CREATE_DEFAULT);
+		check(in, oflag, off, sflag, size);
+	}
+	in->spent = !in->leased;	/* not needed once copied */
+	update(in, oflag, off, sflag, size);
+	if (close(fd) == -1)
+		err(IPC_ERROR, "%s", name);
+	if (in->leased)
+		(void)lseek(STDIN_FILENO, in->off + in->len, SEEK_SET);
+}
+
+/*
+ * Reserve the memory first, so that a full /dev/shm is found before the
+ * old contents are touched, then write and set the size.
  */
 static void
-put(int oflag, int64_t off, int sflag, int64_t size)
+update(const struct src *in, int oflag, int64_t off, int sflag, int64_t size)
 {
 	struct stat st;
 	off_t oldsize, newsize;
 
-	if (ipc_shm_lock(fd, LOCK_EX, NULL) == -1) {
-		if (ipc_signalled) {
-			if (created)
-				shm_unlink(name);
-			ipc_die_signalled();
-		}
-		fail(-1);
-	}
 	if (fstat(fd, &st) == -1)
 		fail(-1);
 	oldsize = st.st_size;
 	if (!oflag)
-		newsize = sflag ? size : (off_t)inlen;
+		newsize = sflag ? size : in->len;
 	else if (sflag)
 		newsize = size;
 	else
-		newsize = off + (off_t)inlen > oldsize ? off + (off_t)inlen :
-		    oldsize;
-	if (inlen > 0 && reserve(off, inlen) == -1)
+		newsize = off + in->len > oldsize ? off + in->len : oldsize;
+	if (in->len > 0 && reserve(off, in->len) == -1)
 		fail(oldsize);
 	/* Growing first, as it changes no byte, finds a size too large. */
 	if (newsize > oldsize && ftruncate(fd, newsize) == -1)
 		fail(oldsize);
-	if (inlen > 0 && (lseek(fd, off, SEEK_SET) == -1 ||
-	    ipc_write_all(fd, in, inlen) < inlen))
+	if (in->len > 0 && copy(fd, off, in) < in->len)
 		fail(oldsize);
 	/* Without -o nothing old stays: the tail beyond the input is zeros. */
-	if (!oflag && newsize > (off_t)inlen && oldsize > (off_t)inlen &&
-	    ftruncate(fd, inlen) == -1)
+	if (!oflag && newsize > in->len && oldsize > in->len &&
+	    ftruncate(fd, in->len) == -1)
 		fail(oldsize);
 	if (fstat(fd, &st) == -1 ||
 	    (st.st_size != newsize && ftruncate(fd, newsize) == -1))
 		fail(oldsize);
 	/* A put that changed no byte is still a change to shm-get -w. */
 	(void)futimens(fd, NULL);
-	if (close(fd) == -1)
-		err(IPC_ERROR, "%s", name);
+}
+
+/*
+ * All of in to outoff of out: what was copied, less than in->len only
+ * after an error, or when the input ended early.  A long copy is split
+ * in two, the second half copied by a child process, as a machine with
+ * a second core copies (and frees a spent staging object) twice as fast.
+ */
+static off_t
+copy(int out, off_t outoff, const struct src *in)
+{
+	char proc[32];
+	off_t half = in->len / 2, done;
+	pid_t pid;
+	int status, out2 = -1;
+
+	/* The child's own description: sendfile(2) writes at its offset. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out);
+	signal(SIGCHLD, SIG_DFL);	/* ignored, waitpid would not tell */
+	if (in->len < SPLIT ||
+	    (out2 = open(proc, O_WRONLY | O_CLOEXEC)) == -1 ||
+	    (pid = fork()) == -1) {
+		if (out2 != -1)
+			close(out2);
+		return copyrange(out, outoff, in, 0, in->len);
+	}
+	if (pid == 0) {
+		errno = EIO;
+		_exit(copyrange(out2, outoff, in, half, in->len) ==
+		    in->len - half ? 0 : errno);
+	}
+	close(out2);
+	done = copyrange(out, outoff, in, 0, half);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return done < half ? done : 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+		return 0;
+	}
+	return done < half ? done : in->len;
+}
+
+/*
+ * [from, to) of in, to its place at outoff of out: copy_file_range(2)
+ * between two objects, sendfile(2) from a file elsewhere, pread and
+ * pwrite where neither works.  What was copied of it.
+ */
+static off_t
+copyrange(int out, off_t outoff, const struct src *in, off_t from, off_t to)
+{
+	static char buf[BUFSZ];
+	off_t done = from;
+	ssize_t n;
+	int how = 0;	/* 0 copy_file_range, 1 sendfile, 2 pread */
+
+#ifndef __linux__
+	how = 2;
+#endif
+	while (done < to) {
+		size_t want = to - done < CHUNK ? to - done : CHUNK;
+		off_t o = outoff + done, i = in->off + done;
+
+#ifdef __linux__
+		if (how == 0)
+			n = copy_file_range(in->fd, &i, out, &o, want, 0);
+		else if (how == 1)
+			n = lseek(out, o, SEEK_SET) == -1 ? -1 :
+			    sendfile(out, in->fd, &i, want);
+		else
+#endif
+		if ((n = pread(in->fd, buf, want < BUFSZ ? want : BUFSZ,
+		    i)) > 0)
+			n = pwrite(out, buf, n, o);
+		if (n == 0) {
+			errno = EIO;	/* the input was cut short */
+			break;
+		}
+		if (n > 0) {
+#ifdef FALLOC_FL_PUNCH_HOLE
+			if (in->spent)
+				(void)fallocate(in->fd, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, in->off + done, n);
+#endif
+			done += n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (how < 2 && (errno == EXDEV || errno == EINVAL ||
+		    errno == ENOSYS || errno == EOPNOTSUPP)) {
+			how++;
+			continue;
+		}
+		break;
+	}
+	return done - from;
 }
 
 /*
@@ -250,7 +584,16 @@ put(int oflag, int64_t off, int sflag, int64_t size)
 static int
 reserve(off_t off, off_t len)
 {
+	off_t hole;
 	int e;
+
+#ifdef SEEK_HOLE
+	/* Pages that are there already need no second look. */
+	if ((hole = lseek(fd, off, SEEK_HOLE)) != -1 && hole - off >= len)
+		return 0;
+#else
+	(void)hole;
+#endif
 
 #ifdef FALLOC_FL_KEEP_SIZE
 	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len) == 0)
@@ -267,7 +610,8 @@ reserve(off_t off, off_t len)
 
 /*
  * Report errno and give the object back as it was: its old size (which
- * also frees pages reserved past it), or nothing if this put made it.
+ * also frees pages reserved past it), or, where there is no O_TMPFILE,
+ * nothing if this put made it.
  */
 static _Noreturn void
 fail(off_t oldsize)
@@ -276,8 +620,8 @@ fail(off_t oldsize)
 
 	if (created)
 		shm_unlink(name);
-	else if (oldsize != -1)
-		(void)ftruncate(fd, oldsize);
+	else if (oldsize != -1 && ftruncate(fd, oldsize) == -1)
+		warn("%s: its old size could not be given back", name);
 	errno = e;
 	err(IPC_ERROR, "%s", name);
 }
@@ -287,18 +631,24 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-ex] [-m mode] [-o offset] [-s size] name\n",
-	    getprogname());
+	fprintf(fp, "usage: %s [-ex] [-m mode] [-n | -t timeout] [-o offset] "
+	    "[-s size] [--any-owner] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Write standard input into the shared memory "
 		    "object, all of it or nothing.\n\n"
 		    "  -e, --must-exist     do not create the object\n"
 		    "  -m, --mode mode      mode of a new object (0600)\n"
+		    "  -n, --nonblock       do not wait for the lock "
+		    "(exit 1 when held)\n"
 		    "  -o, --offset offset  write at offset, in place, "
 		    "keeping the rest\n"
 		    "  -s, --size size      set the size (4k, 1M); "
 		    "the rest is zeros\n"
+		    "  -t, --timeout time   wait at most time for the lock "
+		    "(250ms, 1.5s, 2m)\n"
 		    "  -x, --exclusive      fail if the object exists\n"
+		    "      --any-owner      use it even if another user "
+		    "owns it\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -12,18 +12,21 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "sock.h"
 
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
+#define LINGER_MS	2000		/* to drain a connection at its end */
 
-enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE };
+enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE, OPT_ALLOW };
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -37,6 +40,10 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "port-file",		required_argument,	NULL, OPT_PORTFILE },
+	{ "allow",		required_argument,	NULL, OPT_ALLOW },
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -51,13 +58,28 @@ static int		 ls = -1;
 static char		 sockpath[sizeof(addr.sun.sun_path)];
 static dev_t		 sockdev;
 static ino_t		 sockino;
+static int		 keeper;	/* a connection's child: no exit work */
+static struct ipc_allow	*allow;		/* --allow, nallow of them */
+static int		 nallow;
+static struct ipc_tls_opts topts;
+static struct tls	*srv;		/* tls: the server's context */
 
 static void		 listen_on(mode_t);
 static void		 refuse_existing(void);
 static void		 remove_socket(void);
 static void		 write_port(const char *);
 static void		 serve(void);
-static void		 take(int);
+static void		 take(int, const struct sockaddr_storage *);
+static int		 allowed(int, const struct sockaddr_storage *);
+static void		 add_allow(const char *);
+static void		 inherit(void);
+static void		 check_allow(void);
+static void		 notify(const char *);
+static const char	*peer_name(int, const struct sockaddr_storage *);
+static void		 tls_env(struct tls *);
+static void		 relay_command(int, const struct sockaddr_storage *,
+			    struct tls *, int [2]);
+static void		 stopping(void);
 static void		 spawn(int, const struct sockaddr_storage *);
 static void		 reap(int);
 static void		 receive(void);
@@ -112,6 +134,14 @@ main(int argc, char *argv[])
 		case OPT_PORTFILE:
 			portfile = optarg;
 			break;
+		case OPT_ALLOW:
+			add_allow(optarg);
+			break;
+		case IPC_OPT_TLSCA:
+		case IPC_OPT_TLSCERT:
+		case IPC_OPT_TLSKEY:
+			ipc_xtls_option(&topts, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -127,6 +157,9 @@ main(int argc, char *argv[])
 	if (kflag)
 		count = 0;
 	ipc_xaddr(argv[0], &addr);
+	inherit();
+	ipc_xtls_check(&addr, &topts, 1);
+	check_allow();
 	if (mflag && addr.family != AF_UNIX)
 		errx(ipc_errexit, "%s: -m is for Unix sockets", addr.text);
 	if (addr.type == SOCK_STREAM && framing != IPC_LINE)
@@ -136,15 +169,122 @@ main(int argc, char *argv[])
 		errx(ipc_errexit, "%s: --exec needs a stream socket",
 		    addr.text);
 
+	if (addr.tls)
+		srv = ipc_xtls(&topts, 1, addr.text);
+
 	ipc_catch_signals();
-	listen_on(mode);
+	if (addr.fd != -1)
+		ls = addr.fd;
+	else
+		listen_on(mode);
 	if (portfile != NULL)
 		write_port(portfile);
+	notify("READY=1");
 	if (addr.type == SOCK_DGRAM)
 		receive();
 	else
 		serve();
 	exit(status);
+}
+
+static void
+add_allow(const char *spec)
+{
+	const char *errstr;
+
+	if ((allow = reallocarray(allow, nallow + 1, sizeof(*allow))) == NULL)
+		err(ipc_errexit, NULL);
+	if (ipc_allow_parse(spec, &allow[nallow], &errstr) == -1)
+		errx(ipc_errexit, "allow %s: %s", spec, errstr);
+	nallow++;
+}
+
+/* --allow: addresses for IP, users and groups for Unix stream sockets. */
+static void
+check_allow(void)
+{
+	int i, ip;
+
+	for (i = 0; i < nallow; i++) {
+		ip = allow[i].kind == IPC_ALLOW_NET4 ||
+		    allow[i].kind == IPC_ALLOW_NET6;
+		if (ip && addr.family == AF_UNIX)
+			errx(ipc_errexit, "%s: --allow %s is for IP; a Unix "
+			    "socket takes uid:, gid:, user:, group:",
+			    addr.text, allow[i].text);
+		if (!ip && (addr.family != AF_UNIX ||
+		    addr.type != SOCK_STREAM))
+			errx(ipc_errexit, "%s: --allow %s is for Unix stream "
+			    "sockets", addr.text, allow[i].text);
+	}
+}
+
+/* fd:N, systemd: the socket handed over, and what it is. */
+static void
+inherit(void)
+{
+	const char *errstr;
+	socklen_t len = sizeof(addr.sun);
+
+	if (addr.fd == -1 && !addr.systemd)
+		return;
+	if (ipc_addr_inherit(&addr, &errstr) == -1)
+		errx(ipc_errexit, "%s: %s", addr.text, errstr);
+	if (addr.family == AF_UNIX) {
+		if (getsockname(addr.fd, (struct sockaddr *)&addr.sun,
+		    &len) == -1)
+			err(ipc_errexit, "%s", addr.text);
+		addr.sunlen = len;
+		addr.abstract = len > offsetof(struct sockaddr_un, sun_path) &&
+		    addr.sun.sun_path[0] == '\0';
+		/* An unnamed one, or a path with its NUL: as we keep it. */
+		if (!addr.abstract && len > offsetof(struct sockaddr_un,
+		    sun_path) && addr.sun.sun_path[len - 1 -
+		    offsetof(struct sockaddr_un, sun_path)] != '\0')
+			addr.sunlen++;
+	}
+}
+
+/*
+ * The sd_notify(3) protocol, without libsystemd: one datagram to the Unix
+ * socket NOTIFY_SOCKET names, abstract when it starts with @.  The
+ * variable is ours, not our commands'.
+ */
+static void
+notify(const char *state)
+{
+	static char path[sizeof(addr.sun.sun_path) + 1];
+	struct sockaddr_un sun;
+	size_t len;
+	const char *e;
+	int fd;
+
+	if (state[0] == 'R' && (e = getenv("NOTIFY_SOCKET")) != NULL) {
+		strlcpy(path, e, sizeof(path));
+		unsetenv("NOTIFY_SOCKET");
+		atexit(stopping);
+	}
+	if (keeper || path[0] == '\0' ||
+	    (len = strlen(path)) > sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) +
+	    len + (path[0] != '@')) == -1)
+		warn("NOTIFY_SOCKET %s", path);
+	close(fd);
+}
+
+static void
+stopping(void)
+{
+	notify("STOPPING=1");
 }
 
 /* Bind and listen; a Unix socket file gets the mode, and goes at exit. */
@@ -225,7 +365,7 @@ remove_socket(void)
 {
 	struct stat st;
 
-	if (sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
+	if (!keeper && sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
 	    S_ISSOCK(st.st_mode) && st.st_dev == sockdev &&
 	    st.st_ino == sockino)
 		unlink(sockpath);
@@ -236,6 +376,7 @@ static _Noreturn void
 die(void)
 {
 	remove_socket();
+	stopping();
 	ipc_die_signalled();
 }
 
@@ -249,17 +390,24 @@ write_port(const char *file)
 	unsigned int port;
 	int fd, n;
 
+	/* An abstract name of the full 107 bytes has no NUL after it. */
 	if (addr.family == AF_UNIX)
-		n = snprintf(buf, sizeof(buf), "%s%s\n",
-		    addr.abstract ? "@" : "", addr.sun.sun_path + addr.abstract);
+		n = snprintf(buf, sizeof(buf), "%s%.*s\n",
+		    addr.abstract ? "@" : "",
+		    (int)(addr.sunlen - offsetof(struct sockaddr_un, sun_path) -
+		    1), addr.sun.sun_path + addr.abstract);
 	else {
 		if (getsockname(ls, (struct sockaddr *)&ss, &len) == -1 ||
 		    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
 			err(ipc_errexit, "%s", addr.text);
 		n = snprintf(buf, sizeof(buf), "%u\n", port);
 	}
-	while ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0666)) == -1) {
+	/*
+	 * Never through a symlink that another user may have put there, and
+	 * readable by others at most, whatever the umask.
+	 */
+	while ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
 		if (errno == EINTR && ipc_signalled)
 			die();
 		if (errno != EINTR)
@@ -274,22 +422,17 @@ static int
 ready(int fd)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
-	long long until = ipc_now_ms() + timeout, left;
 	int n;
 
 	if (timeout < 0)
 		return 1;
-	for (;;) {
-		left = until - ipc_now_ms();
-		if ((n = poll(&pfd, 1, left < 0 ? 0 : left)) == 1)
-			return 1;
-		if (n == 0)
-			return 0;
-		if (errno == EINTR && ipc_signalled)
-			die();
-		if (errno != EINTR)
-			err(ipc_errexit, "%s", addr.text);
-	}
+	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) > 0)
+		return 1;
+	if (n == 0)
+		return 0;
+	if (errno == EINTR)
+		die();
+	err(ipc_errexit, "%s", addr.text);
 }
 
 /* Accept connections: each copied out, or given to the command. */
@@ -326,23 +469,150 @@ serve(void)
 				continue;
 			err(ipc_errexit, "%s", addr.text);
 		}
+		if (nallow > 0 && !allowed(fd, &ss)) {
+			close(fd);
+			continue;
+		}
 		got++;
 		if (command != NULL) {
 			spawn(fd, &ss);
 			running++;
 		} else
-			take(fd);
+			take(fd, &ss);
 		close(fd);
 	}
 	reap(-1);
 }
 
+/* "127.0.0.1:8080", "[::1]:8080", or "uid 1000 gid 1000 pid 42". */
+static const char *
+peer_name(int fd, const struct sockaddr_storage *ss)
+{
+	static char buf[128];
+	char host[64];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	unsigned int port;
+
+	if (addr.family == AF_UNIX) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			snprintf(buf, sizeof(buf), "uid %u gid %u pid %ld",
+			    (unsigned int)cred.uid, (unsigned int)cred.gid,
+			    (long)cred.pid);
+		else
+			snprintf(buf, sizeof(buf), "%s: a peer", addr.text);
+	} else if (ipc_addr_peer(ss, host, sizeof(host), &port) == 0)
+		snprintf(buf, sizeof(buf), strchr(host, ':') != NULL ?
+		    "[%s]:%u" : "%s:%u", host, port);
+	else
+		snprintf(buf, sizeof(buf), "%s: a peer", addr.text);
+	return buf;
+}
+
+/*
+ * --allow: a peer that matches none is closed at once, and said so on
+ * standard error, always: whoever set a list wants to hear of those who
+ * tried (a datagram's sender included, once per datagram).
+ */
+static int
+allowed(int fd, const struct sockaddr_storage *ss)
+{
+	if (addr.family == AF_UNIX ? ipc_allow_cred(allow, nallow, fd) :
+	    ipc_allow_addr(allow, nallow, ss))
+		return 1;
+	warnx("%s: not allowed", peer_name(fd, ss));
+	return 0;
+}
+
+/*
+ * The TLS handshake with a peer: 0, or -1 after saying why, naming the
+ * peer (ipc_errexit, when it ends a server that serves one).
+ */
+static int
+tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	const char *why;
+	unsigned char b;
+	ssize_t n;
+
+	/* A TLS client speaks first, a handshake record: 22. */
+	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) <= 0) {
+		if (n == -1 && errno == EINTR)
+			die();
+		why = strerror(errno);
+		goto fail;
+	}
+	if ((n = recv(fd, &b, 1, MSG_PEEK)) <= 0 || b != 22) {
+		why = n == -1 ? strerror(errno) : n == 0 ?
+		    "closed before the TLS handshake" :
+		    "not TLS: a plaintext peer on a TLS port";
+		goto fail;
+	}
+	if (tls_accept_socket(srv, cctx, fd) == -1) {
+		why = tls_error(srv);
+		goto fail;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    ipc_tls_handshake(*cctx, fd, timeout) == -1) {
+		if (errno == EINTR)
+			die();
+		why = errno == 0 ? tls_error(*cctx) : strerror(errno);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (count != 0 || keeper)
+		errx(ipc_errexit, "%s: %s", peer_name(fd, ss), why);
+	warnx("%s: %s", peer_name(fd, ss), why);
+	return -1;
+}
+
+/* A TLS connection's data to standard output, then close_notify. */
+static void
+take_tls(int fd, const struct sockaddr_storage *ss)
+{
+	struct ipc_relay r;
+	struct tls *cctx = NULL;
+
+	if (tls_accept(fd, ss, &cctx) == -1) {
+		tls_free(cctx);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.tls = cctx;
+	r.sock = fd;
+	r.in = -1;
+	r.out = STDOUT_FILENO;
+	r.timeout = timeout;
+	r.linger = LINGER_MS;
+	if (ipc_tls_relay(&r) == -1) {
+		if (errno == EINTR)
+			die();
+		if (r.failed == STDOUT_FILENO)
+			err(IPC_ERROR, "stdout");
+		if (errno == ETIMEDOUT)
+			errx(IPC_NOTNOW, "%s: nothing came in time",
+			    peer_name(fd, ss));
+		if (count != 0)
+			errx(IPC_ERROR, "%s: %s", peer_name(fd, ss),
+			    r.tlserr != NULL ? r.tlserr : strerror(errno));
+		warnx("%s: %s", peer_name(fd, ss),
+		    r.tlserr != NULL ? r.tlserr : strerror(errno));
+	}
+	tls_free(cctx);
+}
+
 /* Copy what a connection sends to standard output. */
 static void
-take(int fd)
+take(int fd, const struct sockaddr_storage *ss)
 {
 	struct ipc_copy c;
 
+	if (srv != NULL) {
+		take_tls(fd, ss);
+		return;
+	}
 	ipc_copy_init(&c, fd, STDOUT_FILENO, timeout);
 	if (ipc_copy(&c) == -1) {
 		if (errno == EINTR)
@@ -368,25 +638,22 @@ setenvnum(const char *name, long long n)
 	setenv(name, buf, 1);
 }
 
-/* Run the command with the connection as its standard input and output. */
+/* The peer's address, or its credentials, for the command. */
 static void
-spawn(int fd, const struct sockaddr_storage *ss)
+peer_env(int fd, const struct sockaddr_storage *ss)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	char host[64];
 	unsigned int port;
-	pid_t pid;
 
-	if ((pid = fork()) == -1)
-		err(125, "fork");
-	if (pid > 0)
-		return;
 	unsetenv("IPC_PEER_ADDR");
 	unsetenv("IPC_PEER_PORT");
 	unsetenv("IPC_PEER_PID");
 	unsetenv("IPC_PEER_UID");
 	unsetenv("IPC_PEER_GID");
+	unsetenv("IPC_PEER_TLS_SUBJECT");
+	unsetenv("IPC_PEER_TLS_HASH");
 	if (addr.family == AF_UNIX) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 			setenvnum("IPC_PEER_PID", cred.pid);
@@ -397,14 +664,133 @@ spawn(int fd, const struct sockaddr_storage *ss)
 		setenv("IPC_PEER_ADDR", host, 1);
 		setenvnum("IPC_PEER_PORT", port);
 	}
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
-		warn("%s", addr.text);
+}
+
+/*
+ * End a connection so that a peer that sent data nobody read still gets
+ * the whole reply and a clean end, not a reset: our end first, then what
+ * the peer still sends is read and dropped, a while at most, as a web
+ * server's lingering close does.
+ */
+static void
+linger(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	long long start = ipc_now_ms();
+	char buf[16384];
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	while (ipc_poll_until(&pfd, 1, LINGER_MS, &start) > 0 &&
+	    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		continue;
+}
+
+/* The verified peer's certificate, for the command. */
+static void
+tls_env(struct tls *cctx)
+{
+	const char *v;
+
+	if (!tls_peer_cert_provided(cctx))
+		return;
+	if ((v = tls_peer_cert_subject(cctx)) != NULL)
+		setenv("IPC_PEER_TLS_SUBJECT", v, 1);
+	if ((v = tls_peer_cert_hash(cctx)) != NULL)
+		setenv("IPC_PEER_TLS_HASH", v, 1);
+}
+
+/*
+ * The command reads and writes plaintext on its end of a socket pair;
+ * the keeper relays it to and from the TLS connection.  A failure ends
+ * the command's connection: it sees the end of its input.
+ */
+static void
+relay_command(int fd, const struct sockaddr_storage *ss, struct tls *cctx,
+    int sp[2])
+{
+	struct ipc_relay r;
+
+	close(sp[1]);
+	fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+	memset(&r, 0, sizeof(r));
+	r.tls = cctx;
+	r.sock = fd;
+	r.in = r.out = sp[0];
+	r.timeout = timeout;
+	r.linger = LINGER_MS;
+	r.flags = IPC_RELAY_KEEPER;
+	if (ipc_tls_relay(&r) == -1) {
+		if (errno == EINTR && ipc_signalled)
+			return;
+		if (r.tlserr != NULL)
+			warnx("%s: %s", peer_name(fd, ss), r.tlserr);
+		else if (errno == ETIMEDOUT)
+			warnx("%s: idle for too long", peer_name(fd, ss));
+		else
+			warn("%s", peer_name(fd, ss));
+	}
+	close(sp[0]);
+	tls_free(cctx);
+}
+
+/*
+ * A connection's keeper, in a child of its own: it runs the command with
+ * the connection as its standard input and output, waits for it, ends
+ * the connection cleanly and exits with the command's status.
+ */
+static void
+spawn(int fd, const struct sockaddr_storage *ss)
+{
+	struct tls *cctx = NULL;
+	pid_t pid;
+	int st, io, sp[2] = { -1, -1 };
+
+	if ((pid = fork()) == -1)
+		err(125, "fork");
+	if (pid > 0)
+		return;
+	keeper = 1;
+	close(ls);
+	peer_env(fd, ss);
+	io = fd;
+	if (srv != NULL) {
+		if (tls_accept(fd, ss, &cctx) == -1)
+			_exit(ipc_errexit);
+		tls_env(cctx);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == -1)
+			err(ipc_errexit, "socketpair");
+		io = sp[1];
+	}
+	if ((pid = fork()) == -1) {
+		warn("fork");
 		_exit(125);
 	}
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-	warn("/bin/sh");
-	_exit(errno == ENOENT ? 127 : 126);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(io, STDIN_FILENO) == -1 ||
+		    dup2(io, STDOUT_FILENO) == -1) {
+			warn("%s", addr.text);
+			_exit(125);
+		}
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		warn("/bin/sh");
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (srv != NULL)
+		relay_command(fd, ss, cctx, sp);
+	/* A signal ends the keeper and its command, whenever it comes. */
+	while (ipc_signalled || waitpid(pid, &st, 0) == -1) {
+		if (ipc_signalled) {
+			kill(pid, ipc_signalled);
+			ipc_die_signalled();
+		}
+		if (errno != EINTR)
+			_exit(125);
+	}
+	linger(fd);
+	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
 }
 
 /*
@@ -440,6 +826,8 @@ reap(int wait)
 static void
 receive(void)
 {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	char *buf;
 	long long got = 0;
 	ssize_t n;
@@ -456,7 +844,9 @@ receive(void)
 				    "time", addr.text, got, count);
 			exit(IPC_NOTNOW);
 		}
-		if ((n = recv(ls, buf, DGRAMCAP, MSG_TRUNC)) == -1) {
+		sslen = sizeof(ss);
+		if ((n = recvfrom(ls, buf, DGRAMCAP, MSG_TRUNC,
+		    (struct sockaddr *)&ss, &sslen)) == -1) {
 			if (errno == EINTR && ipc_signalled)
 				die();
 			if (errno == EINTR)
@@ -466,6 +856,8 @@ receive(void)
 		if (n > DGRAMCAP)
 			errx(IPC_ERROR, "%s: a datagram of %zd bytes does not fit in "
 			    "%d", addr.text, n, DGRAMCAP);
+		if (nallow > 0 && !allowed(-1, &ss))
+			continue;
 		got++;
 		len = ipc_frame(buf, buf, n, framing);
 		if (ipc_write_all(STDOUT_FILENO, buf, len) != len)
@@ -481,7 +873,9 @@ usage(int code)
 
 	fprintf(fp, "usage: %s [-0ak] [-c count] [-j jobs] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--exec command] [--port-file file] address\n",
+	    "\t[--allow spec] [--exec command] [--port-file file] "
+	    "[--tls-ca file]\n"
+	    "\t[--tls-cert file --tls-key file] address\n",
 	    getprogname());
 	if (code == 0) {
 		fprintf(fp, "Accept a connection on address and copy what it "
@@ -499,15 +893,24 @@ usage(int code)
 		    "(0600)\n"
 		    "  -t, --timeout time    wait at most time for a "
 		    "connection or data\n"
+		    "      --allow spec      only peers that spec matches "
+		    "(repeatable)\n"
 		    "      --exec command    run command per connection, "
 		    "on it\n"
 		    "      --port-file file  write the port or path there "
 		    "once listening\n"
+		    "      --tls-ca file     require client certificates "
+		    "that file's CAs signed\n"
+		    "      --tls-cert file   the server's certificate (tls:)\n"
+		    "      --tls-key file    its private key\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n"
 		    "Addresses: HOST:PORT, [::1]:PORT, :PORT (every "
 		    "interface),\nPORT (loopback), udp:HOST:PORT, unix:PATH, "
-		    "unix:@NAME, unixgram:PATH.\n");
+		    "unix:@NAME, unixgram:PATH;\ntls: before a TCP one; "
+		    "fd:N and systemd, a socket handed over.\n"
+		    "Allow: 127.0.0.0/8, ::1, 2001:db8::/32; uid:N, gid:N, "
+		    "user:NAME, group:NAME.\n");
 		ipc_xfflush(stdout, "stdout");
 	}
 	exit(code);

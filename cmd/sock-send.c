@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "sock.h"
@@ -29,17 +30,24 @@ static const struct option longopts[] = {
 	{ "retry",		required_argument,	NULL, 'r' },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
+	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME },
+	{ "tls-noverify",	no_argument,	NULL, IPC_OPT_TLSNOVERIFY },
 	{ NULL,			0,			NULL, 0 }
 };
 
 static struct ipc_addr	 addr;
 static enum ipc_framing	 framing = IPC_LINE;
-static int		 timeout = -1;	/* ms; -1: wait as long as it takes */
+static int		 timeout = -1;	/* idle, ms; -1: as long as it takes */
+static int		 ctimeout = -1;	/* to connect, ms */
 static int		 sock = -1;
 static char		**msgs;		/* the arguments to send, or NULL */
 static int		 nmsgs;
 static long long	 active;	/* the last transfer, either way (ms) */
 static int		 done[2] = { -1, -1 };	/* closed: all sent */
+static struct ipc_tls_opts topts;
 
 static int		 open_retrying(const struct timespec *);
 static int		 open1(int *);
@@ -48,16 +56,21 @@ static void		 send_datagrams(void);
 static void		 send_stream(void);
 static void		*sender(void *);
 static void		 wait_sender(void);
+static char		*framed(size_t *);
+static _Noreturn void	 tls_session(struct tls *, int);
 static _Noreturn void	 usage(int);
 
 int
 main(int argc, char *argv[])
 {
-	struct timespec ts, retrybuf, *retry = NULL;
+	struct timespec retrybuf, *retry = NULL;
+	struct ipc_wait w = { { 0, 0 }, 0 };
+	const char *targ = NULL;
 	struct ipc_copy c;
+	struct tls *ctx = NULL;
 	pthread_t t;
 	sigset_t all, old;
-	int ch, nflag = 0, qflag = 0, tflag = 0;
+	int ch, qflag = 0;
 
 	while ((ch = getopt_long(argc, argv, "0ahnqr:t:V", longopts,
 	    NULL)) != -1) {
@@ -69,7 +82,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(IPC_OK);
 		case 'n':
-			nflag = 1;
+		case 't':
+			ipc_xwait_option(&w, ch, optarg);
+			targ = optarg;
 			break;
 		case 'q':
 			qflag = 1;
@@ -78,13 +93,15 @@ main(int argc, char *argv[])
 			ipc_xduration(optarg, &retrybuf, "retry");
 			retry = &retrybuf;
 			break;
-		case 't':
-			ipc_xduration(optarg, &ts, "timeout");
-			timeout = ipc_xtimeout_ms(&ts, optarg);
-			tflag = 1;
-			break;
 		case 'V':
 			ipc_version();
+		case IPC_OPT_TLSCA:
+		case IPC_OPT_TLSCERT:
+		case IPC_OPT_TLSKEY:
+		case IPC_OPT_TLSNAME:
+		case IPC_OPT_TLSNOVERIFY:
+			ipc_xtls_option(&topts, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -93,18 +110,29 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage(IPC_ERROR);
-	if (nflag && tflag)
-		errx(IPC_ERROR, "cannot use -n and -t");
-	if (nflag)
-		timeout = 0;
+	/* -n: connect only if it can be done at once; then wait as usual. */
+	if (w.set == 't')
+		ctimeout = timeout = ipc_xtimeout_ms(&w.ts, targ);
+	else if (w.set == 'n')
+		ctimeout = 0;
 	ipc_xaddr(argv[0], &addr);
+	if (addr.fd != -1 || addr.systemd)
+		errx(IPC_ERROR, "%s: a socket handed over is for sock-listen",
+		    addr.text);
+	ipc_xtls_check(&addr, &topts, 0);
 	if (addr.family != AF_UNIX && addr.port == 0)
 		errx(IPC_ERROR, "%s: port 0 is only for listening", addr.text);
 	msgs = argc > 1 ? argv + 1 : NULL;
 	nmsgs = argc - 1;
 
+	/* A bad key or certificate, before anything is sent. */
+	if (addr.tls)
+		ctx = ipc_xtls(&topts, 0, addr.text);
+
 	ipc_catch_signals();
 	sock = open_retrying(retry);
+	if (addr.tls)
+		tls_session(ctx, qflag);
 	if (addr.type == SOCK_DGRAM) {
 		send_datagrams();
 		exit(IPC_OK);
@@ -152,43 +180,26 @@ static void
 wait_sender(void)
 {
 	struct pollfd pfd = { done[0], POLLIN, 0 };
-	long long left;
-	int n;
 
-	for (;;) {
-		left = -1;
-		if (timeout >= 0 && (left = __atomic_load_n(&active,
-		    __ATOMIC_RELAXED) + timeout - ipc_now_ms()) < 0)
-			left = 0;
-		if ((n = poll(&pfd, 1, left)) == 1)
-			return;
-		if (n == 0 && __atomic_load_n(&active, __ATOMIC_RELAXED) +
-		    timeout <= ipc_now_ms())
-			errx(IPC_NOTNOW, "%s: timed out", addr.text);
-		if (n == -1 && errno == EINTR && ipc_signalled)
-			ipc_die_signalled();
-		if (n == -1 && errno != EINTR)
-			err(IPC_ERROR, NULL);
-	}
+	if (ipc_poll_until(&pfd, 1, timeout, &active) > 0)
+		return;
+	if (errno == ETIMEDOUT)
+		errx(IPC_NOTNOW, "%s: timed out", addr.text);
+	if (errno == EINTR)
+		ipc_die_signalled();
+	err(IPC_ERROR, NULL);
 }
 
 /* The arguments, framed, or standard input; then the end of our side. */
 static void *
 sender(void *unused)
 {
-	size_t len = 0, off = 0;
+	size_t off;
 	char *buf;
-	int i;
 
 	(void)unused;
 	if (msgs != NULL) {
-		for (i = 0; i < nmsgs; i++)
-			len += strlen(msgs[i]) + IPC_FRAMEPAD;
-		if ((buf = malloc(len)) == NULL)
-			err(IPC_ERROR, NULL);
-		for (i = 0; i < nmsgs; i++)
-			off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]),
-			    framing);
+		buf = framed(&off);
 		if (ipc_write_all(sock, buf, off) != off)
 			err(IPC_ERROR, "%s", addr.text);
 		__atomic_store_n(&active, ipc_now_ms(), __ATOMIC_RELAXED);
@@ -200,6 +211,80 @@ sender(void *unused)
 	if (done[1] != -1)
 		close(done[1]);
 	return NULL;
+}
+
+/* The arguments, each framed, in one buffer. */
+static char *
+framed(size_t *len)
+{
+	size_t cap = 0, off = 0;
+	char *buf;
+	int i;
+
+	for (i = 0; i < nmsgs; i++)
+		cap += strlen(msgs[i]) + IPC_FRAMEPAD;
+	if ((buf = malloc(cap + 1)) == NULL)
+		err(IPC_ERROR, NULL);
+	for (i = 0; i < nmsgs; i++)
+		off += ipc_frame(buf + off, msgs[i], strlen(msgs[i]), framing);
+	*len = off;
+	return buf;
+}
+
+/*
+ * A TLS connection: the handshake, verified and named as the options
+ * say, then the messages or standard input to the peer and its reply to
+ * standard output, in one thread, as libtls needs.
+ */
+static _Noreturn void
+tls_session(struct tls *ctx, int noreply)
+{
+	struct ipc_relay r;
+	const char *name;
+
+	if (topts.noverify)
+		warnx("%s: the server's certificate is not verified "
+		    "(--tls-noverify)", addr.text);
+	name = topts.name != NULL ? topts.name :
+	    addr.host[0] != '\0' ? addr.host : "localhost";
+	if (fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) == -1 ||
+	    tls_connect_socket(ctx, sock, name) == -1)
+		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
+	if (ipc_tls_handshake(ctx, sock, timeout) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (errno == ETIMEDOUT)
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
+		if (errno != 0)
+			err(IPC_ERROR, "%s", addr.text);
+		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
+	}
+	memset(&r, 0, sizeof(r));
+	r.tls = ctx;
+	r.sock = sock;
+	r.in = STDIN_FILENO;
+	if (msgs != NULL) {
+		r.pre = framed(&r.prelen);
+		r.in = -1;
+	}
+	r.out = STDOUT_FILENO;
+	r.timeout = timeout;
+	r.linger = -1;
+	r.flags = noreply ? IPC_RELAY_NOREPLY : 0;
+	if (ipc_tls_relay(&r) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		if (r.failed == STDOUT_FILENO)
+			err(IPC_ERROR, "stdout");
+		if (r.failed == STDIN_FILENO)
+			err(IPC_ERROR, "stdin");
+		if (errno == ETIMEDOUT)
+			errx(IPC_NOTNOW, "%s: timed out", addr.text);
+		if (r.tlserr != NULL)
+			errx(IPC_ERROR, "%s: %s", addr.text, r.tlserr);
+		err(IPC_ERROR, "%s", addr.text);
+	}
+	exit(IPC_OK);
 }
 
 static void
@@ -261,7 +346,7 @@ send_datagrams(void)
 		ipc_reader_free(&r);
 	}
 	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0)
-		errc(2, e, "%s", addr.text);
+		errc(IPC_ERROR, e, "%s", addr.text);
 }
 
 /* Connect, trying again for as long as -r allows. */
@@ -284,7 +369,8 @@ open_retrying(const struct timespec *retry)
 		if (retry == NULL || ipc_expired(&until) ||
 		    (e != ECONNREFUSED && e != ENOENT && e != EAGAIN &&
 		    e != ECONNRESET && e != ENETUNREACH && e != EHOSTUNREACH))
-			errc(2, e, "%s", addr.text);
+			errc(e == EAGAIN && ctimeout == 0 ? IPC_NOTNOW :
+			    IPC_ERROR, e, "%s", addr.text);
 		pause.tv_sec = 0;
 		pause.tv_nsec = delay * 1000000;
 		if (nanosleep(&pause, NULL) == -1 && ipc_signalled)
@@ -332,16 +418,16 @@ open1(int *fd)
 	return e;
 }
 
-/* connect(2), at most the timeout long. */
+/* connect(2), at most the connect timeout long. */
 static int
 connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct pollfd pfd = { fd, POLLOUT, 0 };
-	long long until = ipc_now_ms() + timeout, left;
+	long long start = ipc_now_ms();
 	socklen_t elen = sizeof(int);
 	int n, e, fl;
 
-	if (timeout < 0) {
+	if (ctimeout < 0) {
 		while ((n = connect(fd, sa, len)) == -1 && errno == EINTR &&
 		    !ipc_signalled)
 			continue;
@@ -351,8 +437,8 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	/* A Unix listener's full queue: no connect in progress; try again. */
 	while ((n = connect(fd, sa, len)) == -1 && errno == EAGAIN) {
-		if (ipc_now_ms() >= until) {
-			errno = ETIMEDOUT;
+		if (ipc_now_ms() >= start + ctimeout) {
+			errno = ctimeout == 0 ? EAGAIN : ETIMEDOUT;
 			return -1;
 		}
 		if (poll(NULL, 0, 2) == -1 && ipc_signalled)
@@ -361,18 +447,10 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 	if (n == -1) {
 		if (errno != EINPROGRESS)
 			return -1;
-		for (;;) {
-			left = until - ipc_now_ms();
-			n = poll(&pfd, 1, left < 0 ? 0 : left);
-			if (n == -1 && errno == EINTR && !ipc_signalled)
-				continue;
-			if (n == -1)
-				return -1;
-			if (n == 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			break;
+		if ((n = ipc_poll_until(&pfd, 1, ctimeout, &start)) <= 0) {
+			if (n == 0 && ctimeout == 0)
+				errno = EAGAIN;
+			return -1;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
 			return -1;
@@ -390,8 +468,11 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] address "
-	    "[message ...]\n", getprogname());
+	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] "
+	    "[--tls-ca file]\n"
+	    "\t[--tls-cert file --tls-key file] [--tls-name name] "
+	    "[--tls-noverify]\n"
+	    "\taddress [message ...]\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Connect to address, send the messages or standard "
 		    "input, and copy\nthe reply to standard output.\n\n"
@@ -399,15 +480,23 @@ usage(int status)
 		    "not newline\n"
 		    "  -a, --all             standard input is one message "
 		    "(datagrams)\n"
-		    "  -n, --nonblock        do not wait; the same as -t 0\n"
-		    "  -q, --quit            do not wait for a reply\n"
+		    "  -n, --nonblock        do not wait to connect; then wait "
+		    "for the reply\n"
+		    "  -q, --no-reply        do not wait for a reply\n"
 		    "  -r, --retry time      keep trying to connect that long\n"
 		    "  -t, --timeout time    wait at most time to connect, and "
 		    "idle\n"
+		    "      --tls-ca file     verify the server against file's "
+		    "CAs\n"
+		    "      --tls-cert file   present this client certificate\n"
+		    "      --tls-key file    the client certificate's key\n"
+		    "      --tls-name name   check the certificate for name\n"
+		    "      --tls-noverify    verify nothing (says so)\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n"
 		    "Addresses: HOST:PORT, [::1]:PORT, PORT (loopback), "
-		    "udp:HOST:PORT,\nunix:PATH, unix:@NAME, unixgram:PATH.\n");
+		    "udp:HOST:PORT,\nunix:PATH, unix:@NAME, unixgram:PATH; "
+		    "tls: before a TCP one.\n");
 		ipc_xfflush(stdout, "stdout");
 	}
 	exit(status);

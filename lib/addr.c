@@ -12,6 +12,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -60,7 +61,8 @@ parse_unix(const char *s, struct ipc_addr *a, const char **errstr)
 		return -1;
 	}
 	/* A path needs its NUL inside sun_path; an abstract name does not. */
-	if (len >= sizeof(a->sun.sun_path)) {
+	if (len > sizeof(a->sun.sun_path) ||
+	    (s[0] != '@' && len == sizeof(a->sun.sun_path))) {
 		*errstr = s[0] == '@' ? "name is too long" : "path is too long";
 		return -1;
 	}
@@ -127,18 +129,39 @@ parse_inet(const char *s, struct ipc_addr *a, const char **errstr)
 	return parse_port(colon + 1, a, errstr);
 }
 
-int
-ipc_addr_parse(const char *s, struct ipc_addr *a, const char **errstr)
+/* fd:N, a socket that a service manager or a script hands over. */
+static int
+parse_fd(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	long n = 0;
+
+	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0') {
+		*errstr = "descriptor is invalid";
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((n = n * 10 + (*s - '0')) > INT_MAX) {
+			*errstr = "descriptor is too large";
+			return -1;
+		}
+	a->fd = (int)n;
+	return 0;
+}
+
+static int
+parse(const char *s, struct ipc_addr *a, const char **errstr)
 {
 	const char *colon;
 
-	memset(a, 0, sizeof(*a));
-	a->text = s;
-	a->family = AF_UNSPEC;
-	a->type = SOCK_STREAM;
 	if (*s == '\0') {
 		*errstr = "address is empty";
 		return -1;
+	}
+	if (strncmp(s, "fd:", 3) == 0)
+		return parse_fd(s + 3, a, errstr);
+	if (strcmp(s, "systemd") == 0) {
+		a->systemd = 1;
+		return 0;
 	}
 	if (strncmp(s, "unix:", 5) == 0)
 		return parse_unix(s + 5, a, errstr);
@@ -159,6 +182,97 @@ ipc_addr_parse(const char *s, struct ipc_addr *a, const char **errstr)
 		return -1;
 	}
 	return parse_inet(s, a, errstr);
+}
+
+int
+ipc_addr_parse(const char *s, struct ipc_addr *a, const char **errstr)
+{
+	memset(a, 0, sizeof(*a));
+	a->text = s;
+	a->family = AF_UNSPEC;
+	a->type = SOCK_STREAM;
+	a->fd = -1;
+	if (strncmp(s, "tls:", 4) != 0)
+		return parse(s, a, errstr);
+	a->tls = 1;
+	if (parse(s + 4, a, errstr) == -1)
+		return -1;
+	if (a->type != SOCK_STREAM || a->family == AF_UNIX) {
+		*errstr = "tls: is for TCP";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * fd:N or systemd: the socket handed over, checked to be one that
+ * listens (stream) or is bound (datagram), its family and type in *a.
+ * systemd's LISTEN_ variables are for us only, not for our commands.
+ */
+int
+ipc_addr_inherit(struct ipc_addr *a, const char **errstr)
+{
+	const char *pid, *fds;
+	struct stat st;
+	socklen_t len = sizeof(int);
+	int v, fam;
+
+	if (a->systemd) {
+		pid = getenv("LISTEN_PID");
+		fds = getenv("LISTEN_FDS");
+		if (pid == NULL || fds == NULL) {
+			*errstr = "no LISTEN_PID and LISTEN_FDS: not started "
+			    "by socket activation";
+			return -1;
+		}
+		if (strtol(pid, NULL, 10) != getpid()) {
+			*errstr = "LISTEN_PID is not ours";
+			return -1;
+		}
+		if (strtol(fds, NULL, 10) < 1) {
+			*errstr = "LISTEN_FDS passes no socket";
+			return -1;
+		}
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+		a->fd = 3;	/* SD_LISTEN_FDS_START */
+	}
+	if (fstat(a->fd, &st) == -1) {
+		*errstr = strerror(errno);
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		*errstr = "not a socket";
+		return -1;
+	}
+	if (getsockopt(a->fd, SOL_SOCKET, SO_TYPE, &a->type, &len) == -1 ||
+	    getsockopt(a->fd, SOL_SOCKET, SO_DOMAIN, &fam, &len) == -1) {
+		*errstr = strerror(errno);
+		return -1;
+	}
+	if (a->type != SOCK_STREAM && a->type != SOCK_DGRAM) {
+		*errstr = "neither a stream nor a datagram socket";
+		return -1;
+	}
+	if (a->type == SOCK_STREAM &&
+	    (getsockopt(a->fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+	    v == 0)) {
+		*errstr = "a stream socket that does not listen";
+		return -1;
+	}
+	if (fam != AF_UNIX && fam != AF_INET && fam != AF_INET6) {
+		*errstr = "not a Unix, IPv4 or IPv6 socket";
+		return -1;
+	}
+	if (a->tls && (fam == AF_UNIX || a->type != SOCK_STREAM)) {
+		*errstr = "tls: is for TCP";
+		return -1;
+	}
+	a->family = fam == AF_UNIX ? AF_UNIX : AF_UNSPEC;
+	a->abstract = 0;
+	(void)fcntl(a->fd, F_SETFD, FD_CLOEXEC);
+	return 0;
 }
 
 void

@@ -552,6 +552,10 @@ ipc_amqp_xopen(const char *name, const struct ipc_amqp_conf *conf,
 	if (c->msgsize)
 		errx(ipc_errexit, "%s: --message-size has no meaning for a "
 		    "broker's queue", a->shown);
+	if (c->anyowner)
+		errx(ipc_errexit, "%s: --any-owner has no meaning for a "
+		    "broker's queue (the broker's permissions decide)",
+		    a->shown);
 	if (conf->priority > 255)
 		errx(ipc_errexit, "%s: priority %ld is over 255, a broker's "
 		    "highest", a->shown, conf->priority);

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,24 +78,13 @@ static int
 wait_in(struct ipc_copy *c)
 {
 	struct pollfd pfd = { c->in, POLLIN, 0 };
-	long long left;
 	int n;
 
 	if (c->timeout < 0)
 		return 0;
-	for (;;) {
-		left = __atomic_load_n(c->active, __ATOMIC_RELAXED) +
-		    c->timeout - ipc_now_ms();
-		if ((n = poll(&pfd, 1, left < 0 ? 0 : left)) > 0)
-			return 0;
-		if (n == -1 && errno == EINTR && !ipc_signalled)
-			continue;
-		if (n == -1)
-			return fail(c, c->in, errno);
-		if (__atomic_load_n(c->active, __ATOMIC_RELAXED) + c->timeout <=
-		    ipc_now_ms())
-			return fail(c, c->in, ETIMEDOUT);
-	}
+	if ((n = ipc_poll_until(&pfd, 1, c->timeout, c->active)) > 0)
+		return 0;
+	return fail(c, c->in, errno);
 }
 
 /* An interrupted call: go on, unless a signal asks us to end. */

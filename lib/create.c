@@ -6,7 +6,7 @@
 
 /*
  * The creation options of a tool that creates objects: -e, -m mode, -x,
- * and for queues --max-messages n and --message-size bytes.
+ * --any-owner, and for queues --max-messages n and --message-size bytes.
  */
 void
 ipc_xcreate_option(struct ipc_create *c, int ch, const char *arg)
@@ -30,6 +30,9 @@ ipc_xcreate_option(struct ipc_create *c, int ch, const char *arg)
 		if (c->msgsize == 0)
 			errx(ipc_errexit, "--message-size is too small: %s",
 			    arg);
+		break;
+	case IPC_OPT_ANYOWNER:
+		c->anyowner = 1;
 		break;
 	}
 	if (!c->create && c->exclusive)

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,9 @@ enum ipc_kind { IPC_MQ, IPC_SEM, IPC_SHM };
 /*
  * Where Linux keeps the objects: queues are files of the mqueue file
  * system, shared memory objects files of /dev/shm, and glibc keeps a
- * semaphore NAME as /dev/shm/sem.NAME.
+ * semaphore NAME as /dev/shm/sem.NAME (sem.c reads it; name.c and
+ * objects.c use the prefix; completion/ipcutils lists the files by itself
+ * and must change with these).
  */
 #define IPC_MQ_DIR	"/dev/mqueue"
 #define IPC_SHM_DIR	"/dev/shm"
@@ -87,7 +90,27 @@ void		 ipc_xfflush(FILE *, const char *);
 extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
 _Noreturn void	 ipc_die_signalled(void);
+int		 ipc_poll(struct pollfd *, nfds_t, const struct timespec *);
 int		 ipc_wait_fd(int, short, const struct timespec *);
+
+/*
+ * exec.c: a command that a tool runs (sem-wait -- CMD, mq-recv --exec):
+ * started with posix_spawn(3), its status passed on as env(1) does.
+ */
+#define IPC_CMD_FAILED		125	/* the tool itself failed */
+#define IPC_CMD_NOEXEC		126	/* the command could not be run */
+#define IPC_CMD_NOTFOUND	127	/* the command was not found */
+int		 ipc_spawn(pid_t *, const char *, char *const [], int,
+		    const sigset_t *, int);
+int		 ipc_spawn_status(int);
+int		 ipc_cmd_status(int);
+
+/* json.c: JSON strings (UTF-8, or 0) and base64, for -J. */
+size_t		 ipc_utf8_len(const unsigned char *, size_t);
+size_t		 ipc_json_string(char *, const void *, size_t);
+size_t		 ipc_base64(char *, const void *, size_t);
+#define IPC_JSON_MAX(n)	(6 * (n) + 2)	/* room ipc_json_string needs */
+#define IPC_BASE64_MAX(n) (((n) + 2) / 3 * 4)
 
 /* prog.c: --version. */
 _Noreturn void	 ipc_version(void);
@@ -100,12 +123,22 @@ struct ipc_create {
 	int		 modeset;	/* -m given: exact, the umask aside */
 	long		 maxmsg;	/* --max-messages, 0: system default */
 	long		 msgsize;	/* --message-size, 0: system default */
+	int		 anyowner;	/* --any-owner: trust another's object */
 };
-#define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0 }
-/* getopt_long values of the long-only queue size options */
+#define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0, 0 }
+/* getopt_long values of the long-only options */
 #define IPC_OPT_MAXMSG	0x100
 #define IPC_OPT_MSGSIZE	0x101
+#define IPC_OPT_ANYOWNER 0x102
 void		 ipc_xcreate_option(struct ipc_create *, int, const char *);
+
+/*
+ * owner.c: an object that exists is used only when the caller or root owns
+ * it, or with --any-owner: -1 with EPERM otherwise, and ipc_strerror names
+ * the owner.
+ */
+int		 ipc_owned(int, const struct ipc_create *);
+const char	*ipc_strerror(int);
 
 #endif
 

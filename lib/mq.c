@@ -44,8 +44,10 @@ ipc_mq_open(const char *name, int oflag, const struct ipc_create *c)
 	mqd_t q;
 	int e;
 
-	if (!c->create)
-		return mq_open(name, oflag);
+	if (!c->create) {
+		q = mq_open(name, oflag);
+		goto owned;
+	}
 	oflag |= O_CREAT | (c->exclusive ? O_EXCL : 0);
 	if (c->maxmsg || c->msgsize) {
 		memset(&attr, 0, sizeof(attr));
@@ -62,6 +64,14 @@ ipc_mq_open(const char *name, int oflag, const struct ipc_create *c)
 		e = errno;
 		umask(mask);
 		errno = e;
+	}
+owned:
+	/* A queue that was there may be another user's. */
+	if (q != (mqd_t)-1 && ipc_owned((int)q, c) == -1) {
+		e = errno;
+		mq_close(q);
+		errno = e;
+		return (mqd_t)-1;
 	}
 	return q;
 }
@@ -95,7 +105,7 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 	long msgmax, sizemax;
 
 	if (c == NULL || !c->create || (e == EMFILE && out_of_fds()))
-		return strerror(e);
+		return ipc_strerror(e);
 	msgmax = mq_limit("msg_max", 10);
 	sizemax = mq_limit("msgsize_max", 8192);
 	if (e == EINVAL && c->maxmsg > msgmax)
@@ -118,6 +128,66 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 		snprintf(buf, len, "too many queues on this system "
 		    "(" MQ_PROC "queues_max)");
 	else
-		return strerror(e);
+		return ipc_strerror(e);
 	return buf;
+}
+
+/*
+ * What ipc-ls and ipc-rm see of a queue: its file in the mqueue file
+ * system, and the queue opened only to look at it.
+ */
+
+/* /dev/mqueue/NAME, for name "/NAME"; -1 with ENAMETOOLONG. */
+int
+ipc_mq_path(const char *name, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, IPC_MQ_DIR "%s", name);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open the queue to look at it (fstat(2), mq_getattr(3)): for reading,
+ * or for writing where reading is closed to us.
+ */
+mqd_t
+ipc_mq_look(const char *name)
+{
+	mqd_t q;
+
+	if ((q = mq_open(name, O_RDONLY | O_CLOEXEC)) == (mqd_t)-1 &&
+	    errno == EACCES)
+		q = mq_open(name, O_WRONLY | O_CLOEXEC);
+	return q;
+}
+
+/*
+ * The bytes queued, as the queue's file tells them to who may read it
+ * ("QSIZE:12   NOTIFY:0 ..."), or -1.
+ */
+long long
+ipc_mq_queued(const char *name)
+{
+	char path[PATH_MAX], buf[128];
+	const char *errstr;
+	long long v = -1;
+	FILE *fp;
+
+	if (ipc_mq_path(name, path, sizeof(path)) == -1 ||
+	    (fp = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    strncmp(buf, "QSIZE:", 6) == 0) {
+		buf[6 + strspn(buf + 6, "0123456789")] = '\0';
+		v = strtonum(buf + 6, 0, LLONG_MAX, &errstr);
+		if (errstr != NULL)
+			v = -1;
+	}
+	fclose(fp);
+	return v;
 }

@@ -11,4 +11,9 @@ mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
 const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
 		    size_t);
 
+/* What ipc-ls and ipc-rm see of a queue (the end of mq.c). */
+int		 ipc_mq_path(const char *, char *, size_t);
+mqd_t		 ipc_mq_look(const char *);
+long long	 ipc_mq_queued(const char *);
+
 #endif

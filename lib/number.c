@@ -38,7 +38,10 @@ ipc_xsize(const char *s, int64_t max, const char *what)
 	return n;
 }
 
-/* An octal mode, as chmod(1) takes it: 600, 0640. */
+/*
+ * An octal mode, as chmod(1) takes it: 600, 0640.  Permission bits only:
+ * setuid, setgid and sticky mean nothing to an object and are refused.
+ */
 mode_t
 ipc_xmode(const char *s)
 {
@@ -51,7 +54,7 @@ ipc_xmode(const char *s)
 		if (*p < '0' || *p > '7')
 			errx(ipc_errexit, "mode is invalid: %s", s);
 		m = m * 8 + (*p - '0');
-		if (m > 07777)
+		if (m > 0777)
 			errx(ipc_errexit, "mode is too large: %s", s);
 	}
 	return (mode_t)m;

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "mq.h"
 #include "objects.h"
+#include "sem.h"
 
 #define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
 #define SEMPFXLEN	(sizeof(IPC_SEM_PREFIX) - 1)
@@ -61,18 +61,17 @@ mqfs_mounted(void)
 	return statfs(IPC_MQ_DIR, &sf) == 0 && sf.f_type == MQUEUE_MAGIC;
 }
 
-/* Where the object lives: /dev/mqueue/NAME, /dev/shm/sem.NAME, /dev/shm/NAME. */
+/* Where it lives: /dev/mqueue/NAME, /dev/shm/sem.NAME, /dev/shm/NAME. */
 static int
 object_path(enum ipc_kind kind, const char *name, char *buf, size_t len)
 {
 	int n;
 
 	if (kind == IPC_MQ)
-		n = snprintf(buf, len, IPC_MQ_DIR "%s", name);
-	else if (kind == IPC_SEM)
-		n = snprintf(buf, len, IPC_SHM_DIR "/" IPC_SEM_PREFIX "%s", name + 1);
-	else
-		n = snprintf(buf, len, IPC_SHM_DIR "%s", name);
+		return ipc_mq_path(name, buf, len);
+	if (kind == IPC_SEM)
+		return ipc_sem_path(name, buf, len);
+	n = snprintf(buf, len, IPC_SHM_DIR "%s", name);
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -91,10 +90,7 @@ mq_stat(struct ipc_object *o)
 	mqd_t q;
 	int e;
 
-	if ((q = mq_open(o->name, O_RDONLY | O_CLOEXEC)) == (mqd_t)-1 &&
-	    errno == EACCES)
-		q = mq_open(o->name, O_WRONLY | O_CLOEXEC);
-	if (q == (mqd_t)-1) {
+	if ((q = ipc_mq_look(o->name)) == (mqd_t)-1) {
 		if (errno == EACCES)
 			o->nostat = 1;
 		return -1;
@@ -311,16 +307,9 @@ static void
 mq_details(struct ipc_object *o)
 {
 	struct mq_attr attr;
-	char path[PATH_MAX], buf[128];
-	const char *errstr;
-	long long v;
-	FILE *fp;
 	mqd_t q;
 
-	if ((q = mq_open(o->name, O_RDONLY | O_CLOEXEC)) == (mqd_t)-1 &&
-	    errno == EACCES)
-		q = mq_open(o->name, O_WRONLY | O_CLOEXEC);
-	if (q != (mqd_t)-1) {
+	if ((q = ipc_mq_look(o->name)) != (mqd_t)-1) {
 		if (mq_getattr(q, &attr) == 0) {
 			o->msgs = attr.mq_curmsgs;
 			o->maxmsg = attr.mq_maxmsg;
@@ -328,35 +317,17 @@ mq_details(struct ipc_object *o)
 		}
 		mq_close(q);
 	}
-	/* Its file tells the bytes queued: "QSIZE:12   NOTIFY:0 ...". */
-	if (object_path(IPC_MQ, o->name, path, sizeof(path)) == -1 ||
-	    (fp = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(buf, sizeof(buf), fp) != NULL &&
-	    strncmp(buf, "QSIZE:", 6) == 0) {
-		buf[6 + strspn(buf + 6, "0123456789")] = '\0';
-		v = strtonum(buf + 6, 0, LLONG_MAX, &errstr);
-		if (errstr == NULL)
-			o->size = v;
-	}
-	fclose(fp);
+	o->size = ipc_mq_queued(o->name);
 }
 
-/* A semaphore's value, to who may open it. */
+/* A semaphore's value, from its file. */
 static void
 sem_details(struct ipc_object *o)
 {
-	sem_t *s;
 	int v;
 
-	/* sem_open(3) maps a sem_t: a shorter file would fault. */
-	if (o->st.st_size < (off_t)sizeof(sem_t))
-		return;
-	if ((s = sem_open(o->name, 0)) == SEM_FAILED)
-		return;
-	if (sem_getvalue(s, &v) == 0)
+	if (ipc_sem_value(o->name, &v) == 0)
 		o->value = v;
-	sem_close(s);
 }
 
 void

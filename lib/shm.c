@@ -21,6 +21,8 @@
 
 #define POLL_MS		20		/* the fallback's look, and a lock's */
 
+static int	owned(int, const struct ipc_create *);
+
 /*
  * Open the object, creating it as c says; *created tells whether this
  * call made it, so that a tool that fails afterwards can take it away.
@@ -34,7 +36,7 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 
 	*created = 0;
 	if (c == NULL || !c->create)
-		return shm_open(name, oflag, 0);
+		return owned(shm_open(name, oflag, 0), c);
 	for (;;) {
 		if (c->modeset)
 			mask = umask(0);
@@ -52,8 +54,23 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 		}
 		/* It is there: open it, unless it went away meanwhile. */
 		if ((fd = shm_open(name, oflag, 0)) != -1 || errno != ENOENT)
-			return fd;
+			return owned(fd, c);
 	}
+}
+
+/* fd, or -1 when the object that was there is another user's. */
+static int
+owned(int fd, const struct ipc_create *c)
+{
+	int e;
+
+	if (fd != -1 && ipc_owned(fd, c) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -100,36 +117,50 @@ same_time(const struct timespec *a, const struct timespec *b)
 
 /*
  * Begin watching the object on fd for a change: a write, a truncation or
- * a new time stamp, which shm-put sets on every put.  On Linux inotify(7)
- * on /dev/shm/NAME tells at once; elsewhere, or when the object is not
- * there, the object's mtime is looked at every POLL_MS milliseconds.
+ * a new time stamp, which shm-put sets on every put, or a new object
+ * under its name (removed and made again, or put in its place by
+ * rename(2) or link(2)).  On Linux inotify(7) on /dev/shm/NAME and on
+ * /dev/shm tells at once; elsewhere the object's mtime is looked at
+ * every POLL_MS milliseconds.
  */
 int
 ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
 {
 	struct stat st;
-#ifdef __linux__
-	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
-	struct stat pst;
-#endif
 
 	w->ifd = -1;
 	if (fstat(fd, &st) == -1)
 		return -1;
 	w->mtime = st.st_mtim;
 	w->size = st.st_size;
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	snprintf(w->path, sizeof(w->path), IPC_SHM_DIR "%s", name);
 #ifdef __linux__
-	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		return 0;
-	if (inotify_add_watch(w->ifd, path, IN_MODIFY | IN_ATTRIB) == -1 ||
-	    stat(path, &pst) == -1 || pst.st_ino != st.st_ino ||
-	    pst.st_dev != st.st_dev) {
+	/* The object's file may be gone already: the directory tells. */
+	(void)inotify_add_watch(w->ifd, w->path, IN_MODIFY | IN_ATTRIB);
+	if (inotify_add_watch(w->ifd, IPC_SHM_DIR,
+	    IN_CREATE | IN_MOVED_TO) == -1) {
 		close(w->ifd);
 		w->ifd = -1;
 	}
 #endif
 	return 0;
+}
+
+/*
+ * Does the name now stand for another object than the one watched?  Not
+ * while it stands for none: a removed object may be made again.
+ */
+int
+ipc_shm_replaced(const struct ipc_shm_watch *w)
+{
+	struct stat st;
+
+	return stat(w->path, &st) == 0 &&
+	    (st.st_dev != w->dev || st.st_ino != w->ino);
 }
 
 /*
@@ -205,7 +236,8 @@ wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
 			return 0;
 		if (fstat(fd, &st) == -1)
 			return -1;
-		if (!same_time(&st.st_mtim, &w->mtime) || st.st_size != w->size)
+		if (!same_time(&st.st_mtim, &w->mtime) ||
+		    st.st_size != w->size || ipc_shm_replaced(w))
 			return 0;
 		if (ipc_signalled) {
 			errno = EINTR;

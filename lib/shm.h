@@ -16,10 +16,14 @@ struct ipc_shm_watch {
 	int		 ifd;		/* inotify, or -1: look at the mtime */
 	struct timespec	 mtime;		/* as it was when the watch began */
 	off_t		 size;
+	dev_t		 dev;		/* the object the name named then */
+	ino_t		 ino;
+	char		 path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
 };
 int		 ipc_shm_watch(struct ipc_shm_watch *, const char *, int);
 int		 ipc_shm_wait(struct ipc_shm_watch *, int,
 		    const struct timespec *);
+int		 ipc_shm_replaced(const struct ipc_shm_watch *);
 void		 ipc_shm_unwatch(struct ipc_shm_watch *);
 
 #endif

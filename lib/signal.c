@@ -54,20 +54,19 @@ ipc_die_signalled(void)
 }
 
 /*
- * Wait until fd is ready for events (POLLIN, POLLOUT) or in error, until
- * the deadline (NULL: as long as it takes): the poll(2) revents, or -1
- * with errno ETIMEDOUT
- * when the deadline passed first, EINTR when SIGINT or SIGTERM came.
- * The signals are let in only inside ppoll(2), so that one that comes
- * between the caller's look at ipc_signalled and the sleep still ends it.
+ * poll(2) the n descriptors until one is ready (or in error), until the
+ * deadline (NULL: as long as it takes): how many are, or -1 with errno
+ * ETIMEDOUT when the deadline passed first, EINTR when SIGINT or SIGTERM
+ * came.  The signals are let in only inside ppoll(2), so that one that
+ * comes between the caller's look at ipc_signalled and the sleep still
+ * ends it.
  */
 int
-ipc_wait_fd(int fd, short events, const struct timespec *deadline)
+ipc_poll(struct pollfd *pfd, nfds_t n, const struct timespec *deadline)
 {
-	struct pollfd pfd = { fd, events, 0 };
 	struct timespec nap;
 	sigset_t block, old;
-	int ms, n, e = 0;
+	int ms, rv, e = 0;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -81,19 +80,30 @@ ipc_wait_fd(int fd, short events, const struct timespec *deadline)
 		ms = ipc_ms_until(deadline);
 		nap.tv_sec = ms / 1000;
 		nap.tv_nsec = (ms % 1000) * 1000000L;
-		n = ppoll(&pfd, 1, ms == -1 ? NULL : &nap, &old);
-		if (n > 0)
+		rv = ppoll(pfd, n, ms == -1 ? NULL : &nap, &old);
+		if (rv > 0)
 			break;
-		if (n == -1 && errno != EINTR) {
+		if (rv == -1 && errno != EINTR) {
 			e = errno;
 			break;
 		}
-		if (n == 0 && ms == 0) {
+		if (rv == 0 && ms == 0) {
 			e = ETIMEDOUT;
 			break;
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
-	return e == 0 ? pfd.revents : -1;
+	return e == 0 ? rv : -1;
+}
+
+/* ipc_poll() for one descriptor: its revents, or -1. */
+int
+ipc_wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { fd, events, 0 };
+
+	if (ipc_poll(&pfd, 1, deadline) == -1)
+		return -1;
+	return pfd.revents;
 }

@@ -3,13 +3,15 @@
 #define IPC_SOCK_H
 
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/un.h>
 
 #include "ipcutils.h"
 
 /*
  * addr.c: HOST:PORT, udp:HOST:PORT, unix:PATH, unix:@NAME, unixgram:PATH,
- * [V6]:PORT, :PORT (every interface), PORT (loopback only).
+ * [V6]:PORT, :PORT (every interface), PORT (loopback only); tls: before
+ * a TCP form; fd:N and systemd, sockets handed over (sock-listen).
  */
 #define IPC_MAXSA	8
 struct ipc_sockaddr {
@@ -29,10 +31,14 @@ struct ipc_addr {
 	int		 abstract;	/* unix:@NAME */
 	struct ipc_sockaddr sa[IPC_MAXSA]; /* ipc_addr_resolve() */
 	int		 nsa;
+	int		 tls;		/* tls:ADDRESS */
+	int		 fd;		/* fd:N, systemd; else -1 */
+	int		 systemd;	/* systemd: LISTEN_FDS */
 };
 int		 ipc_addr_parse(const char *, struct ipc_addr *, const char **);
 void		 ipc_xaddr(const char *, struct ipc_addr *);
 int		 ipc_addr_resolve(struct ipc_addr *, int, const char **);
+int		 ipc_addr_inherit(struct ipc_addr *, const char **);
 int		 ipc_addr_peer(const struct sockaddr_storage *, char *, size_t,
 		    unsigned int *);
 
@@ -55,5 +61,59 @@ struct ipc_copy {
 void		 ipc_copy_init(struct ipc_copy *, int, int, int);
 int		 ipc_copy(struct ipc_copy *);
 void		 ipc_copy_free(struct ipc_copy *);
+
+/* poll.c: poll(2) until a deadline, counted from *since or from now. */
+int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
+
+/* allow.c: --allow SPEC, who may connect. */
+enum { IPC_ALLOW_NET4 = 1, IPC_ALLOW_NET6, IPC_ALLOW_UID, IPC_ALLOW_GID };
+struct ipc_allow {
+	const char	*text;		/* as given */
+	int		 kind;
+	unsigned char	 net[16];	/* NET4, NET6: the block's address */
+	int		 bits;		/* and its prefix length */
+	unsigned int	 id;		/* UID, GID */
+};
+int		 ipc_allow_parse(const char *, struct ipc_allow *, const char **);
+int		 ipc_allow_addr(const struct ipc_allow *, int,
+		    const struct sockaddr_storage *);
+int		 ipc_allow_cred(const struct ipc_allow *, int, int);
+
+/* tls.c: TLS with libtls (tls: addresses). */
+struct tls;
+struct ipc_tls_opts {
+	const char	*ca;		/* --tls-ca: verify against it */
+	const char	*cert, *key;	/* --tls-cert, --tls-key */
+	const char	*name;		/* --tls-name: the name to check */
+	int		 noverify;	/* --tls-noverify */
+};
+/* getopt_long values of the --tls- options, and their checks */
+#define IPC_OPT_TLSCA		0x200
+#define IPC_OPT_TLSCERT		0x201
+#define IPC_OPT_TLSKEY		0x202
+#define IPC_OPT_TLSNAME		0x203
+#define IPC_OPT_TLSNOVERIFY	0x204
+void		 ipc_xtls_option(struct ipc_tls_opts *, int, const char *);
+void		 ipc_xtls_check(const struct ipc_addr *,
+		    const struct ipc_tls_opts *, int);
+struct tls	*ipc_xtls(const struct ipc_tls_opts *, int, const char *);
+int		 ipc_tls_handshake(struct tls *, int, int);
+struct ipc_relay {
+	struct tls	*tls;
+	int		 sock;		/* the TLS connection's socket */
+	const char	*pre;		/* sent first, prelen bytes, or NULL */
+	size_t		 prelen;
+	int		 in, out;	/* plaintext; -1: none */
+	int		 timeout;	/* idle, ms; -1: forever */
+	int		 linger;	/* ms for the peer's end after ours, or -1 */
+	int		 flags;
+	long long	*active, last;	/* the last transfer, as in ipc_copy */
+	int		 failed;	/* the fd that failed */
+	const char	*tlserr;	/* why TLS failed, or NULL */
+	int		 dropout;	/* out is gone: what comes is dropped */
+};
+#define IPC_RELAY_NOREPLY	0x1	/* end once our side has ended */
+#define IPC_RELAY_KEEPER	0x2	/* out is a command's socket */
+int		 ipc_tls_relay(struct ipc_relay *);
 
 #endif

@@ -52,14 +52,15 @@ left() {
 	assert_equal "$stderr" ""
 	run -0 left
 	assert_output "$(printf 'sem /%s-job-3\nshm /%s-jobs' "$N" "$N")"
-	run -0 ipc-rm -v "$N-job-?"
+	run -0 --separate-stderr ipc-rm -v "$N-job-?"
 	assert_output "removed sem /$N-job-3"
+	assert_equal "$stderr" "$(mqfs_note ipc-rm)"
 }
 
 @test "ipc-rm: a glob that matches nothing is no error; a missing name is, unless -f" {
 	peer-obj shm "/$N-a" 1 600
 	run -0 --separate-stderr ipc-rm "$N-x*"
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "$(mqfs_note ipc-rm)"
 	run -2 --separate-stderr ipc-rm "$N-x" "$N-a"
 	assert_equal "$stderr" "ipc-rm: /$N-x: No such file or directory"
 	run -0 left
@@ -93,7 +94,7 @@ left() {
 	peer-obj sem "/$N-b" 1 600
 	run -0 --separate-stderr ipc-rm -n "$N-*"
 	assert_output "$(printf 'would remove sem /%s-b\nwould remove shm /%s-a' "$N" "$N")"
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "$(mqfs_note ipc-rm)"
 	run -0 left
 	assert_output "$(printf 'sem /%s-b\nshm /%s-a' "$N" "$N")"
 }

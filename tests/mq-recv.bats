@@ -129,6 +129,20 @@ fill() {
 	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 }
 
+@test "mq-recv: -a takes empty messages too, more than a batch holds" {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		mq-send -a --max-messages 4 --message-size 16 "$N" < /dev/null
+	done 3>&- &
+	spid=$!
+	run -0 sh -c 'mq-recv -a -c 8 "$1" > "$2"' sh "$N" "$BATS_TEST_TMPDIR/out"
+	reap "$spid"
+	spid=
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	run -0 mq_count "$N"
+	assert_output 0
+}
+
 @test "mq-recv: a reader that has closed its end leaves the message queued" {
 	fill keep me
 	run -2 --separate-stderr run_into_closed_pipe mq-recv "$N"
@@ -213,7 +227,7 @@ fill() {
 
 @test "mq-recv: --help and --version go to standard output with 0" {
 	run -0 mq-recv -h
-	[[ "${lines[0]}" == "usage: mq-recv [-0aefnpux] [-c count | -d] [-m mode] [-t timeout]" ]]
+	[[ "${lines[0]}" == "usage: mq-recv [-0aefJnpux] [-c count | -d] [-m mode] [-t timeout]" ]]
 	run -0 mq-recv --version
 	assert_output --regexp '^mq-recv \(ipcutils\) [0-9.]+$'
 }
@@ -317,12 +331,10 @@ PY
 	# The pipe is full, nobody reads it, and the queue is full again.
 	wait_mq_count "$N" 10
 	wait_asleep "$pid"
-	kill -TERM "$pid"
-	reap "$pid"
+	terminate "$pid"
 	pid=
 	assert_equal "$status" 143
-	kill -TERM "$spid"
-	reap "$spid"
+	terminate "$spid"
 	spid=
 	run -0 cat "$BATS_TEST_TMPDIR/send.err"
 	[[ "$output" =~ ^"mq-send: /$N: queue is full; "([0-9]+)" messages sent"$ ]]
@@ -340,9 +352,12 @@ except BlockingIOError:
 	assert_output "$(seq "$sent")"
 }
 
-@test "mq-recv: a message that cannot be written waits for room to go back on a full queue" {
+# A full queue of a1..a8, eight senders of b1..b8 blocked on it, and an
+# mq-recv -c 8 into /dev/full: each message it takes lets a sender in, so
+# the queue is full again when its write fails, and it waits for room.
+recv_full_into_full_disk() {
+	local i
 	fill a1 a2 a3 a4 a5 a6 a7 a8
-	# Eight senders blocked on the full queue: each message taken lets one in.
 	for i in 1 2 3 4 5 6 7 8; do
 		peer-mq send "/$N" "b$i" 3>&- &
 		spids+=($!)
@@ -352,6 +367,11 @@ except BlockingIOError:
 	pid=$!
 	wait_mq_count "$N" 8
 	wait_asleep "$pid"
+}
+
+@test "mq-recv: a message that cannot be written waits for room to go back on a full queue" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	recv_full_into_full_disk
 	run -0 mq-recv -c 8 "$N"
 	assert_output "$(printf 'b%s\n' 1 2 3 4 5 6 7 8)"
 	reap "$pid"
@@ -364,20 +384,225 @@ except BlockingIOError:
 }
 
 @test "mq-recv: a signal while it waits for room to put back gives up and says how many were lost" {
-	fill a1 a2 a3 a4 a5 a6 a7 a8
-	for i in 1 2 3 4 5 6 7 8; do
-		peer-mq send "/$N" "b$i" 3>&- &
-		spids+=($!)
-		wait_asleep "$!"
-	done
-	mq-recv -c 8 "$N" > /dev/full 2> "$BATS_TEST_TMPDIR/err" 3>&- &
-	pid=$!
-	wait_mq_count "$N" 8
-	wait_asleep "$pid"
-	kill -TERM "$pid"
-	reap "$pid"
+	[ -w /dev/full ] || skip "needs /dev/full"
+	recv_full_into_full_disk
+	terminate "$pid"
 	pid=
 	assert_equal "$status" 143
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output "mq-recv: stdout: 0 messages put back on /$N, 8 lost: No space left on device"
+}
+
+# --exec
+
+# Is the process gone (or a zombie that nobody reaped yet)?  Within 5 s.
+gone() {
+	local i st
+	for i in $(seq 100); do
+		st=$(ps -o stat= -p "$1" || true)
+		[[ -z "$st" || "$st" == Z* ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "mq-recv --exec: 20 messages, -j 4, each once, at most 4 at a time, well under the serial time" {
+	log=$BATS_TEST_TMPDIR/log
+	seq 1 20 | mq-send --max-messages 10 --message-size 16 "$N" 3>&- &
+	spid=$!
+	start=$(date +%s%N)
+	run -0 mq-recv -c 20 -j 4 --exec "read -r m; echo \"\$(date +%s%N) 1 \$m\" >> $log; sleep 0.3; echo \"\$(date +%s%N) -1 \$m\" >> $log" "$N"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	reap "$spid"
+	spid=
+	# Serially: 6 s; four at a time: 1.5 s.
+	[ "$elapsed" -lt 4500 ] || fail "took $elapsed ms"
+	run -0 sh -c "awk '\$2 == 1 { print \$3 }' $log | sort -n"
+	assert_output "$(seq 1 20)"
+	run -0 sh -c "sort -n $log | awk '{ n += \$2; if (n > max) max = n } END { print max }'"
+	assert_output 4
+	run -0 mq_count "$N"
+	assert_output 0
+}
+
+@test "mq-recv --exec: the command reads its message and sees its priority, queue and number" {
+	fill
+	mq-send -p 7 "$N" "first one"
+	mq-send -p 2 "$N" "second"
+	run -0 --separate-stderr mq-recv -c 2 --exec 'read -r m; echo "$IPC_MSG_SEQ $IPC_MSG_PRIORITY $IPC_MSG_QUEUE [$m]"' "$N"
+	assert_output $'1 7 /'"$N"$' [first one]\n2 2 /'"$N"' [second]'
+	assert_equal "$stderr" ""
+}
+
+@test "mq-recv --exec: with -a a binary message reaches the command byte for byte" {
+	printf '\0a\nb\377\0' > "$BATS_TEST_TMPDIR/in"
+	mq-send -a --max-messages 4 --message-size 16 "$N" < "$BATS_TEST_TMPDIR/in"
+	run -0 mq-recv -a --exec "cat > $BATS_TEST_TMPDIR/got" "$N"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "mq-recv --exec: a command that does not read its input still succeeds" {
+	fill "$(printf '%063d' 0)" b
+	run -0 mq-recv -c 2 --exec true "$N"
+	run -0 mq_count "$N"
+	assert_output 0
+}
+
+@test "mq-recv --exec: a failing command with --retries 2 runs 3 times, then its message goes back and mq-recv exits 2" {
+	fill a b
+	run -2 --separate-stderr mq-recv -f --retries 2 --exec "read -r m; echo \$m >> $BATS_TEST_TMPDIR/runs; exit 3" "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 1: command exited 3; put back on /$N"
+	run -0 cat "$BATS_TEST_TMPDIR/runs"
+	assert_output $'a\na\na'
+	# b was never taken; a went back behind it.
+	run -0 mq-recv -d "$N"
+	assert_output $'b\na'
+}
+
+@test "mq-recv --exec: with --failed the message lands there at its priority and mq-recv goes on" {
+	fill
+	mq-send -p 1 "$N" one
+	mq-send -p 5 "$N" bad
+	mq-send -p 0 "$N" zero
+	run -0 --separate-stderr mq-recv -d --failed "$N-a" --exec 'read -r m; [ "$m" != bad ]' "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 1: command exited 1; sent to /$N-a"
+	run -0 mq_count "$N"
+	assert_output 0
+	run -0 mq-recv -p -d "$N-a"
+	assert_output $'5\tbad'
+	# Made with the queue's sizes.
+	run -0 peer-mq attr "/$N-a"
+	assert_output "8 64 0"
+}
+
+@test "mq-recv --exec: without --failed the message is back, mq-recv exits 2 and takes nothing after it" {
+	fill 1 2 3
+	run -2 --separate-stderr mq-recv -d --exec "read -r m; echo \$m >> $BATS_TEST_TMPDIR/ran; [ \$m != 2 ]" "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 2: command exited 1; put back on /$N"
+	run -0 cat "$BATS_TEST_TMPDIR/ran"
+	assert_output $'1\n2'
+	run -0 mq-recv -d "$N"
+	assert_output $'3\n2'
+}
+
+@test "mq-recv --exec: a command killed by a signal has failed" {
+	fill a
+	run -2 --separate-stderr mq-recv --exec 'kill -KILL $$' "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 1: command was killed by signal 9; put back on /$N"
+	run -0 mq-recv -n "$N"
+	assert_output a
+}
+
+@test "mq-recv --exec: SIGTERM ends the running commands, and what they started; their messages go back" {
+	fill a b c
+	mq-recv -f -j 2 --exec "read -r m; sleep 30 & echo \$! > $BATS_TEST_TMPDIR/pid.\$m; wait" "$N" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_for_file "$BATS_TEST_TMPDIR/pid.a"
+	wait_for_file "$BATS_TEST_TMPDIR/pid.b"
+	terminate "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	for p in "$(cat "$BATS_TEST_TMPDIR/pid.a")" "$(cat "$BATS_TEST_TMPDIR/pid.b")"; do
+		gone "$p" || fail "sleep $p is still running"
+	done
+	run -0 sh -c "mq-recv -d '$N' | sort"
+	assert_output $'a\nb\nc'
+}
+
+@test "mq-recv --exec: a command not found gives 127, one not runnable 126; the message stays" {
+	fill a
+	# A PATH that every user may search: sh says 126 for one it may not.
+	run -127 --separate-stderr mq-recv --exec 'PATH=/usr/bin:/bin; ipct-no-such-command' "$N"
+	[[ "$stderr" == *"not found"*$'\n'"mq-recv: /$N: message 1: command exited 127; put back on /$N" ]]
+	printf 'echo hi\n' > "$BATS_TEST_TMPDIR/noexec"
+	chmod 644 "$BATS_TEST_TMPDIR/noexec"
+	[ "$(id -u)" -ne 0 ] || [ ! -x "$BATS_TEST_TMPDIR/noexec" ] || skip "root may run it"
+	run -126 --separate-stderr mq-recv --exec "$BATS_TEST_TMPDIR/noexec" "$N"
+	run -0 mq-recv -n "$N"
+	assert_output a
+}
+
+@test "mq-recv --exec: -n on an empty queue exits 1; -t bounds the wait for a message, not the commands" {
+	fill
+	run -1 mq-recv -n --exec true "$N"
+	fill a
+	run -0 mq-recv -f -t 200ms --exec 'sleep 0.5' "$N"
+	run -0 mq_count "$N"
+	assert_output 0
+}
+
+@test "mq-recv --exec: -t counts from when a slot is free, not while every slot is busy" {
+	fill a
+	# The command takes 1.5 s, longer than -t; b comes 0.5 s after it ends.
+	(sleep 2; mq-send "$N" b) 3>&- &
+	spid=$!
+	run -0 --separate-stderr mq-recv -c 2 -t 1s --exec "read -r m; echo \$m; [ \$m = b ] || sleep 1.5" "$N"
+	assert_output $'a\nb'
+	assert_equal "$stderr" ""
+}
+
+@test "mq-recv --exec: the command gets the JSON line with -J" {
+	fill
+	mq-send -p 3 "$N" 'say "hi"'
+	run -0 mq-recv -J --exec cat "$N"
+	assert_output '{"priority":3,"size":8,"data":"say \"hi\""}'
+}
+
+@test "mq-recv --exec: bad options are usage errors, 2" {
+	run -2 --separate-stderr mq-recv -j 2 "$N"
+	assert_equal "$stderr" "mq-recv: -j, --retries and --failed need --exec"
+	run -2 --separate-stderr mq-recv --failed "$N-a" "$N"
+	assert_equal "$stderr" "mq-recv: -j, --retries and --failed need --exec"
+	run -2 --separate-stderr mq-recv --exec true -j 0 "$N"
+	assert_equal "$stderr" "mq-recv: jobs is too small: 0"
+	run -2 --separate-stderr mq-recv --exec true --retries x "$N"
+	assert_equal "$stderr" "mq-recv: retries is invalid: x"
+	run -2 --separate-stderr mq-recv --exec true --failed "/$N" "$N"
+	assert_equal "$stderr" "mq-recv: /$N: --failed is the queue itself"
+	run -1 mq_exists "$N"
+}
+
+@test "mq-recv --exec: once the options are read, mq-recv's own failure is 125" {
+	run -125 --separate-stderr mq-recv -e --exec true "$N"
+	assert_equal "$stderr" "mq-recv: /$N: No such file or directory"
+}
+
+# -J
+
+@test "mq-recv -J: one JSON object a line, text as data, other bytes as data_base64" {
+	requires python3
+	fill
+	mq-send -p 4 "$N" 'héllo "x"'
+	printf '\377\0b' | mq-send -a -p 9 "$N"
+	mq-send "$N" ''
+	run -0 mq-recv -J -d "$N"
+	python3 -c '
+import base64, json, sys
+objs = [json.loads(l) for l in sys.argv[1].split("\n")]
+assert objs[0] == {"priority": 9, "size": 3, "data_base64": base64.b64encode(b"\xff\0b").decode()}, objs[0]
+assert objs[1] == {"priority": 4, "size": 10, "data": "héllo \"x\""}, objs[1]
+assert objs[2] == {"priority": 0, "size": 0, "data": ""}, objs[2]
+' "$output"
+}
+
+@test "mq-recv -J: control characters and newlines are escaped, one line each" {
+	requires python3
+	printf 'a\nb\tc\001\0' | mq-send -a --max-messages 4 --message-size 16 "$N"
+	run -0 mq-recv -J "$N"
+	assert_equal "${#lines[@]}" 1
+	python3 -c '
+import json, sys
+assert json.loads(sys.argv[1]) == {"priority": 0, "size": 7, "data": "a\nb\tc\x01\x00"}
+' "$output"
+}
+
+@test "mq-recv -J: cannot be used with -0, -a or -p" {
+	run -2 --separate-stderr mq-recv -J -p "$N"
+	assert_equal "$stderr" "mq-recv: cannot use -J with -0, -a or -p"
+	run -2 --separate-stderr mq-recv -J -0 "$N"
+	assert_equal "$stderr" "mq-recv: cannot use -J with -0, -a or -p"
+	run -1 mq_exists "$N"
 }

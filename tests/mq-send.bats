@@ -229,8 +229,7 @@ teardown() {
 	pid=$!
 	wait_mq_count "$N" 2
 	wait_asleep "$pid"
-	kill -TERM "$pid"
-	reap "$pid"
+	terminate "$pid"
 	pid=
 	assert_equal "$status" 143
 	run -0 cat "$BATS_TEST_TMPDIR/err"

@@ -183,7 +183,7 @@ teardown() {
 
 @test "sem-post: usage errors and conflicts give exit 2" {
 	run -2 --separate-stderr sem-post
-	assert_equal "$stderr" "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n] name"
+	assert_equal "$stderr" $'usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]\n\t[--any-owner] name'
 	run -2 --separate-stderr sem-post "$N" extra
 	run -2 --separate-stderr sem-post -t 1 "$N"
 	run -2 --separate-stderr sem-post -e -x "$N"
@@ -193,7 +193,7 @@ teardown() {
 
 @test "sem-post: --help prints the usage and the options; --version the version" {
 	run -0 --separate-stderr sem-post --help
-	assert_line --index 0 "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n] name"
+	assert_line --index 0 "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]"
 	assert_line --partial -- "--max n"
 	assert_equal "$stderr" ""
 	run -0 sem-post --version

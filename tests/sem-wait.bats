@@ -123,7 +123,10 @@ most_at_once() {
 }
 
 @test "sem-wait: a command not found gives 127, not runnable 126, and the unit comes back" {
-	run -127 --separate-stderr sem-wait "$N" -- ipct-no-such-command x
+	# A PATH of directories this user can search: one it may not (root's
+	# PATH seen by another user) makes execvp say EACCES, 126, as env does.
+	run -127 --separate-stderr env PATH="$(dirname "$(command -v sem-wait)"):/usr/bin:/bin" \
+	    sem-wait "$N" -- ipct-no-such-command x
 	assert_equal "$stderr" "sem-wait: ipct-no-such-command: No such file or directory"
 	printf 'echo hi\n' > "$d/noexec"
 	run -126 --separate-stderr sem-wait "$N" -- "$d/noexec"
@@ -303,7 +306,7 @@ most_at_once() {
 
 @test "sem-wait: usage errors and conflicts give exit 2 (125 with a command)" {
 	run -2 --separate-stderr sem-wait
-	assert_equal "${stderr%%$'\n'*}" "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n] name"
+	assert_equal "${stderr%%$'\n'*}" "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n]"
 	run -2 --separate-stderr sem-wait "$N" extra
 	run -125 --separate-stderr sem-wait "$N" --
 	run -125 --separate-stderr sem-wait -- true
@@ -317,7 +320,7 @@ most_at_once() {
 
 @test "sem-wait: --help prints the usage and the options; --version the version" {
 	run -0 --separate-stderr sem-wait --help
-	assert_line --index 0 "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n] name"
+	assert_line --index 0 "usage: sem-wait [-envx] [-E code] [-m mode] [-t timeout] [--init n]"
 	assert_line --partial -- "--conflict-exit-code"
 	assert_equal "$stderr" ""
 	run -0 sem-wait -V

@@ -134,6 +134,19 @@ PY
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "saoe"
 }
 
+@test "shm-get: -w sees an object that is removed and made again, and writes the new one" {
+	printf 'v1' | shm-put "$N"
+	shm-get -w -t 10 "$N" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	watching "$pid"
+	peer-shm unlink "/$N"
+	printf 'v2' | shm-put "$N"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "v2"
+}
+
 @test "shm-get: -w -t gives up with 1 and prints nothing when nothing changed" {
 	printf 'v1' | shm-put "$N"
 	start=$(date +%s%N)
@@ -217,6 +230,25 @@ PY
 	[ -n "$seen_a" ] && [ -n "$seen_b" ] && [ "$reads" -ge 10 ]
 }
 
+@test "shm-get: an object cut short under it by a program without the lock ends the output, with no SIGBUS" {
+	head -c 64M /dev/zero | tr '\0' a | shm-put "$N"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# The reader stalls on a full pipe until the object has been cut.
+	shm-get "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- &
+	pid=$!
+	exec 5< "$BATS_TEST_TMPDIR/fifo"
+	head -c 1 <&5 > /dev/null
+	truncate -s 1M "/dev/shm/$N"
+	cat <&5 > "$BATS_TEST_TMPDIR/out"
+	exec 5<&-
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	size=$(wc -c < "$BATS_TEST_TMPDIR/out")
+	[ "$size" -lt $((64 << 20)) ]
+	[ -z "$(tr -d a < "$BATS_TEST_TMPDIR/out")" ]
+}
+
 @test "shm-get: a write error is reported with exit 2" {
 	printf 'data' | shm-put "$N"
 	run -2 --separate-stderr run_into_closed_pipe shm-get "$N"
@@ -245,7 +277,7 @@ PY
 	run -2 --separate-stderr shm-get -t -1 "$N"
 	assert_equal "$stderr" "shm-get: timeout is negative: -1"
 	run -2 --separate-stderr shm-get "$N" extra
-	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] [--any-owner] name"
 	run -2 --separate-stderr shm-get -w -t 1 "$N"
 	assert_equal "$stderr" "shm-get: /$N: No such file or directory"
 	run -1 shm_exists "$N"

@@ -6,7 +6,7 @@ setup() {
 }
 
 teardown() {
-	kill_bg "${pid:-}"
+	kill_bg "${pid:-}" "${wpid:-}"
 	shm_cleanup
 }
 
@@ -50,6 +50,16 @@ teardown() {
 	# The same through a pipe, which shm-put reads differently.
 	cat "$BATS_TEST_TMPDIR/in" | shm-put "$N-a"
 	shm-get "$N-a" | cmp "$BATS_TEST_TMPDIR/in" -
+	# Into objects that exist, from a file and through a pipe, long
+	# enough that shm-put copies it in two halves at once.
+	head -c 40M /dev/urandom > "$BATS_TEST_TMPDIR/big"
+	shm-put "$N" < "$BATS_TEST_TMPDIR/big"
+	shm-get "$N" | cmp "$BATS_TEST_TMPDIR/big" -
+	cat "$BATS_TEST_TMPDIR/big" | shm-put "$N-a"
+	shm-get "$N-a" | cmp "$BATS_TEST_TMPDIR/big" -
+	shm-put -o 40M "$N-a" < "$BATS_TEST_TMPDIR/in"
+	shm-get -l 40M "$N-a" | cmp "$BATS_TEST_TMPDIR/big" -
+	shm-get -o 40M "$N-a" | cmp "$BATS_TEST_TMPDIR/in" -
 }
 
 @test "shm-put: -o writes in place, keeps the rest, and grows the object when needed" {
@@ -190,12 +200,118 @@ $N-c
 EOF
 }
 
+@test "shm-put: a put that fails never removes the object that another put made meanwhile" {
+	requires root unshare
+	command -v strace >/dev/null && strace -qq -o /dev/null true ||
+	    skip "needs strace, allowed to trace"
+	# A is too large for /dev/shm; strace holds it up before it locks
+	# what it made, and B, small, puts in between.  LeakSanitizer cannot
+	# run under ptrace: no leak check for A.
+	run -0 unshare -m sh -c '
+		mount -t tmpfs -o size=1m none /dev/shm || exit 9
+		head -c 2M /dev/zero |
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -qq -o /dev/null \
+		    -e inject=flock:delay_enter=1000000 shm-put "$1" 2> "$2" &
+		a=$!
+		while [ ! -e /dev/shm/"$1" ] && kill -0 $a 2>/dev/null; do
+			sleep 0.01
+		done
+		printf B | shm-put "$1"; echo "B $?"
+		wait $a; echo "A $?"
+		cat "$2"
+		shm-get "$1"; echo
+	' sh "$N" "$BATS_TEST_TMPDIR/err"
+	assert_output - <<EOF
+B 0
+A 2
+shm-put: /$N: No space left on device
+B
+EOF
+}
+
+@test "shm-put: -n and -t give up with 1 while another program holds the lock, changing nothing" {
+	requires flock
+	printf 'old' | shm-put "$N"
+	printf 'new' > "$BATS_TEST_TMPDIR/in"
+	coproc LOCK { exec peer-shm lock "/$N" 3>&-; }
+	wpid=$LOCK_PID
+	read -t 5 -r line <&"${LOCK[0]}"
+	assert_equal "$line" "locked"
+	run -1 --separate-stderr shm-put -n "$N" <<< "new"
+	assert_output ""
+	assert_equal "$stderr" ""
+	start=$(date +%s%N)
+	run -1 --separate-stderr shm-put -t 300ms "$N" < "$BATS_TEST_TMPDIR/in"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_equal "$stderr" ""
+	[ "$elapsed" -ge 290 ]
+	# A new object takes no lock.
+	run -0 shm-put -n "$N-a" <<< "new"
+	exec {LOCK[1]}>&-
+	reap "$wpid"
+	wpid=
+	run -0 shm-get "$N"
+	assert_output "old"
+	# A put that has the lock in time goes through.
+	flock "/dev/shm/$N" sleep 0.5 3>&- &
+	wpid=$!
+	run -0 shm-put -t 30 "$N" < "$BATS_TEST_TMPDIR/in"
+	run -0 shm-get "$N"
+	assert_output "new"
+	run -2 --separate-stderr shm-put -n -t 1 "$N" < /dev/null
+	assert_equal "$stderr" "shm-put: cannot use -n and -t"
+	run -2 --separate-stderr shm-put -t 1x "$N" < /dev/null
+	assert_equal "$stderr" "shm-put: timeout is invalid: 1x"
+}
+
+@test "shm-put: a file truncated while shm-put reads it gives the old contents or a whole put, never a mix" {
+	command -v perl >/dev/null || skip "needs perl"
+	d=$BATS_TEST_TMPDIR
+	head -c 32M /dev/zero | tr '\0' a > "$d/old"
+	head -c 32M /dev/zero | tr '\0' b > "$d/whole"
+	head -c 1M "$d/whole" > "$d/cut"
+	for round in 0 1 2 3 4 5 6 7 8; do
+		# exists: read from the file's own pages; new: staged;
+		# written: the file is open for writing elsewhere, so staged.
+		for how in exists new written; do
+			peer-shm unlink "/$N"
+			[ "$how" = new ] || shm-put "$N" < "$d/old"
+			cp "$d/whole" "$d/in"
+			[ "$how" = written ] && exec 4>> "$d/in"
+			shm-put "$N" < "$d/in" 2> "$d/err" 3>&- 4>&- &
+			pid=$!
+			sleep "0.00$round"
+			# truncate(2), which waits for a lease (truncate(1)
+			# opens with O_NONBLOCK: EAGAIN while shm-put reads).
+			perl -e 'truncate($ARGV[0], 1 << 20) or die "$!\n"' "$d/in"
+			reap "$pid"
+			pid=
+			exec 4>&-
+			case $status in
+			0) ;;
+			2) assert_equal "$(cat "$d/err")" "shm-put: stdin: file shrank while it was read" ;;
+			*) fail "round $round, $how: exit $status: $(cat "$d/err")" ;;
+			esac
+			if ! shm_exists "$N"; then
+				[ "$how" = new ] && [ "$status" -eq 2 ] ||
+				    fail "round $round, $how: no object"
+				continue
+			fi
+			shm-get "$N" > "$d/out"
+			cmp -s "$d/out" "$d/whole" || cmp -s "$d/out" "$d/cut" ||
+			    { [ "$how" != new ] && cmp -s "$d/out" "$d/old"; } ||
+			    fail "round $round, $how: exit $status, a mix: $(tr -s ab < "$d/out" | head -c 40), $(wc -c < "$d/out") bytes $(cat "$d/err")"
+		done
+	done
+}
+
 @test "shm-put: Python's multiprocessing.shared_memory reads what shm-put wrote, in its own mapping too" {
 	requires python3
 	printf 'from shm-put' | shm-put "$N"
 	# Python 3.11 has no track=False: attaching registers the object with
 	# the resource tracker, which would remove it at exit; unregister.
-	run -0 python3 - "$N" <<'PY'
+	run -0 python3 - "$N" "$BATS_TEST_TMPDIR/in" <<'PY'
 import sys
 from multiprocessing import resource_tracker, shared_memory
 try:
@@ -208,9 +324,15 @@ print(bytes(m.buf[:12]).decode())
 import subprocess
 subprocess.run(["shm-put", sys.argv[1]], input=b"FROM SHM-PUT", check=True)
 print(bytes(m.buf[:12]).decode())
+# And from a file, which shm-put copies from the file's own pages.
+with open(sys.argv[2], "wb") as f:
+    f.write(b"from a file!")
+with open(sys.argv[2], "rb") as f:
+    subprocess.run(["shm-put", sys.argv[1]], stdin=f, check=True)
+print(bytes(m.buf[:12]).decode())
 m.close()
 PY
-	assert_output $'from shm-put\nFROM SHM-PUT'
+	assert_output $'from shm-put\nFROM SHM-PUT\nfrom a file!'
 	run -0 shm_exists "$N"
 }
 
@@ -220,7 +342,7 @@ PY
 	run -2 --separate-stderr shm-put -q "$N"
 	assert_equal "${stderr_lines[0]}" "shm-put: invalid option -- 'q'"
 	run -2 --separate-stderr shm-put
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-o offset] [-s size] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 }
 
 @test "shm-put: bad names, offsets, sizes and modes give exit 2, one line, and create nothing" {
@@ -256,6 +378,6 @@ PY
 	run -2 --separate-stderr shm-put -m 800 "$N" < /dev/null
 	assert_equal "$stderr" "shm-put: mode is invalid: 800"
 	run -2 --separate-stderr shm-put "$N" extra < /dev/null
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-o offset] [-s size] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 	run -1 shm_exists "$N"
 }

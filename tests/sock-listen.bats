@@ -351,3 +351,360 @@ s.sendto(b"py", ("127.0.0.1", int(sys.argv[1])))' "$port"
 	run -0 sock-listen -V
 	assert_output --regexp '^sock-listen \(ipcutils\) '
 }
+
+@test "sock-listen: a peer whose data the command never reads still gets the whole reply and a clean end" {
+	sock_listen_bg -k -j 8 --exec date 0
+	seq 200 | xargs -P 8 -I{} sh -c \
+	    'sock-send -t 2 127.0.0.1:'"$port"' hello > '"$T"'/r.{} 2> '"$T"'/e.{} || echo "{}: $?" >> '"$T"'/failed'
+	[ ! -e "$T/failed" ] || fail "failed: $(cat "$T/failed" | head -5) $(cat "$T"/e.* | sort | uniq -c)"
+	run -0 sh -c "cat '$T'/r.* | wc -l"
+	assert_output 200
+}
+
+@test "sock-listen: an abstract name of the full 107 bytes works" {
+	local name
+	name=$N$(printf 'x%.0s' $(seq $((107 - ${#N}))))
+	sock_listen_bg --exec 'cat' "unix:@$name"
+	assert_equal "$port" "@$name"
+	run -0 sock-send "unix:@$name" long
+	assert_output "long"
+	run -2 --separate-stderr sock-listen "unix:@${name}y"
+	assert_equal "$stderr" "sock-listen: unix:@${name}y: name is too long"
+}
+
+@test "sock-listen: --port-file is created 0644 at most, whatever the umask" {
+	(umask 000; exec sock-listen --port-file "$T/pf" -t 1ms 0) || true
+	run -0 stat -c %a "$T/pf"
+	assert_output "644"
+}
+
+# A second user, for the attacks another user of the host could make.
+second_user() {
+	requires root
+	U=ipct-sock
+	id -u "$U" >/dev/null 2>&1 || useradd -M -N -s /bin/false "$U" 2>/dev/null ||
+	    skip "cannot add the user $U"
+}
+
+@test "sock-listen: --port-file never follows another user's symlink to a file of ours" {
+	second_user
+	# A directory of the other user's: fs.protected_symlinks does not
+	# guard it, and a symlink there is followed unless the tool refuses.
+	D=$(mktemp -d /tmp/ipct-XXXXXX)
+	chmod 755 "$D"
+	mkdir "$D/pub"
+	chown "$U" "$D/pub"
+	echo precious > "$D/mine"
+	runuser -u "$U" -- ln -s "$D/mine" "$D/pub/port"
+	run -2 --separate-stderr sock-listen --port-file "$D/pub/port" -t 1ms 0
+	assert_equal "$stderr" "sock-listen: $D/pub/port: Too many levels of symbolic links"
+	run -0 cat "$D/mine"
+	rm -rf "$D"
+	assert_output "precious"
+	# A FIFO is still a readiness wait.
+	mkfifo "$T/fifo"
+	sock-listen --port-file "$T/fifo" 0 > /dev/null 3>&- &
+	pid=$!
+	read -t 10 -r p < "$T/fifo"
+	sock-send "$p" x
+	wait "$pid"
+	pid=
+}
+
+@test "sock-listen: --exec's environment, arguments and directory are its own, not the peer's" {
+	mkdir "$T/here"
+	(cd "$T/here" && exec env IPCT_MINE=yes sock-listen --port-file "$T/ready2" \
+	    --exec 'cat > /dev/null; echo "$0 $# $(pwd) ${IPCT_MINE:-} ${IPCT_PEER:-none}"' 0 \
+	    > /dev/null 3>&-) &
+	pid=$!
+	wait_for_file "$T/ready2"
+	run -0 sock-send "$(cat "$T/ready2")" 'IPCT_PEER=evil' '$(touch '"$T"'/pwned)' "cd /; x"
+	assert_output "sh 0 $T/here yes none"
+	[ ! -e "$T/pwned" ] || fail "the peer's bytes ran"
+}
+
+@test "sock-listen: a Unix socket file is created with its mode: no chmod after bind" {
+	command -v strace >/dev/null || skip "needs strace"
+	# LeakSanitizer cannot run under ptrace: no leak check in this one.
+	run -1 --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -e trace=chmod,fchmod,fchmodat,umask \
+	    sock-listen -m 640 -t 1ms "unix:$T/a"
+	[[ $stderr != *chmod* ]] || fail "$stderr"
+	[[ $stderr == *"umask(0137)"* ]] || fail "$stderr"
+}
+
+# Connect from a source address of the loopback other than 127.0.0.1,
+# send a line, print the reply: py_from SOURCE PORT LINE.
+py_from() {
+	python3 - "$@" <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.connect(("127.0.0.1", int(sys.argv[2])))
+try:
+	s.sendall(sys.argv[3].encode() + b"\n")
+	s.shutdown(socket.SHUT_WR)
+	sys.stdout.write(s.makefile().read())
+except OSError:
+	pass	# closed at once, with our data unread
+PY
+}
+
+@test "sock-listen: --allow: a peer that matches no block is closed at once, said on stderr, and not counted" {
+	requires python3
+	sock_listen_bg --allow 10.0.0.0/8 --allow 127.0.0.2 --exec 'cat > /dev/null; echo ran' 127.0.0.1:0
+	run -0 py_from 127.0.0.3 "$port" refused
+	assert_output ""
+	run -0 py_from 127.0.0.2 "$port" taken
+	assert_output "ran"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/err"
+	assert_regex "$output" "^sock-listen: 127\.0\.0\.3:[0-9]+: not allowed\$"
+	# Without --exec, nothing of a refused peer's data is written.
+	sock_listen_bg --allow 127.0.0.0/30 127.0.0.1:0
+	py_from 127.0.0.9 "$port" secret-not-for-you > /dev/null || true
+	py_from 127.0.0.3 "$port" welcome > /dev/null
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "welcome"
+}
+
+@test "sock-listen: --allow with IPv6 blocks" {
+	requires ipv6
+	sock_listen_bg --allow 2001:db8::/32 -t 5 '[::1]:0'
+	sock-send "[::1]:$port" no > /dev/null 2>&1 || true
+	sock_cleanup
+	run -0 cat "$T/err"
+	assert_regex "$output" "^sock-listen: \[::1\]:[0-9]+: not allowed\$"
+	run -0 cat "$T/out"
+	assert_output ""
+	sock_listen_bg --allow ::1/128 '[::1]:0'
+	sock-send "[::1]:$port" yes
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "yes"
+}
+
+@test "sock-listen: --allow uid:, user:, gid:, group: on a Unix socket, from SO_PEERCRED" {
+	sock_listen_bg --allow uid:$(( $(id -u) + 4242 )) -t 5 "unix:$T/u"
+	sock-send "unix:$T/u" no > /dev/null 2>&1 || true
+	sock_cleanup
+	run -0 cat "$T/err"
+	assert_regex "$output" "^sock-listen: uid $(id -u) gid $(id -g) pid [0-9]+: not allowed\$"
+	run -0 cat "$T/out"
+	assert_output ""
+	sock_listen_bg -c 3 --allow "user:$(id -un)" --allow gid:4242 "unix:$T/u"
+	sock-send "unix:$T/u" by-user
+	sock_cleanup
+	sock_listen_bg --allow uid:4242 --allow "group:$(id -gn)" "unix:$T/g"
+	sock-send "unix:$T/g" by-group
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "by-group"
+}
+
+@test "sock-listen: --allow keeps another user off a Unix socket open to all" {
+	second_user
+	D=$(mktemp -d /tmp/ipct-XXXXXX)
+	chmod 755 "$D"
+	sock_listen_bg -m 666 -c 1 --allow uid:0 --exec 'cat > /dev/null; echo "for $IPC_PEER_UID"' "unix:$D/s"
+	# Closed at once, the data unread: a reset, or an empty reply.
+	run --separate-stderr runuser -u "$U" -- sock-send "unix:$D/s" intruder
+	assert_output ""
+	run -0 sock-send "unix:$D/s" root
+	assert_output "for 0"
+	reap "$pid"
+	pid=
+	rm -rf "$D"
+	assert_equal "$status" 0
+	run -0 cat "$T/err"
+	assert_regex "$output" "^sock-listen: uid $(id -u "$U") gid [0-9]+ pid [0-9]+: not allowed\$"
+}
+
+@test "sock-listen: --allow drops UDP datagrams from peers not allowed" {
+	requires python3
+	sock_listen_bg -c 1 --allow 127.0.0.2 udp:127.0.0.1:0
+	sock-send "udp:127.0.0.1:$port" dropped
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", 0))
+s.sendto(b"kept", ("127.0.0.1", int(sys.argv[1])))' "$port"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output "kept"
+	run -0 cat "$T/err"
+	assert_regex "$output" "^sock-listen: 127\.0\.0\.1:[0-9]+: not allowed\$"
+}
+
+@test "sock-listen: bad --allow specs are exit 2, one line, before it listens" {
+	run -2 --separate-stderr sock-listen --allow 10.0.0.0/33 0
+	assert_equal "$stderr" "sock-listen: allow 10.0.0.0/33: has a prefix length that is invalid"
+	run -2 --separate-stderr sock-listen --allow 10.0.0.0/ 0
+	assert_equal "$stderr" "sock-listen: allow 10.0.0.0/: has a prefix length that is invalid"
+	run -2 --separate-stderr sock-listen --allow somewhere 0
+	assert_equal "$stderr" "sock-listen: allow somewhere: is not an address, a block, uid:, gid:, user: or group:"
+	run -2 --separate-stderr sock-listen --allow uid:-1 "unix:$T/u"
+	assert_equal "$stderr" "sock-listen: allow uid:-1: has an id that is invalid"
+	run -2 --separate-stderr sock-listen --allow user:ipct-nobody-such "unix:$T/u"
+	assert_equal "$stderr" "sock-listen: allow user:ipct-nobody-such: no such user"
+	run -2 --separate-stderr sock-listen --allow uid:0 0
+	assert_equal "$stderr" "sock-listen: 0: --allow uid:0 is for Unix stream sockets"
+	run -2 --separate-stderr sock-listen --allow 127.0.0.1 "unix:$T/u"
+	assert_equal "$stderr" "sock-listen: unix:$T/u: --allow 127.0.0.1 is for IP; a Unix socket takes uid:, gid:, user:, group:"
+	[ ! -e "$T/u" ] || fail "it listened"
+}
+
+# Run sock-listen on a socket handed over as a service manager would:
+# handed LISTENER MODE PORTFILE ARGS..., MODE fd (fd:3) or systemd
+# (LISTEN_PID, LISTEN_FDS); the port goes to PORTFILE.
+handed() {
+	python3 - "$@" <<'PY'
+import os, socket, sys
+kind, mode, portfile = sys.argv[1:4]
+if kind == "tcp":
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	s.listen(16)
+	name = str(s.getsockname()[1])
+elif kind == "udp":
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("127.0.0.1", 0))
+	name = str(s.getsockname()[1])
+else:
+	s = socket.socket(socket.AF_UNIX)
+	s.bind(kind)
+	s.listen(16)
+	name = kind
+os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+if mode == "systemd":
+	os.environ["LISTEN_PID"] = str(os.getpid())
+	os.environ["LISTEN_FDS"] = "1"
+	os.environ["LISTEN_FDNAMES"] = "x"
+with open(portfile, "w") as f:
+	print(name, file=f)
+os.execvp("sock-listen", ["sock-listen"] + sys.argv[4:])
+PY
+}
+
+@test "sock-listen: fd:N takes a listening socket handed over; --exec and -k work on it" {
+	requires python3
+	handed tcp fd "$T/p" -c 2 --exec 'cat > /dev/null; echo "fd ${IPC_PEER_ADDR}"' fd:3 > "$T/out" 2> "$T/err" 3>&- &
+	pid=$!
+	wait_for_file "$T/p"
+	run -0 sock-send "$(cat "$T/p")" x
+	assert_output "fd 127.0.0.1"
+	run -0 sock-send "$(cat "$T/p")" y
+	assert_output "fd 127.0.0.1"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	handed "$T/u" fd "$T/p2" --exec 'echo "unix $IPC_PEER_UID"' fd:3 > /dev/null 3>&- &
+	pid=$!
+	wait_for_file "$T/p2"
+	run -0 sock-send -r 5s "unix:$T/u" x
+	assert_output "unix $(id -u)"
+	reap "$pid"
+	pid=
+	[ -S "$T/u" ] || fail "a socket handed over was removed"
+}
+
+@test "sock-listen: systemd takes LISTEN_FDS's first socket, and the command does not see LISTEN_" {
+	requires python3
+	handed tcp systemd "$T/p" --exec 'echo "${LISTEN_PID:-no} ${LISTEN_FDS:-no} ${LISTEN_FDNAMES:-no}"' systemd 3>&- &
+	pid=$!
+	wait_for_file "$T/p"
+	run -0 sock-send -r 5s "$(cat "$T/p")"
+	assert_output "no no no"
+	reap "$pid"
+	pid=
+	handed udp systemd "$T/p3" systemd > "$T/out" 3>&- &
+	pid=$!
+	wait_for_file "$T/p3"
+	sock-send "udp:127.0.0.1:$(cat "$T/p3")" datagram
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "datagram"
+}
+
+@test "sock-listen: tls:fd:N and tls:systemd" {
+	command -v openssl >/dev/null || skip "needs openssl"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k" \
+	    -out "$T/c" -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+	handed tcp systemd "$T/p" --tls-cert "$T/c" --tls-key "$T/k" --exec 'tr a-z A-Z' tls:systemd 3>&- &
+	pid=$!
+	wait_for_file "$T/p"
+	run -0 sock-send --tls-ca "$T/c" -r 5s "tls:localhost:$(cat "$T/p")" secret
+	assert_output "SECRET"
+}
+
+@test "sock-listen: fd: and systemd that are not what they claim are exit 2, one line" {
+	run -2 --separate-stderr sock-listen fd:0 < /dev/null
+	assert_equal "$stderr" "sock-listen: fd:0: not a socket"
+	run -2 --separate-stderr sock-listen fd:77
+	assert_equal "$stderr" "sock-listen: fd:77: Bad file descriptor"
+	run -2 --separate-stderr sock-listen fd:x
+	assert_equal "$stderr" "sock-listen: fd:x: descriptor is invalid"
+	run -2 --separate-stderr env -u LISTEN_PID sock-listen systemd
+	assert_equal "$stderr" "sock-listen: systemd: no LISTEN_PID and LISTEN_FDS: not started by socket activation"
+	run -2 --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 sock-listen systemd
+	assert_equal "$stderr" "sock-listen: systemd: LISTEN_PID is not ours"
+	requires python3
+	run -2 --separate-stderr python3 -c 'import os, socket
+s = socket.socket()
+os.dup2(s.fileno(), 3)
+os.execvp("sock-listen", ["sock-listen", "fd:3"])'
+	assert_equal "$stderr" "sock-listen: fd:3: a stream socket that does not listen"
+	run -2 --separate-stderr sock-send fd:3 x
+	assert_equal "$stderr" "sock-send: fd:3: a socket handed over is for sock-listen"
+}
+
+@test "sock-listen: READY=1 to NOTIFY_SOCKET once it listens, STOPPING=1 when it ends; a path or an abstract name" {
+	requires python3
+	local where
+	for where in "$T/notify" "@$N-notify"; do
+		python3 - "$where" "$T" 3>&- <<'PY'
+import os, socket, subprocess, sys
+where, t = sys.argv[1], sys.argv[2]
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n.bind("\0" + where[1:] if where.startswith("@") else where)
+env = dict(os.environ, NOTIFY_SOCKET=where)
+p = subprocess.Popen(["sock-listen", "--port-file", t + "/pf", "--exec",
+    "echo ${NOTIFY_SOCKET:-unset}", "0"], env=env)
+n.settimeout(10)
+got = [n.recv(100).decode()]
+port = int(open(t + "/pf").read())
+c = socket.create_connection(("127.0.0.1", port))
+c.shutdown(socket.SHUT_WR)
+reply = c.makefile().read().strip()
+got.append(n.recv(100).decode())
+p.wait(10)
+print(got, reply, p.returncode)
+assert got == ["READY=1", "STOPPING=1"] and reply == "unset" and p.returncode == 0
+PY
+	done
+	rm -f "$T/notify"
+}
+
+@test "sock-listen: under systemd-socket-activate, the systemd address serves each connection" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate"
+	p=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$p" sock-listen -c 2 --exec 'cat > /dev/null; echo "activated $IPC_PEER_ADDR ${LISTEN_FDS:-}"' systemd \
+	    > /dev/null 2> "$T/err" 3>&- &
+	pid=$!
+	run -0 sock-send -r 5s "$p" x
+	assert_output "activated 127.0.0.1 "
+	run -0 sock-send "$p" y
+	assert_output "activated 127.0.0.1 "
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+}

@@ -36,6 +36,32 @@ PY
 	read -t 10 -r port < "$T/pyready"
 }
 
+# A Unix listener at $1 whose queue is full, since it never accepts; its
+# pid in $pid2.
+full_unix_listener() {
+	mkfifo "$T/pyready"
+	python3 - "$1" "$T/pyready" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(0)
+held = []
+for _ in range(2):
+	c = socket.socket(socket.AF_UNIX)
+	c.setblocking(False)
+	try:
+		c.connect(sys.argv[1])
+	except BlockingIOError:
+		break
+	held.append(c)
+with open(sys.argv[2], "w") as f:
+	print(len(held), file=f)
+time.sleep(60)
+PY
+	pid2=$!
+	read -t 10 -r _ < "$T/pyready"
+}
+
 @test "sock-send: a Python server receives the arguments, each with a newline" {
 	requires python3
 	py_server
@@ -166,37 +192,18 @@ PY
 	run -1 --separate-stderr sock-send -t 300ms "$port" x
 	assert_equal "$stderr" "sock-send: $port: timed out"
 	sock_cleanup
-	sock_listen_bg --exec "cat > '$T/got'; exec sleep 10" 0
+	sock_listen_bg --exec "cat > '$T/got2'; exec sleep 10" 0
 	run -0 --separate-stderr timeout 5 sock-send -q "$port" quick
 	assert_output ""
-	run -0 cat "$T/got"
+	# sock-send is done once it has sent; the peer writes when it can.
+	wait_for_file "$T/got2"
+	run -0 cat "$T/got2"
 	assert_output "quick"
 }
 
 @test "sock-send: -t bounds a connect that cannot complete: exit 1" {
 	requires python3
-	mkfifo "$T/pyready"
-	# A Unix listener whose queue is full, since it never accepts.
-	python3 - "$T/s" "$T/pyready" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(0)
-held = []
-for _ in range(2):
-	c = socket.socket(socket.AF_UNIX)
-	c.setblocking(False)
-	try:
-		c.connect(sys.argv[1])
-	except BlockingIOError:
-		break
-	held.append(c)
-with open(sys.argv[2], "w") as f:
-	print(len(held), file=f)
-time.sleep(60)
-PY
-	pid2=$!
-	read -t 10 -r n < "$T/pyready"
+	full_unix_listener "$T/s"
 	run -1 --separate-stderr sock-send -t 200ms "unix:$T/s" x
 	assert_equal "$stderr" "sock-send: unix:$T/s: Connection timed out"
 }
@@ -293,4 +300,18 @@ PY
 	assert_equal "$stderr" ""
 	run -0 sock-send -V
 	assert_output --regexp '^sock-send \(ipcutils\) '
+}
+
+@test "sock-send: -n does not wait to connect, then waits for the reply as usual" {
+	sock_listen_bg --exec 'cat > /dev/null; sleep 0.5; echo late' 0
+	run -0 --separate-stderr sock-send -n "$port" x
+	assert_output "late"
+	assert_equal "$stderr" ""
+}
+
+@test "sock-send: -n gives exit 1 at once where the connect would have to wait" {
+	requires python3
+	full_unix_listener "$T/s"
+	run -1 --separate-stderr timeout 5 sock-send -n "unix:$T/s" x
+	assert_equal "$stderr" "sock-send: unix:$T/s: Resource temporarily unavailable"
 }

@@ -30,6 +30,15 @@ requires() {
 	done
 }
 
+# What PROGRAM says on stderr when it looks for queues by pattern and
+# /dev/mqueue is not mounted: nothing where it is.
+mqfs_note() {
+	local what=listed
+	[ "$1" = ipc-rm ] && what=matched
+	mountpoint -q /dev/mqueue 2>/dev/null ||
+	    echo "$1: /dev/mqueue: not mounted, so no queues are $what (mount -t mqueue none /dev/mqueue)"
+}
+
 # Is the queue there?  (mq_open itself, so /dev/mqueue need not be mounted.)
 mq_exists() {
 	if peer-mq attr "/$1" >/dev/null 2>&1; then return 0; else return 1; fi
@@ -170,27 +179,60 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Wait, at most about ten seconds, until a process sleeps in a system call
-# (state S): blocked in the wait a test wants it in, with what else the
-# test checks (a queue's count, a pipe's contents).
-wait_asleep() {
+# Run a command every 50 ms until it succeeds, for at most about ten
+# seconds.
+wait_until() {
 	local i
 	for i in $(seq 200); do
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ] &&
-		    return 0
+		"$@" && return 0
 		sleep 0.05
 	done
-	echo "wait_asleep: $1 is not sleeping" >&2
 	return 1
 }
 
-# Wait, at most about ten seconds, until a queue holds n messages.
+# Is the process asleep in a system call (state S)?
+asleep() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ]
+}
+
+# Wait until a process sleeps in a system call: blocked in the wait a test
+# wants it in, with what else the test checks (a queue's count, a pipe).
+wait_asleep() {
+	wait_until asleep "$1" || { echo "wait_asleep: $1 is not sleeping" >&2; return 1; }
+}
+
+# Does a queue hold n messages?
+mq_count_is() {
+	[ "$(mq_count "$1")" = "$2" ]
+}
+
+# Wait until a queue holds n messages.
 wait_mq_count() {
+	wait_until mq_count_is "$1" "$2" ||
+	    { echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2; return 1; }
+}
+
+# Has a child of the test ended (a zombie, or gone)?
+ended() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# Send SIGTERM to a background process and set $status to its exit status;
+# one still running 30 s later is killed, and $status is "still running".
+terminate() {
 	local i
-	for i in $(seq 200); do
-		[ "$(mq_count "$1")" = "$2" ] && return 0
+	kill -TERM "$1"
+	for i in $(seq 600); do
+		ended "$1" && break
 		sleep 0.05
 	done
-	echo "wait_mq_count: /$1 holds $(mq_count "$1"), not $2" >&2
-	return 1
+	if ! ended "$1"; then
+		kill -KILL "$1"
+		reap "$1"
+		status="still running 30 s after SIGTERM"
+		return 0
+	fi
+	reap "$1"
 }
