@@ -399,3 +399,11 @@ PY
 	run -2 --separate-stderr mq-send --tls-cert "$BROKER_CA" "$S" x
 	[ "$stderr" = "mq-send: $S: --tls-cert and --tls-key go together" ]
 }
+
+@test "amqp: --any-owner has no meaning on a broker, and --exec is not for one" {
+	run -2 --separate-stderr mq-send --any-owner "$Q" x
+	[ "$stderr" = "mq-send: $Q: --any-owner has no meaning for a broker's queue (the broker's permissions decide)" ]
+	run -2 --separate-stderr mq-recv --exec true "$Q"
+	[ "$stderr" = "mq-recv: --exec is not for amqp:// names" ]
+	run -2 ipc-ls "$Q"
+}
