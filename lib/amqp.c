@@ -589,15 +589,36 @@ ipc_amqp_xdelete(struct ipc_amqp *a)
 		xfail(a, amqp_get_rpc_reply(a->conn));
 }
 
+/* Everything but the name shown, which the caller keeps. */
+static void
+release(struct ipc_amqp *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nhosts; i++)
+		free(a->hosts[i].name);
+	for (i = 0; i < a->nfl; i++)
+		free(a->fl[i].data);
+	free(a->hosts);
+	free(a->fl);
+	free(a->user);
+	free(a->pass);
+	free(a->vhost);
+	free(a->queue);
+	free(a);
+}
+
 void
 ipc_amqp_close(struct ipc_amqp *a)
 {
-	if (a == NULL || a->conn == NULL)
+	if (a == NULL)
 		return;
-	amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
-	amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
-	amqp_destroy_connection(a->conn);
-	a->conn = NULL;
+	if (a->conn != NULL) {
+		amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
+		amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
+		amqp_destroy_connection(a->conn);
+	}
+	release(a);
 }
 
 /*
@@ -1053,4 +1074,5 @@ ipc_amqp_xclose(struct ipc_amqp *a)
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
 		errx(ipc_errexit, "%s: the broker is gone: the messages "
 		    "written may come again", a->shown);
+	release(a);
 }

@@ -75,6 +75,7 @@ struct ipc_amqp	*ipc_amqp_xopen(const char *, const struct ipc_amqp_conf *,
 void		 ipc_amqp_counts(const struct ipc_amqp *, long long *,
 		    long long *);
 void		 ipc_amqp_xdelete(struct ipc_amqp *);
+/* Close the connection and free the queue (the name shown stays). */
 void		 ipc_amqp_close(struct ipc_amqp *);
 /* ipc-ls, ipc-rm: exit 2 unless every name is a broker's queue; find one
  * that exists (NULL: missing). */
@@ -110,7 +111,8 @@ int		 ipc_amqp_xtake(struct ipc_amqp *, const struct timespec *,
 		    char *, size_t, size_t *, unsigned int *, uint64_t *);
 void		 ipc_amqp_done(struct ipc_amqp *, uint64_t);
 int		 ipc_amqp_putback(struct ipc_amqp *, uint64_t);
-/* Send what is acknowledged and close; exit 2 if the broker is gone. */
+/* Send what is acknowledged, close and free; exit 2 if the broker is
+ * gone. */
 void		 ipc_amqp_xclose(struct ipc_amqp *);
 
 #endif
