@@ -18,8 +18,11 @@ median() {
 # Runs each shell command ROUNDS times, interleaved (the order turning
 # each round so that none always goes first), and prints each median and
 # each one's speed relative to the first: >1 means faster than NAME1.
+# SCALE="1 1 100" multiplies each median, for a command timed on a part
+# of the work.
 compare() {
 	local label=$1 __n __i __r __k __t0 __t1 __dir
+	local scales=(${SCALE:-})
 	shift
 	__dir=$(mktemp -d)
 	__n=$(( $# / 2 ))
@@ -40,10 +43,10 @@ compare() {
 	done
 	printf '%s (median of %d)\n' "$label" "$ROUNDS"
 	local base
-	base=$(median < "$__dir/0")
+	base=$(median < "$__dir/0" | awk -v s="${scales[0]:-1}" '{ print $1 * s }')
 	for __i in $(seq 0 $((__n - 1))); do
 		local m
-		m=$(median < "$__dir/$__i")
+		m=$(median < "$__dir/$__i" | awk -v s="${scales[$__i]:-1}" '{ print $1 * s }')
 		awk -v name="${names[$__i]}" -v m="$m" -v base="$base" -v first="${names[0]}" \
 		    'BEGIN { printf "  %-28s %10.2f ms   %.2fx the speed of %s\n",
 			name, m / 1e6, base / m, first }'

@@ -18,6 +18,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
+#include "broker.h"
 #include "objects.h"
 
 enum column {
@@ -93,6 +94,7 @@ static void		 print_grid(struct grid *, int, int, int);
 static void		 print_table(const struct grid *, int, int);
 static void		 print_json(const struct grid *);
 static void		 json_string(const char *);
+static int		 list_amqp(char **, int, int, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -158,6 +160,8 @@ main(int argc, char *argv[])
 		ipc_xfflush(stdout, "stdout");
 		return IPC_OK;
 	}
+	if (argc > 0 && ipc_is_amqp(argv[0]))
+		return list_amqp(argv, argc, nflag, Jflag);
 	if (ncols == 0)
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
@@ -604,6 +608,53 @@ json_string(const char *s)
 		}
 	}
 	putchar('"');
+}
+
+/*
+ * Queues on a broker: what their declaration tells, messages ready and
+ * consumers.  Names only, all of them broker queues; -n and -J apply.
+ */
+static int
+list_amqp(char **names, int n, int nflag, int Jflag)
+{
+	struct ipc_amqp *a;
+	const char *shown;
+	long long msgs, cons;
+	int i, status = IPC_OK, first = 1;
+
+	if (ncols > 0)
+		errx(IPC_ERROR, "cannot use -o with amqp:// names");
+	ipc_xamqp_only(names, n);
+	if (Jflag)
+		putchar('[');
+	for (i = 0; i < n; i++) {
+		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
+			warnx("%s: %s", shown, strerror(ENOENT));
+			status = IPC_ERROR;
+			continue;
+		}
+		ipc_amqp_counts(a, &msgs, &cons);
+		ipc_amqp_close(a);
+		/* The header once something is known, after a connect. */
+		if (first && !Jflag && !nflag)
+			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME", "MSGS",
+			    "CONSUMERS");
+		if (Jflag) {
+			printf("%s{\"type\":\"amqp\",\"name\":",
+			    first ? "" : ",");
+			first = 0;
+			json_string(shown);
+			printf(",\"msgs\":%lld,\"consumers\":%lld}", msgs, cons);
+		} else {
+			printf("%-4s  %-32s  %8lld  %9lld\n", "amqp", shown, msgs,
+			    cons);
+			first = 0;
+		}
+	}
+	if (Jflag)
+		puts("]");
+	ipc_xfflush(stdout, "stdout");
+	return status;
 }
 
 static _Noreturn void

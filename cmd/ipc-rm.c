@@ -13,6 +13,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
+#include "broker.h"
 #include "objects.h"
 
 enum { OPT_OLDER = CHAR_MAX + 1 };
@@ -31,6 +32,7 @@ static const struct option longopts[] = {
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
 static void		 ambiguous(const struct ipc_objects *, char **, int);
+static int		 rm_amqp(char **, int, int, int, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -80,6 +82,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage(IPC_ERROR);
+	if (ipc_is_amqp(argv[0])) {
+		if (Tflag || age != NULL)
+			errx(IPC_ERROR, "cannot use -T or --older-than with "
+			    "amqp:// names");
+		return rm_amqp(argv, argc, fflag, nflag, vflag);
+	}
 
 	/* Every name is checked before anything is removed. */
 	if ((names = calloc(argc, sizeof(*names))) == NULL)
@@ -171,6 +179,36 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 		errx(IPC_ERROR, "%s: names objects of more than one type (%s): "
 		    "use -T", ipc_shown(args[i]), kinds);
 	}
+}
+
+/* Delete queues on a broker; all the names are broker queues. */
+static int
+rm_amqp(char **names, int n, int fflag, int nflag, int vflag)
+{
+	struct ipc_amqp *a;
+	const char *shown;
+	int i, status = IPC_OK;
+
+	ipc_xamqp_only(names, n);
+	for (i = 0; i < n; i++) {
+		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
+			if (!fflag) {
+				warnx("%s: %s", shown, strerror(ENOENT));
+				status = IPC_ERROR;
+			}
+			continue;
+		}
+		if (nflag)
+			printf("would remove amqp %s\n", shown);
+		else {
+			ipc_amqp_xdelete(a);
+			if (vflag)
+				printf("removed amqp %s\n", shown);
+		}
+		ipc_amqp_close(a);
+	}
+	ipc_xfflush(stdout, "stdout");
+	return status;
 }
 
 static _Noreturn void

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "mq.h"
 
 #define OUTCAP	65536	/* write out once this much is waiting */
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_AMQP_LONGOPTS,
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "failed",		required_argument,	NULL, OPT_FAILED },
 	{ "retries",		required_argument,	NULL, OPT_RETRIES },
@@ -110,10 +112,14 @@ static long long	 njobs = 1, retries, running;
 static const char	*failed;	/* --failed */
 static mqd_t		 fq = (mqd_t)-1;
 static char		*stdinbuf;	/* a command's standard input */
+static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
 static void		 setup_workers(struct ipc_create *, const struct mq_attr *);
 static void		 setup_output(const struct mq_attr *);
 static void		 openq(const struct ipc_create *, struct mq_attr *);
+static void		 amqp_open(const char *, const struct ipc_amqp_conf *,
+			    const struct ipc_create *, long long,
+			    const struct timespec *, struct mq_attr *);
 static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
@@ -137,6 +143,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
 	struct mq_attr attr;
 	char namebuf[IPC_NAMEBUF], failbuf[IPC_NAMEBUF];
@@ -196,6 +203,9 @@ main(int argc, char *argv[])
 		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		IPC_AMQP_CASES:
+			ipc_xamqp_option(&ac, ch, optarg);
+			break;
 		case OPT_EXEC:
 			command = optarg;
 			break;
@@ -225,7 +235,12 @@ main(int argc, char *argv[])
 	if (dflag || fflag)
 		count = 0;
 
-	name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+	if (ipc_is_amqp(argv[0]) && command != NULL)
+		errx(IPC_ERROR, "--exec is not for amqp:// names");
+	if (!ipc_is_amqp(argv[0])) {
+		ipc_xamqp_unused(&ac);
+		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+	}
 	if (failarg != NULL) {
 		failed = ipc_xname(failarg, IPC_MQ, failbuf, sizeof(failbuf));
 		if (strcmp(failed, name) == 0)
@@ -235,7 +250,11 @@ main(int argc, char *argv[])
 	if (command != NULL)
 		ipc_errexit = IPC_CMD_FAILED;
 	ipc_catch_signals();
-	openq(&c, &attr);
+	if (ipc_is_amqp(argv[0]))
+		amqp_open(argv[0], &ac, &c, count, IPC_WAIT_TIMEOUT(&wait),
+		    &attr);
+	else
+		openq(&c, &attr);
 	if (command != NULL) {
 		setup_workers(&c, &attr);
 		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
@@ -304,8 +323,8 @@ setup_output(const struct mq_attr *attr)
  * The source of messages, the one place that knows it is a POSIX queue:
  * openq() opens it, take() receives one, done() says that it was
  * delivered, putback() puts one that was not back on its queue, at its
- * priority.  A broker would acknowledge in done() and reject with requeue
- * in putback().
+ * priority.  A broker's queue (lib/amqp.c) acknowledges in done() and
+ * rejects with requeue in putback().
  */
 
 /*
@@ -330,6 +349,25 @@ openq(const struct ipc_create *c, struct mq_attr *attr)
 }
 
 /*
+ * A broker's queue: consume, but for -n and -d (basic.get); written out,
+ * so acknowledged, at half the window of messages held unacknowledged.
+ */
+static void
+amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
+    const struct ipc_create *c, long long count,
+    const struct timespec *timeout, struct mq_attr *attr)
+{
+	amqp = ipc_amqp_xopen(arg, ac, c, &name);
+	memset(attr, 0, sizeof(*attr));
+	attr->mq_maxmsg = IPC_AMQP_PREFETCH / 2;
+	attr->mq_msgsize = msgsize = IPC_AMQP_MSGMAX;
+	if (!dflag && (timeout == NULL || timeout->tv_sec != 0 ||
+	    timeout->tv_nsec != 0))
+		ipc_amqp_xconsume(amqp, count > 0 && count < IPC_AMQP_PREFETCH ?
+		    count : IPC_AMQP_PREFETCH);
+}
+
+/*
  * Receive one message into m->data (room for msgsize bytes): 0, or -1
  * with errno EAGAIN when none is queued and timeout is 0, ETIMEDOUT when
  * none came in time, EINTR when SIGINT or SIGTERM came.
@@ -341,6 +379,9 @@ take(struct msg *m, const struct timespec *timeout)
 	ssize_t n;
 	int waited = 0;
 
+	if (amqp != NULL)
+		return ipc_amqp_xtake(amqp, timeout, m->data, msgsize, &m->len,
+		    &m->prio, &m->tag);
 	for (;;) {
 		if (ipc_signalled) {
 			errno = EINTR;
@@ -364,11 +405,12 @@ take(struct msg *m, const struct timespec *timeout)
 	return 0;
 }
 
-/* The message was delivered: a POSIX queue has nothing more to hear. */
+/* The message was delivered: a broker hears it, a POSIX queue needs not. */
 static void
 done(struct msg *m)
 {
-	(void)m;
+	if (amqp != NULL)
+		ipc_amqp_done(amqp, m->tag);
 }
 
 /*
@@ -378,6 +420,8 @@ done(struct msg *m)
 static int
 putback(const struct msg *m)
 {
+	if (amqp != NULL)
+		return ipc_amqp_putback(amqp, m->tag);
 	return sendwait(q, m);
 }
 
@@ -795,7 +839,11 @@ static _Noreturn void
 finish(int status)
 {
 	flush();
-	if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
+	if (amqp != NULL) {
+		if (uflag)
+			ipc_amqp_xdelete(amqp);
+		ipc_amqp_xclose(amqp);
+	} else if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
 		err(IPC_ERROR, "%s", name);
 	if (status == -1)
 		ipc_die_signalled();
@@ -809,9 +857,12 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0aeJnpux] [-c count | -d | -f] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--message-size bytes] [--any-owner]\n"
-	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]] "
-	    "name\n", getprogname());
+	    "\t[--max-messages n] [--max-priority n] [--message-size bytes] "
+	    "[--any-owner]\n"
+	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]]\n"
+	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
+	    "[--tls-name name]\n"
+	    "\t[--tls-noverify] name\n", getprogname());
 	if (status == 0) {
 		fprintf(fp, "Receive messages from the queue and write them "
 		    "to standard output,\nor run a command for each.\n\n"
@@ -845,6 +896,7 @@ usage(int status)
 		    "times more (0)\n"
 		    "      --failed queue    send a message whose command "
 		    "failed there\n"
+		    IPC_AMQP_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

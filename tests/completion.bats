@@ -65,7 +65,7 @@ comp() {
 
 @test "completion: options come from the tool's --help" {
 	run -0 comp mq-send --m
-	assert_output "$(printf '%s\n' --max-messages --message-size --mode --must-exist)"
+	assert_output "$(printf '%s\n' --max-messages --max-priority --message-size --mode --must-exist)"
 	run -0 comp ipc-rm --o
 	assert_output "--older-than"
 	run -0 comp ipc-ls -T ""

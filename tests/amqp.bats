@@ -1,0 +1,409 @@
+#!/usr/bin/env bats
+# mq-send, mq-recv, ipc-ls and ipc-rm on amqp:// names, against a private
+# RabbitMQ that setup_file starts (tests/broker.bash).
+
+setup_file() {
+	load broker
+	broker_start
+	if [ -n "$BROKER_SKIP" ]; then
+		echo "# broker: $BROKER_SKIP" >&3
+	else
+		echo "# broker: started in ${BROKER_START_SECONDS}s on port $BROKER_PORT" >&3
+	fi
+}
+
+teardown_file() {
+	load broker
+	broker_stop
+}
+
+setup() {
+	load test_helper
+	load broker
+	requires_broker
+	Q="$AMQP_URL/$N"
+}
+
+teardown() {
+	kill_bg "${pid:-}"
+	[ -z "${BROKER_PORT:-}" ] || [ -n "${BROKER_SKIP:-}" ] ||
+	    ipc-rm -f "$Q" "$Q-a" "$Q-b" 2>/dev/null || true
+}
+
+# amqp-get, Debian's amqp-tools: one message, or exit non-zero.
+tools_get() {
+	amqp-get -s 127.0.0.1 --port "$BROKER_PORT" --username ipct \
+	    --password "$BROKER_PASSWORD" -q "$1"
+}
+
+tools_publish() {
+	amqp-publish -s 127.0.0.1 --port "$BROKER_PORT" --username ipct \
+	    --password "$BROKER_PASSWORD" -r "$1" -b "$2"
+}
+
+# Messages ready in a queue, as ipc-ls says.
+ready() {
+	ipc-ls -n "$1" | awk '{ print $3 }'
+}
+
+@test "amqp: mq-send sends each argument, and another AMQP client gets them" {
+	run -0 mq-send "$Q" one "two words"
+	run -0 tools_get "$N"
+	assert_output "one"
+	run -0 tools_get "$N"
+	assert_output "two words"
+	run -2 tools_get "$N"
+}
+
+@test "amqp: mq-send splits standard input into lines, and confirms them all" {
+	seq 1000 | mq-send "$Q"
+	run -0 ready "$Q"
+	assert_output 1000
+	run -0 tools_get "$N"
+	assert_output 1
+}
+
+@test "amqp: ipc-ls shows a queue's messages and consumers, -J as JSON" {
+	mq-send "$Q" a b c
+	run -0 ipc-ls "$Q"
+	assert_line -n 0 --regexp '^TYPE +NAME +MSGS +CONSUMERS$'
+	assert_line -n 1 --regexp "^amqp +$Q +3 +0\$"
+	run -0 ipc-ls -J "$Q"
+	assert_output "[{\"type\":\"amqp\",\"name\":\"$Q\",\"msgs\":3,\"consumers\":0}]"
+}
+
+@test "amqp: ipc-rm deletes a queue; a missing one is exit 2 unless -f" {
+	mq-send "$Q" x
+	run -0 ipc-rm -v "$Q"
+	assert_output "removed amqp $Q"
+	run -2 --separate-stderr ipc-rm "$Q"
+	[ "$stderr" = "ipc-rm: $Q: No such file or directory" ]
+	run -0 ipc-rm -f "$Q"
+	run -2 --separate-stderr ipc-ls "$Q"
+	[ "$stderr" = "ipc-ls: $Q: No such file or directory" ]
+}
+
+@test "amqp: -m and --message-size have no meaning on a broker: exit 2 naming the option" {
+	run -2 --separate-stderr mq-send -m 0600 "$Q" x
+	[ "$stderr" = "mq-send: $Q: -m has no meaning for a broker's queue" ]
+	run -2 --separate-stderr mq-send --message-size 64 "$Q" x
+	[ "$stderr" = "mq-send: $Q: --message-size has no meaning for a broker's queue" ]
+	run -2 ipc-ls "$Q"
+}
+
+@test "amqp: -e does not create the queue; -x refuses one that exists" {
+	run -2 --separate-stderr mq-send -e "$Q" x
+	[ "$stderr" = "mq-send: $Q: NOT_FOUND - no queue '$N' in vhost '/'" ]
+	run -2 ipc-ls "$Q"
+	run -0 mq-send -x "$Q" x
+	run -2 --separate-stderr mq-send -x "$Q" y
+	[ "$stderr" = "mq-send: $Q: File exists" ]
+	run -0 mq-send -e "$Q" y
+	run -0 ready "$Q"
+	assert_output 2
+}
+
+@test "amqp: --max-messages is the length limit; -n gives up when full, saying how many were sent" {
+	run -0 mq-send --max-messages 3 "$Q" a b
+	run -1 --separate-stderr mq-send -n "$Q" c d e
+	[ "$stderr" = "mq-send: $Q: queue is full; 1 message sent" ]
+	run -0 ready "$Q"
+	assert_output 3
+	run -1 --separate-stderr mq-send -t 300ms "$Q" f
+	[ "$stderr" = "mq-send: $Q: queue is full; 0 messages sent" ]
+}
+
+@test "amqp: a full queue blocks mq-send until a consumer makes room" {
+	mq-send --max-messages 2 "$Q" a b
+	mq-send "$Q" c d &
+	pid=$!
+	run -0 tools_get "$N"
+	assert_output a
+	run -0 tools_get "$N"
+	assert_output b
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	run -0 tools_get "$N"
+	assert_output c
+	run -0 tools_get "$N"
+	assert_output d
+}
+
+@test "amqp: -p over a new queue's priorities is exit 2, and nothing is made" {
+	run -2 --separate-stderr mq-send -p 10 "$Q" x
+	[ "$stderr" = "mq-send: $Q: priority 10 is over the new queue's maximum of 9 (--max-priority)" ]
+	run -2 ipc-ls "$Q"
+	run -2 --separate-stderr mq-send -p 256 --max-priority 255 "$Q" x
+	[ "$stderr" = "mq-send: $Q: priority 256 is over 255, a broker's highest" ]
+	run -0 mq-send -p 200 --max-priority 255 "$Q" x
+	run -2 --separate-stderr mq-send --max-priority 256 "$Q" x
+	[ "$stderr" = "mq-send: max-priority is too large: 256" ]
+}
+
+@test "amqp: --max-priority and --tls options are refused for a POSIX queue" {
+	run -2 --separate-stderr mq-send --max-priority 20 "$N" x
+	[ "$stderr" = "mq-send: --max-priority and the --tls options are for amqp:// and amqps:// names" ]
+	run -2 --separate-stderr mq-send --tls-noverify "$Q" x
+	[ "$stderr" = "mq-send: $Q: the --tls options are for amqps:// names" ]
+}
+
+@test "amqp: a broker that does not answer is exit 2, one line" {
+	port=$(free_port)
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:$port/$N" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:$port/$N: Connection refused" ]
+}
+
+@test "amqp: several hosts are tried in order" {
+	port=$(free_port)
+	run -0 mq-send "amqp://127.0.0.1:$port,127.0.0.1:$BROKER_PORT/$N" x
+	run -0 tools_get "$N"
+	assert_output x
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:$port,[::1]:$port/$N" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:$port,[::1]:$port/$N: no host answered: 127.0.0.1:$port: Connection refused; ::1:$port: Connection refused" ]
+}
+
+@test "amqp: names that are not amqp://host/queue are exit 2" {
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:$BROKER_PORT" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:$BROKER_PORT: no queue in the name (amqp://host/queue)" ]
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:99999/q" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:99999/q: a bad port" ]
+	run -2 --separate-stderr mq-send "amqp://,/q" x
+	[ "$stderr" = "mq-send: amqp://,/q: an empty host" ]
+}
+
+@test "amqp: a vhost comes before the queue, percent-encoded" {
+	run -2 --separate-stderr mq-send "$AMQP_URL/nosuchvhost/$N" x
+	[ "$stderr" = "mq-send: $AMQP_URL/nosuchvhost/$N: NOT_ALLOWED - vhost nosuchvhost not found" ]
+	run -0 mq-send "$AMQP_URL/%2f/$N" x
+	run -0 tools_get "$N"
+	assert_output x
+}
+
+@test "amqp: the password comes from the environment, or the URL, never needed on the command line" {
+	run -2 --separate-stderr env IPCUTILS_AMQP_PASSWORD=wrong mq-send "$Q" x
+	[ "$stderr" = "mq-send: $Q: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile." ]
+	run -0 env -u IPCUTILS_AMQP_PASSWORD -u IPCUTILS_AMQP_USER \
+	    mq-send "amqp://ipct:$BROKER_PASSWORD@127.0.0.1:$BROKER_PORT/$N" x
+	# A message never shows the password.
+	run -2 --separate-stderr env -u IPCUTILS_AMQP_PASSWORD \
+	    mq-send "amqp://ipct:secret@127.0.0.1:$BROKER_PORT/$N" x
+	[ "$stderr" = "mq-send: amqp://ipct@127.0.0.1:$BROKER_PORT/$N: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile." ]
+}
+
+@test "amqp: a credentials file gives user and password; one others can read is refused" {
+	f=$BATS_TEST_TMPDIR/cred
+	printf '# host user password\nelsewhere.example nobody x\n* ipct %s\n' \
+	    "$BROKER_PASSWORD" > "$f"
+	chmod 600 "$f"
+	run -0 env -u IPCUTILS_AMQP_PASSWORD -u IPCUTILS_AMQP_USER \
+	    IPCUTILS_AMQP_CREDENTIALS="$f" mq-send "$Q" x
+	chmod 640 "$f"
+	run -2 --separate-stderr env -u IPCUTILS_AMQP_PASSWORD \
+	    IPCUTILS_AMQP_CREDENTIALS="$f" mq-send "$Q" y
+	[ "$stderr" = "mq-send: $Q: credentials $f: others can read or write it (chmod 600 $f)" ]
+	# The default file is ~/.config/ipcutils/amqp-credentials.
+	mkdir -p "$BATS_TEST_TMPDIR/home/.config/ipcutils"
+	printf '127.0.0.1 ipct %s\n' "$BROKER_PASSWORD" \
+	    > "$BATS_TEST_TMPDIR/home/.config/ipcutils/amqp-credentials"
+	chmod 600 "$BATS_TEST_TMPDIR/home/.config/ipcutils/amqp-credentials"
+	run -0 env -u IPCUTILS_AMQP_PASSWORD -u IPCUTILS_AMQP_USER \
+	    HOME="$BATS_TEST_TMPDIR/home" mq-send "$Q" z
+	run -0 ready "$Q"
+	assert_output 2
+}
+
+@test "amqp: binary data and NUL records survive mq-send -a and -0" {
+	head -c 3000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	printf '\0\n\0' >> "$BATS_TEST_TMPDIR/in"
+	mq-send -a "$Q" < "$BATS_TEST_TMPDIR/in"
+	tools_get "$N" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	printf 'l1\nl2\0x\0' | mq-send -0 "$Q"
+	run -0 tools_get "$N"
+	assert_output $'l1\nl2'
+	run -0 tools_get "$N"
+	assert_output x
+}
+
+@test "amqp: mq-recv gets what another AMQP client published, and acknowledges it" {
+	run -1 mq-recv -n "$Q"
+	tools_publish "$N" hello
+	run -0 mq-recv -t 20s "$Q"
+	assert_output hello
+	run -0 ready "$Q"
+	assert_output 0
+	run -1 --separate-stderr mq-recv -n "$Q"
+	[ "$stderr" = "" ]
+}
+
+@test "amqp: priorities reorder, and -p prints them" {
+	mq-send -p 1 "$Q" low
+	mq-send -p 9 "$Q" high
+	mq-send "$Q" zero
+	mq-send -p 5 "$Q" middle
+	run -0 mq-recv -p -c 4 "$Q"
+	assert_output $'9\thigh\n5\tmiddle\n1\tlow\n0\tzero'
+}
+
+@test "amqp: binary data and NUL records survive mq-send and mq-recv" {
+	head -c 100000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	printf '\0\n\0' >> "$BATS_TEST_TMPDIR/in"
+	mq-send -a "$Q" < "$BATS_TEST_TMPDIR/in"
+	mq-recv -a "$Q" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	printf 'l1\nl2\0\0x\0' | mq-send -0 "$Q"
+	mq-recv -0 -c 3 "$Q" > "$BATS_TEST_TMPDIR/out"
+	printf 'l1\nl2\0\0x\0' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "amqp: -n is exit 1 on an empty queue, -d takes what is queued, -t waits at most so long" {
+	mq-send "$Q" a b c
+	run -1 --separate-stderr mq-recv -n -c 4 "$Q"
+	assert_output $'a\nb\nc'
+	[ "$stderr" = "mq-recv: $Q: 3 of 4 messages arrived in time" ]
+	mq-send "$Q" d e
+	run -0 mq-recv -d "$Q"
+	assert_output $'d\ne'
+	run -0 mq-recv -d "$Q"
+	assert_output ""
+	SECONDS=0
+	run -1 mq-recv -t 500ms "$Q"
+	[ "$SECONDS" -lt 5 ]
+}
+
+@test "amqp: a consumer started before its producer gets each message at once" {
+	mq-send "$Q" first
+	mq-recv -c 3 "$Q" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	wait_for_file "$BATS_TEST_TMPDIR/out"
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output first
+	mq-send "$Q" second third
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output $'first\nsecond\nthird'
+}
+
+@test "amqp: a reader that closed its end leaves the message queued, at its priority" {
+	mq-send -p 3 "$Q" keep
+	run -2 --separate-stderr run_into_closed_pipe mq-recv "$Q"
+	[ "$stderr" = "mq-recv: stdout: Broken pipe" ]
+	run -0 mq-recv -p "$Q"
+	assert_output $'3\tkeep'
+}
+
+@test "amqp: an mq-recv killed by SIGKILL while it holds messages loses none" {
+	seq -f 'line-%025g' 5000 > "$BATS_TEST_TMPDIR/in"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/in"
+	# Its output is a pipe nobody reads: it blocks, holding messages.
+	python3 - mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" <<'PY'
+import fcntl, os, signal, struct, subprocess, sys, termios, time
+r, w = os.pipe()
+p = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+deadline = time.time() + 60
+while time.time() < deadline:
+    n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= 32768:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGKILL)
+p.wait()
+with os.fdopen(r, "rb") as f:
+    sys.stdout.buffer.write(f.read())
+PY
+	written=$(wc -l < "$BATS_TEST_TMPDIR/out")
+	[ "$written" -gt 1000 ] && [ "$written" -lt 5000 ]
+	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
+	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+}
+
+@test "amqp: -u deletes the queue when done; -e -x and the size options as for mq-send" {
+	mq-send "$Q" a
+	run -0 mq-recv -u "$Q"
+	assert_output a
+	run -2 ipc-ls "$Q"
+	run -2 --separate-stderr mq-recv -e -n "$Q"
+	[ "$stderr" = "mq-recv: $Q: NOT_FOUND - no queue '$N' in vhost '/'" ]
+	run -2 --separate-stderr mq-recv --message-size 10 -n "$Q"
+	[ "$stderr" = "mq-recv: $Q: --message-size has no meaning for a broker's queue" ]
+}
+
+@test "amqp: SIGTERM ends a waiting mq-recv with its status" {
+	mq-recv "$Q" &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(ipc-ls -n "$Q" 2>/dev/null | awk '{ print $4 }')" = 1 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	reap "$pid"
+	[ "$status" -eq 143 ]
+}
+
+@test "amqp: the broker stopped in the middle of an mq-send of 10000 lines: what it confirmed is queued, once" {
+	seq -f 'line-%05g' 10000 > "$BATS_TEST_TMPDIR/in"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	# A writer at about 2000 lines a second, that stops when mq-send does.
+	python3 - "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/fifo" <<'PY' &
+import sys, time
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb", 0) as out:
+    lines = f.readlines()
+    try:
+        for i in range(0, len(lines), 20):
+            out.write(b"".join(lines[i:i + 20]))
+            time.sleep(0.01)
+    except BrokenPipeError:
+        pass
+PY
+	writer=$!
+	for i in $(seq 300); do
+		n=$(ready "$Q" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge 2000 ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge 2000 ] && [ "$n" -lt 10000 ]
+	broker_pause
+	reap "$pid"
+	[ "$status" -eq 2 ]
+	kill_bg "$writer"
+	broker_resume
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp "^mq-send: $Q: .*; [0-9]+ messages confirmed, record [0-9]+ was the first not confirmed\$"
+	confirmed=$(sed -E 's/.*; ([0-9]+) messages confirmed.*/\1/' "$BATS_TEST_TMPDIR/err")
+	first=$(sed -E 's/.*record ([0-9]+) was.*/\1/' "$BATS_TEST_TMPDIR/err")
+	[ "$confirmed" -ge 2000 ] && [ "$first" -eq $((confirmed + 1)) ]
+	mq-recv -d "$Q" > "$BATS_TEST_TMPDIR/out"
+	# Every line confirmed is there; none is there twice.
+	head -n "$confirmed" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/confirmed"
+	head -n "$confirmed" "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/confirmed"
+	run -0 sh -c "sort '$BATS_TEST_TMPDIR/out' | uniq -d"
+	assert_output ""
+}
+
+@test "amqp: amqps:// checks the broker's certificate and name: --tls-ca, --tls-name, --tls-noverify" {
+	[ -n "$AMQPS_URL" ] || skip "needs openssl for the test broker's certificate"
+	S="$AMQPS_URL/$N"
+	# The certificate names broker.test, not 127.0.0.1.
+	run -2 --separate-stderr mq-send --tls-ca "$BROKER_CA" "$S" x
+	[[ "$stderr" == "mq-send: $S: "* ]]
+	run -0 mq-send --tls-ca "$BROKER_CA" --tls-name broker.test "$S" one
+	# Our CA is not among the system's.
+	run -2 mq-send "$S" x
+	run -0 mq-send --tls-noverify "$S" two
+	run -0 mq-recv --tls-ca "$BROKER_CA" --tls-name broker.test -c 2 "$S"
+	assert_output $'one\ntwo'
+	run -2 --separate-stderr mq-send --tls-cert "$BROKER_CA" "$S" x
+	[ "$stderr" = "mq-send: $S: --tls-cert and --tls-key go together" ]
+}
+
+@test "amqp: --any-owner has no meaning on a broker, and --exec is not for one" {
+	run -2 --separate-stderr mq-send --any-owner "$Q" x
+	[ "$stderr" = "mq-send: $Q: --any-owner has no meaning for a broker's queue (the broker's permissions decide)" ]
+	run -2 --separate-stderr mq-recv --exec true "$Q"
+	[ "$stderr" = "mq-recv: --exec is not for amqp:// names" ]
+	run -2 ipc-ls "$Q"
+}
