@@ -105,7 +105,8 @@ main(int argc, char *argv[])
 	unsigned int kinds = (1U << IPC_NKINDS) - 1;
 	const char *errstr;
 	char (*names)[IPC_NAMEBUF];
-	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0, rflag = 0, status = 0;
+	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
+	int rflag = 0, status = 0;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");

@@ -96,7 +96,7 @@ struct job {
 	long long	 tries;
 };
 
-static const char	*name;
+static const char	*name, *shown;	/* shown: for messages */
 static mqd_t		 q;
 static long		 msgsize;
 static int		 dflag, fflag, Jflag, pflag, uflag;
@@ -240,11 +240,12 @@ main(int argc, char *argv[])
 	if (!ipc_is_amqp(argv[0])) {
 		ipc_xamqp_unused(&ac);
 		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+		shown = ipc_xshown(name);
 	}
 	if (failarg != NULL) {
 		failed = ipc_xname(failarg, IPC_MQ, failbuf, sizeof(failbuf));
 		if (strcmp(failed, name) == 0)
-			errx(IPC_ERROR, "%s: --failed is the queue itself", name);
+			errx(IPC_ERROR, "%s: --failed is the queue itself", shown);
 	}
 	/* From here on, with a command, mq-recv's own failures are 125. */
 	if (command != NULL)
@@ -341,10 +342,10 @@ openq(const struct ipc_create *c, struct mq_attr *attr)
 	if (q == (mqd_t)-1 && errno == EACCES)
 		q = ipc_mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, c);
 	if (q == (mqd_t)-1)
-		errx(ipc_errexit, "%s: %s", name,
+		errx(ipc_errexit, "%s: %s", shown,
 		    ipc_mq_strerror(errno, c, why, sizeof(why)));
 	if (mq_getattr(q, attr) == -1)
-		err(ipc_errexit, "%s", name);
+		err(ipc_errexit, "%s", shown);
 	msgsize = attr->mq_msgsize;
 }
 
@@ -358,6 +359,7 @@ amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
     const struct timespec *timeout, struct mq_attr *attr)
 {
 	amqp = ipc_amqp_xopen(arg, ac, c, &name);
+	shown = ipc_xshown(name);
 	memset(attr, 0, sizeof(*attr));
 	attr->mq_maxmsg = IPC_AMQP_PREFETCH / 2;
 	attr->mq_msgsize = msgsize = IPC_AMQP_MSGMAX;
@@ -484,7 +486,7 @@ receive(long long count, const struct timespec *timeout)
 		if (rv == -1 && errno == EINTR)
 			return -1;
 		if (rv == -1)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		received++;
 		hold(m);
 	}
@@ -498,7 +500,7 @@ timedout(long long received, long long count)
 	if (fflag && received > 0)
 		return IPC_OK;
 	if (received > 0)
-		warnx("%s: %lld of %lld messages arrived in time", name,
+		warnx("%s: %lld of %lld messages arrived in time", shown,
 		    received, count);
 	return IPC_NOTNOW;
 }
@@ -559,7 +561,7 @@ workers(long long count, const struct timespec *timeout)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				err(ipc_errexit, "%s", name);
+				err(ipc_errexit, "%s", shown);
 			if (dflag) {
 				stop = 1;
 				want = 0;
@@ -636,7 +638,7 @@ start(struct job *j)
 		j->pid = 0;
 		warnc(e, "/bin/sh");
 		if (putback(&j->m) == -1)
-			warn("%s: message %lld lost", name, j->seq);
+			warn("%s: message %lld lost", shown, j->seq);
 		return ipc_spawn_status(e);
 	}
 	if ((j->pidfd = pidfd_open(j->pid, 0)) == -1)
@@ -665,7 +667,7 @@ ended(struct job *j, int st, int sig)
 	}
 	if (sig != 0) {
 		if (putback(&j->m) == -1)
-			warn("%s: message %lld lost", name, j->seq);
+			warn("%s: message %lld lost", shown, j->seq);
 		return IPC_OK;
 	}
 	if (WIFSIGNALED(st))
@@ -679,7 +681,7 @@ ended(struct job *j, int st, int sig)
 			return start(j);
 		}
 		if (fq != (mqd_t)-1 && sendwait(fq, &j->m) == 0) {
-			warnx("%s: message %lld: command %s; sent to %s", name,
+			warnx("%s: message %lld: command %s; sent to %s", shown,
 			    j->seq, how, failed);
 			done(&j->m);
 			return IPC_OK;
@@ -690,11 +692,11 @@ ended(struct job *j, int st, int sig)
 	} else
 		rv = code;
 	if (putback(&j->m) == -1) {
-		warn("%s: message %lld: command %s; lost", name, j->seq, how);
+		warn("%s: message %lld: command %s; lost", shown, j->seq, how);
 		return rv;
 	}
-	warnx("%s: message %lld: command %s; put back on %s", name, j->seq,
-	    how, name);
+	warnx("%s: message %lld: command %s; put back on %s", shown, j->seq,
+	    how, shown);
 	return rv;
 }
 
@@ -821,10 +823,10 @@ giveback(size_t first, int e)
 		ipc_signalled = sig;
 	if (lost > 0)
 		warnc(e, "stdout: %zu message%s put back on %s, %zu lost", n,
-		    n == 1 ? "" : "s", name, lost);
+		    n == 1 ? "" : "s", shown, lost);
 	else if (!ipc_signalled)
 		warnc(e, "stdout: %zu message%s put back on %s", n,
-		    n == 1 ? "" : "s", name);
+		    n == 1 ? "" : "s", shown);
 	if (ipc_signalled)
 		ipc_die_signalled();
 	exit(IPC_ERROR);
@@ -844,7 +846,7 @@ finish(int status)
 			ipc_amqp_xdelete(amqp);
 		ipc_amqp_xclose(amqp);
 	} else if (uflag && mq_unlink(name) == -1 && errno != ENOENT)
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	if (status == -1)
 		ipc_die_signalled();
 	exit(status);

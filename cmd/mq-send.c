@@ -31,7 +31,7 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char	*name;
+static const char	*name, *shown;	/* shown: for messages */
 static mqd_t		 q;
 static long		 msgsize;
 static unsigned int	 prio;
@@ -106,20 +106,22 @@ main(int argc, char *argv[])
 	if (ipc_is_amqp(argv[0])) {
 		ac.priority = prio;
 		amqp = ipc_amqp_xopen(argv[0], &ac, &c, &name);
+		shown = ipc_xshown(name);
 		msgsize = IPC_AMQP_MSGMAX;
 	} else {
 		ipc_xamqp_unused(&ac);
 		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
+		shown = ipc_xshown(name);
 		/*
 		 * Non-blocking: the waits for room are ipc_wait_fd's,
 		 * signal-safe.
 		 */
 		if ((q = ipc_mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC,
 		    &c)) == (mqd_t)-1)
-			errx(IPC_ERROR, "%s: %s", name,
+			errx(IPC_ERROR, "%s: %s", shown,
 			    ipc_mq_strerror(errno, &c, why, sizeof(why)));
 		if (mq_getattr(q, &attr) == -1)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		msgsize = attr.mq_msgsize;
 	}
 
@@ -155,7 +157,7 @@ send1(const char *msg, size_t len, unsigned long recno)
 
 	if (len > (size_t)msgsize)
 		errx(IPC_ERROR, "%s: record %lu is %zu bytes, over the queue's message "
-		    "size of %ld; %lu sent", name, recno, len, msgsize, nsent);
+		    "size of %ld; %lu sent", shown, recno, len, msgsize, nsent);
 	if (amqp != NULL) {
 		/* Confirmed in batches; the library counts what was. */
 		ipc_amqp_xsend(amqp, msg, len, prio, recno, &wait);
@@ -173,13 +175,13 @@ send1(const char *msg, size_t len, unsigned long recno)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
-			err(IPC_ERROR, "%s", name);
+			err(IPC_ERROR, "%s", shown);
 		/* Linux's mqd_t is a descriptor that poll(2) takes. */
 		if (ipc_wait_fd(q, POLLOUT, deadline) != -1)
 			continue;
 		if (errno == ETIMEDOUT || errno == EINTR)
 			stop("queue is full; ");
-		err(IPC_ERROR, "%s", name);
+		err(IPC_ERROR, "%s", shown);
 	}
 }
 
@@ -192,7 +194,7 @@ stop(const char *why)
 {
 	if (amqp != NULL)
 		nsent = ipc_amqp_confirmed(amqp);
-	warnx("%s: %s%lu message%s sent", name, why, nsent,
+	warnx("%s: %s%lu message%s sent", shown, why, nsent,
 	    nsent == 1 ? "" : "s");
 	if (ipc_signalled)
 		ipc_die_signalled();

@@ -243,3 +243,10 @@ teardown() {
 	assert_equal "$stderr" "mq-send: /$N: Too many open files"
 	run -1 mq_exists "$N"
 }
+
+@test "mq-send, mq-recv: a name with a newline is shown escaped, on one line" {
+	run -2 --separate-stderr mq-send -e "$N"$'\n'x m
+	assert_equal "$stderr" "mq-send: /$N\\nx: No such file or directory"
+	run -2 --separate-stderr mq-recv -e -n "$N"$'\n'x
+	assert_equal "$stderr" "mq-recv: /$N\\nx: No such file or directory"
+}
