@@ -281,7 +281,7 @@ ipc_xaddr(const char *s, struct ipc_addr *a)
 	const char *errstr;
 
 	if (ipc_addr_parse(s, a, &errstr) == -1)
-		errx(ipc_errexit, "%s: %s", *s == '\0' ? "\"\"" : s, errstr);
+		errx(ipc_errexit, "%s: %s", ipc_shown(s), errstr);
 }
 
 /* A numeric host, without the resolver. */

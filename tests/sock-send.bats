@@ -315,3 +315,8 @@ PY
 	run -1 --separate-stderr timeout 5 sock-send -n "unix:$T/s" x
 	assert_equal "$stderr" "sock-send: unix:$T/s: Resource temporarily unavailable"
 }
+
+@test "sock-send: an address with a newline is shown escaped, on one line" {
+	run -2 --separate-stderr sock-send $'ab\ncd' x
+	assert_equal "$stderr" 'sock-send: ab\ncd: no port'
+}
