@@ -65,7 +65,7 @@ main(int argc, char *argv[])
 			cmd = argv + i + 1;
 			argv[i] = NULL;
 			argc = i;
-			ipc_errexit = 125;
+			ipc_errexit = IPC_CMD_FAILED;
 			break;
 		}
 	while ((ch = getopt_long(argc, argv, "+E:ehm:nt:vVx", longopts,
@@ -198,7 +198,7 @@ static _Noreturn void
 leave(int status)
 {
 	if (ipc_sem_release(&s) == -1)
-		err(125, "%s", shown);
+		err(IPC_CMD_FAILED, "%s", shown);
 	exit(status);
 }
 
@@ -220,7 +220,7 @@ run(char **cmd, int vflag)
 		if (errno != ENOSPC) {
 			e = errno;
 			sem_post(s.sem);
-			errc(125, e, "%s", shown);
+			errc(IPC_CMD_FAILED, e, "%s", shown);
 		}
 		warnx("%s: %d holders recorded already: this unit will not "
 		    "come back if sem-wait is killed", shown, IPC_SEM_SLOTS);
@@ -228,12 +228,12 @@ run(char **cmd, int vflag)
 	if (vflag) {
 		if (sem_getvalue(s.sem, &value) == -1) {
 			warn("%s", shown);
-			leave(125);
+			leave(IPC_CMD_FAILED);
 		}
 		printf("%d\n", value);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			warn("stdout");
-			leave(125);
+			leave(IPC_CMD_FAILED);
 		}
 	}
 
@@ -245,7 +245,7 @@ run(char **cmd, int vflag)
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	if (ipc_signalled) {
 		if (ipc_sem_release(&s) == -1)
-			err(125, "%s", shown);
+			err(IPC_CMD_FAILED, "%s", shown);
 		ipc_die_signalled();
 	}
 	/* Ours are handled, and so reset by exec; those ignored stay so. */
@@ -265,7 +265,7 @@ run(char **cmd, int vflag)
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
 			warn("wait");
-			leave(125);
+			leave(IPC_CMD_FAILED);
 		}
 	leave(ipc_cmd_status(status));
 }
