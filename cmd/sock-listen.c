@@ -97,7 +97,7 @@ main(int argc, char *argv[])
 
 	/* With --exec every failure of ours is 125, in any option order. */
 	if (ipc_has_option(argc, argv, optstring, longopts, OPT_EXEC))
-		ipc_errexit = 125;
+		ipc_errexit = IPC_CMD_FAILED;
 	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
@@ -133,7 +133,7 @@ main(int argc, char *argv[])
 			ipc_version();
 		case OPT_EXEC:
 			command = optarg;
-			ipc_errexit = 125;
+			ipc_errexit = IPC_CMD_FAILED;
 			break;
 		case OPT_PORTFILE:
 			portfile = optarg;
@@ -751,7 +751,7 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	int st, io, sp[2] = { -1, -1 };
 
 	if ((pid = fork()) == -1)
-		err(125, "fork");
+		err(IPC_CMD_FAILED, "fork");
 	if (pid > 0)
 		return;
 	keeper = 1;
@@ -769,14 +769,14 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	}
 	if ((pid = fork()) == -1) {
 		warn("fork");
-		_exit(125);
+		_exit(IPC_CMD_FAILED);
 	}
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(io, STDIN_FILENO) == -1 ||
 		    dup2(io, STDOUT_FILENO) == -1) {
 			warn("%s", addr.text);
-			_exit(125);
+			_exit(IPC_CMD_FAILED);
 		}
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		warn("/bin/sh");
@@ -791,7 +791,7 @@ spawn(int fd, const struct sockaddr_storage *ss)
 			ipc_die_signalled();
 		}
 		if (errno != EINTR)
-			_exit(125);
+			_exit(IPC_CMD_FAILED);
 	}
 	linger(fd);
 	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
