@@ -258,6 +258,7 @@ PY
 }
 
 @test "mq-recv: out of file descriptors is said so, not blamed on queue memory" {
+	requires_starts_with_3_fds mq-recv
 	run -2 --separate-stderr bash -c 'ulimit -n 3; exec mq-recv -n "$1"' sh "$N"
 	assert_equal "$stderr" "mq-recv: /$N: Too many open files"
 	run -1 mq_exists "$N"

@@ -239,6 +239,7 @@ teardown() {
 }
 
 @test "mq-send: out of file descriptors is said so, not blamed on queue memory" {
+	requires_starts_with_3_fds mq-send
 	run -2 --separate-stderr bash -c 'ulimit -n 3; exec mq-send "$1" x' sh "$N"
 	assert_equal "$stderr" "mq-send: /$N: Too many open files"
 	run -1 mq_exists "$N"

@@ -45,6 +45,14 @@ mqfs_note() {
 	    echo "$1: /dev/mqueue: not mounted, so no queues are $what (mount -t mqueue none /dev/mqueue)"
 }
 
+# Skip unless PROGRAM starts with only descriptors 0 to 2 allowed: a
+# dynamically linked one (the sanitizer build) cannot, as the loader needs
+# a descriptor to open its libraries.
+requires_starts_with_3_fds() {
+	bash -c 'ulimit -n 3; exec "$1" --version' sh "$1" >/dev/null 2>&1 ||
+	    skip "$1 cannot start with 3 descriptors (linked dynamically)"
+}
+
 # Is the queue there?  (mq_open itself, so /dev/mqueue need not be mounted.)
 mq_exists() {
 	if peer-mq attr "/$1" >/dev/null 2>&1; then return 0; else return 1; fi
