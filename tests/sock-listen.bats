@@ -514,7 +514,10 @@ PY
 	chmod 755 "$D"
 	sock_listen_bg -m 666 -c 1 --allow uid:0 --exec 'cat > /dev/null; echo "for $IPC_PEER_UID"' "unix:$D/s"
 	# Closed at once, the data unread: a reset, or an empty reply.
-	run --separate-stderr runuser -u "$U" -- sock-send "unix:$D/s" intruder
+	# sock-send where the other user can run it, whatever the build
+	# directory's permissions (a package build's is private).
+	cp "$(command -v sock-send)" "$D/sock-send"
+	run --separate-stderr runuser -u "$U" -- "$D/sock-send" "unix:$D/s" intruder
 	assert_output ""
 	run -0 sock-send "unix:$D/s" root
 	assert_output "for 0"
