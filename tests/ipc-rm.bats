@@ -166,6 +166,7 @@ left() {
 }
 
 @test "ipc-rm: removes the longest names other programs make: 255 bytes, 251 for a semaphore" {
+	requires mqueue-fs
 	long=$N-$(printf "%0$((254 - ${#N}))d" 0)
 	peer-mq send "/$long" hi
 	peer-obj sem "/${long:0:251}" 0 600
