@@ -98,8 +98,11 @@ teardown() {
 	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
 	pids=$!
 	wait_for_file "$d/pid"
-	kill -KILL "$pids" "$(cat "$d/pid")"
+	cmd=$(cat "$d/pid")
+	kill -KILL "$pids" "$cmd"
 	wait "$pids" || true
+	# SIGKILL ends the command when it is next scheduled, not at once.
+	wait_until ended "$cmd"
 	run -0 sem-post -v "$N"
 	assert_output "2"
 	run -0 sem-post -v "$N"
@@ -110,8 +113,10 @@ teardown() {
 	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
 	pids=$!
 	wait_for_file "$d/pid"
-	kill -KILL "$pids" "$(cat "$d/pid")"
+	cmd=$(cat "$d/pid")
+	kill -KILL "$pids" "$cmd"
 	wait "$pids" || true
+	wait_until ended "$cmd"
 	run -1 sem-post -v --max 1 "$N"
 	assert_output "1"
 }
