@@ -14,26 +14,38 @@ extern char **environ;
  * mq-raw send NAME COUNT SIZE	send COUNT messages of SIZE bytes
  * mq-raw recv NAME COUNT		receive COUNT messages
  * mq-raw spawn - COUNT		run sh -c true COUNT times, one at a time
+ * mq-raw spawn FILE COUNT [JOBS]	run FILE (a path) COUNT times, JOBS (1) at a time
  */
 int
 main(int argc, char *argv[])
 {
-	char *sh[] = { "sh", "-c", "true", NULL };
+	char *sh[] = { "sh", "-c", "true", NULL }, *file[] = { NULL, NULL };
 	struct mq_attr attr;
 	char *buf;
-	long i, n;
+	long i, n, jobs, running = 0;
 	pid_t pid;
 	int st;
 	mqd_t q;
 
 	if (argc < 4)
-		errx(2, "usage: mq-raw send|recv|spawn name count [size]");
+		errx(2, "usage: mq-raw send|recv|spawn name count [size|jobs]");
 	n = atol(argv[3]);
 	if (strcmp(argv[1], "spawn") == 0) {
-		for (i = 0; i < n; i++) {
-			if (posix_spawn(&pid, "/bin/sh", NULL, NULL, sh,
-			    environ) != 0 || waitpid(pid, &st, 0) == -1)
-				err(2, "spawn");
+		file[0] = argv[2];
+		jobs = argc > 4 ? atol(argv[4]) : 1;
+		for (i = 0; i < n || running > 0; ) {
+			if (i < n && running < jobs) {
+				if (posix_spawn(&pid, strcmp(argv[2], "-") == 0 ?
+				    "/bin/sh" : argv[2], NULL, NULL,
+				    strcmp(argv[2], "-") == 0 ? sh : file,
+				    environ) != 0)
+					err(2, "spawn");
+				i++;
+				running++;
+			} else if (wait(&st) == -1)
+				err(2, "wait");
+			else
+				running--;
 		}
 	} else if (strcmp(argv[1], "send") == 0 && argc == 5) {
 		if ((q = mq_open(argv[2], O_WRONLY)) == (mqd_t)-1)

@@ -1,7 +1,9 @@
 # bench/mq.sh: mq-send | mq-recv against bare mq_send/mq_receive, one
 # mq-send and one mq-recv invocation against two runs of /bin/true, and
-# mq-recv --exec against spawning sh -c true bare and against xargs -P4
-# (or socat's POSIXMQ-RECV fork where socat has it, 1.8 on).
+# mq-recv --exec against xargs -P4 (or socat's POSIXMQ-RECV fork where
+# socat has it, 1.8 on) and against bare posix_spawn(3) of true, the most
+# that a program spawning commands can do here; --exec 'true;' is the
+# same work through sh (ipcutils(7), Commands).
 N=${MQ_N:-200000}
 LOOPS=${MQ_LOOPS:-500}
 EXEC_N=${MQ_EXEC_N:-10000}
@@ -33,8 +35,14 @@ compare "a command per message, $EXEC_N messages each running true (goal: -j 4 a
     "$alt" "$altcmd" \
     "mq-recv --exec true -j 4" \
 	"mq-send $q < $dir/jobs & mq-recv -c $EXEC_N -j 4 --exec true $q; wait" \
+    "mq-recv --exec 'true;' -j 4 (sh)" \
+	"mq-send $q < $dir/jobs & mq-recv -c $EXEC_N -j 4 --exec 'true;' $q; wait" \
     "mq-recv --exec true -j 1" \
 	"mq-send $q < $dir/jobs & mq-recv -c $EXEC_N --exec true $q; wait" \
+    "bare spawn of true, 4 at once" \
+	"mq-raw spawn $(type -P true) $EXEC_N 4" \
+    "bare spawn of true, serially" \
+	"mq-raw spawn $(type -P true) $EXEC_N" \
     "sh -c true, bare, serially" \
 	"mq-raw spawn - $EXEC_N"
 

@@ -107,14 +107,17 @@ static int		 pollout;	/* stdout may not be writable */
 static struct held	*held;
 static size_t		 nheld, maxheld;
 static char		*command;	/* --exec */
+static struct ipc_command cmd;
 static struct job	*jobs;
 static long long	 njobs = 1, retries, running;
-static const char	*failed;	/* --failed */
+static const char	*failed;	/* --failed, as shown */
 static mqd_t		 fq = (mqd_t)-1;
+static struct ipc_amqp	*famqp;		/* --failed on a broker */
 static char		*stdinbuf;	/* a command's standard input */
 static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
-static void		 setup_workers(struct ipc_create *, const struct mq_attr *);
+static void		 setup_workers(const char *, const struct ipc_amqp_conf *,
+			    struct ipc_create *, const struct mq_attr *);
 static void		 setup_output(const struct mq_attr *);
 static void		 openq(const struct ipc_create *, struct mq_attr *);
 static void		 amqp_open(const char *, const struct ipc_amqp_conf *,
@@ -124,6 +127,7 @@ static int		 take(struct msg *, const struct timespec *);
 static void		 done(struct msg *);
 static int		 putback(const struct msg *);
 static int		 sendwait(mqd_t, const struct msg *);
+static int		 sendfailed(const struct job *);
 static int		 receive(long long, const struct timespec *);
 static int		 timedout(long long, long long);
 static int		 workers(long long, const struct timespec *);
@@ -235,16 +239,20 @@ main(int argc, char *argv[])
 	if (dflag || fflag)
 		count = 0;
 
-	if (ipc_is_amqp(argv[0]) && command != NULL)
-		errx(IPC_ERROR, "--exec is not for amqp:// names");
 	if (!ipc_is_amqp(argv[0])) {
-		ipc_xamqp_unused(&ac);
+		if (failarg == NULL || !ipc_is_amqp(failarg))
+			ipc_xamqp_unused(&ac);
 		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
 		shown = ipc_xshown(name);
-	}
+	} else
+		shown = ipc_amqp_shown(argv[0]);
 	if (failarg != NULL) {
-		failed = ipc_xname(failarg, IPC_MQ, failbuf, sizeof(failbuf));
-		if (strcmp(failed, name) == 0)
+		if (ipc_is_amqp(failarg))
+			failed = ipc_amqp_shown(failarg);
+		else
+			failed = ipc_xshown(ipc_xname(failarg, IPC_MQ, failbuf,
+			    sizeof(failbuf)));
+		if (strcmp(failed, shown) == 0)
 			errx(IPC_ERROR, "%s: --failed is the queue itself", shown);
 	}
 	/* From here on, with a command, mq-recv's own failures are 125. */
@@ -257,7 +265,7 @@ main(int argc, char *argv[])
 	else
 		openq(&c, &attr);
 	if (command != NULL) {
-		setup_workers(&c, &attr);
+		setup_workers(failarg, &ac, &c, &attr);
 		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
 	}
 	setup_output(&attr);
@@ -266,18 +274,24 @@ main(int argc, char *argv[])
 
 /* --exec: the --failed queue, the slots, the environment. */
 static void
-setup_workers(struct ipc_create *c, const struct mq_attr *attr)
+setup_workers(const char *failarg, const struct ipc_amqp_conf *ac,
+    struct ipc_create *c, const struct mq_attr *attr)
 {
-	char why[256];
+	char why[256], buf[IPC_NAMEBUF];
 	long long i;
 
-	if (failed != NULL) {
-		/* Made, if need be, to take what the queue takes. */
-		c->exclusive = 0;
-		c->maxmsg = attr->mq_maxmsg;
-		c->msgsize = attr->mq_msgsize;
-		if ((fq = ipc_mq_open(failed, O_WRONLY | O_NONBLOCK |
-		    O_CLOEXEC, c)) == (mqd_t)-1)
+	c->exclusive = 0;
+	if (failarg != NULL && ipc_is_amqp(failarg))
+		famqp = ipc_amqp_xopen(failarg, ac, c, &failed);
+	else if (failarg != NULL) {
+		/* Made, if need be, to take what a POSIX queue takes. */
+		if (amqp == NULL) {
+			c->maxmsg = attr->mq_maxmsg;
+			c->msgsize = attr->mq_msgsize;
+		}
+		if ((fq = ipc_mq_open(ipc_xname(failarg, IPC_MQ, buf,
+		    sizeof(buf)), O_WRONLY | O_NONBLOCK | O_CLOEXEC, c)) ==
+		    (mqd_t)-1)
 			errx(ipc_errexit, "%s: %s", failed,
 			    ipc_mq_strerror(errno, c, why, sizeof(why)));
 	}
@@ -287,7 +301,8 @@ setup_workers(struct ipc_create *c, const struct mq_attr *attr)
 	for (i = 0; i < njobs; i++)
 		if ((jobs[i].m.data = malloc(msgsize)) == NULL)
 			err(ipc_errexit, NULL);
-	if (setenv("IPC_MSG_QUEUE", name, 1) == -1)
+	if (ipc_command(&cmd, command) == -1 ||
+	    setenv("IPC_MSG_QUEUE", name, 1) == -1)
 		err(ipc_errexit, NULL);
 }
 
@@ -365,8 +380,8 @@ amqp_open(const char *arg, const struct ipc_amqp_conf *ac,
 	attr->mq_msgsize = msgsize = IPC_AMQP_MSGMAX;
 	if (!dflag && (timeout == NULL || timeout->tv_sec != 0 ||
 	    timeout->tv_nsec != 0))
-		ipc_amqp_xconsume(amqp, count > 0 && count < IPC_AMQP_PREFETCH ?
-		    count : IPC_AMQP_PREFETCH);
+		ipc_amqp_xconsume(amqp, command != NULL ? njobs : count > 0 &&
+		    count < IPC_AMQP_PREFETCH ? count : IPC_AMQP_PREFETCH);
 }
 
 /*
@@ -411,8 +426,14 @@ take(struct msg *m, const struct timespec *timeout)
 static void
 done(struct msg *m)
 {
-	if (amqp != NULL)
+	if (amqp == NULL)
+		return;
+	/* A command's message is done on its own, in whatever order. */
+	if (command == NULL)
 		ipc_amqp_done(amqp, m->tag);
+	else if (ipc_amqp_ack(amqp, m->tag) == -1)
+		warnx("%s: the broker is gone: a message done may come again",
+		    shown);
 }
 
 /*
@@ -425,6 +446,21 @@ putback(const struct msg *m)
 	if (amqp != NULL)
 		return ipc_amqp_putback(amqp, m->tag);
 	return sendwait(q, m);
+}
+
+/* --failed: send a job's message there, at its priority: 0 or -1. */
+static int
+sendfailed(const struct job *j)
+{
+	static const struct ipc_wait forever = { { 0, 0 }, 0 };
+
+	if (famqp == NULL)
+		return sendwait(fq, &j->m);
+	/* Confirmed by the broker, or mq-recv exits, the message unacked. */
+	ipc_amqp_xsend(famqp, j->m.data, j->m.len, j->m.prio, j->seq,
+	    &forever);
+	ipc_amqp_xconfirm(famqp, &forever);
+	return 0;
 }
 
 /* Send a message to a queue at its priority, waiting for room: 0 or -1. */
@@ -569,7 +605,7 @@ workers(long long count, const struct timespec *timeout)
 		}
 		if (!want && running == 0)
 			break;
-		pfd[0].fd = want ? q : -1;
+		pfd[0].fd = !want ? -1 : amqp != NULL ? ipc_amqp_fd(amqp) : q;
 		pfd[0].events = POLLIN;
 		for (i = 0; i < njobs; i++) {
 			pfd[i + 1].fd = jobs[i].pid != 0 ? jobs[i].pidfd : -1;
@@ -617,7 +653,6 @@ workers(long long count, const struct timespec *timeout)
 static int
 start(struct job *j)
 {
-	char *argv[] = { "sh", "-c", command, NULL };
 	char prio[16], seq[24];
 	size_t n;
 	int fd, e;
@@ -632,11 +667,11 @@ start(struct job *j)
 	if (setenv("IPC_MSG_PRIORITY", prio, 1) == -1 ||
 	    setenv("IPC_MSG_SEQ", seq, 1) == -1)
 		err(ipc_errexit, NULL);
-	e = ipc_spawn(&j->pid, "/bin/sh", argv, fd, NULL, NULL, 1);
+	e = ipc_spawn_command(&j->pid, &cmd, fd, NULL, NULL, 1);
 	close(fd);
 	if (e != 0) {
 		j->pid = 0;
-		warnc(e, "/bin/sh");
+		warnc(e, "%s", ipc_command_name(&cmd));
 		if (putback(&j->m) == -1)
 			warn("%s: message %lld lost", shown, j->seq);
 		return ipc_spawn_status(e);
@@ -680,13 +715,13 @@ ended(struct job *j, int st, int sig)
 			j->tries++;
 			return start(j);
 		}
-		if (fq != (mqd_t)-1 && sendwait(fq, &j->m) == 0) {
+		if (failed != NULL && sendfailed(j) == 0) {
 			warnx("%s: message %lld: command %s; sent to %s", shown,
 			    j->seq, how, failed);
 			done(&j->m);
 			return IPC_OK;
 		}
-		if (fq != (mqd_t)-1)
+		if (failed != NULL)
 			warn("%s", failed);
 		rv = IPC_ERROR;
 	} else
@@ -841,6 +876,8 @@ static _Noreturn void
 finish(int status)
 {
 	flush();
+	if (famqp != NULL)
+		ipc_amqp_close(famqp);
 	if (amqp != NULL) {
 		if (uflag)
 			ipc_amqp_xdelete(amqp);
@@ -892,8 +929,8 @@ usage(int status)
 		    "      --message-size b  message size of a new queue\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
-		    "      --exec command    run sh -c command for each "
-		    "message, on its input\n"
+		    "      --exec command    run command, as sh -c does, for "
+		    "each message, on its input\n"
 		    "      --retries n       run a command that failed n "
 		    "times more (0)\n"
 		    "      --failed queue    send a message whose command "

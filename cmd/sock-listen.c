@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 static struct ipc_addr	 addr;
 static enum ipc_framing	 framing = IPC_LINE;
 static const char	*command;	/* --exec */
+static struct ipc_command cmd;
 static long long	 count = 1;	/* 0: for ever (-k) */
 static long long	 jobs = 1, running;
 static int		 timeout = -1;	/* ms */
@@ -172,6 +173,8 @@ main(int argc, char *argv[])
 	if (addr.type == SOCK_DGRAM && command != NULL)
 		errx(ipc_errexit, "%s: --exec needs a stream socket",
 		    addr.text);
+	if (command != NULL && ipc_command(&cmd, command) == -1)
+		err(ipc_errexit, NULL);
 
 	if (addr.tls)
 		srv = ipc_xtls(&topts, 1, addr.text);
@@ -778,8 +781,8 @@ spawn(int fd, const struct sockaddr_storage *ss)
 			warn("%s", addr.text);
 			_exit(IPC_CMD_FAILED);
 		}
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-		warn("/bin/sh");
+		ipc_exec_command(&cmd);
+		warn("%s", ipc_command_name(&cmd));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	if (srv != NULL)

@@ -26,12 +26,17 @@ void ipc_amqp_xsend(struct ipc_amqp *a, const char *m, size_t l,
 { (void)a; (void)m; (void)l; (void)p; (void)r; (void)w; }
 void ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
 { (void)a; (void)w; }
+void ipc_amqp_xconfirm(struct ipc_amqp *a, const struct ipc_wait *w)
+{ (void)a; (void)w; }
 void ipc_amqp_xconsume(struct ipc_amqp *a, long long n)
 { (void)a; (void)n; }
 int ipc_amqp_xtake(struct ipc_amqp *a, const struct timespec *t, char *b,
     size_t c, size_t *l, unsigned int *p, uint64_t *g)
 { (void)a; (void)t; (void)b; (void)c; (void)l; (void)p; (void)g; return -1; }
 void ipc_amqp_done(struct ipc_amqp *a, uint64_t t) { (void)a; (void)t; }
+int ipc_amqp_ack(struct ipc_amqp *a, uint64_t t)
+{ (void)a; (void)t; return -1; }
+int ipc_amqp_fd(const struct ipc_amqp *a) { (void)a; return -1; }
 int ipc_amqp_putback(struct ipc_amqp *a, uint64_t t)
 { (void)a; (void)t; return -1; }
 void ipc_amqp_xclose(struct ipc_amqp *a) { (void)a; }

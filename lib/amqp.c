@@ -881,7 +881,7 @@ ipc_amqp_xsend(struct ipc_amqp *a, const char *msg, size_t len,
 }
 
 void
-ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
+ipc_amqp_xconfirm(struct ipc_amqp *a, const struct ipc_wait *w)
 {
 	size_t i;
 
@@ -893,6 +893,12 @@ ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
 		else
 			pump(a, 1);
 	}
+}
+
+void
+ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
+{
+	ipc_amqp_xconfirm(a, w);
 	ipc_amqp_close(a);
 }
 
@@ -1047,6 +1053,21 @@ ipc_amqp_done(struct ipc_amqp *a, uint64_t tag)
 {
 	if (tag > a->acktag)
 		a->acktag = tag;
+}
+
+int
+ipc_amqp_ack(struct ipc_amqp *a, uint64_t tag)
+{
+	if (send_acks(a) == -1 ||
+	    amqp_basic_ack(a->conn, CHANNEL, tag, 0) != AMQP_STATUS_OK)
+		return -1;
+	return 0;
+}
+
+int
+ipc_amqp_fd(const struct ipc_amqp *a)
+{
+	return amqp_get_sockfd(a->conn);
 }
 
 int

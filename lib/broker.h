@@ -84,11 +84,12 @@ struct ipc_amqp	*ipc_amqp_xfind(const char *, const char **);
 
 /*
  * mq-send: publish one record (confirmed later, in batches), then wait
- * for every confirm.  A full queue is retried until the wait runs out:
+ * for every confirm (xconfirm), and close (xsend_done).  A full queue is retried until the wait runs out:
  * exit 1; a lost connection exits 2; both say what was confirmed.
  */
 void		 ipc_amqp_xsend(struct ipc_amqp *, const char *, size_t,
 		    unsigned int, unsigned long, const struct ipc_wait *);
+void		 ipc_amqp_xconfirm(struct ipc_amqp *, const struct ipc_wait *);
 void		 ipc_amqp_xsend_done(struct ipc_amqp *,
 		    const struct ipc_wait *);
 unsigned long	 ipc_amqp_confirmed(const struct ipc_amqp *);
@@ -111,6 +112,12 @@ int		 ipc_amqp_xtake(struct ipc_amqp *, const struct timespec *,
 		    char *, size_t, size_t *, unsigned int *, uint64_t *);
 void		 ipc_amqp_done(struct ipc_amqp *, uint64_t);
 int		 ipc_amqp_putback(struct ipc_amqp *, uint64_t);
+/*
+ * --exec, where messages are done out of order: acknowledge this one
+ * alone, now (0 or -1: the broker is gone); the socket, for poll(2).
+ */
+int		 ipc_amqp_ack(struct ipc_amqp *, uint64_t);
+int		 ipc_amqp_fd(const struct ipc_amqp *);
 /* Send what is acknowledged, close and free; exit 2 if the broker is
  * gone. */
 void		 ipc_amqp_xclose(struct ipc_amqp *);

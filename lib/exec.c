@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ipcutils.h"
 
@@ -75,4 +78,109 @@ ipc_cmd_status(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return WEXITSTATUS(wstatus);
+}
+
+/*
+ * The words of sh's that a command's first word may not be for it to run
+ * without sh: its keywords and its builtins, which act on the shell or
+ * differ from the utilities of the same name (echo, pwd).  true, false
+ * and test are run from PATH: the utilities do what the builtins do.
+ */
+static const char *const shwords[] = {
+	".", ":", "alias", "bg", "break", "case", "cd", "chdir", "command",
+	"continue", "do", "done", "echo", "elif", "else", "esac", "eval",
+	"exec", "exit", "export", "fc", "fg", "fi", "for", "function",
+	"getopts", "hash", "if", "in", "jobs", "kill", "local", "printf",
+	"pwd", "read", "readonly", "return", "select", "set", "shift", "then",
+	"time", "times", "trap", "type", "ulimit", "umask", "unalias", "unset",
+	"until", "wait", "while",
+};
+
+/* Bytes that mean nothing to sh but themselves, in a word. */
+static int
+plain(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("%+,-./:=@_", c) != NULL;
+}
+
+/*
+ * A command for sh -c: run as sh would, but without sh where sh would
+ * only have started it, as make(1) does.  That is a simple command of
+ * plain words separated by blanks, with no quoting, expansion,
+ * redirection, operator or assignment, whose first word is not one of
+ * sh's: its words are then the argv.  Otherwise the argv is sh -c
+ * command.  0, or -1 with errno set.
+ */
+int
+ipc_command(struct ipc_command *c, const char *command)
+{
+	const char *p, *w;
+	size_t n = 0, len, i;
+	char *s;
+
+	c->sh[0] = "sh";
+	c->sh[1] = "-c";
+	c->sh[2] = (char *)command;
+	c->sh[3] = NULL;
+	c->argv = c->sh;
+	for (p = command; *p != '\0'; p++)
+		if (*p == ' ' || *p == '\t') {
+			if (p > command && p[-1] != ' ' && p[-1] != '\t')
+				n++;
+		} else if (!plain((unsigned char)*p))
+			return 0;
+	if (p > command && p[-1] != ' ' && p[-1] != '\t')
+		n++;
+	w = command + strspn(command, " \t");
+	len = strcspn(w, " \t");
+	if (n == 0 || memchr(w, '=', len) != NULL)
+		return 0;
+	for (i = 0; i < sizeof(shwords) / sizeof(shwords[0]); i++)
+		if (strlen(shwords[i]) == len && strncmp(w, shwords[i], len) == 0)
+			return 0;
+	if ((c->argv = calloc(n + 1, sizeof(*c->argv))) == NULL ||
+	    (s = strdup(command)) == NULL) {
+		free(c->argv);
+		c->argv = c->sh;
+		return -1;
+	}
+	for (i = 0, s = strtok(s, " \t"); s != NULL; s = strtok(NULL, " \t"))
+		c->argv[i++] = s;
+	return 0;
+}
+
+/*
+ * Start a command (ipc_command) as ipc_spawn does.  A file that exec(2)
+ * cannot run (a script without #!) is run by sh, as sh would.
+ */
+int
+ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
+    const sigset_t *mask, const sigset_t *dfl, int group)
+{
+	int e;
+
+	if (c->argv == c->sh)
+		return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
+	e = ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group);
+	if (e == ENOEXEC)
+		e = ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
+	return e;
+}
+
+/* Run a command (ipc_command) in this process, as sh would; on error, return. */
+void
+ipc_exec_command(const struct ipc_command *c)
+{
+	if (c->argv == c->sh)
+		execv("/bin/sh", c->sh);
+	else
+		execvp(c->argv[0], c->argv);	/* runs a file without #! by sh */
+}
+
+/* The name to give in a message about a command that could not be run. */
+const char *
+ipc_command_name(const struct ipc_command *c)
+{
+	return c->argv == c->sh ? "/bin/sh" : c->argv[0];
 }

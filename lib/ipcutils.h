@@ -123,6 +123,17 @@ int		 ipc_spawn(pid_t *, const char *, char *const [], int,
 int		 ipc_spawn_status(int);
 int		 ipc_cmd_status(int);
 
+/* A command given as one string (--exec): its argv, sh -c or its words. */
+struct ipc_command {
+	char		**argv;
+	char		 *sh[4];	/* sh -c command */
+};
+int		 ipc_command(struct ipc_command *, const char *);
+int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,
+		    const sigset_t *, const sigset_t *, int);
+void		 ipc_exec_command(const struct ipc_command *);
+const char	*ipc_command_name(const struct ipc_command *);
+
 /* json.c: JSON strings (UTF-8, or 0) and base64, for -J. */
 size_t		 ipc_utf8_len(const unsigned char *, size_t);
 size_t		 ipc_json_string(char *, const void *, size_t);

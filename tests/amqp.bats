@@ -400,10 +400,58 @@ PY
 	[ "$stderr" = "mq-send: $S: --tls-cert and --tls-key go together" ]
 }
 
-@test "amqp: --any-owner has no meaning on a broker, and --exec is not for one" {
+@test "amqp: --any-owner has no meaning on a broker" {
 	run -2 --separate-stderr mq-send --any-owner "$Q" x
 	[ "$stderr" = "mq-send: $Q: --any-owner has no meaning for a broker's queue (the broker's permissions decide)" ]
-	run -2 --separate-stderr mq-recv --exec true "$Q"
-	[ "$stderr" = "mq-recv: --exec is not for amqp:// names" ]
 	run -2 ipc-ls "$Q"
+}
+
+@test "amqp: mq-recv --exec -j 3 runs each message once, with its priority, and acknowledges it when its command succeeds" {
+	for i in 1 2 3 4 5 6; do mq-send -p "$i" "$Q" "m$i"; done
+	run -0 --separate-stderr mq-recv -c 6 -j 3 --exec 'read -r m; echo "$m $IPC_MSG_PRIORITY $IPC_MSG_QUEUE"' "$Q"
+	assert_equal "$stderr" ""
+	run -0 sort <<< "$output"
+	assert_output "$(for i in 1 2 3 4 5 6; do echo "m$i $i $Q"; done)"
+	run -0 ready "$Q"
+	assert_output 0
+	run -1 mq-recv -n "$Q"
+}
+
+@test "amqp: mq-recv --exec: a failed command's message goes back on the broker's queue, or to --failed at its priority" {
+	mq-send -p 4 "$Q" bad
+	mq-send -p 1 "$Q" next
+	run -2 --separate-stderr mq-recv -f --exec 'read -r m; [ $m != bad ]' "$Q"
+	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; put back on $Q"
+	run -0 ready "$Q"
+	assert_output 2
+	run -0 --separate-stderr mq-recv -c 2 --failed "$Q-a" --exec 'read -r m; [ $m != bad ]' "$Q"
+	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; sent to $Q-a"
+	run -0 ready "$Q"
+	assert_output 0
+	run -0 mq-recv -p "$Q-a"
+	assert_output $'4\tbad'
+	mq-send -p 3 "$Q" bad
+	run -0 --separate-stderr mq-recv --failed "$N-f" --exec false "$Q"
+	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; sent to /$N-f"
+	run -0 mq-recv -p -u "$N-f"
+	assert_output $'3\tbad'
+}
+
+@test "amqp: mq-recv --exec -j 1 holds one message, not the queue; SIGTERM puts it back" {
+	mq-send "$Q" a b c d
+	mkfifo "$BATS_TEST_TMPDIR/started"
+	mq-recv -f -j 1 --exec "echo go > $BATS_TEST_TMPDIR/started; exec sleep 30" "$Q" 3>&- &
+	pid=$!
+	read -t 10 -r go < "$BATS_TEST_TMPDIR/started"
+	# A consumer that prefetched would leave none ready.
+	run -0 ready "$Q"
+	assert_output 3
+	kill -TERM "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 ready "$Q"
+	assert_output 4
+	run -0 mq-recv -c 4 "$Q"
+	assert_output $'a\nb\nc\nd'
 }

@@ -526,6 +526,27 @@ gone() {
 	assert_output a
 }
 
+@test "mq-recv --exec: a simple command runs without sh; one with shell syntax, a builtin or no #! runs as sh would" {
+	fill a b c d e f
+	printf '#!/bin/sh\nread -r m; echo "$m $(ps -o comm= -p $PPID)"\n' > "$BATS_TEST_TMPDIR/parent"
+	printf 'read -r m; echo "$m no-shebang"\n' > "$BATS_TEST_TMPDIR/plain"
+	chmod 755 "$BATS_TEST_TMPDIR/parent" "$BATS_TEST_TMPDIR/plain"
+	run -0 mq-recv --exec "  $BATS_TEST_TMPDIR/parent	" "$N"
+	assert_output "a mq-recv"
+	run -0 mq-recv --exec "$BATS_TEST_TMPDIR/plain" "$N"
+	assert_output "b no-shebang"
+	run -0 mq-recv --exec 'V=x printenv V' "$N"
+	assert_output x
+	run -0 mq-recv --exec 'echo -e e' "$N"
+	assert_output "-e e"
+	run -0 mq-recv --exec 'read m; echo $m' "$N"
+	assert_output e
+	run -127 --separate-stderr mq-recv --exec 'ipct-no-such-command x' "$N"
+	assert_equal "$stderr" "mq-recv: ipct-no-such-command: No such file or directory"
+	run -0 mq-recv "$N"
+	assert_output f
+}
+
 @test "mq-recv --exec: -n on an empty queue exits 1; -t bounds the wait for a message, not the commands" {
 	fill
 	run -1 mq-recv -n --exec true "$N"
