@@ -56,6 +56,8 @@ wait 2>/dev/null
 srv=
 }
 
+# sock-send maps a file given as standard input (sock-send(1), TLS): the
+# two pipe lines show the same transfer read through a pipe.
 # TLS: one certificate (EC P-256, self-signed, for 127.0.0.1) for every
 # server; every tool is left to OpenSSL 3's defaults, which agree on TLS
 # 1.3 with TLS_AES_256_GCM_SHA384: the lines below check that they do.
@@ -95,7 +97,11 @@ tls() {
 	    "socat OPENSSL -> OPENSSL-LISTEN" \
 		"socat -u OPENSSL-LISTEN:$p2,bind=127.0.0.1,reuseaddr,cert=$c,key=$k,verify=0 - > /dev/null & wait_tcp $p2; socat -u - OPENSSL:127.0.0.1:$p2,verify=0 < $dir/file; wait" \
 	    "sock-send tls: -> sock-listen" \
-		"sock-listen --tls-cert $c --tls-key $k tls:$p3 > /dev/null & wait_tcp $p3; sock-send --tls-ca $c tls:127.0.0.1:$p3 < $dir/file; wait"
+		"sock-listen --tls-cert $c --tls-key $k tls:$p3 > /dev/null & wait_tcp $p3; sock-send --tls-ca $c tls:127.0.0.1:$p3 < $dir/file; wait" \
+	    "cat | ncat --ssl (a pipe)" \
+		"ncat --ssl -l --recv-only 127.0.0.1 $p1 --ssl-cert $c --ssl-key $k > /dev/null & wait_tcp $p1; cat $dir/file | ncat --ssl --send-only 127.0.0.1 $p1; wait" \
+	    "cat | sock-send tls: (a pipe)" \
+		"sock-listen --tls-cert $c --tls-key $k tls:$p3 > /dev/null & wait_tcp $p3; cat $dir/file | sock-send --tls-ca $c tls:127.0.0.1:$p3; wait"
 
 	p1=$(free_port)
 	p2=$(free_port)

@@ -556,7 +556,7 @@ tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
 		    "not TLS: a plaintext peer on a TLS port";
 		goto fail;
 	}
-	if (tls_accept_socket(srv, cctx, fd) == -1) {
+	if (ipc_tls_accept(srv, cctx, fd) == -1) {
 		why = tls_error(srv);
 		goto fail;
 	}
@@ -583,7 +583,7 @@ take_tls(int fd, const struct sockaddr_storage *ss)
 	struct tls *cctx = NULL;
 
 	if (tls_accept(fd, ss, &cctx) == -1) {
-		tls_free(cctx);
+		ipc_tls_free(cctx);
 		return;
 	}
 	memset(&r, 0, sizeof(r));
@@ -607,7 +607,7 @@ take_tls(int fd, const struct sockaddr_storage *ss)
 		warnx("%s: %s", peer_name(fd, ss),
 		    r.tlserr != NULL ? r.tlserr : strerror(errno));
 	}
-	tls_free(cctx);
+	ipc_tls_free(cctx);
 }
 
 /* Copy what a connection sends to standard output. */
@@ -738,7 +738,7 @@ relay_command(int fd, const struct sockaddr_storage *ss, struct tls *cctx,
 			warn("%s", peer_name(fd, ss));
 	}
 	close(sp[0]);
-	tls_free(cctx);
+	ipc_tls_free(cctx);
 }
 
 /*

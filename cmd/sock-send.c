@@ -248,7 +248,7 @@ tls_session(struct tls *ctx, int noreply)
 	name = topts.name != NULL ? topts.name :
 	    addr.host[0] != '\0' ? addr.host : "localhost";
 	if (fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) == -1 ||
-	    tls_connect_socket(ctx, sock, name) == -1)
+	    ipc_tls_connect(ctx, sock, name) == -1)
 		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
 	if (ipc_tls_handshake(ctx, sock, timeout) == -1) {
 		if (errno == EINTR)

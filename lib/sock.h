@@ -97,6 +97,9 @@ void		 ipc_xtls_check(const struct ipc_addr *,
 		    const struct ipc_tls_opts *, int);
 struct tls	*ipc_xtls(const struct ipc_tls_opts *, int, const char *);
 int		 ipc_tls_handshake(struct tls *, int, int);
+int		 ipc_tls_connect(struct tls *, int, const char *);
+int		 ipc_tls_accept(struct tls *, struct tls **, int);
+void		 ipc_tls_free(struct tls *);
 struct ipc_relay {
 	struct tls	*tls;
 	int		 sock;		/* the TLS connection's socket */

@@ -1,6 +1,7 @@
 /* tls.c: TLS for the sock tools, with libtls: configuration and a relay. */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -8,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tls.h>
@@ -15,7 +18,9 @@
 
 #include "sock.h"
 
-#define BUFSIZE		(128 * 1024)	/* each direction's buffer */
+#define BUFSIZE		(512 * 1024)	/* each direction's buffer */
+#define IOSIZE		(512 * 1024)	/* the socket's, each way */
+#define MAPSIZE		(8 * 1024 * 1024) /* a window of a file's input */
 #define KEYMAX		(1024 * 1024)	/* no key file is larger */
 
 /*
@@ -135,6 +140,195 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 	return ctx;
 }
 
+/*
+ * A connection's socket I/O, under libtls (tls_connect_cbs): records are
+ * read from the socket in large reads, not two reads a record, and those
+ * one tls_write makes are written at once, not one write a record; on
+ * this kind of machine a system call costs as much as copying 20 KB.
+ * Outside the relay's tls_write (handshake, close_notify, what tls_read
+ * answers) what is written goes out at once.
+ */
+struct tlsio {
+	struct tlsio	*next;
+	struct tls	*ctx;
+	int		 fd;
+	char		*rb, *wb;
+	size_t		 roff, rlen, woff, wlen;
+	int		 bulk;		/* in the relay's tls_write */
+	int		 eof;		/* the socket's read gave 0 */
+	int		 err;		/* the first failed read's or write's errno */
+};
+
+static struct tlsio *ios;		/* one for each connection */
+
+static struct tlsio *
+io_of(struct tls *ctx)
+{
+	struct tlsio *io;
+
+	for (io = ios; io != NULL && io->ctx != ctx; io = io->next)
+		continue;
+	return io;
+}
+
+static ssize_t
+io_read(struct tls *ctx, void *buf, size_t len, void *arg)
+{
+	struct tlsio *io = arg;
+	ssize_t n;
+
+	(void)ctx;
+	if (io->roff == io->rlen) {
+		io->roff = io->rlen = 0;
+		while ((n = read(io->fd, io->rb, IOSIZE)) == -1 &&
+		    errno == EINTR && !ipc_signalled)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return TLS_WANT_POLLIN;
+		if (n == -1) {
+			if (io->err == 0)
+				io->err = errno;
+			return -1;
+		}
+		if (n == 0) {
+			io->eof = 1;
+			return 0;
+		}
+		io->rlen = n;
+	}
+	n = len < io->rlen - io->roff ? len : io->rlen - io->roff;
+	memcpy(buf, io->rb + io->roff, n);
+	io->roff += n;
+	return n;
+}
+
+/* Write out what is buffered: 0, or -1 with errno (EAGAIN: not yet). */
+static int
+io_flush(struct tlsio *io)
+{
+	ssize_t n;
+
+	while (io->woff < io->wlen) {
+		n = write(io->fd, io->wb + io->woff, io->wlen - io->woff);
+		if (n == -1 && errno == EINTR && !ipc_signalled)
+			continue;
+		if (n == -1) {
+			if (errno != EAGAIN && io->err == 0)
+				io->err = errno;
+			return -1;
+		}
+		io->woff += n;
+	}
+	io->woff = io->wlen = 0;
+	return 0;
+}
+
+static ssize_t
+io_write(struct tls *ctx, const void *buf, size_t len, void *arg)
+{
+	struct tlsio *io = arg;
+	ssize_t n;
+
+	(void)ctx;
+	if (io->wlen + len > IOSIZE || !io->bulk) {
+		if (io_flush(io) == -1)
+			return errno == EAGAIN ? TLS_WANT_POLLOUT : -1;
+	}
+	if (!io->bulk || len > IOSIZE) {
+		while ((n = write(io->fd, buf, len)) == -1 &&
+		    errno == EINTR && !ipc_signalled)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return TLS_WANT_POLLOUT;
+		if (n == -1 && io->err == 0)
+			io->err = errno;
+		return n;
+	}
+	memcpy(io->wb + io->wlen, buf, len);
+	io->wlen += len;
+	return len;
+}
+
+static struct tlsio *
+io_new(int fd)
+{
+	struct tlsio *io;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL ||
+	    (io->rb = malloc(IOSIZE)) == NULL ||
+	    (io->wb = malloc(IOSIZE)) == NULL) {
+		if (io != NULL)
+			free(io->rb);
+		free(io);
+		return NULL;
+	}
+	io->fd = fd;
+	return io;
+}
+
+static void
+io_free(struct tlsio *io)
+{
+	free(io->rb);
+	free(io->wb);
+	free(io);
+}
+
+/*
+ * TLS on a connected socket, as tls_connect_socket(3) and
+ * tls_accept_socket(3), through the buffered I/O above: 0, or -1 with
+ * tls_error(ctx) (or of the server) saying why.  ipc_tls_free frees the
+ * connection's context and its buffers.
+ */
+int
+ipc_tls_connect(struct tls *ctx, int fd, const char *name)
+{
+	struct tlsio *io;
+
+	if ((io = io_new(fd)) == NULL)
+		err(ipc_errexit, NULL);
+	if (tls_connect_cbs(ctx, io_read, io_write, io, name) == -1) {
+		io_free(io);
+		return -1;
+	}
+	io->ctx = ctx;
+	io->next = ios;
+	ios = io;
+	return 0;
+}
+
+int
+ipc_tls_accept(struct tls *srv, struct tls **cctx, int fd)
+{
+	struct tlsio *io;
+
+	*cctx = NULL;
+	if ((io = io_new(fd)) == NULL)
+		err(ipc_errexit, NULL);
+	if (tls_accept_cbs(srv, cctx, io_read, io_write, io) == -1) {
+		io_free(io);
+		return -1;
+	}
+	io->ctx = *cctx;
+	io->next = ios;
+	ios = io;
+	return 0;
+}
+
+void
+ipc_tls_free(struct tls *ctx)
+{
+	struct tlsio **p, *io;
+
+	for (p = &ios; (io = *p) != NULL; p = &io->next)
+		if (io->ctx == ctx) {
+			*p = io->next;
+			io_free(io);
+			break;
+		}
+	tls_free(ctx);
+}
+
 /* What libtls wants next, as poll(2) events. */
 static short
 want(ssize_t n)
@@ -169,7 +363,12 @@ ipc_tls_handshake(struct tls *ctx, int fd, int timeout)
 /* The relay's state: two buffers, one for each direction. */
 struct relay {
 	struct ipc_relay *r;
+	struct tlsio	*io;		/* NULL: libtls's own socket I/O */
 	char		*ib, *ob;	/* to the peer; from the peer */
+	int		 inmap;		/* in is a file, read through windows */
+	off_t		 inoff;		/* the next window's offset */
+	char		*map;		/* the window being sent, or NULL */
+	size_t		 maplen;
 	const char	*ip;		/* what to send next */
 	size_t		 ilen, olen, ooff;
 	int		 ieof, teof, closed;
@@ -181,19 +380,6 @@ struct relay {
 
 static int	 from_peer1(struct relay *);
 
-/*
- * Did the peer end the TCP connection in order (a FIN, no reset), without
- * close_notify?  ncat --ssl and others end so; that is the end, as on
- * plain TCP: what came before it was authenticated all the same.
- */
-static int
-orderly_end(int fd)
-{
-	char b;
-
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
-}
-
 static int
 fail(struct relay *s, int fd, int e, const char *tlserr)
 {
@@ -202,6 +388,31 @@ fail(struct relay *s, int fd, int e, const char *tlserr)
 	errno = e;
 	return -1;
 }
+
+/*
+ * Did the peer end the TCP connection in order (a FIN, no reset), without
+ * close_notify?  ncat --ssl and others end so; that is the end, as on
+ * plain TCP: what came before it was authenticated all the same.
+ */
+static int
+orderly_end(struct relay *s)
+{
+	char b;
+
+	if (s->io != NULL)
+		return s->io->eof && s->io->err == 0;
+	return recv(s->r->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* A TLS failure: the socket's own error where it was one. */
+static int
+tls_fail(struct relay *s)
+{
+	if (s->io != NULL && s->io->err != 0)
+		return fail(s, s->r->sock, s->io->err, NULL);
+	return fail(s, s->r->sock, 0, tls_error(s->r->tls));
+}
+
 
 static void
 moved(struct relay *s)
@@ -243,8 +454,8 @@ from_peer1(struct relay *s)
 			break;
 		}
 		s->rwant = 0;
-		if (n == -1 && !orderly_end(r->sock))
-			return fail(s, r->sock, 0, tls_error(r->tls));
+		if (n == -1 && !orderly_end(s))
+			return tls_fail(s);
 		if (n == -1)
 			n = 0;
 		if (n == 0) {
@@ -288,17 +499,31 @@ to_peer(struct relay *s)
 	struct ipc_relay *r = s->r;
 	ssize_t n;
 
+	/*
+	 * Each tls_write writes a record (libtls's partial writes), which
+	 * the buffered I/O gathers; they go out when it is full, and here.
+	 */
 	while (s->ilen > 0) {
+		if (s->io != NULL)
+			s->io->bulk = 1;
 		n = tls_write(r->tls, s->ip, s->ilen);
+		if (s->io != NULL)
+			s->io->bulk = 0;
 		if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
 			s->wwant = want(n);
 			return 0;
 		}
 		if (n == -1)
-			return fail(s, r->sock, 0, tls_error(r->tls));
+			return tls_fail(s);
 		s->ip += n;
 		s->ilen -= n;
 		moved(s);
+	}
+	if (s->io != NULL && io_flush(s->io) == -1) {
+		if (errno != EAGAIN)
+			return fail(s, r->sock, errno, NULL);
+		s->wwant = POLLOUT;
+		return 0;
 	}
 	s->wwant = 0;
 	/* With nothing to send, our end comes after the peer's. */
@@ -316,6 +541,73 @@ to_peer(struct relay *s)
 	return 0;
 }
 
+/*
+ * Input from a regular file: the next window of it, mapped, which
+ * tls_write encrypts where it lies instead of a read(2) copying it first;
+ * the descriptor's offset follows, as reads would move it.  Past the size
+ * the file had (it may grow; /proc's files say 0), or where it cannot be
+ * mapped, read(2) goes on.  A file that shrinks under its window is
+ * SIGBUS: relay_sigbus ends the tool and resets the connection, so that
+ * the peer does not take what came for the whole.
+ */
+static volatile sig_atomic_t busfd = -1;
+static char busmsg[128];
+
+static void
+relay_sigbus(int sig)
+{
+	struct linger l = { 1, 0 };
+
+	(void)sig;
+	if (busfd != -1)
+		setsockopt(busfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	write(STDERR_FILENO, busmsg, strlen(busmsg));
+	_exit(IPC_ERROR);
+}
+
+static int
+next_window(struct relay *s)
+{
+	struct ipc_relay *r = s->r;
+	struct sigaction sa;
+	struct stat st;
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t base;
+	size_t len;
+
+	if (s->map != NULL)
+		munmap(s->map, s->maplen);
+	s->map = NULL;
+	if (fstat(r->in, &st) == -1 || st.st_size <= s->inoff) {
+		s->inmap = 0;
+		return 0;
+	}
+	if (busfd == -1) {
+		snprintf(busmsg, sizeof(busmsg), "%s: stdin: the file shrank "
+		    "while it was sent\n", getprogname());
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = relay_sigbus;
+		sigaction(SIGBUS, &sa, NULL);
+		busfd = r->sock;
+	}
+	base = s->inoff & ~(off_t)(pg - 1);
+	len = st.st_size - s->inoff < MAPSIZE ? st.st_size - s->inoff :
+	    MAPSIZE;
+	s->maplen = len + (s->inoff - base);
+	if ((s->map = mmap(NULL, s->maplen, PROT_READ, MAP_SHARED |
+	    MAP_POPULATE, r->in, base)) == MAP_FAILED) {
+		s->map = NULL;
+		s->inmap = 0;
+		return 0;
+	}
+	s->ip = s->map + (s->inoff - base);
+	s->ilen = len;
+	s->inoff += len;
+	lseek(r->in, s->inoff, SEEK_SET);
+	moved(s);
+	return 0;
+}
+
 /* Wait for whatever can move next; then read our input if it came. */
 static int
 wait_io(struct relay *s)
@@ -325,6 +617,8 @@ wait_io(struct relay *s)
 	int n, np = 0, timeout = r->timeout, left, ii = -1;
 	ssize_t m;
 
+	if (s->inmap && !s->ieof && s->ilen == 0)
+		return next_window(s);
 	pfd[np].fd = r->sock;
 	pfd[np].events = s->wwant;
 	if (!s->teof && !s->oblocked)
@@ -402,10 +696,12 @@ int
 ipc_tls_relay(struct ipc_relay *r)
 {
 	struct relay s;
+	struct stat st;
 	int fl, rv = -1;
 
 	memset(&s, 0, sizeof(s));
 	s.r = r;
+	s.io = io_of(r->tls);
 	r->failed = -1;
 	r->tlserr = NULL;
 	r->dropout = 0;
@@ -420,6 +716,9 @@ ipc_tls_relay(struct ipc_relay *r)
 	}
 	if ((fl = fcntl(r->sock, F_GETFL)) != -1)
 		fcntl(r->sock, F_SETFL, fl | O_NONBLOCK);
+	if (r->in != -1 && fstat(r->in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (s.inoff = lseek(r->in, 0, SEEK_CUR)) != -1)
+		s.inmap = 1;
 	if (r->pre != NULL) {
 		s.ip = r->pre;
 		s.ilen = r->prelen;
@@ -437,6 +736,8 @@ ipc_tls_relay(struct ipc_relay *r)
 		if (wait_io(&s) == -1)
 			break;
 	}
+	if (s.map != NULL)
+		munmap(s.map, s.maplen);
 	free(s.ib);
 	free(s.ob);
 	return rv;

@@ -329,3 +329,64 @@ teardown() {
 	run -0 cat "$T/reply"
 	assert_output "bye"
 }
+
+@test "sock-tls: sock-send: a file is sent from its offset, whole, and left at its end, as reads would; /proc's files too" {
+	head -c 3000000 /dev/urandom > "$T/data"
+	sock_listen_bg "${SRV[@]}" tls:0
+	(dd bs=1000 count=1 of=/dev/null 2>/dev/null &&
+	    sock-send --tls-ca "$K/ca.pem" "tls:localhost:$port" &&
+	    wc -c | tr -d ' ' > "$T/left") < "$T/data"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cmp "$T/out" <(tail -c +1001 "$T/data")
+	run -0 cat "$T/left"
+	assert_output 0
+	sock_listen_bg "${SRV[@]}" tls:0
+	sock-send --tls-ca "$K/ca.pem" "tls:localhost:$port" < /proc/self/status
+	reap "$pid"
+	pid=
+	run -0 grep -c '^Name:' "$T/out"
+	assert_output 1
+}
+
+# Is the accepted connection on $port holding more than a MiB unread?
+backlogged() {
+	[ "$(ss -tnH state established "( sport = :$port )" | awk '{ print $1 }')" -gt 1048576 ] 2>/dev/null
+}
+
+@test "sock-tls: sock-send: a file that shrinks while it is sent: exit 2, one line, and the peer sees a reset, not an end" {
+	local try st=
+	mkfifo "$T/fifo"
+	for try in 1 2 3; do
+		head -c 64M /dev/zero > "$T/big"
+		exec 5<> "$T/fifo"
+		mkfifo "$T/ready$try"
+		sock-listen --port-file "$T/ready$try" "${SRV[@]}" tls:0 > "$T/fifo" 2> "$T/err" 3>&- &
+		pid=$!
+		read -t 10 -r port <> "$T/ready$try"
+		sock-send --tls-ca "$K/ca.pem" "tls:localhost:$port" < "$T/big" 2> "$T/serr" 3>&- &
+		pid2=$!
+		wait_until backlogged
+		truncate -s 0 "$T/big"
+		cat <&5 > /dev/null 3>&- &
+		spid=$!
+		reap "$pid2"
+		pid2=
+		st=$status
+		reap "$pid"
+		pid=
+		kill "$spid"
+		exec 5>&-
+		# Never SIGBUS; where the sender was between two windows of
+		# the file, it sent what the file held then, as read(2) would.
+		[ "$st" -ne 135 ] || fail "sock-send died of SIGBUS"
+		[ "$st" -eq 0 ] || break
+	done
+	assert_equal "$st" 2
+	run -0 cat "$T/serr"
+	assert_output "sock-send: stdin: the file shrank while it was sent"
+	assert_equal "$status" 0
+	run -0 cat "$T/err"
+	assert_output --partial "reset"
+}
