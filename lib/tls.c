@@ -553,7 +553,7 @@ to_peer(struct relay *s)
 static volatile sig_atomic_t busfd = -1;
 static char busmsg[128];
 
-static void
+static _Noreturn void
 relay_sigbus(int sig)
 {
 	struct linger l = { 1, 0 };
