@@ -256,22 +256,26 @@ io_new(int fd)
 
 	if ((io = calloc(1, sizeof(*io))) == NULL ||
 	    (io->rb = malloc(IOSIZE)) == NULL ||
-	    (io->wb = malloc(IOSIZE)) == NULL) {
-		if (io != NULL)
-			free(io->rb);
-		free(io);
-		return NULL;
-	}
+	    (io->wb = malloc(IOSIZE)) == NULL)
+		err(ipc_errexit, NULL);
 	io->fd = fd;
 	return io;
 }
 
-static void
-io_free(struct tlsio *io)
+/* The connection's I/O, kept until ipc_tls_free (ctx NULL: freed, -1). */
+static int
+io_keep(struct tlsio *io, struct tls *ctx)
 {
-	free(io->rb);
-	free(io->wb);
-	free(io);
+	if (ctx == NULL) {
+		free(io->rb);
+		free(io->wb);
+		free(io);
+		return -1;
+	}
+	io->ctx = ctx;
+	io->next = ios;
+	ios = io;
+	return 0;
 }
 
 /*
@@ -283,36 +287,22 @@ io_free(struct tlsio *io)
 int
 ipc_tls_connect(struct tls *ctx, int fd, const char *name)
 {
-	struct tlsio *io;
+	struct tlsio *io = io_new(fd);
 
-	if ((io = io_new(fd)) == NULL)
-		err(ipc_errexit, NULL);
-	if (tls_connect_cbs(ctx, io_read, io_write, io, name) == -1) {
-		io_free(io);
-		return -1;
-	}
-	io->ctx = ctx;
-	io->next = ios;
-	ios = io;
-	return 0;
+	if (tls_connect_cbs(ctx, io_read, io_write, io, name) == -1)
+		return io_keep(io, NULL);
+	return io_keep(io, ctx);
 }
 
 int
 ipc_tls_accept(struct tls *srv, struct tls **cctx, int fd)
 {
-	struct tlsio *io;
+	struct tlsio *io = io_new(fd);
 
 	*cctx = NULL;
-	if ((io = io_new(fd)) == NULL)
-		err(ipc_errexit, NULL);
-	if (tls_accept_cbs(srv, cctx, io_read, io_write, io) == -1) {
-		io_free(io);
-		return -1;
-	}
-	io->ctx = *cctx;
-	io->next = ios;
-	ios = io;
-	return 0;
+	if (tls_accept_cbs(srv, cctx, io_read, io_write, io) == -1)
+		return io_keep(io, NULL);
+	return io_keep(io, *cctx);
 }
 
 void
@@ -323,7 +313,7 @@ ipc_tls_free(struct tls *ctx)
 	for (p = &ios; (io = *p) != NULL; p = &io->next)
 		if (io->ctx == ctx) {
 			*p = io->next;
-			io_free(io);
+			io_keep(io, NULL);
 			break;
 		}
 	tls_free(ctx);
