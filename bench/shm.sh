@@ -47,10 +47,21 @@ compare "$MIB MiB from a file into a new object" \
     "cat file > /dev/shm/x" "rm /dev/shm/$o-cat; cat $dir/file > /dev/shm/$o-cat" \
     "shm-put x < file" "rm /dev/shm/$o-put; shm-put $o-put < $dir/file"
 
-# shm-put stages the input, then copies it in place.
+# shm-put stages the input; nobody has the object open, so the staging
+# takes its place by rename (shm-put(1), All or nothing).
 compare "$MIB MiB through a pipe into an object" \
     "cat file | cat > /dev/shm/x" "cat $dir/file | cat > /dev/shm/$o-cat" \
     "cat file | shm-put x" "cat $dir/file | shm-put $o-put"
+
+# The same with a program holding the object open (as shm-get -w does):
+# shm-put copies into it in place, so that its mappings see the put.
+sleep 100000 < /dev/shm/"$o"-put 3>&- &
+holder=$!
+compare "$MIB MiB through a pipe into an object held open" \
+    "cat file | cat > /dev/shm/x" "cat $dir/file | cat > /dev/shm/$o-cat" \
+    "cat file | shm-put x" "cat $dir/file | shm-put $o-put"
+kill "$holder"
+wait "$holder" 2>/dev/null
 
 # The staging of the second case, with no huge pages for anybody.
 if thp_is_off; then

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
+#include <sys/xattr.h>
 #endif
 
 #include <err.h>
@@ -66,8 +67,10 @@ static void		 fill(int, off_t *);
 static void		 check(const struct src *, int, int64_t, int, int64_t);
 static int		 publish(struct src *, const struct ipc_create *, int,
 			    int64_t, int, int64_t);
-static void		 put(struct src *, int, int64_t, int, int64_t,
-			    const struct timespec *);
+static void		 put(struct src *, const struct ipc_create *, int,
+			    int64_t, int, int64_t, const struct timespec *);
+static int		 current(void);
+static int		 replace(struct src *, int, int64_t);
 static void		 update(const struct src *, int, int64_t, int,
 			    int64_t);
 static off_t		 copy(int, off_t, const struct src *);
@@ -150,7 +153,7 @@ main(int argc, char *argv[])
 	check(&in, oflag, off, sflag, size);
 	if (fd == -1 && publish(&in, &c, oflag, off, sflag, size) == 0)
 		return IPC_OK;
-	put(&in, oflag, off, sflag, size,
+	put(&in, &old, oflag, off, sflag, size,
 	    ipc_deadline(IPC_WAIT_TIMEOUT(&w), &abs));
 	return IPC_OK;
 }
@@ -410,20 +413,31 @@ make:
 	return -1;
 }
 
-/* Into the object that exists, under LOCK_EX. */
+/*
+ * Into the object that exists, under LOCK_EX: c opens it again when
+ * another put replaced it (replace()) while we waited for the lock.
+ */
 static void
-put(struct src *in, int oflag, int64_t off, int sflag, int64_t size,
-    const struct timespec *deadline)
+put(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
+    int sflag, int64_t size, const struct timespec *deadline)
 {
 
-	if (ipc_shm_lock(fd, LOCK_EX, deadline) == -1) {
-		if (created)
-			shm_unlink(name);
-		if (errno == EWOULDBLOCK)
-			exit(IPC_NOTNOW);
-		if (ipc_signalled)
-			ipc_die_signalled();
-		fail(-1);
+	for (;;) {
+		if (ipc_shm_lock(fd, LOCK_EX, deadline) == -1) {
+			if (created)
+				shm_unlink(name);
+			if (errno == EWOULDBLOCK)
+				exit(IPC_NOTNOW);
+			if (ipc_signalled)
+				ipc_die_signalled();
+			fail(-1);
+		}
+		if (current())
+			break;
+		close(fd);
+		if ((fd = ipc_shm_open(name, O_RDWR | O_CLOEXEC, c,
+		    &created)) == -1)
+			errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
 	}
 	if (in->leased && broken) {
 		/*
@@ -435,12 +449,87 @@ put(struct src *in, int oflag, int64_t off, int sflag, int64_t size,
 		stage(in, &(struct ipc_create)IPC_CREATE_DEFAULT);
 		check(in, oflag, off, sflag, size);
 	}
+	if (!oflag && replace(in, sflag, size) == 0) {
+		close(fd);
+		return;
+	}
 	in->spent = !in->leased;	/* not needed once copied */
 	update(in, oflag, off, sflag, size);
 	if (close(fd) == -1)
 		err(IPC_ERROR, "%s", shown);
 	if (in->leased)
 		(void)lseek(STDIN_FILENO, in->off + in->len, SEEK_SET);
+}
+
+/* Is the object locked still the one under its name (or none)? */
+static int
+current(void)
+{
+	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
+	struct stat st, now;
+
+	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
+	if (fstat(fd, &st) == -1)
+		fail(-1);
+	if (lstat(path, &now) == -1)
+		return errno == ENOENT;	/* removed: ours, as before */
+	return st.st_dev == now.st_dev && st.st_ino == now.st_ino;
+}
+
+/*
+ * A whole put of staged input where nobody can tell it from one written
+ * in place: the staging object, given the old one's owner and mode, takes
+ * its name by rename(2), at once, instead of being copied into it.  Only
+ * when nobody else has the old object open or mapped (a write lease,
+ * fcntl(2) F_SETLEASE, is granted only then; we must own it, or be root),
+ * it has no other name and no extended attributes (an ACL).  Whoever
+ * opens it after that opens the new one; a put that waited for our lock
+ * opens it again (current()).  0, or -1: copy it in place.
+ */
+static int
+replace(struct src *in, int sflag, int64_t size)
+{
+#if defined(F_SETLEASE) && defined(__linux__)
+	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF], tmp[64], proc[32];
+	struct sigaction sa;
+	struct stat st;
+	int done = 0;
+
+	if (in->leased || in->named || fstat(fd, &st) == -1 ||
+	    st.st_nlink != 1 || (st.st_uid != geteuid() && geteuid() != 0) ||
+	    flistxattr(fd, NULL, 0) > 0)
+		return -1;
+	/* An open that breaks the lease waits; our SIGIO must not kill. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onbreak;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGIO, &sa, NULL) == -1 ||
+	    fcntl(fd, F_SETLEASE, F_WRLCK) == -1)
+		return -1;
+	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
+	snprintf(tmp, sizeof(tmp), IPC_SHM_DIR "/.shm-put.%ld.%08x",
+	    (long)getpid(), (unsigned int)arc4random());
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", in->fd);
+	if ((!sflag || ftruncate(in->fd, size) == 0) &&
+	    ((st.st_uid == geteuid() && st.st_gid == getegid()) ||
+	    fchown(in->fd, st.st_uid, st.st_gid) == 0) &&
+	    fchmod(in->fd, st.st_mode & 07777) == 0 &&
+	    (linkat(in->fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0 ||
+	    linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)) {
+		if (rename(tmp, path) == 0)
+			done = 1;
+		else
+			unlink(tmp);
+	}
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	return done ? 0 : -1;
+#else
+	(void)in;
+	(void)sflag;
+	(void)size;
+	return -1;
+#endif
 }
 
 /*

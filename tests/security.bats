@@ -112,6 +112,15 @@ def hold():
 	assert_output "shared"
 }
 
+@test "security: root's put that replaces another user's object (--any-owner) gives it back its owner and mode" {
+	as_attacker sh -c 'printf mine | shm-put -m 604 "$1"' sh "$N"
+	printf root | shm-put --any-owner "$N"
+	run -0 stat -c '%U %a' "/dev/shm/$N"
+	assert_output "$U 604"
+	run -0 as_attacker shm-get "$N"
+	assert_output root
+}
+
 @test "security: mq-recv and mq-send refuse a queue another user planted" {
 	as_attacker mq-send -m 666 --max-messages 2 --message-size 64 "$N" \
 	    'rm -rf / # a forged job'

@@ -306,6 +306,26 @@ EOF
 	done
 }
 
+@test "shm-put: a whole put through a pipe replaces an object nobody has open, owner and mode kept; one held open is written in place" {
+	printf old | shm-put -m 640 "$N"
+	ino=$(stat -c %i "/dev/shm/$N")
+	printf new | shm-put "$N"
+	run -0 stat -c '%a %U %s' "/dev/shm/$N"
+	assert_output "640 $(id -un) 3"
+	[ "$(stat -c %i "/dev/shm/$N")" != "$ino" ] || fail "not replaced"
+	run -0 shm-get "$N"
+	assert_output new
+	exec 4< "/dev/shm/$N"
+	ino=$(stat -c %i "/dev/shm/$N")
+	printf newer | shm-put -s 8 "$N"
+	assert_equal "$(stat -c %i "/dev/shm/$N")" "$ino"
+	run -0 od -An -c <&4
+	exec 4<&-
+	assert_output "   n   e   w   e   r  \\0  \\0  \\0"
+	run -0 sh -c 'ls -a /dev/shm | grep -c "^\.shm-put\." || true'
+	assert_output 0
+}
+
 @test "shm-put: Python's multiprocessing.shared_memory reads what shm-put wrote, in its own mapping too" {
 	requires python3
 	printf 'from shm-put' | shm-put "$N"
