@@ -42,6 +42,7 @@ static sigset_t			 ignored;	/* at start: for the command too */
 
 static int		 take(const struct timespec *);
 static void		 forward(int);
+static void		 record(void *);
 static _Noreturn void	 leave(int);
 static _Noreturn void	 run(char **, int);
 static _Noreturn void	 usage(int);
@@ -194,6 +195,13 @@ forward(int sig)
 }
 
 /* Give the unit back and exit. */
+/* In the command's process, before its exec: it holds our unit. */
+static void
+record(void *arg)
+{
+	ipc_sem_child(arg, getpid());
+}
+
 static _Noreturn void
 leave(int status)
 {
@@ -254,12 +262,14 @@ run(char **cmd, int vflag)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigismember(&ignored, sigs[i]) == 1)
 			sigdelset(&dfl, sigs[i]);
-	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, &dfl, 0)) != 0) {
+	/* The record names the command before it runs: a SIGKILL to us
+	 * then leaves it the unit. */
+	if ((e = ipc_spawn_hook(&pid, cmd[0], cmd, &old, &dfl, record,
+	    &s)) != 0) {
 		warnc(e, "%s", ipc_shown(cmd[0]));
 		leave(ipc_spawn_status(e));
 	}
 	child = pid;
-	ipc_sem_child(&s, pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	while (waitpid(pid, &status, 0) == -1)

@@ -64,6 +64,54 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
 	return e;
 }
 
+/*
+ * ipc_spawn, with before(arg) called in the child, in this process's
+ * memory (vfork(2)), just before exec: for what must name the command
+ * before it can run, as sem-wait's record of who holds its unit.
+ * before may only store to memory and make system calls.
+ */
+int
+ipc_spawn_hook(pid_t *pid, const char *file, char *const argv[],
+    const sigset_t *mask, const sigset_t *dfl, void (*before)(void *),
+    void *arg)
+{
+	struct sigaction sa;
+	sigset_t all, old;
+	volatile int e = 0;
+	int sig;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((*pid = vfork()) == 0) {
+		/* What exec does for a handled signal, now, and dfl's. */
+		for (sig = 1; sig < NSIG; sig++) {
+			if (sigaction(sig, NULL, &sa) == -1)
+				continue;
+			if ((dfl != NULL && sigismember(dfl, sig) == 1) ||
+			    (sa.sa_handler != SIG_IGN &&
+			    sa.sa_handler != SIG_DFL)) {
+				sa.sa_handler = SIG_DFL;
+				sa.sa_flags = 0;
+				sigaction(sig, &sa, NULL);
+			}
+		}
+		sigprocmask(SIG_SETMASK, mask != NULL ? mask : &old, NULL);
+		before(arg);
+		execvp(file, argv);
+		e = errno;
+		_exit(IPC_CMD_NOTFOUND);
+	}
+	if (*pid == -1)
+		e = errno;
+	else if (e != 0) {
+		while (waitpid(*pid, NULL, 0) == -1 && errno == EINTR)
+			continue;
+		*pid = -1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return e;
+}
+
 /* A command that could not be started: 127 when it is not found, or 126. */
 int
 ipc_spawn_status(int e)

@@ -120,6 +120,9 @@ int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 #define IPC_CMD_NOTFOUND	127	/* the command was not found */
 int		 ipc_spawn(pid_t *, const char *, char *const [], int,
 		    const sigset_t *, const sigset_t *, int);
+int		 ipc_spawn_hook(pid_t *, const char *, char *const [],
+		    const sigset_t *, const sigset_t *, void (*)(void *),
+		    void *);
 int		 ipc_spawn_status(int);
 int		 ipc_cmd_status(int);
 
