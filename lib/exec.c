@@ -199,31 +199,28 @@ ipc_command(struct ipc_command *c, const char *command)
 }
 
 /*
- * Start a command (ipc_command) as ipc_spawn does.  A file that exec(2)
- * cannot run (a script without #!) is run by sh, as sh would.
+ * Start a command (ipc_command) as ipc_spawn does.  Where it cannot be
+ * run directly (not found, not allowed, a script without #!), sh runs
+ * it, to do and say what sh would: 127 for a command not found, also
+ * where PATH holds a directory that may not be searched.
  */
 int
 ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
     const sigset_t *mask, const sigset_t *dfl, int group)
 {
-	int e;
-
-	if (c->argv == c->sh)
-		return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
-	e = ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group);
-	if (e == ENOEXEC)
-		e = ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
-	return e;
+	if (c->argv != c->sh &&
+	    ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group) == 0)
+		return 0;
+	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
 }
 
 /* Run a command (ipc_command) in this process, as sh would; on error, return. */
 void
 ipc_exec_command(const struct ipc_command *c)
 {
-	if (c->argv == c->sh)
-		execv("/bin/sh", c->sh);
-	else
-		execvp(c->argv[0], c->argv);	/* runs a file without #! by sh */
+	if (c->argv != c->sh)
+		execvp(c->argv[0], c->argv);
+	execv("/bin/sh", c->sh);
 }
 
 /* The name to give in a message about a command that could not be run. */
