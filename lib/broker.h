@@ -84,8 +84,9 @@ struct ipc_amqp	*ipc_amqp_xfind(const char *, const char **);
 
 /*
  * mq-send: publish one record (confirmed later, in batches), then wait
- * for every confirm (xconfirm), and close (xsend_done).  A full queue is retried until the wait runs out:
- * exit 1; a lost connection exits 2; both say what was confirmed.
+ * for every confirm (xconfirm), and close (xsend_done).  A full queue is
+ * retried until the wait runs out: exit 1; a lost connection exits 2;
+ * both say what was confirmed.
  */
 void		 ipc_amqp_xsend(struct ipc_amqp *, const char *, size_t,
 		    unsigned int, unsigned long, const struct ipc_wait *);

@@ -214,7 +214,7 @@ ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
 	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
 }
 
-/* Run a command (ipc_command) in this process, as sh would; on error, return. */
+/* Run a command (ipc_command) here, as sh would; return on error. */
 void
 ipc_exec_command(const struct ipc_command *c)
 {
