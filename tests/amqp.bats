@@ -435,6 +435,12 @@ PY
 	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; sent to /$N-f"
 	run -0 mq-recv -p -u "$N-f"
 	assert_output $'3\tbad'
+	# And a POSIX queue's failed message to a broker's queue.
+	mq-send -p 2 --max-messages 4 --message-size 64 "$N-p" bad
+	run -0 --separate-stderr mq-recv -u --failed "$Q-b" --exec false "$N-p"
+	assert_equal "$stderr" "mq-recv: /$N-p: message 1: command exited 1; sent to $Q-b"
+	run -0 mq-recv -p "$Q-b"
+	assert_output $'2\tbad'
 }
 
 @test "amqp: mq-recv --exec -j 1 holds one message, not the queue; SIGTERM puts it back" {
