@@ -76,14 +76,11 @@ struct ipc_sem_record {
 #define CAS(p, e, v)	__atomic_compare_exchange_n((p), (e), (v), 0, \
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
-static _Noreturn void	 cut_short(int);
 static void	 identify(struct ipc_sem *);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
 
-static char	 busmsg[IPC_NAMEBUF + 128];
-static size_t	 buslen;
 
 /*
  * Open the semaphore name ("/x"), creating it with value when c says so,
@@ -146,10 +143,7 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 	if (map == MAP_FAILED)
 		goto fail;
 	close(fd);
-	snprintf(busmsg, sizeof(busmsg), "%s: %s: the semaphore's file was "
-	    "cut short\n", getprogname(), name);
-	buslen = strlen(busmsg);
-	signal(SIGBUS, cut_short);
+	ipc_sigbus_says(-1, "%s: the semaphore's file was cut short", name);
 	s->sem = map;
 	s->rec = (struct ipc_sem_record *)((char *)map + RECORD_AT);
 	s->me = FREE;		/* looked up when it is needed */
@@ -351,17 +345,6 @@ out:
 	post_unlock(s);
 	errno = e;
 	return rv;
-}
-
-static _Noreturn void
-cut_short(int sig)
-{
-	ssize_t n;
-
-	(void)sig;
-	n = write(STDERR_FILENO, busmsg, buslen);
-	(void)n;
-	_exit(ipc_errexit);
 }
 
 /*

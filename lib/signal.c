@@ -1,9 +1,15 @@
-/* signal.c: SIGINT and SIGTERM interrupt a wait, and the tool ends cleanly. */
+/* signal.c: SIGINT and SIGTERM interrupt a wait, and the tool ends cleanly;
+ * SIGBUS from a file cut short under a mapping is said in one line. */
 #include "config.h"	/* first: _GNU_SOURCE, for ppoll */
+
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,4 +71,48 @@ ipc_die_signalled(void)
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+/*
+ * A mapping of a file that somebody cut short faults (SIGBUS) where it is
+ * touched: say so instead, "PROG: " and the message, and exit with
+ * ipc_errexit; sock (or -1) is a socket to reset first, so that its peer
+ * does not take what came for the whole.  The last call's words stand.
+ */
+static char		 busmsg[512];
+static size_t		 buslen;
+static volatile int	 bussock = -1;
+
+static _Noreturn void
+cut_short(int sig)
+{
+	struct linger l = { 1, 0 };
+	ssize_t n;
+
+	(void)sig;
+	if (bussock != -1)
+		(void)setsockopt(bussock, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	n = write(STDERR_FILENO, busmsg, buslen);
+	(void)n;
+	_exit(ipc_errexit);
+}
+
+void
+ipc_sigbus_says(int sock, const char *fmt, ...)
+{
+	struct sigaction sa;
+	va_list ap;
+	int n;
+
+	n = snprintf(busmsg, sizeof(busmsg), "%s: ", getprogname());
+	va_start(ap, fmt);
+	vsnprintf(busmsg + n, sizeof(busmsg) - n - 1, fmt, ap);
+	va_end(ap);
+	strcat(busmsg, "\n");
+	buslen = strlen(busmsg);
+	bussock = sock;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cut_short;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 }

@@ -537,29 +537,12 @@ to_peer(struct relay *s)
  * the descriptor's offset follows, as reads would move it.  Past the size
  * the file had (it may grow; /proc's files say 0), or where it cannot be
  * mapped, read(2) goes on.  A file that shrinks under its window is
- * SIGBUS: relay_sigbus ends the tool and resets the connection, so that
- * the peer does not take what came for the whole.
+ * SIGBUS, which ends the tool and resets the connection (ipc_sigbus_says).
  */
-static volatile sig_atomic_t busfd = -1;
-static char busmsg[128];
-
-static _Noreturn void
-relay_sigbus(int sig)
-{
-	struct linger l = { 1, 0 };
-
-	(void)sig;
-	if (busfd != -1)
-		setsockopt(busfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	write(STDERR_FILENO, busmsg, strlen(busmsg));
-	_exit(IPC_ERROR);
-}
-
 static int
 next_window(struct relay *s)
 {
 	struct ipc_relay *r = s->r;
-	struct sigaction sa;
 	struct stat st;
 	long pg = sysconf(_SC_PAGESIZE);
 	off_t base;
@@ -571,14 +554,6 @@ next_window(struct relay *s)
 	if (fstat(r->in, &st) == -1 || st.st_size <= s->inoff) {
 		s->inmap = 0;
 		return 0;
-	}
-	if (busfd == -1) {
-		snprintf(busmsg, sizeof(busmsg), "%s: stdin: the file shrank "
-		    "while it was sent\n", getprogname());
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = relay_sigbus;
-		sigaction(SIGBUS, &sa, NULL);
-		busfd = r->sock;
 	}
 	base = s->inoff & ~(off_t)(pg - 1);
 	len = st.st_size - s->inoff < MAPSIZE ? st.st_size - s->inoff :
@@ -707,8 +682,11 @@ ipc_tls_relay(struct ipc_relay *r)
 	if ((fl = fcntl(r->sock, F_GETFL)) != -1)
 		fcntl(r->sock, F_SETFL, fl | O_NONBLOCK);
 	if (r->in != -1 && fstat(r->in, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (s.inoff = lseek(r->in, 0, SEEK_CUR)) != -1)
+	    (s.inoff = lseek(r->in, 0, SEEK_CUR)) != -1) {
 		s.inmap = 1;
+		ipc_sigbus_says(r->sock, "stdin: the file shrank while it "
+		    "was sent");
+	}
 	if (r->pre != NULL) {
 		s.ip = r->pre;
 		s.ilen = r->prelen;
