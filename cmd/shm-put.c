@@ -60,6 +60,7 @@ static const char		*name, *shown;	/* shown: for messages */
 static int			 fd = -1, created;
 static volatile sig_atomic_t	 broken;	/* a lease break came */
 
+static int		 catch_breaks(void);
 static int		 lease(struct src *);
 static void		 stage(struct src *, const struct ipc_create *);
 static int		 staging(const struct ipc_create *);
@@ -165,6 +166,19 @@ onbreak(int sig)
 	broken = 1;
 }
 
+/* A lease break is SIGIO, which would kill: note it instead.  0 or -1. */
+static int
+catch_breaks(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onbreak;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGIO, &sa, NULL);
+}
+
 /*
  * Take the input straight from the file it is, if nobody can change it
  * until the put is done: a read lease (fcntl(2) F_SETLEASE) on a
@@ -177,7 +191,6 @@ static int
 lease(struct src *in)
 {
 #if defined(F_SETLEASE) && defined(__linux__)
-	struct sigaction sa;
 	struct stat st;
 	off_t pos, skip;
 	size_t maplen;
@@ -189,11 +202,7 @@ lease(struct src *in)
 		return 0;
 	if ((lfd = open("/proc/self/fd/0", O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onbreak;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGIO, &sa, NULL) == -1 ||
+	if (catch_breaks() == -1 ||
 	    fcntl(lfd, F_SETLEASE, F_RDLCK) == -1 || fstat(lfd, &st) == -1) {
 		close(lfd);
 		return 0;
@@ -466,14 +475,13 @@ static int
 current(void)
 {
 	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
-	struct stat st, now;
+	struct stat st;
 
 	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	if (fstat(fd, &st) == -1)
 		fail(-1);
-	if (lstat(path, &now) == -1)
-		return errno == ENOENT;	/* removed: ours, as before */
-	return st.st_dev == now.st_dev && st.st_ino == now.st_ino;
+	/* Removed meanwhile: ours still, as before. */
+	return !ipc_shm_other(path, st.st_dev, st.st_ino);
 }
 
 /*
@@ -491,7 +499,6 @@ replace(struct src *in, int sflag, int64_t size)
 {
 #if defined(F_SETLEASE) && defined(__linux__)
 	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF], tmp[64], proc[32];
-	struct sigaction sa;
 	struct stat st;
 	int done = 0;
 
@@ -499,13 +506,7 @@ replace(struct src *in, int sflag, int64_t size)
 	    st.st_nlink != 1 || (st.st_uid != geteuid() && geteuid() != 0) ||
 	    flistxattr(fd, NULL, 0) > 0)
 		return -1;
-	/* An open that breaks the lease waits; our SIGIO must not kill. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onbreak;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGIO, &sa, NULL) == -1 ||
-	    fcntl(fd, F_SETLEASE, F_WRLCK) == -1)
+	if (catch_breaks() == -1 || fcntl(fd, F_SETLEASE, F_WRLCK) == -1)
 		return -1;
 	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	snprintf(tmp, sizeof(tmp), IPC_SHM_DIR "/.shm-put.%ld.%08x",

@@ -157,10 +157,20 @@ ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
 int
 ipc_shm_replaced(const struct ipc_shm_watch *w)
 {
+	return ipc_shm_other(w->path, w->dev, w->ino);
+}
+
+/*
+ * Does path (/dev/shm/NAME) now stand for another object than the one of
+ * dev and ino, not for none?  shm-get -w looks whether to open it again,
+ * shm-put whether the object it locked is still the one named.
+ */
+int
+ipc_shm_other(const char *path, dev_t dev, ino_t ino)
+{
 	struct stat st;
 
-	return stat(w->path, &st) == 0 &&
-	    (st.st_dev != w->dev || st.st_ino != w->ino);
+	return lstat(path, &st) == 0 && (st.st_dev != dev || st.st_ino != ino);
 }
 
 /*

@@ -24,6 +24,7 @@ int		 ipc_shm_watch(struct ipc_shm_watch *, const char *, int);
 int		 ipc_shm_wait(struct ipc_shm_watch *, int,
 		    const struct timespec *);
 int		 ipc_shm_replaced(const struct ipc_shm_watch *);
+int		 ipc_shm_other(const char *, dev_t, ino_t);
 void		 ipc_shm_unwatch(struct ipc_shm_watch *);
 
 #endif
