@@ -264,7 +264,7 @@ run(char **cmd, int vflag)
 			sigdelset(&dfl, sigs[i]);
 	/* The record names the command before it runs: a SIGKILL to us
 	 * then leaves it the unit. */
-	if ((e = ipc_spawn_hook(&pid, cmd[0], cmd, &old, &dfl, record,
+	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, &dfl, 0, record,
 	    &s)) != 0) {
 		warnc(e, "%s", ipc_shown(cmd[0]));
 		leave(ipc_spawn_status(e));

@@ -5,81 +5,38 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ipcutils.h"
 
-extern char **environ;
-
 /*
  * Start file (searched in PATH when it has no slash) with argv: 0 and
- * *pid, or the errno value posix_spawn(3) gave.  Its standard input is in
- * (-1: the tool's own); its signal mask is mask (NULL: the tool's).  A
- * signal the tool catches is at its default in the command, as exec(2)
- * makes it, and one that was ignored when the tool started stays ignored
- * (nohup); those in dfl are set to their default (NULL: SIGPIPE, which
- * every tool ignores).  With
- * group, the command leads a process group of its own, so that a signal
- * the tool passes on (kill(-pid, sig)) reaches what the command started.
+ * *pid, or the errno value its exec gave.  Its standard input is in (-1:
+ * the tool's own); its signal mask is mask (NULL: the tool's).  A signal
+ * the tool catches is at its default in the command, as exec(2) makes it,
+ * and one that was ignored when the tool started stays ignored (nohup);
+ * those in dfl are set to their default (NULL: SIGPIPE, which every tool
+ * ignores).  With group, the command leads a process group of its own, so
+ * that a signal the tool passes on (kill(-pid, sig)) reaches what the
+ * command started.  before(arg), unless NULL, runs in the child just
+ * before its exec, in this process's memory (vfork(2)): for what must
+ * name the command before it can run, as sem-wait's record of who holds
+ * its unit; it may only store to memory and make system calls.
  */
 int
 ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
-    const sigset_t *mask, const sigset_t *dfl, int group)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t pipeset;
-	short flags = POSIX_SPAWN_SETSIGDEF |
-	    (group ? POSIX_SPAWN_SETPGROUP : 0);
-	int e;
-
-	if (dfl == NULL) {
-		sigemptyset(&pipeset);
-		sigaddset(&pipeset, SIGPIPE);
-		dfl = &pipeset;
-	}
-	if ((e = posix_spawnattr_init(&attr)) != 0)
-		return e;
-	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
-		posix_spawnattr_destroy(&attr);
-		return e;
-	}
-	if (mask != NULL) {
-		flags |= POSIX_SPAWN_SETSIGMASK;
-		e = posix_spawnattr_setsigmask(&attr, mask);
-	}
-	if (e == 0)
-		e = posix_spawnattr_setsigdefault(&attr, dfl);
-	if (e == 0)
-		e = posix_spawnattr_setflags(&attr, flags);
-	if (e == 0 && in != -1 && in != 0)
-		e = posix_spawn_file_actions_adddup2(&fa, in, 0);
-	if (e == 0)
-		e = posix_spawnp(pid, file, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return e;
-}
-
-/*
- * ipc_spawn, with before(arg) called in the child, in this process's
- * memory (vfork(2)), just before exec: for what must name the command
- * before it can run, as sem-wait's record of who holds its unit.
- * before may only store to memory and make system calls.
- */
-int
-ipc_spawn_hook(pid_t *pid, const char *file, char *const argv[],
-    const sigset_t *mask, const sigset_t *dfl, void (*before)(void *),
-    void *arg)
+    const sigset_t *mask, const sigset_t *dfl, int group,
+    void (*before)(void *), void *arg)
 {
 	struct sigaction sa;
-	sigset_t all, old;
+	sigset_t all, old, pipeset;
 	volatile int e = 0;
 	int sig;
 
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((*pid = vfork()) == 0) {
@@ -87,7 +44,8 @@ ipc_spawn_hook(pid_t *pid, const char *file, char *const argv[],
 		for (sig = 1; sig < NSIG; sig++) {
 			if (sigaction(sig, NULL, &sa) == -1)
 				continue;
-			if ((dfl != NULL && sigismember(dfl, sig) == 1) ||
+			if (sigismember(dfl != NULL ? dfl : &pipeset,
+			    sig) == 1 ||
 			    (sa.sa_handler != SIG_IGN &&
 			    sa.sa_handler != SIG_DFL)) {
 				sa.sa_handler = SIG_DFL;
@@ -95,10 +53,17 @@ ipc_spawn_hook(pid_t *pid, const char *file, char *const argv[],
 				sigaction(sig, &sa, NULL);
 			}
 		}
-		sigprocmask(SIG_SETMASK, mask != NULL ? mask : &old, NULL);
-		before(arg);
-		execvp(file, argv);
-		e = errno;
+		if ((in != -1 && in != 0 && dup2(in, 0) == -1) ||
+		    (group && setpgid(0, 0) == -1))
+			e = errno;
+		else {
+			sigprocmask(SIG_SETMASK, mask != NULL ? mask : &old,
+			    NULL);
+			if (before != NULL)
+				before(arg);
+			execvp(file, argv);
+			e = errno;
+		}
 		_exit(IPC_CMD_NOTFOUND);
 	}
 	if (*pid == -1)
@@ -209,9 +174,11 @@ ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
     const sigset_t *mask, const sigset_t *dfl, int group)
 {
 	if (c->argv != c->sh &&
-	    ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group) == 0)
+	    ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group, NULL,
+	    NULL) == 0)
 		return 0;
-	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group);
+	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group, NULL,
+	    NULL);
 }
 
 /* Run a command (ipc_command) here, as sh would; return on error. */

@@ -101,6 +101,8 @@ extern volatile sig_atomic_t ipc_signalled;
 void		 ipc_catch_signals(void);
 void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
+void		 ipc_sigbus_says(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 /*
  * poll.c: wait for descriptors until a deadline, or until SIGINT or
@@ -113,15 +115,13 @@ int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 
 /*
  * exec.c: a command that a tool runs (sem-wait -- CMD, mq-recv --exec):
- * started with posix_spawn(3), its status passed on as env(1) does.
+ * started with vfork(2) and exec, its status passed on as env(1) does.
  */
 #define IPC_CMD_FAILED		125	/* the tool itself failed */
 #define IPC_CMD_NOEXEC		126	/* the command could not be run */
 #define IPC_CMD_NOTFOUND	127	/* the command was not found */
 int		 ipc_spawn(pid_t *, const char *, char *const [], int,
-		    const sigset_t *, const sigset_t *, int);
-int		 ipc_spawn_hook(pid_t *, const char *, char *const [],
-		    const sigset_t *, const sigset_t *, void (*)(void *),
+		    const sigset_t *, const sigset_t *, int, void (*)(void *),
 		    void *);
 int		 ipc_spawn_status(int);
 int		 ipc_cmd_status(int);
