@@ -22,21 +22,8 @@ ipc_xamqp_option(struct ipc_amqp_conf *a, int ch, const char *arg)
 	case IPC_OPT_MAXPRIO:
 		a->maxprio = ipc_xnum(arg, 1, 255, "max-priority");
 		break;
-	case IPC_OPT_TLS_CA:
-		a->tls_ca = arg;
-		break;
-	case IPC_OPT_TLS_CERT:
-		a->tls_cert = arg;
-		break;
-	case IPC_OPT_TLS_KEY:
-		a->tls_key = arg;
-		break;
-	case IPC_OPT_TLS_NAME:
-		a->tls_name = arg;
-		break;
-	case IPC_OPT_TLS_NOVERIFY:
-		a->tls_noverify = 1;
-		break;
+	default:
+		ipc_xtls_option(&a->tls, ch, arg);
 	}
 }
 

@@ -323,27 +323,27 @@ setup_tls(struct ipc_amqp *a, amqp_socket_t *s, const struct ipc_amqp_conf *c)
 {
 	SSL_CTX *ctx = amqp_ssl_socket_get_context(s);
 
-	if (c->tls_ca != NULL) {
-		if (amqp_ssl_socket_set_cacert(s, c->tls_ca) != AMQP_STATUS_OK)
+	if (c->tls.ca != NULL) {
+		if (amqp_ssl_socket_set_cacert(s, c->tls.ca) != AMQP_STATUS_OK)
 			errx(ipc_errexit, "%s: --tls-ca %s: cannot load it",
-			    a->shown, c->tls_ca);
+			    a->shown, c->tls.ca);
 	} else if (ctx == NULL || SSL_CTX_set_default_verify_paths(ctx) != 1)
 		errx(ipc_errexit, "%s: no CA certificates: give --tls-ca",
 		    a->shown);
-	if (c->tls_cert != NULL && amqp_ssl_socket_set_key(s, c->tls_cert,
-	    c->tls_key) != AMQP_STATUS_OK)
+	if (c->tls.cert != NULL && amqp_ssl_socket_set_key(s, c->tls.cert,
+	    c->tls.key) != AMQP_STATUS_OK)
 		errx(ipc_errexit, "%s: --tls-cert %s, --tls-key %s: cannot "
-		    "load them", a->shown, c->tls_cert, c->tls_key);
-	if (c->tls_noverify) {
+		    "load them", a->shown, c->tls.cert, c->tls.key);
+	if (c->tls.noverify) {
 		amqp_ssl_socket_set_verify_peer(s, 0);
 		amqp_ssl_socket_set_verify_hostname(s, 0);
-	} else if (c->tls_name != NULL) {
-		/* The certificate must name tls_name, not the host we dial. */
+	} else if (c->tls.name != NULL) {
+		/* The certificate must name --tls-name, not the host we dial. */
 		amqp_ssl_socket_set_verify_hostname(s, 0);
 		if (ctx == NULL || X509_VERIFY_PARAM_set1_host(
-		    SSL_CTX_get0_param(ctx), c->tls_name, 0) != 1)
+		    SSL_CTX_get0_param(ctx), c->tls.name, 0) != 1)
 			errx(ipc_errexit, "%s: --tls-name %s: cannot use it",
-			    a->shown, c->tls_name);
+			    a->shown, c->tls.name);
 	}
 	return 0;
 }
@@ -559,11 +559,11 @@ ipc_amqp_xopen(const char *name, const struct ipc_amqp_conf *conf,
 	if (conf->priority > 255)
 		errx(ipc_errexit, "%s: priority %ld is over 255, a broker's "
 		    "highest", a->shown, conf->priority);
-	if (!a->tls && (conf->tls_ca || conf->tls_cert || conf->tls_key ||
-	    conf->tls_name || conf->tls_noverify))
+	if (!a->tls && (conf->tls.ca || conf->tls.cert || conf->tls.key ||
+	    conf->tls.name || conf->tls.noverify))
 		errx(ipc_errexit, "%s: the --tls options are for amqps:// "
 		    "names", a->shown);
-	if ((conf->tls_cert == NULL) != (conf->tls_key == NULL))
+	if ((conf->tls.cert == NULL) != (conf->tls.key == NULL))
 		errx(ipc_errexit, "%s: --tls-cert and --tls-key go together",
 		    a->shown);
 	xconnect(a, conf);

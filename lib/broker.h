@@ -11,27 +11,22 @@ const char	*ipc_amqp_shown(const char *);
 
 /* Long-only options of the broker tools, after the queue sizes. */
 #define IPC_OPT_MAXPRIO		0x110
-#define IPC_OPT_TLS_CA		0x111
-#define IPC_OPT_TLS_CERT	0x112
-#define IPC_OPT_TLS_KEY		0x113
-#define IPC_OPT_TLS_NAME	0x114
-#define IPC_OPT_TLS_NOVERIFY	0x115
 #define IPC_AMQP_LONGOPTS \
 	{ "max-priority",	required_argument,	NULL, IPC_OPT_MAXPRIO }, \
-	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLS_CA }, \
-	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLS_CERT }, \
-	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLS_KEY }, \
-	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLS_NAME }, \
-	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLS_NOVERIFY }
+	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA }, \
+	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT }, \
+	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY }, \
+	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME }, \
+	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLSNOVERIFY }
 
 /* The getopt cases of IPC_AMQP_LONGOPTS, each for ipc_xamqp_option(). */
 #define IPC_AMQP_CASES \
 	case IPC_OPT_MAXPRIO: \
-	case IPC_OPT_TLS_CA: \
-	case IPC_OPT_TLS_CERT: \
-	case IPC_OPT_TLS_KEY: \
-	case IPC_OPT_TLS_NAME: \
-	case IPC_OPT_TLS_NOVERIFY
+	case IPC_OPT_TLSCA: \
+	case IPC_OPT_TLSCERT: \
+	case IPC_OPT_TLSKEY: \
+	case IPC_OPT_TLSNAME: \
+	case IPC_OPT_TLSNOVERIFY
 /* Their lines in mq-send's and mq-recv's --help. */
 #define IPC_AMQP_HELP \
 	"      --max-priority n  priorities of a new broker queue (9)\n" \
@@ -44,17 +39,13 @@ const char	*ipc_amqp_shown(const char *);
 
 /* How a tool reaches the broker and what it makes there. */
 struct ipc_amqp_conf {
-	const char	*tls_ca;	/* --tls-ca FILE */
-	const char	*tls_cert;	/* --tls-cert FILE */
-	const char	*tls_key;	/* --tls-key FILE */
-	const char	*tls_name;	/* --tls-name NAME, instead of the host */
-	int		 tls_noverify;	/* --tls-noverify */
+	struct ipc_tls_opts tls;	/* --tls-: name: instead of the host */
 	int		 maxprio;	/* --max-priority, 0: 9 */
 	int		 given;		/* an option above was given */
 	long		 priority;	/* mq-send -p, -1: none */
 	int		 missing_ok;	/* a missing queue: NULL, no exit */
 };
-#define IPC_AMQP_CONF_DEFAULT { NULL, NULL, NULL, NULL, 0, 0, 0, -1, 0 }
+#define IPC_AMQP_CONF_DEFAULT { { NULL, NULL, NULL, NULL, 0 }, 0, 0, -1, 0 }
 void		 ipc_xamqp_option(struct ipc_amqp_conf *, int, const char *);
 /* Exit 2 when amqp options were given for a POSIX queue. */
 void		 ipc_xamqp_unused(const struct ipc_amqp_conf *);

@@ -137,6 +137,23 @@ int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,
 void		 ipc_exec_command(const struct ipc_command *);
 const char	*ipc_command_name(const struct ipc_command *);
 
+/*
+ * tls-opt.c: the --tls- options, of sock-send and sock-listen (tls:) and
+ * of the queue tools (amqps://): getopt_long values and what they say.
+ */
+struct ipc_tls_opts {
+	const char	*ca;		/* --tls-ca: verify against it */
+	const char	*cert, *key;	/* --tls-cert, --tls-key */
+	const char	*name;		/* --tls-name: the name to check */
+	int		 noverify;	/* --tls-noverify */
+};
+#define IPC_OPT_TLSCA		0x200
+#define IPC_OPT_TLSCERT		0x201
+#define IPC_OPT_TLSKEY		0x202
+#define IPC_OPT_TLSNAME		0x203
+#define IPC_OPT_TLSNOVERIFY	0x204
+void		 ipc_xtls_option(struct ipc_tls_opts *, int, const char *);
+
 /* json.c: JSON strings (UTF-8, or 0) and base64, for -J. */
 size_t		 ipc_utf8_len(const unsigned char *, size_t);
 size_t		 ipc_json_string(char *, const void *, size_t);

@@ -80,19 +80,7 @@ int		 ipc_allow_cred(const struct ipc_allow *, int, int);
 
 /* tls.c: TLS with libtls (tls: addresses). */
 struct tls;
-struct ipc_tls_opts {
-	const char	*ca;		/* --tls-ca: verify against it */
-	const char	*cert, *key;	/* --tls-cert, --tls-key */
-	const char	*name;		/* --tls-name: the name to check */
-	int		 noverify;	/* --tls-noverify */
-};
-/* getopt_long values of the --tls- options, and their checks */
-#define IPC_OPT_TLSCA		0x200
-#define IPC_OPT_TLSCERT		0x201
-#define IPC_OPT_TLSKEY		0x202
-#define IPC_OPT_TLSNAME		0x203
-#define IPC_OPT_TLSNOVERIFY	0x204
-void		 ipc_xtls_option(struct ipc_tls_opts *, int, const char *);
+/* The --tls- options (struct ipc_tls_opts) are in ipcutils.h; checks: */
 void		 ipc_xtls_check(const struct ipc_addr *,
 		    const struct ipc_tls_opts *, int);
 struct tls	*ipc_xtls(const struct ipc_tls_opts *, int, const char *);

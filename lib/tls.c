@@ -65,28 +65,6 @@ xkey(struct tls_config *cfg, const char *file)
 	free(buf);
 }
 
-/* One of the --tls- options, into *o. */
-void
-ipc_xtls_option(struct ipc_tls_opts *o, int ch, const char *arg)
-{
-	switch (ch) {
-	case IPC_OPT_TLSCA:
-		o->ca = arg;
-		break;
-	case IPC_OPT_TLSCERT:
-		o->cert = arg;
-		break;
-	case IPC_OPT_TLSKEY:
-		o->key = arg;
-		break;
-	case IPC_OPT_TLSNAME:
-		o->name = arg;
-		break;
-	default:
-		o->noverify = 1;
-	}
-}
-
 /*
  * The --tls- options need a tls: address; a server needs its certificate
  * and key, a client gives both or neither.
