@@ -170,13 +170,7 @@ onbreak(int sig)
 static int
 catch_breaks(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onbreak;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGIO, &sa, NULL);
+	return ipc_catch(SIGIO, onbreak, SA_RESTART, NULL);
 }
 
 /*

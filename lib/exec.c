@@ -1,10 +1,13 @@
 /* exec.c: start a command for a tool, and tell its status as env(1) does. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +19,9 @@
  * *pid, or the errno value its exec gave.  Its standard input is in (-1:
  * the tool's own); its signal mask is mask (NULL: the tool's).  A signal
  * the tool catches is at its default in the command, as exec(2) makes it,
- * and one that was ignored when the tool started stays ignored (nohup);
+ * and already before the exec, while the child runs in the tool's memory,
+ * where no handler may run: for which, every handler is set by ipc_catch;
+ * one that was ignored when the tool started stays ignored (nohup);
  * those in dfl are set to their default (NULL: SIGPIPE, which every tool
  * ignores).  With group, the command leads a process group of its own, so
  * that a signal the tool passes on (kill(-pid, sig)) reaches what the
@@ -31,28 +36,28 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
     void (*before)(void *), void *arg)
 {
 	struct sigaction sa;
-	sigset_t all, old, pipeset;
+	sigset_t all, old, reset;
 	volatile int e = 0;
 	int sig;
 
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
+	/* What exec does for a handled signal (ipc_catch), and dfl's. */
+	ipc_caught(&reset);
+	if (dfl != NULL) {
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigismember(dfl, sig) == 1)
+				sigaddset(&reset, sig);
+	} else
+		sigaddset(&reset, SIGPIPE);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((*pid = vfork()) == 0) {
-		/* What exec does for a handled signal, now, and dfl's. */
-		for (sig = 1; sig < NSIG; sig++) {
-			if (sigaction(sig, NULL, &sa) == -1)
-				continue;
-			if (sigismember(dfl != NULL ? dfl : &pipeset,
-			    sig) == 1 ||
-			    (sa.sa_handler != SIG_IGN &&
-			    sa.sa_handler != SIG_DFL)) {
-				sa.sa_handler = SIG_DFL;
-				sa.sa_flags = 0;
+		/* Before a signal can come, while we share the tool's memory. */
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigismember(&reset, sig) == 1)
 				sigaction(sig, &sa, NULL);
-			}
-		}
 		if ((in != -1 && in != 0 && dup2(in, 0) == -1) ||
 		    (group && setpgid(0, 0) == -1))
 			e = errno;
@@ -118,6 +123,37 @@ plain(int c)
 }
 
 /*
+ * The file that exec would run for name, found in PATH now, once, as sh's
+ * hash does, so that each run of the command does not try every directory
+ * before it: a path to free, or NULL to leave it to execvp(3) each time
+ * (a name with a slash, no PATH, nothing found, or the working directory,
+ * a relative entry, reached first).
+ */
+static char *
+lookup(const char *name)
+{
+	const char *p, *end;
+	struct stat sb;
+	char *f;
+
+	if (strchr(name, '/') != NULL || (p = getenv("PATH")) == NULL)
+		return NULL;
+	for (;; p = end + 1) {
+		end = strchrnul(p, ':');
+		if (*p != '/')
+			return NULL;
+		if (asprintf(&f, "%.*s/%s", (int)(end - p), p, name) == -1)
+			return NULL;
+		if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    faccessat(AT_FDCWD, f, X_OK, AT_EACCESS) == 0)
+			return f;
+		free(f);
+		if (*end == '\0')
+			return NULL;
+	}
+}
+
+/*
  * A command for sh -c: run as sh would, but without sh where sh would
  * only have started it, as make(1) does.  That is a simple command of
  * plain words separated by blanks, with no quoting, expansion,
@@ -137,6 +173,7 @@ ipc_command(struct ipc_command *c, const char *command)
 	c->sh[2] = (char *)command;
 	c->sh[3] = NULL;
 	c->argv = c->sh;
+	c->file = NULL;
 	for (p = command; *p != '\0'; p++)
 		if (*p == ' ' || *p == '\t') {
 			if (p > command && p[-1] != ' ' && p[-1] != '\t')
@@ -160,6 +197,7 @@ ipc_command(struct ipc_command *c, const char *command)
 	}
 	for (i = 0, s = strtok(s, " \t"); s != NULL; s = strtok(NULL, " \t"))
 		c->argv[i++] = s;
+	c->file = lookup(c->argv[0]);
 	return 0;
 }
 
@@ -174,7 +212,7 @@ ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
     const sigset_t *mask, const sigset_t *dfl, int group)
 {
 	if (c->argv != c->sh &&
-	    ipc_spawn(pid, c->argv[0], c->argv, in, mask, dfl, group, NULL,
+	    ipc_spawn(pid, c->file != NULL ? c->file : c->argv[0], c->argv, in, mask, dfl, group, NULL,
 	    NULL) == 0)
 		return 0;
 	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group, NULL,
@@ -186,7 +224,7 @@ void
 ipc_exec_command(const struct ipc_command *c)
 {
 	if (c->argv != c->sh)
-		execvp(c->argv[0], c->argv);
+		execvp(c->file != NULL ? c->file : c->argv[0], c->argv);
 	execv("/bin/sh", c->sh);
 }
 

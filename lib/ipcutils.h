@@ -98,6 +98,8 @@ void		 ipc_xfflush(FILE *, const char *);
 
 /* signal.c: SIGINT/SIGTERM interrupt waits; the tool ends cleanly. */
 extern volatile sig_atomic_t ipc_signalled;
+int		 ipc_catch(int, void (*)(int), int, struct sigaction *);
+void		 ipc_caught(sigset_t *);
 void		 ipc_catch_signals(void);
 void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
@@ -130,6 +132,7 @@ int		 ipc_cmd_status(int);
 struct ipc_command {
 	char		**argv;
 	char		 *sh[4];	/* sh -c command */
+	char		 *file;		/* argv[0] found in PATH, or NULL */
 };
 int		 ipc_command(struct ipc_command *, const char *);
 int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,

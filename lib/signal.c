@@ -17,10 +17,45 @@
 
 volatile sig_atomic_t ipc_signalled;
 
+/*
+ * The signals this process has a handler for: every handler a tool sets
+ * is set by ipc_catch, so that ipc_spawn knows which to set back to their
+ * default in a child that shares our memory, without asking the kernel
+ * of each of the 64.
+ */
+static sigset_t caught;
+
 static void
 catch(int sig)
 {
 	ipc_signalled = sig;
+}
+
+/*
+ * Handle sig with fn (flags: sigaction's, SA_RESTART), nothing blocked
+ * meanwhile but sig; its disposition until now in *old unless NULL.
+ * 0, or -1 with errno set.
+ */
+int
+ipc_catch(int sig, void (*fn)(int), int flags, struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, old) == -1)
+		return -1;
+	sigaddset(&caught, sig);
+	return 0;
+}
+
+/* The signals of this process's that have a handler (ipc_catch). */
+void
+ipc_caught(sigset_t *set)
+{
+	*set = caught;
 }
 
 /*
@@ -36,18 +71,16 @@ void
 ipc_handle_signals(void (*fn)(int), int hup, sigset_t *ignored)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
+	struct sigaction old;
 	size_t i, n = hup ? 3 : 2;
 
 	if (ignored != NULL)
 		sigemptyset(ignored);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < n; i++) {
-		if (sigaction(sigs[i], &sa, &old) == 0 &&
+		if (ipc_catch(sigs[i], fn, 0, &old) == 0 &&
 		    old.sa_handler == SIG_IGN) {
 			sigaction(sigs[i], &old, NULL);
+			sigdelset(&caught, sigs[i]);
 			if (ignored != NULL)
 				sigaddset(ignored, sigs[i]);
 		}
@@ -69,6 +102,7 @@ ipc_die_signalled(void)
 	int sig = ipc_signalled ? ipc_signalled : SIGTERM;
 
 	signal(sig, SIG_DFL);
+	sigdelset(&caught, sig);
 	raise(sig);
 	_exit(128 + sig);
 }
@@ -100,7 +134,6 @@ cut_short(int sig)
 void
 ipc_sigbus_says(int sock, const char *fmt, ...)
 {
-	struct sigaction sa;
 	va_list ap;
 	int n;
 
@@ -111,8 +144,5 @@ ipc_sigbus_says(int sock, const char *fmt, ...)
 	strcat(busmsg, "\n");
 	buslen = strlen(busmsg);
 	bussock = sock;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cut_short;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	ipc_catch(SIGBUS, cut_short, 0, NULL);
 }

@@ -552,6 +552,50 @@ gone() {
 	assert_output f
 }
 
+@test "mq-recv --exec: a command is found in PATH as sh finds it, once, when mq-recv starts" {
+	d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/a" "$d/b/ipct-cmd" "$d/c" "$d/rel"
+	# Passed over: a file that may not be run, and a directory.
+	printf '#!/bin/sh\necho a\n' > "$d/a/ipct-cmd"
+	chmod 644 "$d/a/ipct-cmd"
+	printf '#!/bin/sh\nread -r m; echo "c $m"\n' > "$d/c/ipct-cmd"
+	printf '#!/bin/sh\nread -r m; echo "rel $m"\n' > "$d/rel/ipct-cmd"
+	chmod 755 "$d/c/ipct-cmd" "$d/rel/ipct-cmd"
+	[ "$(id -u)" -ne 0 ] || [ ! -x "$d/a/ipct-cmd" ] || skip "root may run it"
+	fill 1 2
+	run -0 env PATH="$d/a:$d/b:$d/c:$PATH" sh -c 'ipct-cmd < /dev/null'
+	assert_output "c "
+	run -0 env PATH="$d/a:$d/b:$d/c:$PATH" mq-recv --exec ipct-cmd "$N"
+	assert_output "c 1"
+	# Found once: a command that can run, put before c's after mq-recv
+	# started, is not run.
+	PATH="$d/a:$d/b:$d/c:$PATH" mq-recv -c 2 --exec ipct-cmd "$N" \
+	    > "$d/out" 3>&- &
+	pid=$!
+	wait_for_file "$d/out"
+	chmod 755 "$d/a/ipct-cmd"
+	mq-send "$N" 3
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$d/out"
+	assert_output $'c 2\nc 3'
+	# A relative entry before it is left to exec, each time, from the
+	# working directory.
+	mq-send "$N" 4
+	run -0 sh -c "cd '$d' && PATH='rel:$d/c:$PATH' mq-recv --exec ipct-cmd '$N'"
+	assert_output "rel 4"
+}
+
+@test "mq-recv --exec: the command starts with the signals as the shell gave them to mq-recv: none caught, SIGPIPE not ignored" {
+	fill a b
+	# grep runs without sh; its dispositions and mask are what it got.
+	want=$(grep -E '^Sig(Blk|Ign|Cgt)' /proc/self/status)
+	run -0 --separate-stderr mq-recv -c 2 --exec 'grep Sig /proc/self/status' "$N"
+	assert_equal "$(grep -E '^Sig(Blk|Ign|Cgt)' <<< "$output")" "$want"$'\n'"$want"
+	[ -z "$stderr" ]
+}
+
 @test "mq-recv --exec: -n on an empty queue exits 1; -t bounds the wait for a message, not the commands" {
 	fill
 	run -1 mq-recv -n --exec true "$N"
