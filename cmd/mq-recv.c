@@ -133,6 +133,7 @@ static int		 timedout(long long, long long);
 static int		 workers(long long, const struct timespec *);
 static int		 start(struct job *);
 static int		 ended(struct job *, int, int);
+static void		 orphans(void);
 static size_t		 frame(char *, const struct msg *);
 static int		 writable(void);
 static struct msg	*slot(void);
@@ -302,7 +303,7 @@ setup_workers(const char *failarg, const struct ipc_amqp_conf *ac,
 		if ((jobs[i].m.data = malloc(msgsize)) == NULL)
 			err(ipc_errexit, NULL);
 	if (ipc_command(&cmd, command) == -1 ||
-	    setenv("IPC_MSG_QUEUE", name, 1) == -1)
+	    setenv("IPC_MSG_QUEUE", name, 1) == -1 || atexit(orphans) != 0)
 		err(ipc_errexit, NULL);
 }
 
@@ -680,6 +681,44 @@ start(struct job *j)
 		err(ipc_errexit, "pidfd_open");
 	running++;
 	return IPC_OK;
+}
+
+/*
+ * mq-recv failed (125: the broker gone, poll, memory) with commands
+ * running: it waits for them, so that none outlives it, and puts back
+ * the message of each that did not exit 0; a signal meanwhile goes on to
+ * them.  A broker that is gone gives their messages again itself.
+ */
+static void
+orphans(void)
+{
+	long long i, k;
+	int st;
+
+	if (running == 0)
+		return;
+	warnx("%s: waiting for the %lld command%s still running", shown,
+	    running, running == 1 ? "" : "s");
+	for (i = 0; i < njobs; i++) {
+		if (jobs[i].pid == 0)
+			continue;
+		while (waitpid(jobs[i].pid, &st, 0) == -1) {
+			if (errno != EINTR)
+				return;
+			if (ipc_signalled)
+				for (k = 0; k < njobs; k++)
+					if (jobs[k].pid != 0)
+						kill(-jobs[k].pid,
+						    ipc_signalled);
+			ipc_signalled = 0;
+		}
+		jobs[i].pid = 0;
+		running--;
+		if (st == 0)
+			done(&jobs[i].m);
+		else if (putback(&jobs[i].m) == -1 && amqp == NULL)
+			warn("%s: message %lld lost", shown, jobs[i].seq);
+	}
 }
 
 /*

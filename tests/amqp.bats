@@ -25,7 +25,7 @@ setup() {
 }
 
 teardown() {
-	kill_bg "${pid:-}"
+	kill_bg "${pid:-}" "${spid:-}"
 	[ -z "${BROKER_PORT:-}" ] || [ -n "${BROKER_SKIP:-}" ] ||
 	    ipc-rm -f "$Q" "$Q-a" "$Q-b" 2>/dev/null || true
 }
@@ -460,4 +460,56 @@ PY
 	assert_output 4
 	run -0 mq-recv -c 4 "$Q"
 	assert_output $'a\nb\nc\nd'
+}
+
+# Is something listening on a loopback TCP port?
+listening() {
+	ss -Hltn "sport = :$1" | grep -q .
+}
+
+# Does a file hold n lines?  Does a queue hold n ready?
+has_lines() {
+	[ "$(wc -l < "$1" 2>/dev/null)" = "$2" ]
+}
+
+ready_is() {
+	[ "$(ready "$1")" = "$2" ]
+}
+
+@test "amqp: mq-recv --exec that loses its broker waits for its running commands, exits 125; the broker gives their messages again" {
+	requires socat
+	d=$BATS_TEST_TMPDIR
+	mq-send "$Q" a b c
+	# A connection that the test can cut: through socat, killed by pid.
+	port=$(free_port)
+	socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
+	    "TCP:127.0.0.1:$BROKER_PORT" 3>&- &
+	spid=$!
+	wait_until listening "$port"
+	mq-recv -f -j 2 --exec "read -r m; echo \$m >> $d/started; until [ -e $d/end.\$m ]; do sleep 0.05; done; echo \$m >> $d/ended" \
+	    "amqp://127.0.0.1:$port/$N" 2> "$d/err" 3>&- &
+	pid=$!
+	wait_until has_lines "$d/started" 2
+	kill "$spid"
+	reap "$spid"
+	spid=
+	# One command ends: mq-recv finds the broker gone, and waits for the
+	# other before it exits.
+	first=$(head -n 1 "$d/started")
+	second=$(tail -n 1 "$d/started")
+	touch "$d/end.$first"
+	wait_until grep -q 'still running' "$d/err"
+	! ended "$pid" || fail "mq-recv did not wait: $(cat "$d/err")"
+	touch "$d/end.$second"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 125
+	run -0 sort "$d/ended"
+	assert_output $'a\nb'
+	run -0 cat "$d/err"
+	assert_line "mq-recv: amqp://127.0.0.1:$port/$N: waiting for the 1 command still running"
+	# Nothing was acknowledged: all three are ready again.
+	wait_until ready_is "$Q" 3
+	run -0 sh -c "mq-recv -c 3 '$Q' | sort"
+	assert_output $'a\nb\nc'
 }
