@@ -138,7 +138,7 @@ main(int argc, char *argv[])
 		send1(rec, len, nsent + 1);
 	if (ipc_signalled)
 		stop("");
-	if (ferror(stdin))
+	if (ferror(r.fp))
 		err(IPC_ERROR, "stdin");
 	ipc_reader_free(&r);
 	if (amqp != NULL)

@@ -341,7 +341,9 @@ send_datagrams(void)
 				err(IPC_ERROR, "%s", addr.text);
 			}
 		}
-		if (ferror(stdin))
+		if (ipc_signalled)
+			ipc_die_signalled();
+		if (ferror(r.fp))
 			err(IPC_ERROR, "stdin");
 		ipc_reader_free(&r);
 	}

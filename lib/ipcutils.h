@@ -78,7 +78,9 @@ void		 ipc_xwait_option(struct ipc_wait *, int, const char *);
 /* record.c: the framing rule that joins messages and byte streams. */
 enum ipc_framing { IPC_LINE, IPC_NUL, IPC_ALL };
 struct ipc_reader {
-	FILE		*fp;
+	FILE		*fp;		/* what to read, and ferror(3) */
+	int		 fd;
+	int		 own;		/* fp is ours, over fd */
 	enum ipc_framing framing;
 	char		*buf;
 	size_t		 cap;

@@ -1,17 +1,60 @@
 /* record.c: one framing rule for records: lines, NUL-terminated, or all. */
+#include "config.h"	/* first: _GNU_SOURCE, for fopencookie */
+
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipcutils.h"
 
+/*
+ * A read of input that may block (a pipe, a terminal, a socket): it waits
+ * in ipc_poll first, so that SIGINT or SIGTERM ends it also when it came
+ * just before the read, while a record was being sent; otherwise the
+ * tool would sleep in read(2) until more input came.
+ */
+static ssize_t
+waitread(void *cookie, char *buf, size_t size)
+{
+	struct ipc_reader *r = cookie;
+	ssize_t n;
+
+	for (;;) {
+		if (ipc_wait_fd(r->fd, POLLIN, NULL) == -1)
+			return -1;
+		if ((n = read(r->fd, buf, size)) >= 0 || errno != EINTR ||
+		    ipc_signalled)
+			return n;
+	}
+}
+
+/*
+ * Records from fp, not yet read from.  A regular file is read as it is;
+ * other input (a pipe, a terminal) through waitread.  A signal that ends the input (EINTR) is
+ * ferror(r->fp) with ipc_signalled set.
+ */
 void
 ipc_reader_init(struct ipc_reader *r, FILE *fp, enum ipc_framing framing)
 {
+	static const cookie_io_functions_t io = { waitread, NULL, NULL, NULL };
+	struct stat sb;
+
 	memset(r, 0, sizeof(*r));
 	r->fp = fp;
 	r->framing = framing;
+	/* A regular file, or no descriptor (fmemopen), never blocks. */
+	if ((r->fd = fileno(fp)) == -1 ||
+	    (fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode)))
+		return;
+	if ((r->fp = fopencookie(r, "r", io)) == NULL ||
+	    setvbuf(r->fp, NULL, _IOFBF, 65536) != 0)
+		err(ipc_errexit, NULL);
+	r->own = 1;
 }
 
 /*
@@ -85,6 +128,9 @@ ipc_reader_free(struct ipc_reader *r)
 	free(r->buf);
 	r->buf = NULL;
 	r->cap = 0;
+	if (r->own)
+		fclose(r->fp);
+	r->own = 0;
 }
 
 /* A record as it goes out: dst has room for len + IPC_FRAMEPAD bytes. */

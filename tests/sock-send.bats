@@ -224,6 +224,25 @@ PY
 	assert_output $'last\nend'
 }
 
+@test "sock-send: SIGTERM while it waits for the next datagram's input ends it by the signal, silently" {
+	sock_listen_bg -c 2 udp:0
+	mkfifo "$T/fifo"
+	sock-send "udp:127.0.0.1:$port" < "$T/fifo" 2> "$T/senderr" 3>&- &
+	pid2=$!
+	exec 4> "$T/fifo"
+	echo first >&4
+	# The first datagram is proof that sock-send is reading.
+	wait_until grep -q first "$T/out"
+	wait_asleep "$pid2"
+	kill -TERM "$pid2"
+	reap "$pid2"
+	pid2=
+	exec 4>&-
+	assert_equal "$status" 143
+	run -0 cat "$T/senderr"
+	assert_output ""
+}
+
 @test "sock-send: UDP -0 and -a records, to a Python receiver" {
 	requires python3
 	mkfifo "$T/pyready"
