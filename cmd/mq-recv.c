@@ -91,7 +91,8 @@ struct held {
 struct job {
 	pid_t		 pid;	/* 0: the slot is free */
 	int		 pidfd;	/* readable once the command has ended */
-	struct msg	 m;	/* with a buffer of its own */
+	struct msg	 m;	/* with a buffer of its own, of cap bytes */
+	size_t		 cap;
 	long long	 seq;	/* IPC_MSG_SEQ: its number in this run */
 	long long	 tries;
 };
@@ -114,6 +115,7 @@ static const char	*failed;	/* --failed, as shown */
 static mqd_t		 fq = (mqd_t)-1;
 static struct ipc_amqp	*famqp;		/* --failed on a broker */
 static char		*stdinbuf;	/* a command's standard input */
+static struct msg	 in;		/* --exec: one taken, of msgsize */
 static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
 static void		 setup_workers(const char *, const struct ipc_amqp_conf *,
@@ -131,6 +133,7 @@ static int		 sendfailed(const struct job *);
 static int		 receive(long long, const struct timespec *);
 static int		 timedout(long long, long long);
 static int		 workers(long long, const struct timespec *);
+static void		 tojob(struct job *, const struct msg *);
 static int		 start(struct job *);
 static int		 ended(struct job *, int, int);
 static void		 orphans(void);
@@ -279,7 +282,6 @@ setup_workers(const char *failarg, const struct ipc_amqp_conf *ac,
     struct ipc_create *c, const struct mq_attr *attr)
 {
 	char why[256], buf[IPC_NAMEBUF];
-	long long i;
 
 	c->exclusive = 0;
 	if (failarg != NULL && ipc_is_amqp(failarg))
@@ -297,11 +299,9 @@ setup_workers(const char *failarg, const struct ipc_amqp_conf *ac,
 			    ipc_mq_strerror(errno, c, why, sizeof(why)));
 	}
 	if ((jobs = calloc(njobs, sizeof(*jobs))) == NULL ||
-	    (stdinbuf = malloc(maxframe(msgsize))) == NULL)
+	    (stdinbuf = malloc(maxframe(msgsize))) == NULL ||
+	    (in.data = malloc(msgsize)) == NULL)
 		err(ipc_errexit, NULL);
-	for (i = 0; i < njobs; i++)
-		if ((jobs[i].m.data = malloc(msgsize)) == NULL)
-			err(ipc_errexit, NULL);
 	if (ipc_command(&cmd, command) == -1 ||
 	    setenv("IPC_MSG_QUEUE", name, 1) == -1 || atexit(orphans) != 0)
 		err(ipc_errexit, NULL);
@@ -585,7 +585,8 @@ workers(long long count, const struct timespec *timeout)
 		if (want) {
 			for (j = jobs; j->pid != 0; j++)
 				continue;
-			if ((rv = take(&j->m, &nowait)) == 0) {
+			if ((rv = take(&in, &nowait)) == 0) {
+				tojob(j, &in);
 				j->seq = ++taken;
 				j->tries = 0;
 				if ((rv = start(j)) != IPC_OK) {
@@ -643,6 +644,30 @@ workers(long long count, const struct timespec *timeout)
 		return -1;
 	}
 	return status;
+}
+
+/*
+ * A message taken goes to its slot, in a buffer grown to fit: -j slots
+ * of a broker's largest message each (128 MiB) would ask for gigabytes.
+ */
+static void
+tojob(struct job *j, const struct msg *m)
+{
+	char *p;
+
+	if (m->len > j->cap || j->m.data == NULL) {
+		if ((p = realloc(j->m.data, m->len + 1)) == NULL) {
+			if (putback(m) == -1 && amqp == NULL)
+				warn("%s: a message lost", shown);
+			err(ipc_errexit, NULL);
+		}
+		j->m.data = p;
+		j->cap = m->len + 1;
+	}
+	memcpy(j->m.data, m->data, m->len);
+	j->m.len = m->len;
+	j->m.prio = m->prio;
+	j->m.tag = m->tag;
 }
 
 /*

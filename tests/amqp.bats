@@ -513,3 +513,10 @@ ready_is() {
 	run -0 sh -c "mq-recv -c 3 '$Q' | sort"
 	assert_output $'a\nb\nc'
 }
+
+@test "amqp: mq-recv --exec -j 64 needs no buffer of the largest message for each slot: it runs under ulimit -v 1 GiB" {
+	mq-send "$Q" a "$(head -c 100000 /dev/zero | tr '\0' x)"
+	run -0 --separate-stderr bash -c "ulimit -v 1048576 && mq-recv -c 2 -j 64 --exec 'wc -c' '$Q' | sort -n"
+	assert_output $'2\n100001'
+	assert_equal "$stderr" ""
+}
