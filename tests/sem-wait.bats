@@ -178,8 +178,9 @@ most_at_once() {
 @test "sem-wait: SIGTERM, SIGINT and SIGHUP go to the command, and the unit comes back" {
 	for sig in TERM INT HUP; do
 		rm -f "$d/pid"
-		# A shell's & ignores SIGINT, and that would stay ignored.
-		env --default-signal=INT sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+		# A shell's & ignores SIGINT, and nohup (a CI's) SIGHUP: either
+		# would stay ignored, for sem-wait and its command.
+		env --default-signal=INT,HUP sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
 		pids=$!
 		wait_for_file "$d/pid"
 		kill -s "$sig" "$pids"
