@@ -42,11 +42,9 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
 
 	/* What exec does for a handled signal (ipc_catch), and dfl's. */
 	ipc_caught(&reset);
-	if (dfl != NULL) {
-		for (sig = 1; sig < NSIG; sig++)
-			if (sigismember(dfl, sig) == 1)
-				sigaddset(&reset, sig);
-	} else
+	if (dfl != NULL)
+		sigorset(&reset, &reset, dfl);
+	else
 		sigaddset(&reset, SIGPIPE);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -125,11 +123,11 @@ plain(int c)
 /*
  * The file that exec would run for name, found in PATH now, once, as sh's
  * hash does, so that each run of the command does not try every directory
- * before it: a path to free, or NULL to leave it to execvp(3) each time
- * (a name with a slash, no PATH, nothing found, or the working directory,
- * a relative entry, reached first).
+ * before it; or name itself, for execvp(3) to search each time (a name
+ * with a slash, no PATH, nothing found, or the working directory, a
+ * relative entry, reached first).
  */
-static char *
+static const char *
 lookup(const char *name)
 {
 	const char *p, *end;
@@ -137,19 +135,18 @@ lookup(const char *name)
 	char *f;
 
 	if (strchr(name, '/') != NULL || (p = getenv("PATH")) == NULL)
-		return NULL;
+		return name;
 	for (;; p = end + 1) {
 		end = strchrnul(p, ':');
-		if (*p != '/')
-			return NULL;
-		if (asprintf(&f, "%.*s/%s", (int)(end - p), p, name) == -1)
-			return NULL;
+		if (*p != '/' ||
+		    asprintf(&f, "%.*s/%s", (int)(end - p), p, name) == -1)
+			return name;
 		if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
 		    faccessat(AT_FDCWD, f, X_OK, AT_EACCESS) == 0)
 			return f;
 		free(f);
 		if (*end == '\0')
-			return NULL;
+			return name;
 	}
 }
 
@@ -173,7 +170,7 @@ ipc_command(struct ipc_command *c, const char *command)
 	c->sh[2] = (char *)command;
 	c->sh[3] = NULL;
 	c->argv = c->sh;
-	c->file = NULL;
+	c->file = "/bin/sh";
 	for (p = command; *p != '\0'; p++)
 		if (*p == ' ' || *p == '\t') {
 			if (p > command && p[-1] != ' ' && p[-1] != '\t')
@@ -211,9 +208,8 @@ int
 ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
     const sigset_t *mask, const sigset_t *dfl, int group)
 {
-	if (c->argv != c->sh &&
-	    ipc_spawn(pid, c->file != NULL ? c->file : c->argv[0], c->argv, in, mask, dfl, group, NULL,
-	    NULL) == 0)
+	if (c->argv != c->sh && ipc_spawn(pid, c->file, c->argv, in, mask,
+	    dfl, group, NULL, NULL) == 0)
 		return 0;
 	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group, NULL,
 	    NULL);
@@ -224,7 +220,7 @@ void
 ipc_exec_command(const struct ipc_command *c)
 {
 	if (c->argv != c->sh)
-		execvp(c->file != NULL ? c->file : c->argv[0], c->argv);
+		execvp(c->file, c->argv);
 	execv("/bin/sh", c->sh);
 }
 

@@ -77,13 +77,12 @@ ipc_handle_signals(void (*fn)(int), int hup, sigset_t *ignored)
 	if (ignored != NULL)
 		sigemptyset(ignored);
 	for (i = 0; i < n; i++) {
-		if (ipc_catch(sigs[i], fn, 0, &old) == 0 &&
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_IGN) {
-			sigaction(sigs[i], &old, NULL);
-			sigdelset(&caught, sigs[i]);
 			if (ignored != NULL)
 				sigaddset(ignored, sigs[i]);
-		}
+		} else
+			ipc_catch(sigs[i], fn, 0, NULL);
 	}
 	if (signal(SIGPIPE, SIG_IGN) == SIG_IGN && ignored != NULL)
 		sigaddset(ignored, SIGPIPE);
@@ -102,7 +101,6 @@ ipc_die_signalled(void)
 	int sig = ipc_signalled ? ipc_signalled : SIGTERM;
 
 	signal(sig, SIG_DFL);
-	sigdelset(&caught, sig);
 	raise(sig);
 	_exit(128 + sig);
 }
