@@ -136,6 +136,7 @@ static int		 workers(long long, const struct timespec *);
 static void		 tojob(struct job *, const struct msg *);
 static int		 start(struct job *);
 static int		 ended(struct job *, int, int);
+static void		 passon(int);
 static void		 orphans(void);
 static size_t		 frame(char *, const struct msg *);
 static int		 writable(void);
@@ -562,16 +563,11 @@ workers(long long count, const struct timespec *timeout)
 	deadline = ipc_deadline(timeout, &abs);
 	for (;;) {
 		if (ipc_signalled) {
-			/*
-			 * No more messages; the running commands get it, and
-			 * what they started: each leads its process group.
-			 */
+			/* No more messages; the running commands get it. */
 			sig = ipc_signalled;
 			ipc_signalled = 0;
 			stop = 1;
-			for (i = 0; i < njobs; i++)
-				if (jobs[i].pid != 0)
-					kill(-jobs[i].pid, sig);
+			passon(sig);
 		}
 		want = !stop && (count == 0 || taken < count) &&
 		    running < njobs;
@@ -709,6 +705,20 @@ start(struct job *j)
 }
 
 /*
+ * A signal goes to the running commands, and to what they started: each
+ * leads a process group of its own.
+ */
+static void
+passon(int sig)
+{
+	long long i;
+
+	for (i = 0; i < njobs; i++)
+		if (jobs[i].pid != 0)
+			kill(-jobs[i].pid, sig);
+}
+
+/*
  * mq-recv failed (125: the broker gone, poll, memory) with commands
  * running: it waits for them, so that none outlives it, and puts back
  * the message of each that did not exit 0; a signal meanwhile goes on to
@@ -717,7 +727,7 @@ start(struct job *j)
 static void
 orphans(void)
 {
-	long long i, k;
+	long long i;
 	int st;
 
 	if (running == 0)
@@ -731,10 +741,7 @@ orphans(void)
 			if (errno != EINTR)
 				return;
 			if (ipc_signalled)
-				for (k = 0; k < njobs; k++)
-					if (jobs[k].pid != 0)
-						kill(-jobs[k].pid,
-						    ipc_signalled);
+				passon(ipc_signalled);
 			ipc_signalled = 0;
 		}
 		jobs[i].pid = 0;
