@@ -57,6 +57,7 @@ struct src {
 };
 
 static const char		*name, *shown;	/* shown: for messages */
+static char			 path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
 static int			 fd = -1, created;
 static volatile sig_atomic_t	 broken;	/* a lease break came */
 
@@ -66,6 +67,7 @@ static void		 stage(struct src *, const struct ipc_create *);
 static int		 staging(const struct ipc_create *);
 static void		 fill(int, off_t *);
 static void		 check(const struct src *, int, int64_t, int, int64_t);
+static int		 linkfd(int, const char *);
 static int		 publish(struct src *, const struct ipc_create *, int,
 			    int64_t, int, int64_t);
 static void		 put(struct src *, const struct ipc_create *, int,
@@ -134,6 +136,7 @@ main(int argc, char *argv[])
 
 	name = ipc_xname(argv[0], IPC_SHM, namebuf, sizeof(namebuf));
 	shown = ipc_xshown(name);
+	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	/* Say what is wrong with the object before reading any input. */
 	old = c;
 	old.create = 0;
@@ -366,6 +369,24 @@ check(const struct src *in, int oflag, int64_t off, int sflag, int64_t size)
 }
 
 /*
+ * Give the object of ofd, made without a name (O_TMPFILE), the name to:
+ * linkat(2) by descriptor, or, where that needs a privilege we lack
+ * (AT_EMPTY_PATH), through /proc.  0, or -1 with errno (EEXIST: taken).
+ */
+static int
+linkfd(int ofd, const char *to)
+{
+	char proc[32];
+
+	if (linkat(ofd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ofd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+}
+
+/*
  * Make the new object whole where nobody sees it, then give it its name
  * with linkat(2), which fails if another put made one meanwhile: that
  * one is then put into as any object that exists (-x: refused).  Nothing
@@ -378,7 +399,6 @@ publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
     int sflag, int64_t size)
 {
 	struct ipc_create old = *c;
-	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF], proc[32];
 	off_t newsize;
 	int ofd = in->fd;
 
@@ -392,13 +412,9 @@ publish(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
 		update(in, oflag, off, sflag, size);
 	} else if (newsize != in->len && ftruncate(ofd, newsize) == -1)
 		err(IPC_ERROR, "%s", shown);
-	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ofd);
 	old.create = 0;
 	for (;;) {
-		if (linkat(ofd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 ||
-		    (errno != EEXIST && linkat(AT_FDCWD, proc, AT_FDCWD, path,
-		    AT_SYMLINK_FOLLOW) == 0))
+		if (linkfd(ofd, path) == 0)
 			return 0;
 		if (errno != EEXIST)
 			err(IPC_ERROR, "%s", shown);
@@ -468,10 +484,8 @@ put(struct src *in, const struct ipc_create *c, int oflag, int64_t off,
 static int
 current(void)
 {
-	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
 	struct stat st;
 
-	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	if (fstat(fd, &st) == -1)
 		fail(-1);
 	/* Removed meanwhile: ours still, as before. */
@@ -492,7 +506,7 @@ static int
 replace(struct src *in, int sflag, int64_t size)
 {
 #if defined(F_SETLEASE) && defined(__linux__)
-	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF], tmp[64], proc[32];
+	char tmp[64];
 	struct stat st;
 	int done = 0;
 
@@ -502,16 +516,13 @@ replace(struct src *in, int sflag, int64_t size)
 		return -1;
 	if (catch_breaks() == -1 || fcntl(fd, F_SETLEASE, F_WRLCK) == -1)
 		return -1;
-	snprintf(path, sizeof(path), IPC_SHM_DIR "%s", name);
 	snprintf(tmp, sizeof(tmp), IPC_SHM_DIR "/.shm-put.%ld.%08x",
 	    (long)getpid(), (unsigned int)arc4random());
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", in->fd);
 	if ((!sflag || ftruncate(in->fd, size) == 0) &&
 	    ((st.st_uid == geteuid() && st.st_gid == getegid()) ||
 	    fchown(in->fd, st.st_uid, st.st_gid) == 0) &&
 	    fchmod(in->fd, st.st_mode & 07777) == 0 &&
-	    (linkat(in->fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0 ||
-	    linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)) {
+	    linkfd(in->fd, tmp) == 0) {
 		if (rename(tmp, path) == 0)
 			done = 1;
 		else
