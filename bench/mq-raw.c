@@ -79,7 +79,7 @@ cpuid(int argc, char *argv[])
  * mq-raw recv NAME COUNT		receive COUNT messages
  * mq-raw spawn - COUNT		run sh -c true COUNT times, one at a time
  * mq-raw spawn FILE COUNT [JOBS]	run FILE (a path) COUNT times, JOBS (1) at a time
- * mq-raw cpuid FILE [ARG ...]		the CPUID instructions FILE runs, and their cost
+ * mq-raw cpuid FILE [ARG ...]		FILE's CPUID instructions, and their cost
  */
 int
 main(int argc, char *argv[])

@@ -194,7 +194,6 @@ forward(int sig)
 		kill(child, sig);
 }
 
-/* Give the unit back and exit. */
 /* In the command's process, before its exec: it holds our unit. */
 static void
 record(void *arg)
@@ -202,6 +201,7 @@ record(void *arg)
 	ipc_sem_child(arg, getpid());
 }
 
+/* Give the unit back and exit. */
 static _Noreturn void
 leave(int status)
 {
@@ -262,8 +262,10 @@ run(char **cmd, int vflag)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigismember(&ignored, sigs[i]) == 1)
 			sigdelset(&dfl, sigs[i]);
-	/* The record names the command before it runs: a SIGKILL to us
-	 * then leaves it the unit. */
+	/*
+	 * The record names the command before it runs: a SIGKILL to us
+	 * then leaves it the unit.
+	 */
 	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, &dfl, 0, record,
 	    &s)) != 0) {
 		warnc(e, "%s", ipc_shown(cmd[0]));

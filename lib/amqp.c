@@ -338,7 +338,7 @@ setup_tls(struct ipc_amqp *a, amqp_socket_t *s, const struct ipc_amqp_conf *c)
 		amqp_ssl_socket_set_verify_peer(s, 0);
 		amqp_ssl_socket_set_verify_hostname(s, 0);
 	} else if (c->tls.name != NULL) {
-		/* The certificate must name --tls-name, not the host we dial. */
+		/* The certificate must name --tls-name, not the host. */
 		amqp_ssl_socket_set_verify_hostname(s, 0);
 		if (ctx == NULL || X509_VERIFY_PARAM_set1_host(
 		    SSL_CTX_get0_param(ctx), c->tls.name, 0) != 1)

@@ -52,7 +52,7 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((*pid = vfork()) == 0) {
-		/* Before a signal can come, while we share the tool's memory. */
+		/* Before a signal can come, in the tool's memory. */
 		for (sig = 1; sig < NSIG; sig++)
 			if (sigismember(&reset, sig) == 1)
 				sigaction(sig, &sa, NULL);

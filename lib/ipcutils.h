@@ -134,7 +134,7 @@ int		 ipc_cmd_status(int);
 struct ipc_command {
 	char		**argv;
 	char		 *sh[4];	/* sh -c command */
-	const char	 *file;		/* what to exec: argv[0], found in PATH */
+	const char	 *file;		/* to exec: argv[0] found in PATH */
 };
 int		 ipc_command(struct ipc_command *, const char *);
 int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,

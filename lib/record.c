@@ -35,8 +35,8 @@ waitread(void *cookie, char *buf, size_t size)
 
 /*
  * Records from fp, not yet read from.  A regular file is read as it is;
- * other input (a pipe, a terminal) through waitread.  A signal that ends the input (EINTR) is
- * ferror(r->fp) with ipc_signalled set.
+ * other input (a pipe, a terminal) through waitread.  A signal that ends
+ * the input (EINTR) is ferror(r->fp) with ipc_signalled set.
  */
 void
 ipc_reader_init(struct ipc_reader *r, FILE *fp, enum ipc_framing framing)

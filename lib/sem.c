@@ -81,7 +81,6 @@ static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
 
-
 /*
  * Open the semaphore name ("/x"), creating it with value when c says so,
  * and map it with its record.  Whoever may write the file may also cut it

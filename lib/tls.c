@@ -134,7 +134,7 @@ struct tlsio {
 	size_t		 roff, rlen, woff, wlen;
 	int		 bulk;		/* in the relay's tls_write */
 	int		 eof;		/* the socket's read gave 0 */
-	int		 err;		/* the first failed read's or write's errno */
+	int		 err;		/* errno of the first failed I/O */
 };
 
 static struct tlsio *ios;		/* one for each connection */
@@ -380,7 +380,6 @@ tls_fail(struct relay *s)
 		return fail(s, s->r->sock, s->io->err, NULL);
 	return fail(s, s->r->sock, 0, tls_error(s->r->tls));
 }
-
 
 static void
 moved(struct relay *s)
