@@ -17,7 +17,8 @@ median() {
 # compare LABEL NAME1 CMD1 NAME2 CMD2 [NAME3 CMD3 ...]
 # Runs each shell command ROUNDS times, interleaved (the order turning
 # each round so that none always goes first), and prints each median and
-# each one's speed relative to the first: >1 means faster than NAME1.
+# each one's speed relative to the first: >1 means faster than NAME1;
+# one that failed in any round is said to have failed, with no time.
 # SCALE="1 1 100" multiplies each median, for a command timed on a part
 # of the work.
 compare() {
@@ -36,7 +37,10 @@ compare() {
 		for __k in $(seq 0 $((__n - 1))); do
 			__i=$(( (__k + __r) % __n ))
 			__t0=$(now_ns)
-			eval "${cmds[$__i]}" || echo "bench: $label: ${names[$__i]} failed" >&2
+			eval "${cmds[$__i]}" || {
+				echo "bench: $label: ${names[$__i]} failed" >&2
+				: > "$__dir/failed.$__i"
+			}
 			__t1=$(now_ns)
 			echo $(( __t1 - __t0 )) >> "$__dir/$__i"
 		done
@@ -46,10 +50,17 @@ compare() {
 	base=$(median < "$__dir/0" | awk -v s="${scales[0]:-1}" '{ print $1 * s }')
 	for __i in $(seq 0 $((__n - 1))); do
 		local m
+		# A time of a command that failed says nothing.
+		if [ -e "$__dir/failed.$__i" ]; then
+			printf '  %-28s failed\n' "${names[$__i]}"
+			continue
+		fi
 		m=$(median < "$__dir/$__i" | awk -v s="${scales[$__i]:-1}" '{ print $1 * s }')
+		[ ! -e "$__dir/failed.0" ] || base=
 		awk -v name="${names[$__i]}" -v m="$m" -v base="$base" -v first="${names[0]}" \
-		    'BEGIN { printf "  %-28s %10.2f ms   %.2fx the speed of %s\n",
-			name, m / 1e6, base / m, first }'
+		    'BEGIN { printf "  %-28s %10.2f ms", name, m / 1e6
+			if (base == "") printf "   (%s failed: no ratio)\n", first
+			else printf "   %.2fx the speed of %s\n", base / m, first }'
 	done
 	rm -rf "$__dir"
 }
