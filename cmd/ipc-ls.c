@@ -20,6 +20,7 @@
 
 #include "broker.h"
 #include "objects.h"
+#include "json.h"
 
 enum column {
 	C_TYPE, C_NAME, C_MODE, C_OWNER, C_GROUP, C_SIZE, C_MSGS, C_MAXMSG,

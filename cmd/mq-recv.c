@@ -20,6 +20,8 @@
 
 #include "broker.h"
 #include "mq.h"
+#include "exec.h"
+#include "json.h"
 
 #define OUTCAP	65536	/* write out once this much is waiting */
 #define PRIOPAD	16	/* room for "32767\t" */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sem.h"
+#include "exec.h"
 
 #define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sock.h"
+#include "exec.h"
 
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
 #define LINGER_MS	2000		/* to drain a connection at its end */

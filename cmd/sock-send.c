@@ -30,11 +30,7 @@ static const struct option longopts[] = {
 	{ "retry",		required_argument,	NULL, 'r' },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "version",		no_argument,		NULL, 'V' },
-	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
-	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
-	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
-	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME },
-	{ "tls-noverify",	no_argument,	NULL, IPC_OPT_TLSNOVERIFY },
+	IPC_TLS_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -95,11 +91,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			ipc_version();
-		case IPC_OPT_TLSCA:
-		case IPC_OPT_TLSCERT:
-		case IPC_OPT_TLSKEY:
-		case IPC_OPT_TLSNAME:
-		case IPC_OPT_TLSNOVERIFY:
+		IPC_TLS_CASES:
 			ipc_xtls_option(&topts, ch, optarg);
 			break;
 		default:

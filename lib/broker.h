@@ -3,6 +3,7 @@
 #define IPC_BROKER_H
 
 #include "ipcutils.h"
+#include "tls-opt.h"
 
 /* A name that starts with amqp:// or amqps:// is a broker queue. */
 int		 ipc_is_amqp(const char *);
@@ -13,20 +14,12 @@ const char	*ipc_amqp_shown(const char *);
 #define IPC_OPT_MAXPRIO		0x110
 #define IPC_AMQP_LONGOPTS \
 	{ "max-priority",	required_argument,	NULL, IPC_OPT_MAXPRIO }, \
-	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA }, \
-	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT }, \
-	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY }, \
-	{ "tls-name",		required_argument,	NULL, IPC_OPT_TLSNAME }, \
-	{ "tls-noverify",	no_argument,		NULL, IPC_OPT_TLSNOVERIFY }
+	IPC_TLS_LONGOPTS
 
 /* The getopt cases of IPC_AMQP_LONGOPTS, each for ipc_xamqp_option(). */
 #define IPC_AMQP_CASES \
 	case IPC_OPT_MAXPRIO: \
-	case IPC_OPT_TLSCA: \
-	case IPC_OPT_TLSCERT: \
-	case IPC_OPT_TLSKEY: \
-	case IPC_OPT_TLSNAME: \
-	case IPC_OPT_TLSNOVERIFY
+	IPC_TLS_CASES
 /* Their lines in mq-send's and mq-recv's --help. */
 #define IPC_AMQP_HELP \
 	"      --max-priority n  priorities of a new broker queue (9)\n" \

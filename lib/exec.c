@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ipcutils.h"
+#include "exec.h"
 
 /*
  * Start file (searched in PATH when it has no slash) with argv: 0 and

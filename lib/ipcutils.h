@@ -118,55 +118,6 @@ int		 ipc_wait_fd(int, short, const struct timespec *);
 int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 
 /*
- * exec.c: a command that a tool runs (sem-wait -- CMD, mq-recv --exec):
- * started with vfork(2) and exec, its status passed on as env(1) does.
- */
-#define IPC_CMD_FAILED		125	/* the tool itself failed */
-#define IPC_CMD_NOEXEC		126	/* the command could not be run */
-#define IPC_CMD_NOTFOUND	127	/* the command was not found */
-int		 ipc_spawn(pid_t *, const char *, char *const [], int,
-		    const sigset_t *, const sigset_t *, int, void (*)(void *),
-		    void *);
-int		 ipc_spawn_status(int);
-int		 ipc_cmd_status(int);
-
-/* A command given as one string (--exec): its argv, sh -c or its words. */
-struct ipc_command {
-	char		**argv;
-	char		 *sh[4];	/* sh -c command */
-	const char	 *file;		/* to exec: argv[0] found in PATH */
-};
-int		 ipc_command(struct ipc_command *, const char *);
-int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,
-		    const sigset_t *, const sigset_t *, int);
-void		 ipc_exec_command(const struct ipc_command *);
-const char	*ipc_command_name(const struct ipc_command *);
-
-/*
- * tls-opt.c: the --tls- options, of sock-send and sock-listen (tls:) and
- * of the queue tools (amqps://): getopt_long values and what they say.
- */
-struct ipc_tls_opts {
-	const char	*ca;		/* --tls-ca: verify against it */
-	const char	*cert, *key;	/* --tls-cert, --tls-key */
-	const char	*name;		/* --tls-name: the name to check */
-	int		 noverify;	/* --tls-noverify */
-};
-#define IPC_OPT_TLSCA		0x200
-#define IPC_OPT_TLSCERT		0x201
-#define IPC_OPT_TLSKEY		0x202
-#define IPC_OPT_TLSNAME		0x203
-#define IPC_OPT_TLSNOVERIFY	0x204
-void		 ipc_xtls_option(struct ipc_tls_opts *, int, const char *);
-
-/* json.c: JSON strings (UTF-8, or 0) and base64, for -J. */
-size_t		 ipc_utf8_len(const unsigned char *, size_t);
-size_t		 ipc_json_string(char *, const void *, size_t);
-size_t		 ipc_base64(char *, const void *, size_t);
-#define IPC_JSON_MAX(n)	(6 * (n) + 2)	/* room ipc_json_string needs */
-#define IPC_BASE64_MAX(n) (((n) + 2) / 3 * 4)
-
-/*
  * msg.c: s as a message shows it (strvis(3), "" for empty);
  * getopt_long(3) whose errors are one line, "PROGRAM: -x: REASON", with
  * the bytes escaped: every tool's getopt_long is this one; and whether an

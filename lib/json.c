@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ipcutils.h"
+#include "json.h"
 
 /*
  * The length of the UTF-8 sequence of more than one byte at p, of at most

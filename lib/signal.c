@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ipcutils.h"
+#include "exec.h"
 
 volatile sig_atomic_t ipc_signalled;
 

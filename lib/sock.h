@@ -7,6 +7,7 @@
 #include <sys/un.h>
 
 #include "ipcutils.h"
+#include "tls-opt.h"
 
 /*
  * addr.c: HOST:PORT, udp:HOST:PORT, unix:PATH, unix:@NAME, unixgram:PATH,

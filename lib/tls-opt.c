@@ -1,7 +1,11 @@
-/* tls-opt.c: the --tls- options, for the sock tools and amqps:// alike. */
+/* tls-opt.c: the --tls- options, for the sock tools and every TLS backend. */
 #include "config.h"
 
-#include "ipcutils.h"
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tls-opt.h"
 
 /* One of the --tls- options, into *o. */
 void
@@ -20,7 +24,33 @@ ipc_xtls_option(struct ipc_tls_opts *o, int ch, const char *arg)
 	case IPC_OPT_TLSNAME:
 		o->name = arg;
 		break;
-	default:
+	case IPC_OPT_TLSNOVERIFY:
 		o->noverify = 1;
+		break;
+	default:
+		/* A caller's case list out of step with ours: never silent. */
+		errx(ipc_errexit, "option 0x%x is not a --tls option", ch);
 	}
+}
+
+int
+ipc_tls_given(const struct ipc_tls_opts *o)
+{
+	return o->ca != NULL || o->cert != NULL || o->key != NULL ||
+	    o->name != NULL || o->noverify;
+}
+
+const char *
+ipc_tls_check(const struct ipc_tls_opts *o, int tls, int server,
+    const char *needs, char *buf, size_t len)
+{
+	if (!tls && ipc_tls_given(o)) {
+		snprintf(buf, len, "the --tls options need %s", needs);
+		return buf;
+	}
+	if (server && tls && (o->cert == NULL || o->key == NULL))
+		return "tls: needs --tls-cert and --tls-key";
+	if ((o->cert == NULL) != (o->key == NULL))
+		return "--tls-cert and --tls-key go together";
+	return NULL;
 }

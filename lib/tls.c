@@ -73,14 +73,12 @@ void
 ipc_xtls_check(const struct ipc_addr *a, const struct ipc_tls_opts *o,
     int server)
 {
-	if (!a->tls && (o->ca || o->cert || o->key || o->name || o->noverify))
-		errx(ipc_errexit, "%s: the --tls options need a tls: address",
-		    a->text);
-	if (server && a->tls && (o->cert == NULL || o->key == NULL))
-		errx(ipc_errexit, "%s: tls: needs --tls-cert and --tls-key",
-		    a->text);
-	if ((o->cert == NULL) != (o->key == NULL))
-		errx(ipc_errexit, "--tls-cert and --tls-key go together");
+	char buf[128];
+	const char *why;
+
+	if ((why = ipc_tls_check(o, a->tls, server, "a tls: address", buf,
+	    sizeof(buf))) != NULL)
+		errx(ipc_errexit, "%s: %s", a->text, why);
 }
 
 /*

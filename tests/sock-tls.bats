@@ -225,7 +225,7 @@ teardown() {
 	run -2 --separate-stderr sock-send --tls-ca "$K/ca.pem" 1 x
 	assert_equal "$stderr" "sock-send: 1: the --tls options need a tls: address"
 	run -2 --separate-stderr sock-send --tls-cert "$K/cli.pem" tls:1 x
-	assert_equal "$stderr" "sock-send: --tls-cert and --tls-key go together"
+	assert_equal "$stderr" "sock-send: tls:1: --tls-cert and --tls-key go together"
 }
 
 @test "sock-tls: openssl s_client talks to sock-listen; sock-send to openssl s_server" {

@@ -1,0 +1,150 @@
+/* queue.h: message queues, whatever holds them: one table per backend. */
+#ifndef IPC_QUEUE_H
+#define IPC_QUEUE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "backend.h"
+#include "ipcutils.h"
+#include "tls-opt.h"
+
+/*
+ * mq-send and mq-recv reach every queue through this: a POSIX queue of
+ * this machine (mq.c), or a queue on an AMQP broker (amqp.c), chosen by
+ * the name when the tool opens it.  A backend returns -1 with errno and
+ * says why in its queue's why[]; it never prints and never exits: the
+ * tools alone speak.
+ */
+
+/* Long-only options of backends other than POSIX (0x110 to 0x11f). */
+#define IPC_OPT_MAXPRIO		0x110
+#define IPC_QUEUE_LONGOPTS \
+	{ "max-priority",	required_argument,	NULL, IPC_OPT_MAXPRIO }, \
+	IPC_TLS_LONGOPTS
+#define IPC_QUEUE_CASES \
+	case IPC_OPT_MAXPRIO: \
+	IPC_TLS_CASES
+/* Their lines in mq-send's and mq-recv's --help. */
+#define IPC_QUEUE_HELP \
+	"      --max-priority n  priorities of a new broker queue (9)\n" \
+	"      --tls-ca file     amqps://: the CAs to trust\n" \
+	"      --tls-cert file   amqps://: our certificate\n" \
+	"      --tls-key file    amqps://: its key\n" \
+	"      --tls-name name   amqps://: the name the broker's " \
+	"certificate has\n" \
+	"      --tls-noverify    amqps://: check no certificate\n"
+
+/* How a tool opens a queue. */
+struct ipc_queue_conf {
+	struct ipc_create create;	/* -e, -m, -x, the sizes */
+	struct ipc_tls_opts tls;	/* --tls- */
+	int		 maxprio;	/* --max-priority, 0: the default */
+	long		 priority;	/* the priority mq-send sends at */
+};
+#define IPC_QUEUE_CONF_DEFAULT \
+	{ IPC_CREATE_DEFAULT, { NULL, NULL, NULL, NULL, 0 }, 0, 0 }
+/* A create option, a backend option (IPC_QUEUE_CASES), into *c. */
+void		 ipc_xqueue_option(struct ipc_queue_conf *, int, const char *);
+
+/* What the tool will do with the queue (ipc_queue_open). */
+#define IPC_Q_SEND	0x1	/* send to it */
+#define IPC_Q_RECV	0x2	/* take from it, and put back */
+#define IPC_Q_LOOK	0x4	/* look at it, remove it: never create */
+
+/* A message taken, until it is done with or put back. */
+struct ipc_msg {
+	char		*data;		/* room for the queue's msgsize */
+	size_t		 len;
+	unsigned int	 prio;
+	uint64_t	 tag;		/* the backend's, for done and putback */
+};
+
+struct ipc_queue {
+	const struct ipc_queue_backend *be;
+	const char	*shown;		/* the name, as messages show it */
+	const char	*name;		/* as IPC_MSG_QUEUE gives it */
+	size_t		 msgsize;	/* the largest message */
+	long		 maxmsg;	/* messages taken before any is done */
+	unsigned long	 confirmed;	/* sent, and the queue has them */
+	unsigned long	 unconfirmed;	/* after a lost send: the first
+					   record it may not have, or 0 */
+	char		 why[256];	/* the last failure, or "" */
+};
+
+/*
+ * A backend's operations.  Each returns 0, or -1 with errno:
+ *   EAGAIN	nothing now (timeout 0): a full queue, an empty one
+ *   ETIMEDOUT	nothing in time
+ *   EINTR	SIGINT or SIGTERM came (ipc_signalled)
+ *   anything else, with the reason in why[] where errno is not enough.
+ * A timeout is relative: NULL waits for ever, { 0, 0 } not at all.
+ */
+struct ipc_queue_backend {
+	const char	*scheme;	/* SCHEME:// and SCHEMEs://; NULL: the
+					   plain names, POSIX queues */
+	int		 takes;		/* IPC_QT_: the options it takes */
+	/* The name as messages show it (no password); never NULL. */
+	const char	*(*shown)(const char *);
+	struct ipc_queue *(*open)(const char *, int,
+			    const struct ipc_queue_conf *, char *, size_t);
+	/* Send one record; it may be confirmed later (sync). */
+	int		(*send)(struct ipc_queue *, const char *, size_t,
+			    unsigned int, unsigned long,
+			    const struct timespec *);
+	int		(*sync)(struct ipc_queue *, const struct timespec *);
+	/* Take messages ahead, at most window unacknowledged, for waits. */
+	int		(*listen)(struct ipc_queue *, long long);
+	int		(*take)(struct ipc_queue *, struct ipc_msg *,
+			    const struct timespec *);
+	/* Delivered: now, or with the next take (a batch). */
+	int		(*done)(struct ipc_queue *, const struct ipc_msg *,
+			    int);
+	/* Not delivered: back on the queue, at its priority. */
+	int		(*putback)(struct ipc_queue *, const struct ipc_msg *);
+	/* The descriptor to poll(2) for a message. */
+	int		(*fd)(const struct ipc_queue *);
+	int		(*counts)(struct ipc_queue *, long long *,
+			    long long *);
+	int		(*remove)(struct ipc_queue *);
+	/* Close and free: -1 when what was done may come again. */
+	int		(*close)(struct ipc_queue *);
+};
+#define IPC_QT_TLS	0x1	/* --tls- */
+#define IPC_QT_MAXPRIO	0x2	/* --max-priority */
+
+/*
+ * Open the queue the name says (SCHEME://... or a POSIX name): the
+ * queue, or NULL and why; *shown is the name for messages either way.
+ */
+struct ipc_queue *ipc_queue_open(const char *, int,
+		    const struct ipc_queue_conf *, const char **, char *,
+		    size_t);
+/*
+ * Before anything is opened: NULL, or why the backend options given are
+ * not for any of the names (a POSIX queue takes no --tls-ca).
+ */
+const char	*ipc_queue_unused(const struct ipc_queue_conf *,
+		    char *const [], int);
+/* The reason for the last failure: why[], or errno e's words. */
+const char	*ipc_queue_why(const struct ipc_queue *, int);
+
+int		 ipc_queue_send(struct ipc_queue *, const char *, size_t,
+		    unsigned int, unsigned long, const struct timespec *);
+int		 ipc_queue_sync(struct ipc_queue *, const struct timespec *);
+int		 ipc_queue_listen(struct ipc_queue *, long long);
+int		 ipc_queue_take(struct ipc_queue *, struct ipc_msg *,
+		    const struct timespec *);
+int		 ipc_queue_done(struct ipc_queue *, const struct ipc_msg *,
+		    int);
+int		 ipc_queue_putback(struct ipc_queue *, const struct ipc_msg *);
+int		 ipc_queue_fd(const struct ipc_queue *);
+int		 ipc_queue_counts(struct ipc_queue *, long long *, long long *);
+int		 ipc_queue_remove(struct ipc_queue *);
+int		 ipc_queue_close(struct ipc_queue *);
+
+/* The backends (mq.c, amqp.c); the tools reach them only through these. */
+extern const struct ipc_queue_backend ipc_queue_posix;
+extern const struct ipc_queue_backend ipc_queue_amqp;
+
+#endif
