@@ -1,5 +1,8 @@
 /* create.c: the options that say how a tool creates its object. */
+#include <sys/stat.h>
+
 #include <err.h>
+#include <errno.h>
 #include <limits.h>
 
 #include "ipcutils.h"
@@ -37,4 +40,25 @@ ipc_xcreate_option(struct ipc_create *c, int ch, const char *arg)
 	}
 	if (!c->create && c->exclusive)
 		errx(ipc_errexit, "cannot use -e and -x");
+}
+
+/*
+ * -m is exact, the umask aside: ipc_umask_clear() before the call that
+ * creates, ipc_umask_restore() after it, errno kept.  Without -m the
+ * umask applies, as it does to files.
+ */
+mode_t
+ipc_umask_clear(const struct ipc_create *c)
+{
+	return c->modeset ? umask(0) : 0;
+}
+
+void
+ipc_umask_restore(const struct ipc_create *c, mode_t old)
+{
+	int e = errno;
+
+	if (c->modeset)
+		umask(old);
+	errno = e;
 }

@@ -44,6 +44,8 @@ const char	*ipc_name(const char *, enum ipc_kind, char *, size_t,
 		    const char **);
 #define IPC_NAMEBUF	(NAME_MAX + 2)	/* the slash, NAME_MAX bytes, NUL */
 const char	*ipc_xname(const char *, enum ipc_kind, char *, size_t);
+int		 ipc_object_path(char *, size_t, const char *, const char *,
+		    const char *);
 
 /*
  * number.c: strict numbers: decimal digits, a size with at most one unit
@@ -150,6 +152,8 @@ struct ipc_create {
 #define IPC_OPT_MSGSIZE	0x101
 #define IPC_OPT_ANYOWNER 0x102
 void		 ipc_xcreate_option(struct ipc_create *, int, const char *);
+mode_t		 ipc_umask_clear(const struct ipc_create *);
+void		 ipc_umask_restore(const struct ipc_create *, mode_t);
 
 /*
  * owner.c: an object that exists is used only when the caller or root owns
@@ -157,6 +161,7 @@ void		 ipc_xcreate_option(struct ipc_create *, int, const char *);
  * the owner.
  */
 int		 ipc_owned(int, const struct ipc_create *);
+int		 ipc_owned_or_close(int, const struct ipc_create *);
 const char	*ipc_strerror(int);
 
 #endif

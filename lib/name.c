@@ -1,5 +1,7 @@
 /* name.c: object names, given with or without their leading slash. */
 #include <err.h>
+#include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <string.h>
 
@@ -52,4 +54,24 @@ ipc_xname(const char *arg, enum ipc_kind kind, char *buf, size_t len)
 	if (ipc_name(arg, kind, buf, len, &errstr) == NULL)
 		errx(ipc_errexit, "%s: %s", ipc_shown(arg), errstr);
 	return buf;
+}
+
+/*
+ * Where an object lives: dir, prefix and the name without its slash
+ * ("/dev/shm", "sem.", "/jobs": "/dev/shm/sem.jobs"); -1 with
+ * ENAMETOOLONG when buf cannot hold it.
+ */
+int
+ipc_object_path(char *buf, size_t len, const char *dir, const char *prefix,
+    const char *name)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s/%s%s", dir, prefix,
+	    name + (name[0] == '/'));
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }

@@ -36,6 +36,20 @@ ipc_owned(int fd, const struct ipc_create *c)
 	return -1;
 }
 
+/* The same, and the descriptor closed when it is refused (errno kept). */
+int
+ipc_owned_or_close(int fd, const struct ipc_create *c)
+{
+	int e;
+
+	if (ipc_owned(fd, c) == 0)
+		return 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 /*
  * strerror(3), but an object ipc_owned refused is told by its owner.  The
  * name comes from /etc/passwd itself: getpwuid(3) would need the shared
