@@ -18,7 +18,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
-#include "broker.h"
+#include "queue.h"
 #include "objects.h"
 #include "json.h"
 
@@ -95,7 +95,7 @@ static void		 print_grid(struct grid *, int, int, int);
 static void		 print_table(const struct grid *, int, int);
 static void		 print_json(const struct grid *);
 static void		 json_string(const char *);
-static int		 list_amqp(char **, int, int, int);
+static int		 list_remote(char **, int, int, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -162,8 +162,8 @@ main(int argc, char *argv[])
 		ipc_xfflush(stdout, "stdout");
 		return IPC_OK;
 	}
-	if (argc > 0 && ipc_is_amqp(argv[0]))
-		return list_amqp(argv, argc, nflag, Jflag);
+	if (argc > 0 && ipc_has_scheme(argv[0]))
+		return list_remote(argv, argc, nflag, Jflag);
 	if (ncols == 0)
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
@@ -613,42 +613,54 @@ json_string(const char *s)
 }
 
 /*
- * Queues on a broker: what their declaration tells, messages ready and
- * consumers.  Names only, all of them broker queues; -n and -J apply.
+ * Objects of backends (names with a scheme, all of them): a broker's
+ * queues, what their declaration tells, messages ready and consumers.
+ * -n and -J apply.
  */
 static int
-list_amqp(char **names, int n, int nflag, int Jflag)
+list_remote(char **names, int n, int nflag, int Jflag)
 {
-	struct ipc_amqp *a;
-	const char *shown;
+	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
+	struct ipc_queue *q;
+	const char *shown, *mixed, *type;
+	char why[IPC_WHYLEN];
 	long long msgs, cons;
 	int i, status = IPC_OK, first = 1;
 
 	if (ncols > 0)
-		errx(IPC_ERROR, "cannot use -o with amqp:// names");
-	ipc_xamqp_only(names, n);
+		errx(IPC_ERROR, "cannot use -o with names of a backend");
+	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
+		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
+		    "others at once", ipc_shown(mixed));
 	if (Jflag)
 		putchar('[');
 	for (i = 0; i < n; i++) {
-		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
-			warnx("%s: %s", shown, strerror(ENOENT));
+		if ((q = ipc_queue_open(names[i], IPC_Q_LOOK, &c, &shown, why,
+		    sizeof(why))) == NULL) {
+			warnx("%s: %s", shown, why);
 			status = IPC_ERROR;
 			continue;
 		}
-		ipc_amqp_counts(a, &msgs, &cons);
-		ipc_amqp_close(a);
+		if (ipc_queue_counts(q, &msgs, &cons) == -1) {
+			warnx("%s: %s", shown, ipc_queue_why(q, errno));
+			status = IPC_ERROR;
+			ipc_queue_close(q, why, sizeof(why));
+			continue;
+		}
+		type = q->be->scheme;
+		ipc_queue_close(q, why, sizeof(why));
 		/* The header once something is known, after a connect. */
 		if (first && !Jflag && !nflag)
 			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME", "MSGS",
 			    "CONSUMERS");
 		if (Jflag) {
-			printf("%s{\"type\":\"amqp\",\"name\":",
-			    first ? "" : ",");
+			printf("%s{\"type\":\"%s\",\"name\":",
+			    first ? "" : ",", type);
 			first = 0;
 			json_string(shown);
 			printf(",\"msgs\":%lld,\"consumers\":%lld}", msgs, cons);
 		} else {
-			printf("%-4s  %-32s  %8lld  %9lld\n", "amqp", shown, msgs,
+			printf("%-4s  %-32s  %8lld  %9lld\n", type, shown, msgs,
 			    cons);
 			first = 0;
 		}

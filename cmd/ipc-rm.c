@@ -13,7 +13,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
-#include "broker.h"
+#include "queue.h"
 #include "objects.h"
 
 enum { OPT_OLDER = CHAR_MAX + 1 };
@@ -32,7 +32,7 @@ static const struct option longopts[] = {
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
 static void		 ambiguous(const struct ipc_objects *, char **, int);
-static int		 rm_amqp(char **, int, int, int, int);
+static int		 rm_remote(char **, int, int, int, int);
 static _Noreturn void	 usage(int);
 
 int
@@ -82,11 +82,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage(IPC_ERROR);
-	if (ipc_is_amqp(argv[0])) {
+	if (ipc_has_scheme(argv[0])) {
 		if (Tflag || age != NULL)
 			errx(IPC_ERROR, "cannot use -T or --older-than with "
-			    "amqp:// names");
-		return rm_amqp(argv, argc, fflag, nflag, vflag);
+			    "names of a backend");
+		return rm_remote(argv, argc, fflag, nflag, vflag);
 	}
 
 	/* Every name is checked before anything is removed. */
@@ -181,31 +181,36 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 	}
 }
 
-/* Delete queues on a broker; all the names are broker queues. */
+/* Remove objects of backends (names with a scheme, all of them). */
 static int
-rm_amqp(char **names, int n, int fflag, int nflag, int vflag)
+rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 {
-	struct ipc_amqp *a;
-	const char *shown;
+	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
+	struct ipc_queue *q;
+	const char *shown, *mixed;
+	char why[IPC_WHYLEN];
 	int i, status = IPC_OK;
 
-	ipc_xamqp_only(names, n);
+	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
+		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
+		    "others at once", ipc_shown(mixed));
 	for (i = 0; i < n; i++) {
-		if ((a = ipc_amqp_xfind(names[i], &shown)) == NULL) {
-			if (!fflag) {
-				warnx("%s: %s", shown, strerror(ENOENT));
+		if ((q = ipc_queue_open(names[i], IPC_Q_LOOK, &c, &shown, why,
+		    sizeof(why))) == NULL) {
+			if (!fflag || errno != ENOENT) {
+				warnx("%s: %s", shown, why);
 				status = IPC_ERROR;
 			}
 			continue;
 		}
 		if (nflag)
-			printf("would remove amqp %s\n", shown);
-		else {
-			ipc_amqp_xdelete(a);
-			if (vflag)
-				printf("removed amqp %s\n", shown);
-		}
-		ipc_amqp_close(a);
+			printf("would remove %s %s\n", q->be->scheme, shown);
+		else if (ipc_queue_remove(q) == -1)
+			errx(IPC_ERROR, "%s: %s", shown,
+			    ipc_queue_why(q, errno));
+		else if (vflag)
+			printf("removed %s %s\n", q->be->scheme, shown);
+		ipc_queue_close(q, why, sizeof(why));
 	}
 	ipc_xfflush(stdout, "stdout");
 	return status;

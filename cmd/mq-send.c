@@ -1,17 +1,13 @@
-/* mq-send: send messages to a POSIX message queue, or a broker's. */
+/* mq-send: send messages to a message queue: POSIX, or on a broker. */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "broker.h"
-#include "mq.h"
+#include "queue.h"
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
@@ -27,31 +23,29 @@ static const struct option longopts[] = {
 	{ "max-messages",	required_argument,	NULL, IPC_OPT_MAXMSG },
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
-	IPC_AMQP_LONGOPTS,
+	IPC_QUEUE_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char	*name, *shown;	/* shown: for messages */
-static mqd_t		 q;
-static long		 msgsize;
+static const char	*shown;		/* the queue, for messages */
+static struct ipc_queue	*q;
 static unsigned int	 prio;
 static struct ipc_wait	 wait;
-static unsigned long	 nsent;
-static struct ipc_amqp	*amqp;		/* an amqp:// name */
 
 static void		 send1(const char *, size_t, unsigned long);
+static void		 sent(int);
 static _Noreturn void	 stop(const char *);
 static _Noreturn void	 usage(int);
 
 int
 main(int argc, char *argv[])
 {
-	struct ipc_create c = IPC_CREATE_DEFAULT;
-	struct ipc_amqp_conf ac = IPC_AMQP_CONF_DEFAULT;
+	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	enum ipc_framing framing = IPC_LINE;
 	struct ipc_reader r;
-	struct mq_attr attr;
-	char namebuf[IPC_NAMEBUF], why[256], *rec;
+	const char *e;
+	char why[IPC_WHYLEN], *rec;
+	unsigned long nread = 0;
 	int ch, i;
 	ssize_t len;
 
@@ -63,12 +57,12 @@ main(int argc, char *argv[])
 			ipc_xframing(&framing, ch);
 			break;
 		case 'e':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xqueue_option(&c, ch, optarg);
 			break;
 		case 'h':
 			usage(IPC_OK);
 		case 'm':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xqueue_option(&c, ch, optarg);
 			break;
 		case 'n':
 			ipc_xwait_option(&wait, ch, optarg);
@@ -86,10 +80,8 @@ main(int argc, char *argv[])
 		case IPC_OPT_MAXMSG:
 		case IPC_OPT_MSGSIZE:
 		case IPC_OPT_ANYOWNER:
-			ipc_xcreate_option(&c, ch, optarg);
-			break;
-		IPC_AMQP_CASES:
-			ipc_xamqp_option(&ac, ch, optarg);
+		IPC_QUEUE_CASES:
+			ipc_xqueue_option(&c, ch, optarg);
 			break;
 		default:
 			usage(IPC_ERROR);
@@ -102,87 +94,71 @@ main(int argc, char *argv[])
 	if (argc > 1 && framing != IPC_LINE)
 		errx(IPC_ERROR, "-0 and -a frame standard input, not arguments");
 
-	ipc_catch_signals();
-	if (ipc_is_amqp(argv[0])) {
-		ac.priority = prio;
-		amqp = ipc_amqp_xopen(argv[0], &ac, &c, &name);
-		shown = ipc_xshown(name);
-		msgsize = IPC_AMQP_MSGMAX;
-	} else {
-		ipc_xamqp_unused(&ac);
-		name = ipc_xname(argv[0], IPC_MQ, namebuf, sizeof(namebuf));
-		shown = ipc_xshown(name);
-		/*
-		 * Non-blocking: the waits for room are ipc_wait_fd's,
-		 * signal-safe.
-		 */
-		if ((q = ipc_mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC,
-		    &c)) == (mqd_t)-1)
-			errx(IPC_ERROR, "%s: %s", shown,
-			    ipc_mq_strerror(errno, &c, why, sizeof(why)));
-		if (mq_getattr(q, &attr) == -1)
-			err(IPC_ERROR, "%s", shown);
-		msgsize = attr.mq_msgsize;
-	}
+	if ((e = ipc_queue_unused(&c, argv, 1)) != NULL)
+		errx(IPC_ERROR, "%s", e);
 
+	ipc_catch_signals();
+	c.priority = prio;
+	if ((q = ipc_queue_open(argv[0], IPC_Q_SEND, &c, &shown, why,
+	    sizeof(why))) == NULL)
+		errx(IPC_ERROR, "%s: %s", shown, why);
 	if (argc > 1) {
 		for (i = 1; i < argc; i++)
 			send1(argv[i], strlen(argv[i]), i);
-		if (amqp != NULL)
-			ipc_amqp_xsend_done(amqp, &wait);
-		return 0;
+	} else {
+		ipc_reader_init(&r, stdin, framing);
+		r.limit = q->msgsize;
+		while ((len = ipc_read_record(&r, &rec)) != -1)
+			send1(rec, len, ++nread);
+		if (ipc_signalled)
+			stop("");
+		if (ferror(r.fp))
+			err(IPC_ERROR, "stdin");
+		ipc_reader_free(&r);
 	}
-	ipc_reader_init(&r, stdin, framing);
-	r.limit = msgsize;
-	while ((len = ipc_read_record(&r, &rec)) != -1)
-		send1(rec, len, nsent + 1);
-	if (ipc_signalled)
-		stop("");
-	if (ferror(r.fp))
-		err(IPC_ERROR, "stdin");
-	ipc_reader_free(&r);
-	if (amqp != NULL)
-		ipc_amqp_xsend_done(amqp, &wait);
-	return 0;
+	sent(ipc_queue_sync(q, IPC_WAIT_TIMEOUT(&wait)));
+	if (ipc_queue_close(q, why, sizeof(why)) == -1)
+		errx(IPC_ERROR, "%s: %s", shown, why);
+	return IPC_OK;
 }
 
-/*
- * Send one record, or exit: 1 when the queue stayed full, 2 on errors, by
- * the signal when SIGINT or SIGTERM came while it waited for room.
- */
+/* Send one record, or exit as sent() says. */
 static void
 send1(const char *msg, size_t len, unsigned long recno)
 {
-	struct timespec abs, *deadline;
+	if (len > q->msgsize)
+		errx(IPC_ERROR, "%s: record %lu is %zu bytes, over the queue's "
+		    "message size of %zu; %lu sent", shown, recno, len,
+		    q->msgsize, q->confirmed);
+	sent(ipc_queue_send(q, msg, len, prio, recno,
+	    IPC_WAIT_TIMEOUT(&wait)));
+}
 
-	if (len > (size_t)msgsize)
-		errx(IPC_ERROR, "%s: record %lu is %zu bytes, over the queue's message "
-		    "size of %ld; %lu sent", shown, recno, len, msgsize, nsent);
-	if (amqp != NULL) {
-		/* Confirmed in batches; the library counts what was. */
-		ipc_amqp_xsend(amqp, msg, len, prio, recno, &wait);
-		nsent++;
+/*
+ * What a send or the wait for its confirm came to: on, or exit 1 when the
+ * queue stayed full, by the signal when SIGINT or SIGTERM came, 2 on
+ * errors; each says what the queue has.
+ */
+static void
+sent(int rv)
+{
+	char why[sizeof(q->why) + 2];
+
+	if (rv == 0)
 		return;
+	if (errno == EAGAIN || errno == ETIMEDOUT)
+		stop("queue is full; ");
+	if (errno == EINTR) {
+		snprintf(why, sizeof(why), "%s%s", q->why,
+		    q->why[0] != '\0' ? "; " : "");
+		stop(why);
 	}
-	deadline = ipc_deadline(IPC_WAIT_TIMEOUT(&wait), &abs);
-	for (;;) {
-		if (ipc_signalled)
-			stop("");
-		if (mq_send(q, msg, len, prio) == 0) {
-			nsent++;
-			return;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			err(IPC_ERROR, "%s", shown);
-		/* Linux's mqd_t is a descriptor that poll(2) takes. */
-		if (ipc_wait_fd(q, POLLOUT, deadline) != -1)
-			continue;
-		if (errno == ETIMEDOUT || errno == EINTR)
-			stop("queue is full; ");
-		err(IPC_ERROR, "%s", shown);
-	}
+	if (q->unconfirmed != 0)
+		errx(IPC_ERROR, "%s: %s; %lu message%s confirmed, record %lu "
+		    "was the first not confirmed", shown,
+		    ipc_queue_why(q, errno), q->confirmed,
+		    q->confirmed == 1 ? "" : "s", q->unconfirmed);
+	errx(IPC_ERROR, "%s: %s", shown, ipc_queue_why(q, errno));
 }
 
 /*
@@ -192,10 +168,8 @@ send1(const char *msg, size_t len, unsigned long recno)
 static _Noreturn void
 stop(const char *why)
 {
-	if (amqp != NULL)
-		nsent = ipc_amqp_confirmed(amqp);
-	warnx("%s: %s%lu message%s sent", shown, why, nsent,
-	    nsent == 1 ? "" : "s");
+	warnx("%s: %s%lu message%s sent", shown, why, q->confirmed,
+	    q->confirmed == 1 ? "" : "s");
 	if (ipc_signalled)
 		ipc_die_signalled();
 	exit(IPC_NOTNOW);
@@ -232,7 +206,7 @@ usage(int status)
 		    "      --message-size b  message size of a new queue\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
-		    IPC_AMQP_HELP
+		    IPC_QUEUE_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

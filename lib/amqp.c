@@ -1,15 +1,16 @@
-/* amqp.c: queues on an AMQP 0-9-1 broker (RabbitMQ), through librabbitmq. */
+/* amqp.c: the queue backend of amqp:// names: RabbitMQ, through librabbitmq. */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include "broker.h"
+#include "queue.h"
 
 #define CHANNEL		1
 #define DEFPRIO		9		/* a new queue's priorities: 0 to 9 */
 #define WINDOW		8192		/* messages in flight, unconfirmed */
 #define WINBYTES	(8L << 20)	/* and their bytes */
 #define PREFETCH	2000		/* deliveries held, unacknowledged */
+#define MSGMAX		(128L * 1024 * 1024)	/* RabbitMQ's max_message_size */
 #define CONNECT_SECS	30		/* for each host */
 #define CRED_FILE	".config/ipcutils/amqp-credentials"
 
@@ -48,37 +50,55 @@ struct flight {
 	char		*data;
 };
 
-struct ipc_amqp {
+struct amqpq {
+	struct ipc_queue q;		/* first: the queue the tools hold */
 	amqp_connection_state_t conn;
-	const char	*shown;
 	char		*user, *pass;	/* from the name */
 	char		*vhost, *queue;
 	struct host	*hosts;
 	size_t		 nhosts;
 	int		 tls;
 	long long	 msgs, consumers;
-	/* mq-send */
+	/* sending */
 	int		 confirming;
 	uint64_t	 nexttag;
 	struct flight	*fl;
 	size_t		 nfl, flbytes;
-	unsigned long	 confirmed, lastrec;
-	/* mq-recv */
+	unsigned long	 lastrec;
+	/* taking */
 	int		 consuming;
 	uint64_t	 acktag, acked;	/* done() up to acktag; sent: acked */
 };
 
 static const struct timeval zerotv = { 0, 0 };
 
+/* Say why in the queue's why[], and fail with errno e. */
+static int
+fail(struct amqpq *a, int e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+fail(struct amqpq *a, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->q.why, sizeof(a->q.why), fmt, ap);
+	va_end(ap);
+	errno = e;
+	return -1;
+}
+
 /* Percent-decode s[0..len) into a new string; NULL if an escape is bad. */
 static char *
-decode(const char *s, size_t len)
+decode(const char *s, size_t len, int *nomem)
 {
 	char *d, *p, hex[3] = { 0 };
 	size_t i;
 
-	if ((d = p = malloc(len + 1)) == NULL)
-		err(ipc_errexit, NULL);
+	if ((d = p = malloc(len + 1)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
 	for (i = 0; i < len; i++) {
 		if (s[i] != '%') {
 			*p++ = s[i];
@@ -103,7 +123,7 @@ decode(const char *s, size_t len)
 
 /* One host of the list: host, host:port, [v6], [v6]:port. */
 static const char *
-parse_host(struct host *h, const char *s, size_t len, int defport)
+parse_host(struct host *h, const char *s, size_t len, int defport, int *nomem)
 {
 	const char *colon = NULL, *errstr;
 	char port[8];
@@ -114,7 +134,7 @@ parse_host(struct host *h, const char *s, size_t len, int defport)
 
 		if (rb == NULL)
 			return "a [ without its ]";
-		h->name = decode(s + 1, rb - s - 1);
+		h->name = decode(s + 1, rb - s - 1, nomem);
 		if (rb + 1 < s + len) {
 			if (rb[1] != ':')
 				return "junk after ]";
@@ -123,7 +143,7 @@ parse_host(struct host *h, const char *s, size_t len, int defport)
 	} else {
 		colon = memchr(s, ':', len);
 		hl = colon ? (size_t)(colon - s) : len;
-		h->name = decode(s, hl);
+		h->name = decode(s, hl, nomem);
 	}
 	if (h->name == NULL)
 		return "a bad %-escape";
@@ -146,14 +166,15 @@ parse_host(struct host *h, const char *s, size_t len, int defport)
 /*
  * amqp[s]://[user[:password]@]host[:port][,host[:port]...][/vhost]/queue:
  * the last path segment is the queue, what comes before it the vhost.
+ * NULL, or why not (*nomem: for want of memory).
  */
 static const char *
-parse(struct ipc_amqp *a, const char *name)
+parse(struct amqpq *a, const char *name, int *nomem)
 {
 	const char *p, *auth, *path, *at, *colon, *q, *e;
 	size_t n, i;
 
-	a->tls = strncmp(name, "amqps://", 8) == 0;
+	a->tls = ipc_scheme_is(name, "amqp") == 2;
 	auth = strstr(name, "://") + 3;
 	if ((path = strchr(auth, '/')) == NULL)
 		return "no queue in the name (amqp://host/queue)";
@@ -162,34 +183,37 @@ parse(struct ipc_amqp *a, const char *name)
 			at = p;
 	if (at != NULL) {
 		colon = memchr(auth, ':', at - auth);
-		a->user = decode(auth, (colon ? colon : at) - auth);
+		a->user = decode(auth, (colon ? colon : at) - auth, nomem);
 		if (colon)
-			a->pass = decode(colon + 1, at - colon - 1);
+			a->pass = decode(colon + 1, at - colon - 1, nomem);
 		if (a->user == NULL || (colon && a->pass == NULL))
 			return "a bad %-escape";
 		auth = at + 1;
 	}
 	for (n = 1, p = auth; p < path; p++)
 		n += *p == ',';
-	if ((a->hosts = calloc(n, sizeof(*a->hosts))) == NULL)
-		err(ipc_errexit, NULL);
+	if ((a->hosts = calloc(n, sizeof(*a->hosts))) == NULL) {
+		*nomem = 1;
+		return "";
+	}
+	a->nhosts = n;
 	for (i = 0, p = auth; i < n; i++) {
 		q = memchr(p, ',', path - p);
 		if (q == NULL)
 			q = path;
 		if ((e = parse_host(&a->hosts[i], p, q - p,
-		    a->tls ? 5671 : 5672)) != NULL)
+		    a->tls ? 5671 : 5672, nomem)) != NULL)
 			return e;
 		p = q + 1;
 	}
-	a->nhosts = n;
 	path++;
 	if ((q = strrchr(path, '/')) == NULL) {
-		a->vhost = strdup("/");
-		a->queue = decode(path, strlen(path));
+		if ((a->vhost = strdup("/")) == NULL)
+			*nomem = 1;
+		a->queue = decode(path, strlen(path), nomem);
 	} else {
-		a->vhost = decode(path, q - path);
-		a->queue = decode(q + 1, strlen(q + 1));
+		a->vhost = decode(path, q - path, nomem);
+		a->queue = decode(q + 1, strlen(q + 1), nomem);
 	}
 	if (a->vhost == NULL || a->queue == NULL)
 		return "a bad %-escape";
@@ -201,12 +225,48 @@ parse(struct ipc_amqp *a, const char *name)
 }
 
 /*
+ * The name without its password, which may be on the command line only
+ * by the user's own choice: for messages, and for the commands mq-recv
+ * runs (IPC_MSG_QUEUE).  NULL for want of memory.
+ */
+static char *
+nopass(const char *name)
+{
+	const char *hosts, *at, *end, *colon;
+	char *s;
+
+	hosts = strstr(name, "://") + 3;
+	end = hosts + strcspn(hosts, "/");
+	for (at = NULL, colon = hosts; colon < end; colon++)
+		if (*colon == '@')
+			at = colon;
+	if (at == NULL || (colon = memchr(hosts, ':', at - hosts)) == NULL)
+		return strdup(name);
+	if (asprintf(&s, "%.*s%s", (int)(colon - name), name, at) == -1)
+		return NULL;
+	return s;
+}
+
+static const char *
+amqp_shown(const char *name)
+{
+	char *s, *v;
+
+	if ((s = nopass(name)) == NULL)
+		return "amqp://";
+	v = strdup(ipc_shown(s));
+	free(s);
+	return v != NULL ? v : "amqp://";
+}
+
+/*
  * The credentials file: lines "HOST USER PASSWORD" ("*": any host; the
  * password is the rest of the line), '#' comments.  Refused unless it
- * is the caller's and nobody else can read or write it.
+ * is the caller's and nobody else can read or write it.  0, or -1 and
+ * why.
  */
-static void
-credentials(struct ipc_amqp *a, const char *host, const char **user,
+static int
+credentials(struct amqpq *a, const char *host, const char **user,
     const char **pass)
 {
 	static char *line;
@@ -223,22 +283,26 @@ credentials(struct ipc_amqp *a, const char *host, const char **user,
 		snprintf(path, sizeof(path), "%s/" CRED_FILE, s);
 		file = path;
 	} else
-		return;
+		return 0;
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (env == NULL && errno == ENOENT)
-			return;
-		err(ipc_errexit, "%s: credentials %s", a->shown, file);
+			return 0;
+		return fail(a, errno, "credentials %s: %s", file,
+		    strerror(errno));
 	}
-	if (fstat(fd, &st) == -1)
-		err(ipc_errexit, "%s: credentials %s", a->shown, file);
-	if (st.st_uid != geteuid())
-		errx(ipc_errexit, "%s: credentials %s: owned by another user",
-		    a->shown, file);
-	if (st.st_mode & 077)
-		errx(ipc_errexit, "%s: credentials %s: others can read or "
-		    "write it (chmod 600 %s)", a->shown, file, file);
-	if ((fp = fdopen(fd, "r")) == NULL)
-		err(ipc_errexit, NULL);
+	if (fstat(fd, &st) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return fail(a, errno, "credentials %s: %s", file,
+		    strerror(errno));
+	}
+	if (st.st_uid != geteuid() || st.st_mode & 077) {
+		fclose(fp);
+		if (st.st_uid != geteuid())
+			return fail(a, EPERM, "credentials %s: owned by "
+			    "another user", file);
+		return fail(a, EPERM, "credentials %s: others can read or "
+		    "write it (chmod 600 %s)", file, file);
+	}
 	while (getline(&line, &cap, fp) != -1) {
 		line[strcspn(line, "\r\n")] = '\0';
 		h = line + strspn(line, " \t");
@@ -261,6 +325,7 @@ credentials(struct ipc_amqp *a, const char *host, const char **user,
 		break;
 	}
 	fclose(fp);
+	return 0;
 }
 
 /* What the broker or the library said, as text. */
@@ -298,52 +363,53 @@ reply_str(amqp_rpc_reply_t r, char *buf, size_t len)
 	return "unknown reply";
 }
 
-static _Noreturn void
-xfail(struct ipc_amqp *a, amqp_rpc_reply_t r)
+/* The broker or the library failed: -1, and what it said. */
+static int
+failed(struct amqpq *a, amqp_rpc_reply_t r)
 {
 	char buf[512];
 
-	errx(ipc_errexit, "%s: %s", a->shown, reply_str(r, buf, sizeof(buf)));
+	return fail(a, EPROTO, "%s", reply_str(r, buf, sizeof(buf)));
 }
 
 /* The channel the broker closed (a passive declare's 404): open it again. */
-static void
-reopen(struct ipc_amqp *a)
+static int
+reopen(struct amqpq *a)
 {
 	amqp_channel_close_ok_t ok = { 0 };
 
 	amqp_send_method(a->conn, CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
 	amqp_channel_open(a->conn, CHANNEL);
 	if (amqp_get_rpc_reply(a->conn).reply_type != AMQP_RESPONSE_NORMAL)
-		xfail(a, amqp_get_rpc_reply(a->conn));
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	return 0;
 }
 
 static int
-setup_tls(struct ipc_amqp *a, amqp_socket_t *s, const struct ipc_amqp_conf *c)
+setup_tls(struct amqpq *a, amqp_socket_t *s, const struct ipc_tls_opts *o)
 {
 	SSL_CTX *ctx = amqp_ssl_socket_get_context(s);
 
-	if (c->tls.ca != NULL) {
-		if (amqp_ssl_socket_set_cacert(s, c->tls.ca) != AMQP_STATUS_OK)
-			errx(ipc_errexit, "%s: --tls-ca %s: cannot load it",
-			    a->shown, c->tls.ca);
+	if (o->ca != NULL) {
+		if (amqp_ssl_socket_set_cacert(s, o->ca) != AMQP_STATUS_OK)
+			return fail(a, EINVAL, "--tls-ca %s: cannot load it",
+			    o->ca);
 	} else if (ctx == NULL || SSL_CTX_set_default_verify_paths(ctx) != 1)
-		errx(ipc_errexit, "%s: no CA certificates: give --tls-ca",
-		    a->shown);
-	if (c->tls.cert != NULL && amqp_ssl_socket_set_key(s, c->tls.cert,
-	    c->tls.key) != AMQP_STATUS_OK)
-		errx(ipc_errexit, "%s: --tls-cert %s, --tls-key %s: cannot "
-		    "load them", a->shown, c->tls.cert, c->tls.key);
-	if (c->tls.noverify) {
+		return fail(a, EINVAL, "no CA certificates: give --tls-ca");
+	if (o->cert != NULL && amqp_ssl_socket_set_key(s, o->cert,
+	    o->key) != AMQP_STATUS_OK)
+		return fail(a, EINVAL, "--tls-cert %s, --tls-key %s: cannot "
+		    "load them", o->cert, o->key);
+	if (o->noverify) {
 		amqp_ssl_socket_set_verify_peer(s, 0);
 		amqp_ssl_socket_set_verify_hostname(s, 0);
-	} else if (c->tls.name != NULL) {
+	} else if (o->name != NULL) {
 		/* The certificate must name --tls-name, not the host. */
 		amqp_ssl_socket_set_verify_hostname(s, 0);
 		if (ctx == NULL || X509_VERIFY_PARAM_set1_host(
-		    SSL_CTX_get0_param(ctx), c->tls.name, 0) != 1)
-			errx(ipc_errexit, "%s: --tls-name %s: cannot use it",
-			    a->shown, c->tls.name);
+		    SSL_CTX_get0_param(ctx), o->name, 0) != 1)
+			return fail(a, EINVAL, "--tls-name %s: cannot use it",
+			    o->name);
 	}
 	return 0;
 }
@@ -385,133 +451,144 @@ socket_error(const struct host *h, int st)
 }
 
 /*
- * Connect to one host and log in; NULL, or why not.  *fatal: the broker
- * itself refused (no use trying the next host).
+ * Connect to one host and log in: 0, or -1 and why.  *fatal: the broker
+ * itself refused, or we cannot go on (no use trying the next host).
  */
-static const char *
-connect1(struct ipc_amqp *a, const struct host *h,
-    const struct ipc_amqp_conf *c, int *fatal, char *buf, size_t len)
+static int
+connect1(struct amqpq *a, const struct host *h, const struct ipc_tls_opts *o,
+    int *fatal)
 {
 	struct timeval tv = { CONNECT_SECS, 0 };
-	const char *user = a->user, *pass = a->pass, *e;
+	const char *user = a->user, *pass = a->pass;
+	char buf[512];
 	amqp_socket_t *s;
 	amqp_rpc_reply_t r;
 	int st;
 
-	*fatal = 0;
+	*fatal = 1;
 	if (user == NULL)
 		user = getenv("IPCUTILS_AMQP_USER");
 	if (pass == NULL)
 		pass = getenv("IPCUTILS_AMQP_PASSWORD");
-	if (pass == NULL)
-		credentials(a, h->name, &user, &pass);
+	if (pass == NULL && credentials(a, h->name, &user, &pass) == -1)
+		return -1;
 	if (user == NULL)
 		user = "guest";
 	if (pass == NULL)
 		pass = "guest";
 	if ((a->conn = amqp_new_connection()) == NULL)
-		err(ipc_errexit, NULL);
+		return fail(a, ENOMEM, "%s", strerror(ENOMEM));
 	s = a->tls ? amqp_ssl_socket_new(a->conn) : amqp_tcp_socket_new(a->conn);
-	if (s == NULL)
-		err(ipc_errexit, NULL);
-	if (a->tls)
-		setup_tls(a, s, c);
+	if (s == NULL) {
+		fail(a, ENOMEM, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	if (a->tls && setup_tls(a, s, o) == -1)
+		goto out;
+	*fatal = 0;
 	if ((st = amqp_socket_open_noblock(s, h->name, h->port, &tv)) !=
 	    AMQP_STATUS_OK) {
-		e = socket_error(h, st);
-		goto fail;
+		fail(a, ECONNREFUSED, "%s", socket_error(h, st));
+		goto out;
 	}
 	r = amqp_login(a->conn, a->vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
 	    AMQP_SASL_METHOD_PLAIN, user, pass);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		*fatal = r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION;
-		e = reply_str(r, buf, len);
 		if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 		    r.library_error == AMQP_STATUS_CONNECTION_CLOSED) {
 			*fatal = 1;
-			e = "the broker closed the connection (login refused?)";
-		}
-		goto fail;
+			fail(a, EACCES, "the broker closed the connection "
+			    "(login refused?)");
+		} else
+			fail(a, EACCES, "%s", reply_str(r, buf, sizeof(buf)));
+		goto out;
 	}
 	amqp_channel_open(a->conn, CHANNEL);
 	r = amqp_get_rpc_reply(a->conn);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		*fatal = 1;
-		e = reply_str(r, buf, len);
-		goto fail;
+		failed(a, r);
+		goto out;
 	}
-	return NULL;
-fail:
-	if (e != buf) {
-		snprintf(buf, len, "%s", e);
-		e = buf;
-	}
+	return 0;
+out:
 	amqp_destroy_connection(a->conn);
 	a->conn = NULL;
-	return e;
+	return -1;
 }
 
-static void
-xconnect(struct ipc_amqp *a, const struct ipc_amqp_conf *c)
+/* Each host in turn, until one answers: 0, or -1 and why. */
+static int
+connect_any(struct amqpq *a, const struct ipc_tls_opts *o)
 {
-	char why[512], all[1024] = "";
-	const char *e;
+	char all[2 * sizeof(a->q.why)] = "";
 	size_t i;
-	int fatal;
+	int fatal, e;
 
 	for (i = 0; i < a->nhosts; i++) {
-		if ((e = connect1(a, &a->hosts[i], c, &fatal, why,
-		    sizeof(why))) == NULL)
-			return;
+		if (connect1(a, &a->hosts[i], o, &fatal) == 0)
+			return 0;
 		if (fatal || a->nhosts == 1)
-			errx(ipc_errexit, "%s: %s", a->shown, e);
+			return -1;
 		snprintf(all + strlen(all), sizeof(all) - strlen(all),
 		    "%s%s:%d: %s", i ? "; " : "", a->hosts[i].name,
-		    a->hosts[i].port, e);
+		    a->hosts[i].port, a->q.why);
 	}
-	errx(ipc_errexit, "%s: no host answered: %s", a->shown, all);
+	e = errno;
+	return fail(a, e, "no host answered: %s", all);
 }
 
-/* Find the queue, or make it: durable, priorities, a length limit.
- * 0, or -1 for a missing queue under missing_ok. */
+/* Was r the broker's 404, a queue that is not there? */
 static int
-xdeclare(struct ipc_amqp *a, const struct ipc_amqp_conf *conf,
-    const struct ipc_create *c)
+notfound(amqp_rpc_reply_t r)
 {
+	return r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+	    r.reply.id == AMQP_CHANNEL_CLOSE_METHOD &&
+	    ((amqp_channel_close_t *)r.reply.decoded)->reply_code == 404;
+}
+
+/*
+ * Find the queue, or make it: durable, priorities, a length limit.  0,
+ * or -1 and why (ENOENT for a queue that is not there, not to be made).
+ */
+static int
+declare(struct amqpq *a, const struct ipc_queue_conf *conf, int look)
+{
+	const struct ipc_create *c = &conf->create;
 	amqp_table_entry_t e[3];
 	amqp_table_t args = { 0, e };
 	amqp_queue_declare_ok_t *ok;
 	amqp_rpc_reply_t r;
 	amqp_bytes_t q = amqp_cstring_bytes(a->queue);
+	char buf[512];
 	int maxprio = conf->maxprio ? conf->maxprio : DEFPRIO;
 
 	ok = amqp_queue_declare(a->conn, CHANNEL, q, 1, 0, 0, 0,
 	    amqp_empty_table);
 	if (ok != NULL) {
-		if (c->exclusive)
-			errx(ipc_errexit, "%s: %s", a->shown, strerror(EEXIST));
+		if (c->exclusive && !look)
+			return fail(a, EEXIST, "%s", strerror(EEXIST));
 		goto found;
 	}
 	r = amqp_get_rpc_reply(a->conn);
-	if (r.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION ||
-	    r.reply.id != AMQP_CHANNEL_CLOSE_METHOD ||
-	    ((amqp_channel_close_t *)r.reply.decoded)->reply_code != 404 ||
-	    !c->create) {
-		if (conf->missing_ok && r.reply_type ==
-		    AMQP_RESPONSE_SERVER_EXCEPTION && r.reply.id ==
-		    AMQP_CHANNEL_CLOSE_METHOD && ((amqp_channel_close_t *)
-		    r.reply.decoded)->reply_code == 404) {
-			reopen(a);
+	if (!notfound(r))
+		return failed(a, r);
+	if (look || !c->create) {
+		/* Said as the broker says it, and ENOENT for the tools. */
+		reply_str(r, buf, sizeof(buf));
+		if (reopen(a) == -1)
 			return -1;
-		}
-		xfail(a, r);
+		if (look)
+			return fail(a, ENOENT, "%s", strerror(ENOENT));
+		return fail(a, ENOENT, "%s", buf);
 	}
 	/* Checked before the queue is made, so that nothing changes. */
 	if (conf->priority > maxprio)
-		errx(ipc_errexit, "%s: priority %ld is over the new queue's "
-		    "maximum of %d (--max-priority)", a->shown,
-		    conf->priority, maxprio);
-	reopen(a);
+		return fail(a, EINVAL, "priority %ld is over the new queue's "
+		    "maximum of %d (--max-priority)", conf->priority, maxprio);
+	if (reopen(a) == -1)
+		return -1;
 	e[0].key = amqp_cstring_bytes("x-max-priority");
 	e[0].value.kind = AMQP_FIELD_KIND_I32;
 	e[0].value.value.i32 = maxprio;
@@ -527,74 +604,21 @@ xdeclare(struct ipc_amqp *a, const struct ipc_amqp_conf *conf,
 	}
 	ok = amqp_queue_declare(a->conn, CHANNEL, q, 0, 1, 0, 0, args);
 	if (ok == NULL)
-		xfail(a, amqp_get_rpc_reply(a->conn));
+		return failed(a, amqp_get_rpc_reply(a->conn));
 found:
 	a->msgs = ok->message_count;
 	a->consumers = ok->consumer_count;
 	return 0;
 }
 
-struct ipc_amqp *
-ipc_amqp_xopen(const char *name, const struct ipc_amqp_conf *conf,
-    const struct ipc_create *c, const char **shown)
-{
-	struct ipc_amqp *a;
-	const char *e;
-
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		err(ipc_errexit, NULL);
-	a->shown = *shown = ipc_amqp_shown(name);
-	if ((e = parse(a, name)) != NULL)
-		errx(ipc_errexit, "%s: %s", a->shown, e);
-	if (c->modeset)
-		errx(ipc_errexit, "%s: -m has no meaning for a broker's queue",
-		    a->shown);
-	if (c->msgsize)
-		errx(ipc_errexit, "%s: --message-size has no meaning for a "
-		    "broker's queue", a->shown);
-	if (c->anyowner)
-		errx(ipc_errexit, "%s: --any-owner has no meaning for a "
-		    "broker's queue (the broker's permissions decide)",
-		    a->shown);
-	if (conf->priority > 255)
-		errx(ipc_errexit, "%s: priority %ld is over 255, a broker's "
-		    "highest", a->shown, conf->priority);
-	if (!a->tls && (conf->tls.ca || conf->tls.cert || conf->tls.key ||
-	    conf->tls.name || conf->tls.noverify))
-		errx(ipc_errexit, "%s: the --tls options are for amqps:// "
-		    "names", a->shown);
-	if ((conf->tls.cert == NULL) != (conf->tls.key == NULL))
-		errx(ipc_errexit, "%s: --tls-cert and --tls-key go together",
-		    a->shown);
-	xconnect(a, conf);
-	if (xdeclare(a, conf, c) == -1) {
-		ipc_amqp_close(a);
-		return NULL;
-	}
-	return a;
-}
-
-void
-ipc_amqp_counts(const struct ipc_amqp *a, long long *msgs, long long *cons)
-{
-	*msgs = a->msgs;
-	*cons = a->consumers;
-}
-
-void
-ipc_amqp_xdelete(struct ipc_amqp *a)
-{
-	if (amqp_queue_delete(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
-	    0, 0) == NULL)
-		xfail(a, amqp_get_rpc_reply(a->conn));
-}
-
-/* Everything but the name shown, which the caller keeps. */
+/* Everything: the connection, if it is still there, too. */
 static void
-release(struct ipc_amqp *a)
+release(struct amqpq *a)
 {
 	size_t i;
 
+	if (a->conn != NULL)
+		amqp_destroy_connection(a->conn);
 	for (i = 0; i < a->nhosts; i++)
 		free(a->hosts[i].name);
 	for (i = 0; i < a->nfl; i++)
@@ -605,20 +629,71 @@ release(struct ipc_amqp *a)
 	free(a->pass);
 	free(a->vhost);
 	free(a->queue);
+	free((char *)a->q.name);
 	free(a);
 }
 
-void
-ipc_amqp_close(struct ipc_amqp *a)
+/* What a POSIX queue's options cannot mean here: why, or NULL. */
+static const char *
+unmapped(const struct ipc_queue_conf *conf, int tls, char *buf, size_t len)
 {
-	if (a == NULL)
-		return;
-	if (a->conn != NULL) {
-		amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
-		amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
-		amqp_destroy_connection(a->conn);
+	const struct ipc_create *c = &conf->create;
+
+	if (c->modeset)
+		return "-m has no meaning for a broker's queue";
+	if (c->msgsize)
+		return "--message-size has no meaning for a broker's queue";
+	if (c->anyowner)
+		return "--any-owner has no meaning for a broker's queue (the "
+		    "broker's permissions decide)";
+	if (conf->priority > 255) {
+		snprintf(buf, len, "priority %ld is over 255, a broker's "
+		    "highest", conf->priority);
+		return buf;
 	}
-	release(a);
+	return ipc_tls_check(&conf->tls, tls, 0, "an amqps:// name", buf,
+	    len);
+}
+
+static struct ipc_queue *
+amqp_qopen(const char *name, int flags, const struct ipc_queue_conf *conf,
+    char *why, size_t len)
+{
+	struct amqpq *a;
+	const char *e;
+	int nomem = 0, ec;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	if ((e = parse(a, name, &nomem)) != NULL || nomem ||
+	    (e = unmapped(conf, a->tls, why, len)) != NULL) {
+		if (nomem) {
+			release(a);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (e != why)
+			snprintf(why, len, "%s", e);
+		release(a);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (connect_any(a, &conf->tls) == -1 ||
+	    declare(a, conf, flags & IPC_Q_LOOK) == -1) {
+		snprintf(why, len, "%s", a->q.why);
+		ec = errno;
+		release(a);
+		errno = ec;
+		return NULL;
+	}
+	if ((a->q.name = nopass(name)) == NULL) {
+		release(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->q.msgsize = MSGMAX;
+	a->q.maxmsg = PREFETCH / 2;
+	return &a->q;
 }
 
 /*
@@ -626,7 +701,7 @@ ipc_amqp_close(struct ipc_amqp *a)
  * forever).  1: readable, 0: the time ran out, -1: a signal came.
  */
 static int
-wait_readable(struct ipc_amqp *a, const struct timespec *abs)
+wait_readable(struct amqpq *a, const struct timespec *abs)
 {
 	struct pollfd p;
 	int n;
@@ -648,24 +723,12 @@ wait_readable(struct ipc_amqp *a, const struct timespec *abs)
 	}
 }
 
-unsigned long
-ipc_amqp_confirmed(const struct ipc_amqp *a)
-{
-	return a->confirmed;
-}
-
-/* mq-send: a signal came; end as mq-send does, saying what was sent. */
-static _Noreturn void
-signalled(struct ipc_amqp *a)
-{
-	warnx("%s: %lu message%s sent", a->shown, a->confirmed,
-	    a->confirmed == 1 ? "" : "s");
-	ipc_die_signalled();
-}
-
-/* mq-send: the connection is gone; say what is in the queue. */
-static _Noreturn void
-lost(struct ipc_amqp *a, const char *why)
+/*
+ * The connection is gone while sending: -1, why, and the first record
+ * that the broker may not have.
+ */
+static int
+lost(struct amqpq *a, const char *why)
 {
 	unsigned long first = a->nfl ? a->fl[0].recno : a->lastrec;
 	size_t i;
@@ -673,14 +736,20 @@ lost(struct ipc_amqp *a, const char *why)
 	for (i = 1; i < a->nfl; i++)
 		if (a->fl[i].recno < first)
 			first = a->fl[i].recno;
-	errx(ipc_errexit, "%s: %s; %lu message%s confirmed, record %lu "
-	    "was the first not confirmed", a->shown, why, a->confirmed,
-	    a->confirmed == 1 ? "" : "s", first);
+	a->q.unconfirmed = first;
+	return fail(a, EPIPE, "%s", why);
+}
+
+static int
+lost_status(struct amqpq *a, int st)
+{
+	return lost(a, st == AMQP_STATUS_SOCKET_ERROR && errno ?
+	    strerror(errno) : amqp_error_string2(st));
 }
 
 /* The broker confirmed (ok) or refused the messages up to tag. */
 static void
-settle(struct ipc_amqp *a, uint64_t tag, int multiple, int ok)
+settle(struct amqpq *a, uint64_t tag, int multiple, int ok)
 {
 	size_t i, j;
 
@@ -690,7 +759,7 @@ settle(struct ipc_amqp *a, uint64_t tag, int multiple, int ok)
 		if (f->tag != 0 && (f->tag == tag || (multiple &&
 		    f->tag < tag))) {
 			if (ok) {
-				a->confirmed++;
+				a->q.confirmed++;
 				a->flbytes -= f->len;
 				free(f->data);
 				continue;
@@ -702,39 +771,57 @@ settle(struct ipc_amqp *a, uint64_t tag, int multiple, int ok)
 	a->nfl = j;
 }
 
+/* A method that closes the channel or the connection, as text. */
+static const char *
+closed_str(const amqp_method_t *m, char *buf, size_t len)
+{
+	const amqp_channel_close_t *cc;
+	const amqp_connection_close_t *xc;
+
+	if (m->id == AMQP_CHANNEL_CLOSE_METHOD) {
+		cc = m->decoded;
+		snprintf(buf, len, "%.*s", (int)cc->reply_text.len,
+		    (char *)cc->reply_text.bytes);
+	} else {
+		xc = m->decoded;
+		snprintf(buf, len, "%.*s", (int)xc->reply_text.len,
+		    (char *)xc->reply_text.bytes);
+	}
+	return buf;
+}
+
 /*
  * Take in what the broker sent: confirms, refusals, a close.  block:
- * wait for one frame at least.
+ * wait for one frame at least.  0, or -1 (EINTR: a signal came).
  */
-static void
-pump(struct ipc_amqp *a, int block)
+static int
+pump(struct amqpq *a, int block)
 {
 	char buf[512];
 	amqp_frame_t fr;
 	amqp_basic_ack_t *ack;
 	amqp_basic_nack_t *nack;
-	amqp_channel_close_t *cc;
-	amqp_connection_close_t *xc;
 	int st, got = 0;
 
 	for (;;) {
 		if (!got && block) {
-			if (wait_readable(a, NULL) == -1)
-				signalled(a);
+			if (wait_readable(a, NULL) == -1) {
+				errno = EINTR;
+				return -1;
+			}
 		} else if (!amqp_data_in_buffer(a->conn) &&
 		    !amqp_frames_enqueued(a->conn)) {
 			struct pollfd p = { amqp_get_sockfd(a->conn), POLLIN,
 			    0 };
 
 			if (poll(&p, 1, 0) <= 0)
-				return;
+				return 0;
 		}
 		st = amqp_simple_wait_frame_noblock(a->conn, &fr, &zerotv);
 		if (st == AMQP_STATUS_TIMEOUT)
 			continue;
 		if (st != AMQP_STATUS_OK)
-			lost(a, st == AMQP_STATUS_SOCKET_ERROR && errno ?
-			    strerror(errno) : amqp_error_string2(st));
+			return lost_status(a, st);
 		got = 1;
 		if (fr.frame_type != AMQP_FRAME_METHOD)
 			continue;
@@ -748,26 +835,18 @@ pump(struct ipc_amqp *a, int block)
 			settle(a, nack->delivery_tag, nack->multiple, 0);
 			break;
 		case AMQP_BASIC_RETURN_METHOD:
-			lost(a, "the queue is gone");
+			return lost(a, "the queue is gone");
 		case AMQP_CHANNEL_CLOSE_METHOD:
-			cc = fr.payload.method.decoded;
-			snprintf(buf, sizeof(buf), "%.*s",
-			    (int)cc->reply_text.len,
-			    (char *)cc->reply_text.bytes);
-			lost(a, buf);
 		case AMQP_CONNECTION_CLOSE_METHOD:
-			xc = fr.payload.method.decoded;
-			snprintf(buf, sizeof(buf), "%.*s",
-			    (int)xc->reply_text.len,
-			    (char *)xc->reply_text.bytes);
-			lost(a, buf);
+			return lost(a, closed_str(&fr.payload.method, buf,
+			    sizeof(buf)));
 		}
 		amqp_maybe_release_buffers(a->conn);
 	}
 }
 
-static void
-publish(struct ipc_amqp *a, struct flight *f)
+static int
+publish(struct amqpq *a, struct flight *f)
 {
 	amqp_basic_properties_t props;
 	amqp_bytes_t body = { f->len, f->data };
@@ -779,32 +858,45 @@ publish(struct ipc_amqp *a, struct flight *f)
 	st = amqp_basic_publish(a->conn, CHANNEL, amqp_empty_bytes,
 	    amqp_cstring_bytes(a->queue), 1, 0, &props, body);
 	if (st != AMQP_STATUS_OK)
-		lost(a, st == AMQP_STATUS_SOCKET_ERROR && errno ?
-		    strerror(errno) : amqp_error_string2(st));
+		return lost_status(a, st);
 	f->tag = ++a->nexttag;
+	return 0;
 }
 
 /* Sleep a little, as a full queue tells nobody when it has room. */
-static void
-backoff(struct ipc_amqp *a, int *ms)
+static int
+backoff(struct amqpq *a, int *ms)
 {
 	struct timespec ts = { *ms / 1000, *ms % 1000 * 1000000L };
 
 	if (nanosleep(&ts, NULL) == -1 && ipc_signalled)
-		signalled(a);
+		return fail(a, EINTR, "queue is full");
 	if (*ms < 100)
 		*ms *= 2;
+	return 0;
+}
+
+/* Are messages refused and not yet sent again? */
+static int
+refused(const struct amqpq *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfl && a->fl[i].tag != 0; i++)
+		continue;
+	return i < a->nfl;
 }
 
 /*
  * The broker refused messages: the queue is full.  Let everything in
  * flight settle, then send the refused ones again, one at a time and in
- * order, until they fit or the wait runs out (exit 1).
+ * order, until they fit or the wait runs out (ETIMEDOUT).
  */
-static void
-xretry(struct ipc_amqp *a, const struct ipc_wait *w)
+static int
+retry(struct amqpq *a, const struct timespec *timeout)
 {
 	struct timespec abs, *deadline = NULL;
+	unsigned long before;
 	size_t i;
 	int ms = 1, pending;
 
@@ -814,21 +906,26 @@ xretry(struct ipc_amqp *a, const struct ipc_wait *w)
 				pending += a->fl[i].tag != 0;
 			if (!pending)
 				break;
-			pump(a, 1);
+			if (pump(a, 1) == -1)
+				return -1;
 		}
 		if (a->nfl == 0)
-			return;
-		if (w->set && deadline == NULL)
-			deadline = ipc_deadline(&w->ts, &abs);
-		if (deadline != NULL && ipc_expired(deadline))
-			errx(IPC_NOTNOW, "%s: queue is full; %lu message%s sent",
-			    a->shown, a->confirmed, a->confirmed == 1 ? "" : "s");
-		backoff(a, &ms);
-		i = a->confirmed;
-		publish(a, &a->fl[0]);
+			return 0;
+		if (timeout != NULL && deadline == NULL)
+			deadline = ipc_deadline(timeout, &abs);
+		if (deadline != NULL && ipc_expired(deadline)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (backoff(a, &ms) == -1)
+			return -1;
+		before = a->q.confirmed;
+		if (publish(a, &a->fl[0]) == -1)
+			return -1;
 		while (a->nfl > 0 && a->fl[0].tag != 0)
-			pump(a, 1);
-		if (a->confirmed > i) {
+			if (pump(a, 1) == -1)
+				return -1;
+		if (a->q.confirmed > before) {
 			/* Room again: a fresh wait for the next one. */
 			deadline = NULL;
 			ms = 1;
@@ -836,178 +933,177 @@ xretry(struct ipc_amqp *a, const struct ipc_wait *w)
 	}
 }
 
-static void
-xconfirm_select(struct ipc_amqp *a)
+static int
+confirm_select(struct amqpq *a)
 {
 	amqp_confirm_select(a->conn, CHANNEL);
 	if (amqp_get_rpc_reply(a->conn).reply_type != AMQP_RESPONSE_NORMAL)
-		xfail(a, amqp_get_rpc_reply(a->conn));
+		return failed(a, amqp_get_rpc_reply(a->conn));
 	if ((a->fl = reallocarray(NULL, WINDOW, sizeof(*a->fl))) == NULL)
-		err(ipc_errexit, NULL);
+		return -1;
 	a->confirming = 1;
+	return 0;
 }
 
-void
-ipc_amqp_xsend(struct ipc_amqp *a, const char *msg, size_t len,
-    unsigned int prio, unsigned long recno, const struct ipc_wait *w)
+/* Publish one record, confirmed later, in batches (amqp_qsync). */
+static int
+amqp_qsend(struct ipc_queue *q, const char *msg, size_t len,
+    unsigned int prio, unsigned long recno, const struct timespec *timeout)
 {
+	struct amqpq *a = (struct amqpq *)q;
 	struct flight *f;
 
-	if (!a->confirming)
-		xconfirm_select(a);
+	if (!a->confirming && confirm_select(a) == -1)
+		return -1;
 	a->lastrec = recno;
-	pump(a, 0);
-	while (a->nfl >= WINDOW || a->flbytes >= WINBYTES)
-		pump(a, 1);
-	for (;;) {
-		size_t i;
-
-		for (i = 0; i < a->nfl && a->fl[i].tag != 0; i++)
-			continue;
-		if (i == a->nfl)
-			break;
-		xretry(a, w);
+	if (ipc_signalled) {
+		errno = EINTR;
+		return -1;
 	}
+	if (pump(a, 0) == -1)
+		return -1;
+	while (a->nfl >= WINDOW || a->flbytes >= WINBYTES)
+		if (pump(a, 1) == -1)
+			return -1;
+	while (refused(a))
+		if (retry(a, timeout) == -1)
+			return -1;
 	f = &a->fl[a->nfl];
 	f->recno = recno;
 	f->prio = prio;
 	f->len = len;
 	if ((f->data = malloc(len ? len : 1)) == NULL)
-		err(ipc_errexit, NULL);
+		return -1;
 	memcpy(f->data, msg, len);
 	a->nfl++;
 	a->flbytes += len;
-	publish(a, f);
+	return publish(a, f);
 }
 
-void
-ipc_amqp_xconfirm(struct ipc_amqp *a, const struct ipc_wait *w)
+/* Wait until the broker has confirmed every message sent. */
+static int
+amqp_qsync(struct ipc_queue *q, const struct timespec *timeout)
 {
-	size_t i;
+	struct amqpq *a = (struct amqpq *)q;
 
-	while (a->nfl > 0) {
-		for (i = 0; i < a->nfl && a->fl[i].tag != 0; i++)
-			continue;
-		if (i < a->nfl)
-			xretry(a, w);
-		else
-			pump(a, 1);
-	}
+	while (a->nfl > 0)
+		if ((refused(a) ? retry(a, timeout) : pump(a, 1)) == -1)
+			return -1;
+	return 0;
 }
 
-void
-ipc_amqp_xsend_done(struct ipc_amqp *a, const struct ipc_wait *w)
-{
-	ipc_amqp_xconfirm(a, w);
-	ipc_amqp_close(a);
-}
-
-/* The method that came instead of a message, as an exit. */
-static _Noreturn void
-xunexpected(struct ipc_amqp *a)
+/* The method that came instead of a message: -1 and why. */
+static int
+unexpected(struct amqpq *a)
 {
 	char buf[512];
 	amqp_frame_t fr;
-	amqp_channel_close_t *cc;
-	amqp_connection_close_t *xc;
 	int st;
 
 	if ((st = amqp_simple_wait_frame(a->conn, &fr)) != AMQP_STATUS_OK)
-		errx(ipc_errexit, "%s: %s", a->shown, amqp_error_string2(st));
+		return fail(a, EPROTO, "%s", amqp_error_string2(st));
 	if (fr.frame_type == AMQP_FRAME_METHOD)
 		switch (fr.payload.method.id) {
 		case AMQP_BASIC_CANCEL_METHOD:
-			errx(ipc_errexit, "%s: the queue is gone", a->shown);
+			return fail(a, EPROTO, "the queue is gone");
 		case AMQP_CHANNEL_CLOSE_METHOD:
-			cc = fr.payload.method.decoded;
-			errx(ipc_errexit, "%s: %.*s", a->shown,
-			    (int)cc->reply_text.len,
-			    (char *)cc->reply_text.bytes);
 		case AMQP_CONNECTION_CLOSE_METHOD:
-			xc = fr.payload.method.decoded;
-			errx(ipc_errexit, "%s: %.*s", a->shown,
-			    (int)xc->reply_text.len,
-			    (char *)xc->reply_text.bytes);
+			return fail(a, EPROTO, "%s", closed_str(
+			    &fr.payload.method, buf, sizeof(buf)));
 		}
-	snprintf(buf, sizeof(buf), "unexpected frame %d", fr.frame_type);
-	errx(ipc_errexit, "%s: %s", a->shown, buf);
+	return fail(a, EPROTO, "unexpected frame %d", fr.frame_type);
 }
 
-/* Copy a message out: 0, or exit when it is too big for the room. */
-static void
-deliver(struct ipc_amqp *a, const amqp_message_t *msg, char *buf, size_t cap,
-    size_t *len, unsigned int *prio)
+/* Copy a message out: 0, or -1 when it is larger than the room. */
+static int
+deliver(struct amqpq *a, const amqp_message_t *msg, struct ipc_msg *m)
 {
-	if (msg->body.len > cap)
-		errx(ipc_errexit, "%s: a message of %zu bytes is over %zu",
-		    a->shown, msg->body.len, cap);
-	memcpy(buf, msg->body.bytes, msg->body.len);
-	*len = msg->body.len;
-	*prio = msg->properties._flags & AMQP_BASIC_PRIORITY_FLAG ?
+	if (msg->body.len > a->q.msgsize)
+		return fail(a, EMSGSIZE, "a message of %zu bytes is over %zu",
+		    msg->body.len, a->q.msgsize);
+	memcpy(m->data, msg->body.bytes, msg->body.len);
+	m->len = msg->body.len;
+	m->prio = msg->properties._flags & AMQP_BASIC_PRIORITY_FLAG ?
 	    msg->properties.priority : 0;
+	return 0;
 }
 
 /* Acknowledge, at once, everything done() up to now. */
 static int
-send_acks(struct ipc_amqp *a)
+send_acks(struct amqpq *a)
 {
 	if (a->acktag <= a->acked)
 		return 0;
 	if (amqp_basic_ack(a->conn, CHANNEL, a->acktag, 1) != AMQP_STATUS_OK)
-		return -1;
+		return fail(a, EPIPE, "the broker is gone");
 	a->acked = a->acktag;
 	return 0;
 }
 
 /* Without a consumer: what is queued, one basic.get at a time. */
 static int
-xget(struct ipc_amqp *a, char *buf, size_t cap, size_t *len,
-    unsigned int *prio, uint64_t *tag)
+get(struct amqpq *a, struct ipc_msg *m)
 {
 	amqp_message_t msg;
 	amqp_rpc_reply_t r;
+	int rv;
 
 	r = amqp_basic_get(a->conn, CHANNEL, amqp_cstring_bytes(a->queue), 0);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
-		xfail(a, r);
+		return failed(a, r);
 	if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) {
 		errno = EAGAIN;
 		return -1;
 	}
-	*tag = ((amqp_basic_get_ok_t *)r.reply.decoded)->delivery_tag;
+	m->tag = ((amqp_basic_get_ok_t *)r.reply.decoded)->delivery_tag;
 	r = amqp_read_message(a->conn, CHANNEL, &msg, 0);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
-		xfail(a, r);
-	deliver(a, &msg, buf, cap, len, prio);
+		return failed(a, r);
+	rv = deliver(a, &msg, m);
 	amqp_destroy_message(&msg);
+	return rv;
+}
+
+/*
+ * Start a consumer that holds at most window messages unacknowledged (0:
+ * as many as PREFETCH), for the waits; without one, take() gets what is
+ * queued, one basic.get at a time (-n, -d).
+ */
+static int
+amqp_qlisten(struct ipc_queue *q, long long window)
+{
+	struct amqpq *a = (struct amqpq *)q;
+
+	if (window <= 0 || window > PREFETCH)
+		window = PREFETCH;
+	if (amqp_basic_qos(a->conn, CHANNEL, 0, window, 0) == NULL ||
+	    amqp_basic_consume(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
+	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table) == NULL)
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	a->consuming = 1;
 	return 0;
 }
 
-void
-ipc_amqp_xconsume(struct ipc_amqp *a, long long prefetch)
-{
-	if (amqp_basic_qos(a->conn, CHANNEL, 0, prefetch, 0) == NULL ||
-	    amqp_basic_consume(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
-	    amqp_empty_bytes, 0, 0, 0, amqp_empty_table) == NULL)
-		xfail(a, amqp_get_rpc_reply(a->conn));
-	a->consuming = 1;
-}
-
-int
-ipc_amqp_xtake(struct ipc_amqp *a, const struct timespec *timeout,
-    char *buf, size_t cap, size_t *len, unsigned int *prio, uint64_t *tag)
+/*
+ * Take one message.  It stays the broker's until done() acknowledges it
+ * or putback() gives it back, at its priority.
+ */
+static int
+amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
+    const struct timespec *timeout)
 {
 	static const struct timespec zero = { 0, 0 };
+	struct amqpq *a = (struct amqpq *)q;
 	struct timespec abs, *deadline;
 	amqp_envelope_t env;
 	amqp_rpc_reply_t r;
 	int nowait, rv;
 
 	if (send_acks(a) == -1)
-		errx(ipc_errexit, "%s: the broker is gone", a->shown);
+		return -1;
 	amqp_maybe_release_buffers(a->conn);
 	if (!a->consuming)
-		return xget(a, buf, cap, len, prio, tag);
+		return get(a, m);
 	nowait = timeout != NULL && timeout->tv_sec == 0 &&
 	    timeout->tv_nsec == 0;
 	deadline = nowait ? NULL : ipc_deadline(timeout, &abs);
@@ -1033,67 +1129,124 @@ ipc_amqp_xtake(struct ipc_amqp *a, const struct timespec *timeout,
 		}
 		r = amqp_consume_message(a->conn, &env, &zerotv, 0);
 		if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-			deliver(a, &env.message, buf, cap, len, prio);
-			*tag = env.delivery_tag;
+			rv = deliver(a, &env.message, m);
+			m->tag = env.delivery_tag;
 			amqp_destroy_envelope(&env);
-			return 0;
+			return rv;
 		}
 		if (r.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
-			xfail(a, r);
+			return failed(a, r);
 		if (r.library_error == AMQP_STATUS_TIMEOUT)
 			continue;
 		if (r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
-			xunexpected(a);
-		xfail(a, r);
+			return unexpected(a);
+		return failed(a, r);
 	}
 }
 
-void
-ipc_amqp_done(struct ipc_amqp *a, uint64_t tag)
+/*
+ * Delivered: acknowledged with the next take or at close, all at once;
+ * or now, alone (messages a command was run for end in any order).
+ */
+static int
+amqp_qdone(struct ipc_queue *q, const struct ipc_msg *m, int now)
 {
-	if (tag > a->acktag)
-		a->acktag = tag;
-}
+	struct amqpq *a = (struct amqpq *)q;
 
-int
-ipc_amqp_ack(struct ipc_amqp *a, uint64_t tag)
-{
+	if (!now) {
+		if (m->tag > a->acktag)
+			a->acktag = m->tag;
+		return 0;
+	}
 	if (send_acks(a) == -1 ||
-	    amqp_basic_ack(a->conn, CHANNEL, tag, 0) != AMQP_STATUS_OK)
-		return -1;
+	    amqp_basic_ack(a->conn, CHANNEL, m->tag, 0) != AMQP_STATUS_OK)
+		return fail(a, EPIPE, "the broker is gone");
 	return 0;
 }
 
-int
-ipc_amqp_fd(const struct ipc_amqp *a)
+static int
+amqp_qputback(struct ipc_queue *q, const struct ipc_msg *m)
 {
-	return amqp_get_sockfd(a->conn);
-}
+	struct amqpq *a = (struct amqpq *)q;
 
-int
-ipc_amqp_putback(struct ipc_amqp *a, uint64_t tag)
-{
 	if (send_acks(a) == -1 ||
-	    amqp_basic_nack(a->conn, CHANNEL, tag, 0, 1) != AMQP_STATUS_OK)
-		return -1;
+	    amqp_basic_nack(a->conn, CHANNEL, m->tag, 0, 1) != AMQP_STATUS_OK)
+		return fail(a, EPIPE, "the broker is gone");
 	return 0;
 }
 
-void
-ipc_amqp_xclose(struct ipc_amqp *a)
+static int
+amqp_qfd(const struct ipc_queue *q)
 {
+	return amqp_get_sockfd(((const struct amqpq *)q)->conn);
+}
+
+/* Messages ready and consumers, as the queue's declaration said. */
+static int
+amqp_qcounts(struct ipc_queue *q, long long *msgs, long long *readers)
+{
+	struct amqpq *a = (struct amqpq *)q;
+
+	*msgs = a->msgs;
+	*readers = a->consumers;
+	return 0;
+}
+
+static int
+amqp_qremove(struct ipc_queue *q)
+{
+	struct amqpq *a = (struct amqpq *)q;
+
+	if (amqp_queue_delete(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
+	    0, 0) == NULL)
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	return 0;
+}
+
+/*
+ * Send the acknowledgements due, close, free: -1 when the broker is gone
+ * before it heard them, for the messages written may come again.
+ */
+static int
+amqp_qclose(struct ipc_queue *q, char *why, size_t len)
+{
+	struct amqpq *a = (struct amqpq *)q;
 	amqp_rpc_reply_t r;
+	int ok;
 
-	if (send_acks(a) == -1)
-		errx(ipc_errexit, "%s: the broker is gone: the messages "
-		    "written may come again", a->shown);
-	r = amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
-	if (r.reply_type == AMQP_RESPONSE_NORMAL)
-		r = amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
-	amqp_destroy_connection(a->conn);
-	a->conn = NULL;
-	if (r.reply_type != AMQP_RESPONSE_NORMAL)
-		errx(ipc_errexit, "%s: the broker is gone: the messages "
-		    "written may come again", a->shown);
+	ok = send_acks(a) == 0;
+	if (ok) {
+		r = amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
+		if (r.reply_type == AMQP_RESPONSE_NORMAL)
+			r = amqp_connection_close(a->conn,
+			    AMQP_REPLY_SUCCESS);
+		ok = r.reply_type == AMQP_RESPONSE_NORMAL;
+	}
+	/* What was acknowledged matters; a sender's close need not. */
+	if (!ok && a->acktag > 0) {
+		snprintf(why, len, "the broker is gone: the messages written "
+		    "may come again");
+		release(a);
+		errno = EPIPE;
+		return -1;
+	}
 	release(a);
+	return 0;
 }
+
+const struct ipc_queue_backend ipc_queue_amqp = {
+	"amqp",
+	IPC_QT_TLS | IPC_QT_MAXPRIO,
+	amqp_shown,
+	amqp_qopen,
+	amqp_qsend,
+	amqp_qsync,
+	amqp_qlisten,
+	amqp_qtake,
+	amqp_qdone,
+	amqp_qputback,
+	amqp_qfd,
+	amqp_qcounts,
+	amqp_qremove,
+	amqp_qclose,
+};

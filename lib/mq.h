@@ -6,10 +6,15 @@
 
 #include "ipcutils.h"
 
-/* Open or create a queue; a reason better than EMFILE and EINVAL. */
+/*
+ * The POSIX queues of this machine, for the queue backend (queue.h) and
+ * for ipc-ls and ipc-rm.  Open or create a queue; a reason better than
+ * EMFILE and EINVAL; a limit of /proc/sys/fs/mqueue.
+ */
 mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
 const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
 		    size_t);
+long long	 ipc_mq_limit(const char *, long long);
 
 /* What ipc-ls and ipc-rm see of a queue (the end of mq.c). */
 int		 ipc_mq_path(const char *, char *, size_t);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "mq.h"
 #include "objects.h"
 #include "sem.h"
@@ -371,4 +372,20 @@ ipc_object_unlink(const struct ipc_object *o)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+/*
+ * Names with a scheme are objects of backends, which ipc-ls and ipc-rm
+ * reach through their families' tables, all at once: NULL, or the first
+ * name that is not like the first.
+ */
+const char *
+ipc_objects_mixed(char *const names[], int n)
+{
+	int i, remote = n > 0 && ipc_has_scheme(names[0]);
+
+	for (i = 1; i < n; i++)
+		if (ipc_has_scheme(names[i]) != remote)
+			return names[i];
+	return NULL;
 }

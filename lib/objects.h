@@ -33,5 +33,6 @@ void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
 int		 ipc_object_unlink(const struct ipc_object *);
 int		 ipc_is_pattern(const char *);
+const char	*ipc_objects_mixed(char *const [], int);
 
 #endif

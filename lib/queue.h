@@ -41,9 +41,11 @@ struct ipc_queue_conf {
 	struct ipc_tls_opts tls;	/* --tls- */
 	int		 maxprio;	/* --max-priority, 0: the default */
 	long		 priority;	/* the priority mq-send sends at */
+	/* A POSIX queue made here takes what this one holds, or NULL. */
+	const struct ipc_queue *like;
 };
 #define IPC_QUEUE_CONF_DEFAULT \
-	{ IPC_CREATE_DEFAULT, { NULL, NULL, NULL, NULL, 0 }, 0, 0 }
+	{ IPC_CREATE_DEFAULT, { NULL, NULL, NULL, NULL, 0 }, 0, 0, NULL }
 /* A create option, a backend option (IPC_QUEUE_CASES), into *c. */
 void		 ipc_xqueue_option(struct ipc_queue_conf *, int, const char *);
 
@@ -51,6 +53,9 @@ void		 ipc_xqueue_option(struct ipc_queue_conf *, int, const char *);
 #define IPC_Q_SEND	0x1	/* send to it */
 #define IPC_Q_RECV	0x2	/* take from it, and put back */
 #define IPC_Q_LOOK	0x4	/* look at it, remove it: never create */
+
+/* Room for a reason: why[] of a queue, and the tools' buffers for one. */
+#define IPC_WHYLEN	512
 
 /* A message taken, until it is done with or put back. */
 struct ipc_msg {
@@ -66,10 +71,12 @@ struct ipc_queue {
 	const char	*name;		/* as IPC_MSG_QUEUE gives it */
 	size_t		 msgsize;	/* the largest message */
 	long		 maxmsg;	/* messages taken before any is done */
+	long		 mkmaxmsg;	/* a POSIX queue made to take its */
+	long		 mkmsgsize;	/* messages (like): these, or 0 */
 	unsigned long	 confirmed;	/* sent, and the queue has them */
 	unsigned long	 unconfirmed;	/* after a lost send: the first
 					   record it may not have, or 0 */
-	char		 why[256];	/* the last failure, or "" */
+	char		 why[IPC_WHYLEN];	/* the last failure, or "" */
 };
 
 /*
@@ -107,8 +114,8 @@ struct ipc_queue_backend {
 	int		(*counts)(struct ipc_queue *, long long *,
 			    long long *);
 	int		(*remove)(struct ipc_queue *);
-	/* Close and free: -1 when what was done may come again. */
-	int		(*close)(struct ipc_queue *);
+	/* Close and free; -1 when what was done may come again, and why. */
+	int		(*close)(struct ipc_queue *, char *, size_t);
 };
 #define IPC_QT_TLS	0x1	/* --tls- */
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
@@ -120,6 +127,8 @@ struct ipc_queue_backend {
 struct ipc_queue *ipc_queue_open(const char *, int,
 		    const struct ipc_queue_conf *, const char **, char *,
 		    size_t);
+/* The name as messages show it, before it is opened. */
+const char	*ipc_queue_shown(const char *);
 /*
  * Before anything is opened: NULL, or why the backend options given are
  * not for any of the names (a POSIX queue takes no --tls-ca).
@@ -141,7 +150,7 @@ int		 ipc_queue_putback(struct ipc_queue *, const struct ipc_msg *);
 int		 ipc_queue_fd(const struct ipc_queue *);
 int		 ipc_queue_counts(struct ipc_queue *, long long *, long long *);
 int		 ipc_queue_remove(struct ipc_queue *);
-int		 ipc_queue_close(struct ipc_queue *);
+int		 ipc_queue_close(struct ipc_queue *, char *, size_t);
 
 /* The backends (mq.c, amqp.c); the tools reach them only through these. */
 extern const struct ipc_queue_backend ipc_queue_posix;

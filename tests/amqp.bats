@@ -144,7 +144,7 @@ ready() {
 	run -2 --separate-stderr mq-send --max-priority 20 "$N" x
 	[ "$stderr" = "mq-send: --max-priority and the --tls options are for amqp:// and amqps:// names" ]
 	run -2 --separate-stderr mq-send --tls-noverify "$Q" x
-	[ "$stderr" = "mq-send: $Q: the --tls options are for amqps:// names" ]
+	[ "$stderr" = "mq-send: $Q: the --tls options need an amqps:// name" ]
 }
 
 @test "amqp: a broker that does not answer is exit 2, one line" {

@@ -622,17 +622,20 @@ gone() {
 	assert_output '{"priority":3,"size":8,"data":"say \"hi\""}'
 }
 
-@test "mq-recv --exec: bad options are usage errors, 2" {
+@test "mq-recv --exec: bad options are 2 without --exec, 125 with it, wherever it stands" {
 	run -2 --separate-stderr mq-recv -j 2 "$N"
 	assert_equal "$stderr" "mq-recv: -j, --retries and --failed need --exec"
 	run -2 --separate-stderr mq-recv --failed "$N-a" "$N"
 	assert_equal "$stderr" "mq-recv: -j, --retries and --failed need --exec"
-	run -2 --separate-stderr mq-recv --exec true -j 0 "$N"
+	run -125 --separate-stderr mq-recv --exec true -j 0 "$N"
 	assert_equal "$stderr" "mq-recv: jobs is too small: 0"
-	run -2 --separate-stderr mq-recv --exec true --retries x "$N"
+	run -125 --separate-stderr mq-recv -j 0 --exec true "$N"
+	assert_equal "$stderr" "mq-recv: jobs is too small: 0"
+	run -125 --separate-stderr mq-recv --exec true --retries x "$N"
 	assert_equal "$stderr" "mq-recv: retries is invalid: x"
-	run -2 --separate-stderr mq-recv --exec true --failed "/$N" "$N"
+	run -125 --separate-stderr mq-recv --exec true --failed "/$N" "$N"
 	assert_equal "$stderr" "mq-recv: /$N: --failed is the queue itself"
+	run -125 mq-recv --exec true
 	run -1 mq_exists "$N"
 }
 
