@@ -105,12 +105,12 @@ main(int argc, char *argv[])
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
 	    "[--max n]\n"
 	    "\t[--any-owner] name\n", getprogname());
-	if (status == 0) {
+	if (status == IPC_OK) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
 		    "  -c, --count n         give back n units (1)\n"

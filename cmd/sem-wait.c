@@ -1,7 +1,6 @@
 /* sem-wait: take a unit of a named semaphore, or hold one for a command. */
 #include "config.h"
 
-#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -54,7 +53,7 @@ main(int argc, char *argv[])
 	struct ipc_wait wait = { { 0, 0 }, 0 };
 	char why[256], **cmd = NULL;
 	long long init = -1;
-	int ch, i, vflag = 0, conflict = 1, value;
+	int ch, i, vflag = 0, conflict = IPC_NOTNOW, value;
 
 	/*
 	 * Everything after the first "--" is the command, never our options;
@@ -262,13 +261,13 @@ run(char **cmd, int vflag)
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
 	    "[--init n]\n"
 	    "\t[--any-owner] name [-- command [argument ...]]\n",
 	    getprogname());
-	if (status == 0) {
+	if (status == IPC_OK) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
 		    "hold it while the command runs.\n\n"
 		    "  -E, --conflict-exit-code n  exit n when no unit came "
