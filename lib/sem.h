@@ -53,8 +53,8 @@ struct ipc_sem_backend {
 					   plain names, POSIX semaphores */
 	/*
 	 * Open the semaphore name (as the user gave it), creating it as
-	 * conf says: the semaphore, or NULL and why (never empty); *shown
-	 * is the name for messages either way.
+	 * conf says: the semaphore, or NULL (and why, where errno is not
+	 * enough); *shown is the name for messages either way.
 	 */
 	struct ipc_sem	*(*open)(const char *, const struct ipc_sem_conf *,
 			    const char **, char *, size_t);
@@ -82,7 +82,10 @@ struct ipc_sem_backend {
 	void		(*close)(struct ipc_sem *);
 };
 
-/* The backends' calls, through the name's table (semaphore.c). */
+/*
+ * The backends' calls, through the name's table (semaphore.c).  Open: the
+ * semaphore, or NULL and why (never empty); *shown either way.
+ */
 struct ipc_sem	*ipc_sem_open(const char *, const struct ipc_sem_conf *,
 		    const char **, char *, size_t);
 /* The reason for the last failure: why[], or errno e's words. */
