@@ -1,4 +1,4 @@
-/* sem-post: give back units of a POSIX named semaphore. */
+/* sem-post: give back units of a named semaphore. */
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -30,26 +30,26 @@ static _Noreturn void	 usage(int);
 int
 main(int argc, char *argv[])
 {
-	struct ipc_create c = IPC_CREATE_DEFAULT;
-	struct ipc_sem s;
-	char namebuf[IPC_NAMEBUF];
-	const char *name, *shown;
+	struct ipc_sem_conf conf = IPC_SEM_CONF_DEFAULT;
+	struct ipc_sem *s;
+	char why[256];
+	const char *shown;	/* the only string its messages show */
 	long long count = 1, init = 0, max = -1;
-	int ch, vflag = 0, value, rv;
+	int ch, vflag = 0, value, status = IPC_OK;
 
 	while ((ch = getopt_long(argc, argv, "+c:ehm:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			count = ipc_xnum(optarg, 1, SEM_VALUE_MAX, "count");
+			count = ipc_xnum(optarg, 1, IPC_SEM_VALUE_MAX, "count");
 			break;
 		case 'e':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case 'h':
 			usage(IPC_OK);
 		case 'm':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case 'v':
 			vflag = 1;
@@ -58,13 +58,13 @@ main(int argc, char *argv[])
 			ipc_version();
 		case 'x':
 		case IPC_OPT_ANYOWNER:
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case OPT_INIT:
-			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
+			init = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--init");
 			break;
 		case OPT_MAX:
-			max = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--max");
+			max = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--max");
 			break;
 		default:
 			usage(IPC_ERROR);
@@ -77,16 +77,16 @@ main(int argc, char *argv[])
 	if (max != -1 && init > max)
 		errx(IPC_ERROR, "--init %lld is over --max %lld", init, max);
 
-	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
-	shown = ipc_shown(name);	/* the only string its messages show */
-	if (ipc_sem_open(&s, name, &c, init) == -1)
-		errx(IPC_ERROR, "%s: %s", shown, ipc_strerror(errno));
-	if ((rv = ipc_sem_post(&s, count, max, &value)) == -1) {
-		if (errno == EOVERFLOW)
-			errx(IPC_ERROR, "%s: value %d and %lld more would pass "
-			    "SEM_VALUE_MAX, %d", shown, value, count,
-			    SEM_VALUE_MAX);
-		err(IPC_ERROR, "%s", shown);
+	conf.init = init;
+	conf.max = max;
+	if ((s = ipc_sem_open(argv[0], &conf, &shown, why,
+	    sizeof(why))) == NULL)
+		errx(IPC_ERROR, "%s: %s", shown, why);
+	/* Past --max: nothing given, exit 1, quietly. */
+	if (ipc_sem_post(s, count, &value) == -1) {
+		if (errno != EAGAIN)
+			errx(IPC_ERROR, "%s: %s", shown, ipc_sem_why(s, errno));
+		status = IPC_NOTNOW;
 	}
 	/*
 	 * The post is not undone when the value cannot be written: a waiter
@@ -98,18 +98,19 @@ main(int argc, char *argv[])
 			errx(IPC_ERROR, "stdout: %s (the units were given "
 			    "back)", strerror(errno));
 	}
-	return rv;
+	ipc_sem_close(s);
+	return status;
 }
 
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
 	    "[--max n]\n"
 	    "\t[--any-owner] name\n", getprogname());
-	if (status == 0) {
+	if (status == IPC_OK) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
 		    "  -c, --count n         give back n units (1)\n"

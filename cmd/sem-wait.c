@@ -1,7 +1,6 @@
 /* sem-wait: take a unit of a named semaphore, or hold one for a command. */
 #include "config.h"
 
-#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -14,10 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sem.h"
 #include "exec.h"
-
-#define POLL_NS	500000000L	/* how often a waiter looks for dead holders */
+#include "sem.h"
 
 enum { OPT_INIT = CHAR_MAX + 1 };
 
@@ -36,14 +33,15 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char		*name, *shown;	/* shown: for messages */
-static struct ipc_sem		 s;
+static const char		*shown;		/* the name, for messages */
+static struct ipc_sem		*s;
 static volatile sig_atomic_t	 child;
 static sigset_t			 ignored;	/* at start: for the command too */
 
 static int		 take(const struct timespec *);
 static void		 forward(int);
 static void		 record(void *);
+static _Noreturn void	 giveback(int, const char *, const char *);
 static _Noreturn void	 leave(int);
 static _Noreturn void	 run(char **, int);
 static _Noreturn void	 usage(int);
@@ -51,11 +49,11 @@ static _Noreturn void	 usage(int);
 int
 main(int argc, char *argv[])
 {
-	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_sem_conf conf = IPC_SEM_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
-	char namebuf[IPC_NAMEBUF], **cmd = NULL;
+	char why[256], **cmd = NULL;
 	long long init = -1;
-	int ch, i, vflag = 0, conflict = 1, value, e;
+	int ch, i, vflag = 0, conflict = IPC_NOTNOW, value;
 
 	/*
 	 * Everything after the first "--" is the command, never our options;
@@ -78,12 +76,12 @@ main(int argc, char *argv[])
 			    "conflict exit code");
 			break;
 		case 'e':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case 'h':
 			usage(IPC_OK);
 		case 'm':
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case 'n':
 		case 't':
@@ -96,10 +94,10 @@ main(int argc, char *argv[])
 			ipc_version();
 		case 'x':
 		case IPC_OPT_ANYOWNER:
-			ipc_xcreate_option(&c, ch, optarg);
+			ipc_xcreate_option(&conf.create, ch, optarg);
 			break;
 		case OPT_INIT:
-			init = ipc_xnum(optarg, 0, SEM_VALUE_MAX, "--init");
+			init = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--init");
 			break;
 		default:
 			usage(ipc_errexit);
@@ -109,12 +107,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1 || (cmd != NULL && cmd[0] == NULL))
 		usage(ipc_errexit);
-	if (init == -1)
-		init = cmd != NULL;
+	conf.init = init == -1 ? cmd != NULL : init;
 
-	name = ipc_xname(argv[0], IPC_SEM, namebuf, sizeof(namebuf));
-	if ((shown = strdup(ipc_shown(name))) == NULL)
-		err(ipc_errexit, NULL);
 	/*
 	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
 	 * go on to it.  One ignored at start (nohup) stays ignored, for the
@@ -122,68 +116,39 @@ main(int argc, char *argv[])
 	 */
 	ipc_handle_signals(forward, 1, &ignored);
 
-	if (ipc_sem_open(&s, name, &c, init) == -1)
-		errx(ipc_errexit, "%s: %s", shown, ipc_strerror(errno));
-	if (ipc_sem_reclaim(&s) == -1)
-		err(ipc_errexit, "%s", shown);
+	if ((s = ipc_sem_open(argv[0], &conf, &shown, why,
+	    sizeof(why))) == NULL)
+		errx(ipc_errexit, "%s: %s", shown, why);
 	if (take(IPC_WAIT_TIMEOUT(&wait)) == -1)
 		exit(conflict);
 	if (cmd != NULL)
 		run(cmd, vflag);
 	/* Status 2 takes nothing: a value not written gives the unit back. */
 	if (vflag) {
-		if (sem_getvalue(s.sem, &value) == -1) {
-			e = errno;
-			sem_post(s.sem);
-			errc(ipc_errexit, e, "%s", shown);
-		}
+		if (ipc_sem_read(s, &value) == -1)
+			giveback(ipc_errexit, shown, ipc_sem_why(s, errno));
 		printf("%d\n", value);
-		if (fflush(stdout) == EOF || ferror(stdout)) {
-			e = errno;
-			sem_post(s.sem);
-			errc(ipc_errexit, e, "stdout");
-		}
+		if (fflush(stdout) == EOF || ferror(stdout))
+			giveback(ipc_errexit, "stdout", strerror(errno));
 	}
-	return 0;
+	ipc_sem_close(s);
+	return IPC_OK;
 }
 
 /*
  * Take one unit: 0, or -1 when none came in time.  A signal ends the
- * wait, and sem-wait with it.  While it waits, sem-wait gives back the
- * units of holders that died, every POLL_NS.
+ * wait, and sem-wait with it.
  */
 static int
 take(const struct timespec *timeout)
 {
-	struct timespec end, now, step;
-	const struct timespec every = { 0, POLL_NS };
-
-	if (sem_trywait(s.sem) == 0)
+	if (ipc_sem_take(s, timeout) == 0)
 		return 0;
-	if (errno != EAGAIN && errno != EINTR)
-		err(ipc_errexit, "%s", shown);
-	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
-		return -1;
-	if (timeout != NULL)
-		ipc_deadline(timeout, &end);
-	for (;;) {
-		if (ipc_signalled)
-			ipc_die_signalled();
-		clock_gettime(CLOCK_REALTIME, &now);
-		timespecadd(&now, &every, &step);
-		if (timeout != NULL && timespeccmp(&end, &step, <))
-			step = end;
-		if (sem_timedwait(s.sem, &step) == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != ETIMEDOUT)
-			err(ipc_errexit, "%s", shown);
-		if (timeout != NULL && ipc_expired(&end))
-			return -1;
-		if (ipc_sem_reclaim(&s) == -1)
-			err(ipc_errexit, "%s", shown);
-	}
+	if (errno == EINTR)
+		ipc_die_signalled();
+	if (errno != EAGAIN && errno != ETIMEDOUT)
+		errx(ipc_errexit, "%s: %s", shown, ipc_sem_why(s, errno));
+	return -1;
 }
 
 /* SIGINT, SIGTERM, SIGHUP: for the command, once there is one. */
@@ -202,12 +167,23 @@ record(void *arg)
 	ipc_sem_child(arg, getpid());
 }
 
+/* Give back the unit taken, not held yet, and exit with what went wrong. */
+static _Noreturn void
+giveback(int status, const char *what, const char *why)
+{
+	char copy[256];
+
+	strlcpy(copy, why, sizeof(copy));	/* the release clears s->why */
+	ipc_sem_release(s);
+	errx(status, "%s: %s", what, copy);
+}
+
 /* Give the unit back and exit. */
 static _Noreturn void
 leave(int status)
 {
-	if (ipc_sem_release(&s) == -1)
-		err(IPC_CMD_FAILED, "%s", shown);
+	if (ipc_sem_release(s) == -1)
+		errx(IPC_CMD_FAILED, "%s: %s", shown, ipc_sem_why(s, errno));
 	exit(status);
 }
 
@@ -225,18 +201,16 @@ run(char **cmd, int vflag)
 	size_t i;
 	int e, status, value;
 
-	if (ipc_sem_hold(&s) == -1) {
-		if (errno != ENOSPC) {
-			e = errno;
-			sem_post(s.sem);
-			errc(IPC_CMD_FAILED, e, "%s", shown);
-		}
-		warnx("%s: %d holders recorded already: this unit will not "
-		    "come back if sem-wait is killed", shown, IPC_SEM_SLOTS);
+	if (ipc_sem_hold(s) == -1) {
+		if (errno != ENOSPC)
+			giveback(IPC_CMD_FAILED, shown,
+			    ipc_sem_why(s, errno));
+		warnx("%s: %s: this unit will not come back if sem-wait is "
+		    "killed", shown, ipc_sem_why(s, errno));
 	}
 	if (vflag) {
-		if (sem_getvalue(s.sem, &value) == -1) {
-			warn("%s", shown);
+		if (ipc_sem_read(s, &value) == -1) {
+			warnx("%s: %s", shown, ipc_sem_why(s, errno));
 			leave(IPC_CMD_FAILED);
 		}
 		printf("%d\n", value);
@@ -253,8 +227,9 @@ run(char **cmd, int vflag)
 	sigaddset(&fwd, SIGHUP);
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	if (ipc_signalled) {
-		if (ipc_sem_release(&s) == -1)
-			err(IPC_CMD_FAILED, "%s", shown);
+		if (ipc_sem_release(s) == -1)
+			errx(IPC_CMD_FAILED, "%s: %s", shown,
+			    ipc_sem_why(s, errno));
 		ipc_die_signalled();
 	}
 	/* Ours are handled, and so reset by exec; those ignored stay so. */
@@ -268,7 +243,7 @@ run(char **cmd, int vflag)
 	 * then leaves it the unit.
 	 */
 	if ((e = ipc_spawn(&pid, cmd[0], cmd, -1, &old, &dfl, 0, record,
-	    &s)) != 0) {
+	    s)) != 0) {
 		warnc(e, "%s", ipc_shown(cmd[0]));
 		leave(ipc_spawn_status(e));
 	}
@@ -286,13 +261,13 @@ run(char **cmd, int vflag)
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
 	    "[--init n]\n"
 	    "\t[--any-owner] name [-- command [argument ...]]\n",
 	    getprogname());
-	if (status == 0) {
+	if (status == IPC_OK) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
 		    "hold it while the command runs.\n\n"
 		    "  -E, --conflict-exit-code n  exit n when no unit came "

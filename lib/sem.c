@@ -1,12 +1,14 @@
-/* sem.c: named semaphores, and the record of units held for a command. */
+/* sem.c: POSIX named semaphores, and the record of units held for a command. */
 #include "config.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,8 +60,11 @@
 #define FREE		0
 #define BUSY		UINT64_MAX	/* a dead holder's unit being given back */
 #define POST_STUCK_MS	2000		/* a post lock unchanged this long */
+#define POLL_NS		500000000L	/* how often a waiter looks for dead
+					   holders */
+#define SLOTS		4096		/* holders recorded at once */
 
-struct ipc_sem_record {
+struct record {
 	uint64_t	 post;		/* who posts now, or FREE */
 	uint64_t	 postns;
 	uint64_t	 used;		/* slots that may be held: 0 to used-1 */
@@ -67,16 +72,28 @@ struct ipc_sem_record {
 		uint64_t holder;	/* the holding process's word, or FREE */
 		uint64_t child;		/* its command's, or 0 */
 		uint64_t ns;		/* their PID namespace, 0 until set */
-	} slot[IPC_SEM_SLOTS];
+	} slot[SLOTS];
 };
-#define FILE_SIZE	(RECORD_AT + sizeof(struct ipc_sem_record))
+#define FILE_SIZE	(RECORD_AT + sizeof(struct record))
+
+/* A semaphore of this backend: the family's part first. */
+struct posix_sem {
+	struct ipc_sem	 pub;
+	sem_t		*sem;		/* mapped with its file's record */
+	struct record	*rec;
+	int		 slot;		/* ours, or -1 */
+	uint64_t	 me;		/* this process, in the record */
+	uint64_t	 ns;		/* its PID namespace */
+	long		 max;		/* sem-post --max, -1: no bound */
+	char		*shown;
+};
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 #define CAS(p, e, v)	__atomic_compare_exchange_n((p), (e), (v), 0, \
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
-static void	 identify(struct ipc_sem *);
+static void	 identify(struct posix_sem *);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
@@ -87,22 +104,19 @@ static uint64_t	 word(pid_t);
  * short, and a mapping past its end faults: the tool then ends with an
  * error, not SIGBUS.
  */
-int
-ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
+static int
+map(struct posix_sem *p, const char *name, const struct ipc_create *c,
     unsigned int value)
 {
 	char path[sizeof(SEM_PATH) + IPC_NAMEBUF];
 	struct stat st;
-	mode_t mask = 0;
+	mode_t mask;
 	sem_t *sem;
-	void *map;
+	void *m;
 	int fd = -1, tries, e;
 
 	if (ipc_sem_path(name, path, sizeof(path)) == -1)
 		return -1;
-	s->sem = NULL;
-	s->rec = NULL;
-	s->slot = -1;
 	/* Retried: another process may remove it between create and open. */
 	for (tries = 0; fd == -1 && tries < 8; tries++) {
 		if (!c->exclusive || tries > 0) {
@@ -112,15 +126,10 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 			if (errno != ENOENT || !c->create)
 				return -1;
 		}
-		if (c->modeset)
-			mask = umask(0);
+		mask = ipc_umask_clear(c);
 		sem = sem_open(name, O_CREAT | (c->exclusive ? O_EXCL : 0),
 		    c->mode, value);
-		if (c->modeset) {
-			e = errno;
-			umask(mask);
-			errno = e;
-		}
+		ipc_umask_restore(c, mask);
 		if (sem == SEM_FAILED)
 			return -1;
 		sem_close(sem);
@@ -129,7 +138,9 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 		errno = ENOENT;
 		return -1;
 	}
-	if (ipc_owned(fd, c) == -1 || fstat(fd, &st) == -1)
+	if (ipc_owned_or_close(fd, c) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(sem_t)) {
 		errno = EINVAL;
@@ -138,15 +149,13 @@ ipc_sem_open(struct ipc_sem *s, const char *name, const struct ipc_create *c,
 	/* Room for the record: a file only grows, and stays sparse. */
 	if (st.st_size < (off_t)FILE_SIZE && ftruncate(fd, FILE_SIZE) == -1)
 		goto fail;
-	map = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
+	m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
 		goto fail;
 	close(fd);
 	ipc_sigbus_says(-1, "%s: the semaphore's file was cut short", name);
-	s->sem = map;
-	s->rec = (struct ipc_sem_record *)((char *)map + RECORD_AT);
-	s->me = FREE;		/* looked up when it is needed */
-	s->ns = 0;
+	p->sem = m;
+	p->rec = (struct record *)((char *)m + RECORD_AT);
 	return 0;
 fail:
 	e = errno;
@@ -155,23 +164,79 @@ fail:
 	return -1;
 }
 
+/* A plain name ("x" or "/x"), as the POSIX calls take it, or NULL and why. */
+static const char *
+posix_name(const char *arg, char *buf, size_t size, char *why, size_t len)
+{
+	const char *name, *errstr;
+
+	if ((name = ipc_name(arg, IPC_SEM, buf, size, &errstr)) == NULL) {
+		snprintf(why, len, "%s", errstr);
+		errno = EINVAL;
+	}
+	return name;
+}
+
+static struct ipc_sem *
+posix_open(const char *arg, const struct ipc_sem_conf *conf,
+    const char **shown, char *why, size_t len)
+{
+	char buf[IPC_NAMEBUF];
+	const char *name;
+	struct posix_sem *p;
+	int e;
+
+	if ((name = posix_name(arg, buf, sizeof(buf), why, len)) == NULL) {
+		*shown = ipc_shown(arg);
+		return NULL;
+	}
+	*shown = ipc_shown(name);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->shown = strdup(*shown)) == NULL)
+		goto fail;
+	p->slot = -1;
+	p->me = FREE;		/* looked up when it is needed */
+	p->max = conf->max;
+	if (map(p, name, &conf->create, conf->init) == -1)
+		goto fail;
+	p->pub.shown = *shown = p->shown;
+	return &p->pub;
+fail:
+	e = errno;
+	if (p != NULL)
+		free(p->shown);
+	free(p);
+	errno = e;
+	return NULL;
+}
+
+static void
+posix_close(struct ipc_sem *s)
+{
+	struct posix_sem *p = (struct posix_sem *)s;
+
+	munmap(p->sem, FILE_SIZE);
+	free(p->shown);
+	free(p);
+}
+
 /*
  * Give back the units of dead holders, but never raise the value past max
  * (-1: no bound): a slot past it is cleared without a post.  How many were
  * given, or -1.
  */
 static int
-reclaim(struct ipc_sem *s, long max)
+reclaim(struct posix_sem *p, long max)
 {
-	struct ipc_sem_record *r = s->rec;
+	struct record *r = p->rec;
 	uint64_t h, c, ns, n, i;
 	int given = 0, v;
 
-	if ((n = LOAD(&r->used)) > IPC_SEM_SLOTS)
-		n = IPC_SEM_SLOTS;
+	if ((n = LOAD(&r->used)) > SLOTS)
+		n = SLOTS;
 	for (i = 0; i < n; i++) {
 		h = LOAD(&r->slot[i].holder);
-		if (h == FREE || h == BUSY || (int)i == s->slot)
+		if (h == FREE || h == BUSY || (int)i == p->slot)
 			continue;
 		ns = LOAD(&r->slot[i].ns);
 		c = LOAD(&r->slot[i].child);
@@ -186,34 +251,82 @@ reclaim(struct ipc_sem *s, long max)
 		/* A word that names no process holds no unit. */
 		if ((h >> START_BITS) == 0 || (h >> START_BITS) > PID_LIMIT)
 			continue;
-		if (max != -1 && (sem_getvalue(s->sem, &v) == -1 || v >= max))
+		if (max != -1 && (sem_getvalue(p->sem, &v) == -1 || v >= max))
 			continue;
-		if (sem_post(s->sem) == -1)
+		if (sem_post(p->sem) == -1)
 			return -1;
 		given++;
 	}
 	return given;
 }
 
-int
-ipc_sem_reclaim(struct ipc_sem *s)
+/*
+ * Take one unit.  The units of holders that died are given back first,
+ * and again every POLL_NS while it waits.  A signal ends the wait.
+ */
+static int
+posix_take(struct ipc_sem *s, const struct timespec *timeout)
 {
-	return reclaim(s, -1);
+	struct posix_sem *p = (struct posix_sem *)s;
+	struct timespec end, now, step;
+	const struct timespec every = { 0, POLL_NS };
+
+	if (reclaim(p, -1) == -1)
+		return -1;
+	if (sem_trywait(p->sem) == 0)
+		return 0;
+	if (errno != EAGAIN && errno != EINTR)
+		return -1;
+	if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (timeout != NULL)
+		ipc_deadline(timeout, &end);
+	for (;;) {
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		timespecadd(&now, &every, &step);
+		if (timeout != NULL && timespeccmp(&end, &step, <))
+			step = end;
+		if (sem_timedwait(p->sem, &step) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != ETIMEDOUT)
+			return -1;
+		if (timeout != NULL && ipc_expired(&end)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (reclaim(p, -1) == -1)
+			return -1;
+	}
+}
+
+static int
+posix_value(struct ipc_sem *s, int *value)
+{
+	return sem_getvalue(((struct posix_sem *)s)->sem, value);
 }
 
 /*
  * Record that this process holds a unit (taken already) in a free slot.
- * -1 with ENOSPC when all IPC_SEM_SLOTS are in use.
+ * -1 with ENOSPC when all SLOTS are in use.
  */
-int
-ipc_sem_hold(struct ipc_sem *s)
+static int
+posix_hold(struct ipc_sem *s)
 {
-	struct ipc_sem_record *r = s->rec;
+	struct posix_sem *p = (struct posix_sem *)s;
+	struct record *r = p->rec;
 	uint64_t used, want, h;
 	int i;
 
-	identify(s);
-	for (i = 0; i < IPC_SEM_SLOTS; i++) {
+	identify(p);
+	for (i = 0; i < SLOTS; i++) {
 		if (LOAD(&r->slot[i].holder) != FREE)
 			continue;
 		/* Counted before it is taken, so that it is looked at. */
@@ -222,46 +335,51 @@ ipc_sem_hold(struct ipc_sem *s)
 		while (used < want && !CAS(&r->used, &used, want))
 			;
 		h = FREE;
-		if (!CAS(&r->slot[i].holder, &h, s->me))
+		if (!CAS(&r->slot[i].holder, &h, p->me))
 			continue;
-		STORE(&r->slot[i].ns, s->ns);
+		STORE(&r->slot[i].ns, p->ns);
 		STORE(&r->slot[i].child, 0);
-		s->slot = i;
+		p->slot = i;
 		return 0;
 	}
+	snprintf(s->why, sizeof(s->why), "%d holders recorded already",
+	    SLOTS);
 	errno = ENOSPC;
 	return -1;
 }
 
 /* The command that holds the unit with this process: pid. */
-void
-ipc_sem_child(struct ipc_sem *s, pid_t pid)
+static void
+posix_child(struct ipc_sem *s, pid_t pid)
 {
-	if (s->slot != -1)
-		STORE(&s->rec->slot[s->slot].child, word(pid));
+	struct posix_sem *p = (struct posix_sem *)s;
+
+	if (p->slot != -1)
+		STORE(&p->rec->slot[p->slot].child, word(pid));
 }
 
 /*
- * Give back the unit this process holds.  Cleared before it is posted, so
- * that a death in between leaks it rather than posts it twice; a slot that
- * is no longer ours (a writer of the file changed it) had its unit given
- * back by whoever took it.
+ * Give back the unit this process holds, or only took.  Cleared before it
+ * is posted, so that a death in between leaks it rather than posts it
+ * twice; a slot that is no longer ours (a writer of the file changed it)
+ * had its unit given back by whoever took it.
  */
-int
-ipc_sem_release(struct ipc_sem *s)
+static int
+posix_release(struct ipc_sem *s)
 {
-	struct ipc_sem_record *r = s->rec;
-	uint64_t h = s->me;
-	int i = s->slot;
+	struct posix_sem *p = (struct posix_sem *)s;
+	struct record *r = p->rec;
+	uint64_t h = p->me;
+	int i = p->slot;
 
 	if (i != -1) {
-		s->slot = -1;
+		p->slot = -1;
 		STORE(&r->slot[i].child, 0);
 		STORE(&r->slot[i].ns, 0);
 		if (!CAS(&r->slot[i].holder, &h, FREE))
 			return 0;
 	}
-	return sem_post(s->sem);
+	return sem_post(p->sem);
 }
 
 /*
@@ -272,20 +390,20 @@ ipc_sem_release(struct ipc_sem *s)
  * a writer of the file, and is taken over too.
  */
 static int
-post_lock(struct ipc_sem *s)
+post_lock(struct posix_sem *p)
 {
-	struct ipc_sem_record *r = s->rec;
+	struct record *r = p->rec;
 	struct timespec nap = { 0, 1000000L };
 	uint64_t h, last = FREE;
 	long long since = 0;
 
-	identify(s);
+	identify(p);
 	for (;;) {
 		h = FREE;
-		if (CAS(&r->post, &h, s->me))
+		if (CAS(&r->post, &h, p->me))
 			break;
 		if (!alive(h, LOAD(&r->postns))) {
-			if (CAS(&r->post, &h, s->me))
+			if (CAS(&r->post, &h, p->me))
 				break;
 			continue;
 		}
@@ -293,58 +411,97 @@ post_lock(struct ipc_sem *s)
 			last = h;
 			since = ipc_now_ms();
 		} else if (ipc_now_ms() - since > POST_STUCK_MS) {
-			if (CAS(&r->post, &h, s->me))
+			if (CAS(&r->post, &h, p->me))
 				break;
 			continue;
 		}
 		nanosleep(&nap, NULL);
 	}
-	STORE(&r->postns, s->ns);
+	STORE(&r->postns, p->ns);
 	return 0;
 }
 
 static void
-post_unlock(struct ipc_sem *s)
+post_unlock(struct posix_sem *p)
 {
-	uint64_t h = s->me;
+	uint64_t h = p->me;
 
-	STORE(&s->rec->postns, 0);
-	CAS(&s->rec->post, &h, FREE);
+	STORE(&p->rec->postns, 0);
+	CAS(&p->rec->post, &h, FREE);
 }
 
 /*
  * Give back the units of dead holders, then post count units, unless the
- * value would pass max (-1: no bound): 0 when posted, 1 when refused, -1
- * with errno (EOVERFLOW past SEM_VALUE_MAX).  The value after it in
- * *value.
+ * value would pass max (EAGAIN) or SEM_VALUE_MAX (EOVERFLOW).  The value
+ * after it in *value, or the value that refused it.
  */
-int
-ipc_sem_post(struct ipc_sem *s, unsigned int count, long max, int *value)
+static int
+posix_post(struct ipc_sem *s, unsigned int count, int *value)
 {
+	struct posix_sem *p = (struct posix_sem *)s;
+	long max = p->max;
 	int rv = -1, e;
 
-	if (post_lock(s) == -1)
+	if (post_lock(p) == -1)
 		return -1;
-	if (reclaim(s, max) == -1 || sem_getvalue(s->sem, value) == -1)
+	if (reclaim(p, max) == -1 || sem_getvalue(p->sem, value) == -1)
 		goto out;
 	if (max != -1 && (long)*value + count > max) {
-		rv = 1;
+		errno = EAGAIN;
 		goto out;
 	}
 	if ((long long)*value + count > SEM_VALUE_MAX) {
+		snprintf(s->why, sizeof(s->why), "value %d and %u more would "
+		    "pass SEM_VALUE_MAX, %d", *value, count, SEM_VALUE_MAX);
 		errno = EOVERFLOW;
 		goto out;
 	}
 	for (; count > 0; count--)
-		if (sem_post(s->sem) == -1)
+		if (sem_post(p->sem) == -1)
 			goto out;
-	rv = sem_getvalue(s->sem, value);
+	rv = sem_getvalue(p->sem, value);
 out:
 	e = errno;
-	post_unlock(s);
+	post_unlock(p);
 	errno = e;
 	return rv;
 }
+
+static int
+posix_peek(const char *arg, int *value, char *why, size_t len)
+{
+	char buf[IPC_NAMEBUF];
+	const char *name;
+
+	if ((name = posix_name(arg, buf, sizeof(buf), why, len)) == NULL)
+		return -1;
+	return ipc_sem_value(name, value);
+}
+
+static int
+posix_unlink(const char *arg, char *why, size_t len)
+{
+	char buf[IPC_NAMEBUF];
+	const char *name;
+
+	if ((name = posix_name(arg, buf, sizeof(buf), why, len)) == NULL)
+		return -1;
+	return sem_unlink(name);
+}
+
+const struct ipc_sem_backend ipc_sem_posix = {
+	NULL,
+	posix_open,
+	posix_take,
+	posix_post,
+	posix_value,
+	posix_hold,
+	posix_child,
+	posix_release,
+	posix_peek,
+	posix_unlink,
+	posix_close,
+};
 
 /*
  * A process's start time, in clock ticks after boot (field 22 of
@@ -393,11 +550,11 @@ word(pid_t pid)
 
 /* How the record names this process. */
 static void
-identify(struct ipc_sem *s)
+identify(struct posix_sem *p)
 {
-	if (s->me == FREE) {
-		s->me = word(getpid());
-		s->ns = pidns();
+	if (p->me == FREE) {
+		p->me = word(getpid());
+		p->ns = pidns();
 	}
 }
 
@@ -442,14 +599,7 @@ alive(uint64_t w, uint64_t ns)
 int
 ipc_sem_path(const char *name, char *buf, size_t len)
 {
-	int n;
-
-	n = snprintf(buf, len, SEM_PATH "%s", name + 1);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return ipc_object_path(buf, len, IPC_SHM_DIR, IPC_SEM_PREFIX, name);
 }
 
 /*

@@ -1,37 +1,113 @@
-/* sem.h: POSIX named semaphores (sem.c). */
+/* sem.h: semaphores, whatever holds them: one table per backend. */
 #ifndef IPC_SEM_H
 #define IPC_SEM_H
 
 #include <sys/types.h>
 
-#include <semaphore.h>
-#include <stdint.h>
+#include <limits.h>
+#include <time.h>
 
+/* lib/objects.c still calls sem_unlink(3), until ipc_sem_unlink. */
+#include <semaphore.h>
+
+#include "backend.h"
 #include "ipcutils.h"
 
 /*
- * Semaphores are created on use with struct ipc_create, and the units
- * held for a command are recorded, so that a holder's death, SIGKILL
- * too, does not leak its unit (see the comment in sem.c).
+ * sem-wait and sem-post reach every semaphore through this: a POSIX named
+ * semaphore of this machine (sem.c) for a plain name, chosen by the name
+ * when the tool opens it (semaphore.c); a name of a scheme that no backend
+ * of this build serves is refused.  A backend returns -1 with errno and
+ * says why in its semaphore's why[] where errno is not enough; it never
+ * prints and never exits: the tools alone speak.
  */
-#define IPC_SEM_SLOTS	4096	/* holders recorded at once */
-struct ipc_sem_record;
-struct ipc_sem {
-	sem_t		*sem;		/* mapped with its file's record */
-	struct ipc_sem_record *rec;
-	int		 slot;		/* ours, or -1 */
-	uint64_t	 me;		/* this process, as the record names it */
-	uint64_t	 ns;		/* its PID namespace */
+
+/* The largest value, whatever holds the semaphore. */
+#define IPC_SEM_VALUE_MAX	SEM_VALUE_MAX
+
+/* How a tool opens a semaphore. */
+struct ipc_sem_conf {
+	struct ipc_create create;	/* -e, -m, -x, --any-owner */
+	unsigned int	 init;		/* --init: the value of a new one */
+	long		 max;		/* sem-post --max, -1: no bound */
 };
-int		 ipc_sem_open(struct ipc_sem *, const char *,
-		    const struct ipc_create *, unsigned int);
-int		 ipc_sem_reclaim(struct ipc_sem *);
+#define IPC_SEM_CONF_DEFAULT	{ IPC_CREATE_DEFAULT, 0, -1 }
+
+/* What every backend's semaphore starts with; the rest is the backend's. */
+struct ipc_sem {
+	const struct ipc_sem_backend *be;
+	const char	*shown;		/* the name, as messages show it */
+	char		 why[256];	/* the last failure, or "" */
+};
+
+/*
+ * A backend's operations.  Each returns 0, or -1 with errno:
+ *   EAGAIN	not now: no unit free (timeout 0), or a post past max
+ *   ETIMEDOUT	no unit in time
+ *   EINTR	SIGINT or SIGTERM came (ipc_signalled)
+ *   anything else, with the reason in why[] where errno is not enough.
+ * A timeout is relative: NULL waits for ever, { 0, 0 } not at all.
+ */
+struct ipc_sem_backend {
+	const char	*scheme;	/* SCHEME:// and SCHEMEs://; NULL: the
+					   plain names, POSIX semaphores */
+	/*
+	 * Open the semaphore name (as the user gave it), creating it as
+	 * conf says: the semaphore, or NULL (and why, where errno is not
+	 * enough); *shown is the name for messages either way.
+	 */
+	struct ipc_sem	*(*open)(const char *, const struct ipc_sem_conf *,
+			    const char **, char *, size_t);
+	/* Take one unit, giving back first those of holders that died. */
+	int		(*take)(struct ipc_sem *, const struct timespec *);
+	/*
+	 * Give back count units, unless the value would pass conf's max
+	 * (EAGAIN, nothing given): the value after it, or the value that
+	 * refused it, in *value.
+	 */
+	int		(*post)(struct ipc_sem *, unsigned int, int *);
+	int		(*value)(struct ipc_sem *, int *);
+	/*
+	 * The unit taken is held for a command: recorded, so that it comes
+	 * back when its holder and the command (child) both died, however;
+	 * release gives it back, held or only taken.  hold fails with
+	 * ENOSPC, and why, when the unit could not be recorded.
+	 */
+	int		(*hold)(struct ipc_sem *);
+	void		(*child)(struct ipc_sem *, pid_t);
+	int		(*release)(struct ipc_sem *);
+	/* By name, without opening it: its value; remove it. */
+	int		(*peek)(const char *, int *, char *, size_t);
+	int		(*unlink)(const char *, char *, size_t);
+	void		(*close)(struct ipc_sem *);
+};
+
+/*
+ * The backends' calls, through the name's table (semaphore.c).  Open: the
+ * semaphore, or NULL and why (never empty); *shown either way.
+ */
+struct ipc_sem	*ipc_sem_open(const char *, const struct ipc_sem_conf *,
+		    const char **, char *, size_t);
+/* The reason for the last failure: why[], or errno e's words. */
+const char	*ipc_sem_why(const struct ipc_sem *, int);
+int		 ipc_sem_take(struct ipc_sem *, const struct timespec *);
+int		 ipc_sem_post(struct ipc_sem *, unsigned int, int *);
+int		 ipc_sem_read(struct ipc_sem *, int *);
 int		 ipc_sem_hold(struct ipc_sem *);
 void		 ipc_sem_child(struct ipc_sem *, pid_t);
 int		 ipc_sem_release(struct ipc_sem *);
-int		 ipc_sem_post(struct ipc_sem *, unsigned int, long, int *);
+void		 ipc_sem_close(struct ipc_sem *);
+/*
+ * By name (plain or SCHEME://): the value, and removal, for ipc-ls and
+ * ipc-rm; -1 with errno, and why (never empty).
+ */
+int		 ipc_sem_peek(const char *, int *, char *, size_t);
+int		 ipc_sem_unlink(const char *, char *, size_t);
 
-/* Where glibc keeps it, and its value read from there (ipc-ls). */
+/* The backends (sem.c); the tools reach them only through the calls. */
+extern const struct ipc_sem_backend ipc_sem_posix;
+
+/* POSIX: where glibc keeps a semaphore, and its value read from there. */
 int		 ipc_sem_path(const char *, char *, size_t);
 int		 ipc_sem_value(const char *, int *);
 

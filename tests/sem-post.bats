@@ -176,6 +176,19 @@ teardown() {
 	run -1 sem_value "$N"
 }
 
+@test "sem-post: an etcd:// name in a build without etcd gives exit 2, one line" {
+	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	run -2 --separate-stderr sem-post --max 1 "etcd://127.0.0.1:2379/$N"
+	assert_output ""
+	assert_equal "$stderr" "sem-post: etcd://127.0.0.1:2379/$N: $built_without"
+	run -2 --separate-stderr sem-post -v "etcds://127.0.0.1:2379/$N"
+	assert_output ""
+	assert_equal "$stderr" "sem-post: etcds://127.0.0.1:2379/$N: $built_without"
+	run -2 --separate-stderr sem-post "amqp://127.0.0.1/$N"
+	assert_equal "$stderr" "sem-post: amqp://127.0.0.1/$N: amqp:// names are not semaphores"
+	run -1 sem_value "$N"
+}
+
 @test "sem-post: bad counts and values give exit 2, one line, and create nothing" {
 	run -2 --separate-stderr sem-post -c 0 "$N"
 	assert_equal "$stderr" "sem-post: count is too small: 0"

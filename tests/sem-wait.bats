@@ -326,6 +326,20 @@ hup_both() {
 	run -1 sem_value "$N"
 }
 
+@test "sem-wait: an etcd:// name in a build without etcd gives exit 2 (125 with a command), one line, and runs nothing" {
+	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	run -2 --separate-stderr sem-wait -n "etcd://127.0.0.1:2379/$N"
+	assert_output ""
+	assert_equal "$stderr" "sem-wait: etcd://127.0.0.1:2379/$N: $built_without"
+	run -125 --separate-stderr sem-wait "etcds://127.0.0.1:2379/$N" -- touch "$d/ran"
+	assert_equal "$stderr" "sem-wait: etcds://127.0.0.1:2379/$N: $built_without"
+	[ ! -e "$d/ran" ]
+	run -2 --separate-stderr sem-wait "amqp://127.0.0.1/$N"
+	assert_equal "$stderr" "sem-wait: amqp://127.0.0.1/$N: amqp:// names are not semaphores"
+	run -2 --separate-stderr sem-wait "x://$N"
+	assert_equal "$stderr" "sem-wait: x://$N: name holds a '/' after the leading one"
+}
+
 @test "sem-wait: bad numbers and durations give exit 2 (125 with a command) and one line" {
 	run -2 --separate-stderr sem-wait -t 1x "$N"
 	assert_equal "$stderr" "sem-wait: timeout is invalid: 1x"
