@@ -9,12 +9,12 @@
  * the password the name's, else $IPCUTILS_AMQP_PASSWORD, else the
  * credentials file's: $IPCUTILS_AMQP_CREDENTIALS, or else
  * ~/.config/ipcutils/amqp-credentials where it exists.  Its lines are
- * "HOST USER PASSWORD" ('*': any host, which is matched without regard
- * to case; the password is the rest of the line), blank or '#'
- * comments; the first line of the host, and of the user when one is
- * given, is taken.  The file is refused unless it is the caller's and
- * nobody else can read or write it.  What none of them gives stays
- * NULL: the defaults are the caller's.
+ * "HOST USER PASSWORD" ('*': any host; HOST matched whatever its case;
+ * the password is the rest of the line), blank or '#' comments; the
+ * first line of the host, and of the user when one is given, is taken.
+ * The file is refused unless it is the caller's and nobody else can
+ * read or write it.  What none of them gives stays NULL: the defaults
+ * are the caller's.
  */
 struct ipc_cred {
 	char		*user;
