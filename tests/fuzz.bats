@@ -37,3 +37,7 @@ replay() {
 @test "fuzz: each framing read back is its input, and framing then reading gives the same records" {
 	replay record
 }
+
+@test "fuzz: URLs: every host named with a port in range, the shown form without its password, the parts make the same URL again" {
+	replay url
+}
