@@ -2,11 +2,8 @@
 #include "config.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -14,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +21,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "cred.h"
 #include "queue.h"
+#include "url.h"
 
 #define CHANNEL		1
 #define DEFPRIO		9		/* a new queue's priorities: 0 to 9 */
@@ -34,12 +32,6 @@
 #define PREFETCH	2000		/* deliveries held, unacknowledged */
 #define MSGMAX		(128L * 1024 * 1024)	/* RabbitMQ's max_message_size */
 #define CONNECT_SECS	30		/* for each host */
-#define CRED_FILE	".config/ipcutils/amqp-credentials"
-
-struct host {
-	char		*name;
-	int		 port;
-};
 
 /* A message published, kept until the broker confirms it. */
 struct flight {
@@ -53,11 +45,9 @@ struct flight {
 struct amqpq {
 	struct ipc_queue q;		/* first: the queue the tools hold */
 	amqp_connection_state_t conn;
-	char		*user, *pass;	/* from the name */
-	char		*vhost, *queue;
-	struct host	*hosts;
-	size_t		 nhosts;
-	int		 tls;
+	struct ipc_url	 url;		/* the name, parsed */
+	char		*vhost;		/* the path but its last segment */
+	const char	*queue;		/* its last segment */
 	long long	 msgs, consumers;
 	/* sending */
 	int		 confirming;
@@ -88,244 +78,55 @@ fail(struct amqpq *a, int e, const char *fmt, ...)
 	return -1;
 }
 
-/* Percent-decode s[0..len) into a new string; NULL if an escape is bad. */
-static char *
-decode(const char *s, size_t len, int *nomem)
-{
-	char *d, *p, hex[3] = { 0 };
-	size_t i;
-
-	if ((d = p = malloc(len + 1)) == NULL) {
-		*nomem = 1;
-		return NULL;
-	}
-	for (i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			*p++ = s[i];
-			continue;
-		}
-		if (i + 2 >= len) {
-			free(d);
-			return NULL;
-		}
-		hex[0] = s[i + 1];
-		hex[1] = s[i + 2];
-		if (strspn(hex, "0123456789abcdefABCDEF") != 2) {
-			free(d);
-			return NULL;
-		}
-		*p++ = (char)strtol(hex, NULL, 16);
-		i += 2;
-	}
-	*p = '\0';
-	return d;
-}
-
-/* One host of the list: host, host:port, [v6], [v6]:port. */
-static const char *
-parse_host(struct host *h, const char *s, size_t len, int defport, int *nomem)
-{
-	const char *colon = NULL, *errstr;
-	char port[8];
-	size_t hl;
-
-	if (len > 0 && s[0] == '[') {
-		const char *rb = memchr(s, ']', len);
-
-		if (rb == NULL)
-			return "a [ without its ]";
-		h->name = decode(s + 1, rb - s - 1, nomem);
-		if (rb + 1 < s + len) {
-			if (rb[1] != ':')
-				return "junk after ]";
-			colon = rb + 1;
-		}
-	} else {
-		colon = memchr(s, ':', len);
-		hl = colon ? (size_t)(colon - s) : len;
-		h->name = decode(s, hl, nomem);
-	}
-	if (h->name == NULL)
-		return "a bad %-escape";
-	if (h->name[0] == '\0')
-		return "an empty host";
-	h->port = defport;
-	if (colon != NULL) {
-		hl = s + len - colon - 1;
-		if (hl == 0 || hl >= sizeof(port))
-			return "a bad port";
-		memcpy(port, colon + 1, hl);
-		port[hl] = '\0';
-		h->port = strtonum(port, 1, 65535, &errstr);
-		if (errstr != NULL)
-			return "a bad port";
-	}
-	return NULL;
-}
-
 /*
  * amqp[s]://[user[:password]@]host[:port][,host[:port]...][/vhost]/queue:
- * the last path segment is the queue, what comes before it the vhost.
- * NULL, or why not (*nomem: for want of memory).
+ * the last path segment is the queue, what comes before it the vhost
+ * ("/" when nothing does).  NULL, or why not (*nomem: for want of
+ * memory).
  */
 static const char *
 parse(struct amqpq *a, const char *name, int *nomem)
 {
-	const char *p, *auth, *path, *at, *colon, *q, *e;
-	size_t n, i;
+	const struct ipc_url *u = &a->url;
+	const char *why;
 
-	a->tls = ipc_scheme_is(name, "amqp") == 2;
-	auth = strstr(name, "://") + 3;
-	if ((path = strchr(auth, '/')) == NULL)
+	if (ipc_url_parse(name, "amqp", 5672, 5671, &a->url, &why) == -1) {
+		*nomem = errno == ENOMEM;
+		return why;
+	}
+	if (u->query != NULL)
+		return "a query (?...) in the name: a broker's queue takes none";
+	if (u->nsegs == 0 || u->segs[u->nsegs - 1][0] == '\0')
 		return "no queue in the name (amqp://host/queue)";
-	for (at = NULL, p = auth; p < path; p++)
-		if (*p == '@')
-			at = p;
-	if (at != NULL) {
-		colon = memchr(auth, ':', at - auth);
-		a->user = decode(auth, (colon ? colon : at) - auth, nomem);
-		if (colon)
-			a->pass = decode(colon + 1, at - colon - 1, nomem);
-		if (a->user == NULL || (colon && a->pass == NULL))
-			return "a bad %-escape";
-		auth = at + 1;
-	}
-	for (n = 1, p = auth; p < path; p++)
-		n += *p == ',';
-	if ((a->hosts = calloc(n, sizeof(*a->hosts))) == NULL) {
-		*nomem = 1;
-		return "";
-	}
-	a->nhosts = n;
-	for (i = 0, p = auth; i < n; i++) {
-		q = memchr(p, ',', path - p);
-		if (q == NULL)
-			q = path;
-		if ((e = parse_host(&a->hosts[i], p, q - p,
-		    a->tls ? 5671 : 5672, nomem)) != NULL)
-			return e;
-		p = q + 1;
-	}
-	path++;
-	if ((q = strrchr(path, '/')) == NULL) {
-		if ((a->vhost = strdup("/")) == NULL)
-			*nomem = 1;
-		a->queue = decode(path, strlen(path), nomem);
-	} else {
-		a->vhost = decode(path, q - path, nomem);
-		a->queue = decode(q + 1, strlen(q + 1), nomem);
-	}
-	if (a->vhost == NULL || a->queue == NULL)
-		return "a bad %-escape";
-	if (a->queue[0] == '\0')
-		return "no queue in the name (amqp://host/queue)";
+	a->queue = u->segs[u->nsegs - 1];
 	if (strlen(a->queue) > 255)
 		return "the queue's name is longer than 255 bytes";
+	if (u->nsegs == 1)
+		a->vhost = strdup("/");
+	else
+		a->vhost = ipc_url_decode(u->path, strrchr(u->path, '/') -
+		    u->path, &why);
+	if (a->vhost == NULL) {
+		*nomem = errno == ENOMEM;
+		return why;
+	}
 	return NULL;
 }
 
 /*
- * The name without its password, which may be on the command line only
- * by the user's own choice: for messages, and for the commands mq-recv
- * runs (IPC_MSG_QUEUE).  NULL for want of memory.
+ * The name as messages show it: without its password, which may be on
+ * the command line only by the user's own choice.
  */
-static char *
-nopass(const char *name)
-{
-	const char *hosts, *at, *end, *colon;
-	char *s;
-
-	hosts = strstr(name, "://") + 3;
-	end = hosts + strcspn(hosts, "/");
-	for (at = NULL, colon = hosts; colon < end; colon++)
-		if (*colon == '@')
-			at = colon;
-	if (at == NULL || (colon = memchr(hosts, ':', at - hosts)) == NULL)
-		return strdup(name);
-	if (asprintf(&s, "%.*s%s", (int)(colon - name), name, at) == -1)
-		return NULL;
-	return s;
-}
-
 static const char *
 amqp_shown(const char *name)
 {
 	char *s, *v;
 
-	if ((s = nopass(name)) == NULL)
+	if ((s = ipc_url_shown(name)) == NULL)
 		return "amqp://";
 	v = strdup(ipc_shown(s));
 	free(s);
 	return v != NULL ? v : "amqp://";
-}
-
-/*
- * The credentials file: lines "HOST USER PASSWORD" ("*": any host; the
- * password is the rest of the line), '#' comments.  Refused unless it
- * is the caller's and nobody else can read or write it.  0, or -1 and
- * why.
- */
-static int
-credentials(struct amqpq *a, const char *host, const char **user,
-    const char **pass)
-{
-	static char *line;
-	static size_t cap;
-	const char *env, *file;
-	char path[PATH_MAX], *h, *u, *pw, *s;
-	struct stat st;
-	FILE *fp;
-	int fd;
-
-	if ((env = getenv("IPCUTILS_AMQP_CREDENTIALS")) != NULL)
-		file = env;
-	else if ((s = getenv("HOME")) != NULL && *s != '\0') {
-		snprintf(path, sizeof(path), "%s/" CRED_FILE, s);
-		file = path;
-	} else
-		return 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (env == NULL && errno == ENOENT)
-			return 0;
-		return fail(a, errno, "credentials %s: %s", file,
-		    strerror(errno));
-	}
-	if (fstat(fd, &st) == -1 || (fp = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return fail(a, errno, "credentials %s: %s", file,
-		    strerror(errno));
-	}
-	if (st.st_uid != geteuid() || st.st_mode & 077) {
-		fclose(fp);
-		if (st.st_uid != geteuid())
-			return fail(a, EPERM, "credentials %s: owned by "
-			    "another user", file);
-		return fail(a, EPERM, "credentials %s: others can read or "
-		    "write it (chmod 600 %s)", file, file);
-	}
-	while (getline(&line, &cap, fp) != -1) {
-		line[strcspn(line, "\r\n")] = '\0';
-		h = line + strspn(line, " \t");
-		if (*h == '#' || *h == '\0')
-			continue;
-		u = h + strcspn(h, " \t");
-		if (*u != '\0')
-			*u++ = '\0';
-		u += strspn(u, " \t");
-		pw = u + strcspn(u, " \t");
-		if (*pw != '\0')
-			*pw++ = '\0';
-		pw += strspn(pw, " \t");
-		if (strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
-			continue;
-		if (*user != NULL && strcmp(*user, u) != 0)
-			continue;
-		*user = u;
-		*pass = pw;
-		break;
-	}
-	fclose(fp);
-	return 0;
 }
 
 /* What the broker or the library said, as text. */
@@ -419,7 +220,7 @@ setup_tls(struct amqpq *a, amqp_socket_t *s, const struct ipc_tls_opts *o)
  * connect again ourselves, to learn it ("Connection refused").
  */
 static const char *
-socket_error(const struct host *h, int st)
+socket_error(const struct ipc_url_host *h, int st)
 {
 	struct addrinfo hints, *res, *ai;
 	char port[8];
@@ -455,35 +256,34 @@ socket_error(const struct host *h, int st)
  * itself refused, or we cannot go on (no use trying the next host).
  */
 static int
-connect1(struct amqpq *a, const struct host *h, const struct ipc_tls_opts *o,
-    int *fatal)
+connect1(struct amqpq *a, const struct ipc_url_host *h,
+    const struct ipc_tls_opts *o, int *fatal)
 {
 	struct timeval tv = { CONNECT_SECS, 0 };
-	const char *user = a->user, *pass = a->pass;
+	struct ipc_cred cred;
 	char buf[512];
 	amqp_socket_t *s;
 	amqp_rpc_reply_t r;
 	int st;
 
 	*fatal = 1;
-	if (user == NULL)
-		user = getenv("IPCUTILS_AMQP_USER");
-	if (pass == NULL)
-		pass = getenv("IPCUTILS_AMQP_PASSWORD");
-	if (pass == NULL && credentials(a, h->name, &user, &pass) == -1)
+	if (ipc_cred_get(&cred, "amqp", h->name, a->url.user,
+	    a->url.password) == -1) {
+		fail(a, errno, "%s", cred.why);
+		ipc_cred_free(&cred);
 		return -1;
-	if (user == NULL)
-		user = "guest";
-	if (pass == NULL)
-		pass = "guest";
-	if ((a->conn = amqp_new_connection()) == NULL)
+	}
+	if ((a->conn = amqp_new_connection()) == NULL) {
+		ipc_cred_free(&cred);
 		return fail(a, ENOMEM, "%s", strerror(ENOMEM));
-	s = a->tls ? amqp_ssl_socket_new(a->conn) : amqp_tcp_socket_new(a->conn);
+	}
+	s = a->url.tls ? amqp_ssl_socket_new(a->conn) :
+	    amqp_tcp_socket_new(a->conn);
 	if (s == NULL) {
 		fail(a, ENOMEM, "%s", strerror(ENOMEM));
 		goto out;
 	}
-	if (a->tls && setup_tls(a, s, o) == -1)
+	if (a->url.tls && setup_tls(a, s, o) == -1)
 		goto out;
 	*fatal = 0;
 	if ((st = amqp_socket_open_noblock(s, h->name, h->port, &tv)) !=
@@ -492,7 +292,8 @@ connect1(struct amqpq *a, const struct host *h, const struct ipc_tls_opts *o,
 		goto out;
 	}
 	r = amqp_login(a->conn, a->vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
-	    AMQP_SASL_METHOD_PLAIN, user, pass);
+	    AMQP_SASL_METHOD_PLAIN, cred.user ? cred.user : "guest",
+	    cred.password ? cred.password : "guest");
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		*fatal = r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION;
 		if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
@@ -511,8 +312,10 @@ connect1(struct amqpq *a, const struct host *h, const struct ipc_tls_opts *o,
 		failed(a, r);
 		goto out;
 	}
+	ipc_cred_free(&cred);
 	return 0;
 out:
+	ipc_cred_free(&cred);
 	amqp_destroy_connection(a->conn);
 	a->conn = NULL;
 	return -1;
@@ -526,14 +329,14 @@ connect_any(struct amqpq *a, const struct ipc_tls_opts *o)
 	size_t i;
 	int fatal, e;
 
-	for (i = 0; i < a->nhosts; i++) {
-		if (connect1(a, &a->hosts[i], o, &fatal) == 0)
+	for (i = 0; i < a->url.nhosts; i++) {
+		if (connect1(a, &a->url.hosts[i], o, &fatal) == 0)
 			return 0;
-		if (fatal || a->nhosts == 1)
+		if (fatal || a->url.nhosts == 1)
 			return -1;
 		snprintf(all + strlen(all), sizeof(all) - strlen(all),
-		    "%s%s:%d: %s", i ? "; " : "", a->hosts[i].name,
-		    a->hosts[i].port, a->q.why);
+		    "%s%s:%d: %s", i ? "; " : "", a->url.hosts[i].name,
+		    a->url.hosts[i].port, a->q.why);
 	}
 	e = errno;
 	return fail(a, e, "no host answered: %s", all);
@@ -619,16 +422,11 @@ release(struct amqpq *a)
 
 	if (a->conn != NULL)
 		amqp_destroy_connection(a->conn);
-	for (i = 0; i < a->nhosts; i++)
-		free(a->hosts[i].name);
 	for (i = 0; i < a->nfl; i++)
 		free(a->fl[i].data);
-	free(a->hosts);
 	free(a->fl);
-	free(a->user);
-	free(a->pass);
+	ipc_url_free(&a->url);
 	free(a->vhost);
-	free(a->queue);
 	free((char *)a->q.name);
 	free(a);
 }
@@ -666,7 +464,7 @@ amqp_qopen(const char *name, int flags, const struct ipc_queue_conf *conf,
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	if ((e = parse(a, name, &nomem)) != NULL || nomem ||
-	    (e = unmapped(conf, a->tls, why, len)) != NULL) {
+	    (e = unmapped(conf, a->url.tls, why, len)) != NULL) {
 		if (nomem) {
 			release(a);
 			errno = ENOMEM;
@@ -686,7 +484,7 @@ amqp_qopen(const char *name, int flags, const struct ipc_queue_conf *conf,
 		errno = ec;
 		return NULL;
 	}
-	if ((a->q.name = nopass(name)) == NULL) {
+	if ((a->q.name = ipc_url_shown(name)) == NULL) {
 		release(a);
 		errno = ENOMEM;
 		return NULL;

@@ -169,6 +169,11 @@ ready() {
 	[ "$stderr" = "mq-send: amqp://127.0.0.1:99999/q: a bad port" ]
 	run -2 --separate-stderr mq-send "amqp://,/q" x
 	[ "$stderr" = "mq-send: amqp://,/q: an empty host" ]
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:$BROKER_PORT/$N?x=1" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:$BROKER_PORT/$N?x=1: a query (?...) in the name: a broker's queue takes none" ]
+	run -2 --separate-stderr mq-send "amqp://127.0.0.1:$BROKER_PORT/%00" x
+	[ "$stderr" = "mq-send: amqp://127.0.0.1:$BROKER_PORT/%00: a bad %-escape" ]
+	run -2 ipc-ls -n "$Q"
 }
 
 @test "amqp: a vhost comes before the queue, percent-encoded" {
