@@ -18,9 +18,10 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
-#include "queue.h"
-#include "objects.h"
 #include "json.h"
+#include "mq.h"
+#include "objects.h"
+#include "queue.h"
 
 enum column {
 	C_TYPE, C_NAME, C_MODE, C_OWNER, C_GROUP, C_SIZE, C_MSGS, C_MAXMSG,
@@ -105,9 +106,8 @@ main(int argc, char *argv[])
 	struct grid g;
 	unsigned int kinds = (1U << IPC_NKINDS) - 1;
 	const char *errstr;
-	char (*names)[IPC_NAMEBUF];
 	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
-	int rflag = 0, status = 0;
+	int rflag = 0, status = IPC_OK;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
@@ -168,17 +168,7 @@ main(int argc, char *argv[])
 		for (ncols = 0; ncols < NCOLUMNS; ncols++)
 			cols[ncols] = ncols;
 
-	if ((names = calloc(argc ? argc : 1, sizeof(*names))) == NULL)
-		err(IPC_ERROR, NULL);
-	for (i = 0; i < argc; i++)
-		argv[i] = (char *)ipc_xname(argv[i],
-		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
-		    sizeof(names[i]));
-	if (ipc_select(&l, kinds, argv, argc) == -1) {
-		if (l.failed == NULL)
-			err(IPC_ERROR, NULL);
-		err(IPC_ERROR, "%s", l.failed);
-	}
+	ipc_xselect(&l, kinds, argv, argc);
 	/* Names alone need no object opened. */
 	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);
@@ -198,12 +188,11 @@ main(int argc, char *argv[])
 		warnx("%s: not mounted, so no queues are listed "
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
-		if (l.found[i] == 0 && !ipc_is_pattern(argv[i])) {
+		if (ipc_objects_missed(&l, argv, i)) {
 			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
-	free(names);
 	return status;
 }
 
@@ -474,28 +463,6 @@ static const struct {
 	{ "SOURCE",	"source",	0 },
 };
 
-#define MQ_SYSCTL	"/proc/sys/fs/mqueue/"
-
-/* A number from a /proc file; -1 when it cannot be read. */
-static long long
-proc_number(const char *path)
-{
-	const char *errstr;
-	char buf[64];
-	long long n = -1;
-	FILE *fp;
-
-	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), fp) != NULL) {
-		buf[strcspn(buf, "\n")] = '\0';
-		if (ipc_num(buf, 0, LLONG_MAX, &n, &errstr) == -1)
-			n = -1;
-	}
-	fclose(fp);
-	return n;
-}
-
 /*
  * The queues there now, and the bytes that those this user created count
  * against its RLIMIT_MSGQUEUE, as Linux counts them (ipc/mqueue.c): each
@@ -572,11 +539,11 @@ limits_grid(struct grid *g)
 		used = (long long)(sf.f_blocks - sf.f_bfree) * sf.f_bsize;
 	}
 	limit_row(g, 0, "mq", "msg_max", -1,
-	    proc_number(MQ_SYSCTL "msg_max"), MQ_SYSCTL "msg_max");
+	    ipc_mq_limit("msg_max", -1), IPC_MQ_PROC "msg_max");
 	limit_row(g, 1, "mq", "msgsize_max", -1,
-	    proc_number(MQ_SYSCTL "msgsize_max"), MQ_SYSCTL "msgsize_max");
+	    ipc_mq_limit("msgsize_max", -1), IPC_MQ_PROC "msgsize_max");
 	limit_row(g, 2, "mq", "queues_max", queues,
-	    proc_number(MQ_SYSCTL "queues_max"), MQ_SYSCTL "queues_max");
+	    ipc_mq_limit("queues_max", -1), IPC_MQ_PROC "queues_max");
 	limit_row(g, 3, "mq", "RLIMIT_MSGQUEUE", bytes, rlim, "ulimit -q");
 	limit_row(g, 4, "shm", "size", size < 0 ? -1 : used, size,
 	    IPC_SHM_DIR);
@@ -584,32 +551,17 @@ limits_grid(struct grid *g)
 	    "limits.h");
 }
 
-/*
- * A JSON string.  UTF-8 passes; a byte that is not UTF-8 (a name may hold
- * any) is taken as Latin-1, so that the document stays valid.
- */
+/* A name as a JSON string: one that is not UTF-8 is read as Latin-1. */
 static void
 json_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	size_t n = strlen(s);
+	char *j;
 
-	putchar('"');
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else if (*p < 0x80)
-			putchar(*p);
-		else if ((n = ipc_utf8_len(p, strlen((const char *)p))) == 0)
-			printf("\\u%04x", *p);
-		else {
-			fwrite(p, 1, n, stdout);
-			p += n - 1;
-		}
-	}
-	putchar('"');
+	if ((j = malloc(IPC_JSON_MAX(n))) == NULL)
+		err(IPC_ERROR, NULL);
+	fwrite(j, 1, ipc_json_string(j, s, n, 1), stdout);
+	free(j);
 }
 
 /*

@@ -43,8 +43,8 @@ main(int argc, char *argv[])
 	struct timespec agebuf, *age = NULL;
 	unsigned int kinds = (1U << IPC_NKINDS) - 1;
 	const char *errstr;
-	char (*names)[IPC_NAMEBUF], vis[4 * IPC_NAMEBUF + 1];
-	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, status = 0;
+	char vis[4 * IPC_NAMEBUF + 1], why[IPC_WHYLEN];
+	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, status = IPC_OK;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
@@ -90,17 +90,7 @@ main(int argc, char *argv[])
 	}
 
 	/* Every name is checked before anything is removed. */
-	if ((names = calloc(argc, sizeof(*names))) == NULL)
-		err(IPC_ERROR, NULL);
-	for (i = 0; i < argc; i++)
-		argv[i] = (char *)ipc_xname(argv[i],
-		    kinds == 1U << IPC_SEM ? IPC_SEM : IPC_SHM, names[i],
-		    sizeof(names[i]));
-	if (ipc_select(&l, kinds, argv, argc) == -1) {
-		if (l.failed == NULL)
-			err(IPC_ERROR, NULL);
-		err(IPC_ERROR, "%s", l.failed);
-	}
+	ipc_xselect(&l, kinds, argv, argc);
 	if (!Tflag)
 		ambiguous(&l, argv, argc);
 
@@ -114,12 +104,12 @@ main(int argc, char *argv[])
 			    vis);
 			continue;
 		}
-		if (ipc_object_unlink(o) == -1) {
+		if (ipc_object_unlink(o, why, sizeof(why)) == -1) {
 			/* Gone meanwhile: what was asked is done. */
 			if (errno == ENOENT && (fflag ||
 			    ipc_is_pattern(argv[o->arg])))
 				continue;
-			warn("%s", ipc_shown(o->name));
+			warnx("%s: %s", ipc_shown(o->name), why);
 			status = IPC_ERROR;
 			continue;
 		}
@@ -135,12 +125,11 @@ main(int argc, char *argv[])
 			status = IPC_ERROR;
 	}
 	for (i = 0; i < argc; i++)
-		if (l.found[i] == 0 && !ipc_is_pattern(argv[i]) && !fflag) {
+		if (ipc_objects_missed(&l, argv, i) && !fflag) {
 			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
-	free(names);
 	return status;
 }
 

@@ -463,7 +463,7 @@ frame(char *dst, const struct ipc_msg *m)
 	if (Jflag) {
 		n = snprintf(dst, JSONPAD, "{\"priority\":%u,\"size\":%zu,"
 		    "\"data", m->prio, m->len);
-		if ((s = ipc_json_string(dst + n + 2, m->data, m->len)) != 0) {
+		if ((s = ipc_json_string(dst + n + 2, m->data, m->len, 0)) != 0) {
 			memcpy(dst + n, "\":", 2);
 			n += 2 + s;
 		} else {

@@ -1032,6 +1032,27 @@ amqp_qclose(struct ipc_queue *q, char *why, size_t len)
 	return 0;
 }
 
+/* A broker's queue is removed through a connection to it. */
+static int
+amqp_qunlink(const char *name, char *why, size_t len)
+{
+	struct ipc_queue_conf conf = IPC_QUEUE_CONF_DEFAULT;
+	struct ipc_queue *q;
+	char buf[IPC_WHYLEN];
+	int e;
+
+	if ((q = amqp_qopen(name, IPC_Q_LOOK, &conf, why, len)) == NULL)
+		return -1;
+	if (amqp_qremove(q) == -1) {
+		e = errno;
+		snprintf(why, len, "%s", q->why);
+		amqp_qclose(q, buf, sizeof(buf));
+		errno = e;
+		return -1;
+	}
+	return amqp_qclose(q, why, len);
+}
+
 const struct ipc_queue_backend ipc_queue_amqp = {
 	"amqp",
 	IPC_QT_TLS | IPC_QT_MAXPRIO,
@@ -1046,5 +1067,6 @@ const struct ipc_queue_backend ipc_queue_amqp = {
 	amqp_qfd,
 	amqp_qcounts,
 	amqp_qremove,
+	amqp_qunlink,
 	amqp_qclose,
 };

@@ -36,10 +36,12 @@ ipc_utf8_len(const unsigned char *p, size_t left)
 
 /*
  * The len bytes at src as a JSON string, quotes and all, into dst (room
- * for IPC_JSON_MAX(len)): its length, or 0 when src is not UTF-8.
+ * for IPC_JSON_MAX(len)): its length.  A byte that is not UTF-8 makes it
+ * 0 (a message's data is then base64), or under latin1 is taken as
+ * Latin-1, so that a name, which may hold any byte, still shows.
  */
 size_t
-ipc_json_string(char *dst, const void *src, size_t len)
+ipc_json_string(char *dst, const void *src, size_t len, int latin1)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = src, *end = p + len;
@@ -51,7 +53,8 @@ ipc_json_string(char *dst, const void *src, size_t len)
 		if (*p == '"' || *p == '\\') {
 			*d++ = '\\';
 			*d++ = *p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
+		} else if (*p < 0x20 || *p == 0x7f || (latin1 && *p >= 0x80 &&
+		    ipc_utf8_len(p, end - p) == 0)) {
 			memcpy(d, "\\u00", 4);
 			d[4] = hex[*p >> 4];
 			d[5] = hex[*p & 0xf];

@@ -15,8 +15,6 @@
 #include "mq.h"
 #include "queue.h"
 
-#define MQ_PROC	"/proc/sys/fs/mqueue/"
-
 /*
  * A value from /proc/sys/fs/mqueue (file: "msg_max"), or def where there
  * is none (BSD) or it is not a number.
@@ -29,7 +27,7 @@ ipc_mq_limit(const char *file, long long def)
 	long long v;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), MQ_PROC "%s", file);
+	snprintf(path, sizeof(path), IPC_MQ_PROC "%s", file);
 	if ((fp = fopen(path, "re")) == NULL)
 		return def;
 	if (fgets(buf, sizeof(buf), fp) == NULL) {
@@ -106,14 +104,14 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 	sizemax = ipc_mq_limit("msgsize_max", 8192);
 	if (e == EINVAL && c->maxmsg > msgmax)
 		snprintf(buf, len, "--max-messages %ld is over the system's "
-		    "limit, %ld in " MQ_PROC "msg_max", c->maxmsg, msgmax);
+		    "limit, %ld in " IPC_MQ_PROC "msg_max", c->maxmsg, msgmax);
 	else if (e == EINVAL && c->msgsize > sizemax)
 		snprintf(buf, len, "--message-size %ld is over the system's "
-		    "limit, %ld in " MQ_PROC "msgsize_max", c->msgsize,
+		    "limit, %ld in " IPC_MQ_PROC "msgsize_max", c->msgsize,
 		    sizemax);
 	else if (e == EINVAL)
 		snprintf(buf, len, "queue size is over the system's limits "
-		    "(" MQ_PROC "msg_max, msgsize_max)");
+		    "(" IPC_MQ_PROC "msg_max, msgsize_max)");
 	else if (e == EMFILE && getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
 		snprintf(buf, len, "this user's queue memory is used up "
 		    "(RLIMIT_MSGQUEUE, ulimit -q: %llu bytes): remove queues "
@@ -122,7 +120,7 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 		    (unsigned long long)rl.rlim_cur);
 	else if (e == ENOSPC)
 		snprintf(buf, len, "too many queues on this system "
-		    "(" MQ_PROC "queues_max)");
+		    "(" IPC_MQ_PROC "queues_max)");
 	else
 		return ipc_strerror(e);
 	return buf;
@@ -394,6 +392,21 @@ mq_qremove(struct ipc_queue *q)
 	return mq_unlink(((struct mq *)q)->name);
 }
 
+/* A POSIX queue goes by its name: who may not open it may remove it. */
+static int
+mq_qunlink(const char *arg, char *why, size_t len)
+{
+	char name[IPC_NAMEBUF];
+	const char *errstr;
+
+	if (ipc_name(arg, IPC_MQ, name, sizeof(name), &errstr) == NULL) {
+		snprintf(why, len, "%s", errstr);
+		errno = EINVAL;
+		return -1;
+	}
+	return mq_unlink(name);
+}
+
 static int
 mq_qclose(struct ipc_queue *q, char *why, size_t len)
 {
@@ -420,5 +433,6 @@ const struct ipc_queue_backend ipc_queue_posix = {
 	mq_qfd,
 	mq_qcounts,
 	mq_qremove,
+	mq_qunlink,
 	mq_qclose,
 };

@@ -14,6 +14,7 @@
 mqd_t		 ipc_mq_open(const char *, int, const struct ipc_create *);
 const char	*ipc_mq_strerror(int, const struct ipc_create *, char *,
 		    size_t);
+#define IPC_MQ_PROC	"/proc/sys/fs/mqueue/"
 long long	 ipc_mq_limit(const char *, long long);
 
 /* What ipc-ls and ipc-rm see of a queue (the end of mq.c). */

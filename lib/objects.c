@@ -4,6 +4,7 @@
 #include <sys/statfs.h>
 
 #include <dirent.h>
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -16,6 +17,7 @@
 #include "backend.h"
 #include "mq.h"
 #include "objects.h"
+#include "queue.h"
 #include "sem.h"
 
 #define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
@@ -304,11 +306,44 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 	return 0;
 }
 
+/*
+ * ipc-ls and ipc-rm: every name checked, as a semaphore's where kinds is
+ * semaphores alone (its names are shorter), and put with its slash in
+ * l's own room; then what they select.  Exit 2 with why otherwise.
+ */
+void
+ipc_xselect(struct ipc_objects *l, unsigned int kinds, char **args,
+    int nargs)
+{
+	char (*names)[IPC_NAMEBUF];
+	int i;
+
+	if ((names = calloc(nargs ? nargs : 1, sizeof(*names))) == NULL)
+		err(IPC_ERROR, NULL);
+	for (i = 0; i < nargs; i++)
+		args[i] = (char *)ipc_xname(args[i], kinds == 1U << IPC_SEM ?
+		    IPC_SEM : IPC_SHM, names[i], sizeof(names[i]));
+	if (ipc_select(l, kinds, args, nargs) == -1) {
+		if (l->failed == NULL)
+			err(IPC_ERROR, NULL);
+		err(IPC_ERROR, "%s", l->failed);
+	}
+	l->names = names;
+}
+
+/* Did args[i], a name and no pattern, select nothing? */
+int
+ipc_objects_missed(const struct ipc_objects *l, char *const args[], int i)
+{
+	return l->found[i] == 0 && !ipc_is_pattern(args[i]);
+}
+
 void
 ipc_objects_free(struct ipc_objects *l)
 {
 	free(l->v);
 	free(l->found);
+	free(l->names);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -359,16 +394,20 @@ ipc_object_details(struct ipc_object *o)
 	}
 }
 
+/* Removed through its family, by name: 0, or -1 with errno and why. */
 int
-ipc_object_unlink(const struct ipc_object *o)
+ipc_object_unlink(const struct ipc_object *o, char *why, size_t len)
 {
 	switch (o->kind) {
 	case IPC_MQ:
-		return mq_unlink(o->name);
+		return ipc_queue_unlink(o->name, why, len);
 	case IPC_SEM:
-		return sem_unlink(o->name);
+		return ipc_sem_unlink(o->name, why, len);
 	case IPC_SHM:
-		return shm_unlink(o->name);
+		if (shm_unlink(o->name) == 0)
+			return 0;
+		snprintf(why, len, "%s", ipc_strerror(errno));
+		return -1;
 	}
 	errno = EINVAL;
 	return -1;

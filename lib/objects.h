@@ -25,13 +25,17 @@ struct ipc_objects {
 	int		 nomqfs;	/* queues were to be listed, but no fs */
 	const char	*failed;	/* ipc_select() -1: the directory, or
 					   NULL (memory) */
+	char		(*names)[IPC_NAMEBUF];	/* ipc_xselect's */
 };
 const char	*ipc_kind_name(enum ipc_kind);
 unsigned int	 ipc_kinds(const char *, const char **);
 int		 ipc_select(struct ipc_objects *, unsigned int, char **, int);
+void		 ipc_xselect(struct ipc_objects *, unsigned int, char **, int);
+int		 ipc_objects_missed(const struct ipc_objects *, char *const [],
+		    int);
 void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
-int		 ipc_object_unlink(const struct ipc_object *);
+int		 ipc_object_unlink(const struct ipc_object *, char *, size_t);
 int		 ipc_is_pattern(const char *);
 const char	*ipc_objects_mixed(char *const [], int);
 

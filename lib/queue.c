@@ -194,3 +194,19 @@ ipc_queue_close(struct ipc_queue *q, char *why, size_t len)
 	}
 	return 0;
 }
+
+int
+ipc_queue_unlink(const char *name, char *why, size_t len)
+{
+	const struct ipc_queue_backend *be;
+
+	*why = '\0';
+	if ((be = choose(name, why, len)) == NULL)
+		return -1;
+	if (be->unlink(name, why, len) == -1) {
+		if (*why == '\0')
+			snprintf(why, len, "%s", ipc_strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -114,6 +114,8 @@ struct ipc_queue_backend {
 	int		(*counts)(struct ipc_queue *, long long *,
 			    long long *);
 	int		(*remove)(struct ipc_queue *);
+	/* Remove by name, opening nothing where it need not (ipc-rm). */
+	int		(*unlink)(const char *, char *, size_t);
 	/* Close and free; -1 when what was done may come again, and why. */
 	int		(*close)(struct ipc_queue *, char *, size_t);
 };
@@ -150,6 +152,7 @@ int		 ipc_queue_putback(struct ipc_queue *, const struct ipc_msg *);
 int		 ipc_queue_fd(const struct ipc_queue *);
 int		 ipc_queue_counts(struct ipc_queue *, long long *, long long *);
 int		 ipc_queue_remove(struct ipc_queue *);
+int		 ipc_queue_unlink(const char *, char *, size_t);
 int		 ipc_queue_close(struct ipc_queue *, char *, size_t);
 
 /* The backends (mq.c, amqp.c); the tools reach them only through these. */
