@@ -56,9 +56,7 @@ static struct ipc_keeper keep = { 1, 0, 0 };	/* -j, and the status */
 static long long	 count = 1;	/* 0: for ever (-k) */
 static int		 timeout = -1;	/* ms */
 static int		 ls = -1;
-static char		 sockpath[sizeof(addr.sun.sun_path)];
-static dev_t		 sockdev;
-static ino_t		 sockino;
+static struct ipc_sockfile sockfile;	/* a Unix socket's, to remove */
 static int		 keeper;	/* a connection's child: no exit work */
 static struct ipc_allow	*allow;		/* --allow, nallow of them */
 static int		 nallow;
@@ -68,7 +66,6 @@ static struct ipc_notify sd;		/* NOTIFY_SOCKET */
 
 static void		 listen_on(mode_t);
 static int		 bind1(int, const struct sockaddr *, socklen_t, void *);
-static void		 refuse_existing(void);
 static void		 remove_socket(void);
 static void		 write_port(const char *);
 static void		 serve(void);
@@ -76,7 +73,6 @@ static void		 take(int, const struct sockaddr_storage *);
 static void		 failed(const struct ipc_fault *, int, const char *);
 static int		 allowed(int, const struct sockaddr_storage *);
 static void		 add_allow(const char *);
-static void		 check_allow(void);
 static void		 notify(const char *);
 static void		 stopping(void);
 static const char	*peer_name(int, const struct sockaddr_storage *);
@@ -92,6 +88,7 @@ main(int argc, char *argv[])
 {
 	struct timespec ts;
 	const char *portfile = NULL, *errstr;
+	char why[128];
 	mode_t mode = 0600;
 	int ch, cflag = 0, jflag = 0, kflag = 0, mflag = 0;
 
@@ -165,7 +162,9 @@ main(int argc, char *argv[])
 	    ipc_addr_inherit(&addr, &errstr) == -1)
 		errx(ipc_errexit, "%s: %s", addr.text, errstr);
 	ipc_xtls_check(&addr, &topts, 1);
-	check_allow();
+	if (ipc_allow_fits(allow, nallow, addr.family, addr.type, why,
+	    sizeof(why)) != NULL)
+		errx(ipc_errexit, "%s: %s", addr.text, why);
 	if (mflag && addr.family != AF_UNIX)
 		errx(ipc_errexit, "%s: -m is for Unix sockets", addr.text);
 	if (addr.type == SOCK_STREAM && framing != IPC_LINE)
@@ -209,26 +208,6 @@ add_allow(const char *spec)
 	nallow++;
 }
 
-/* --allow: addresses for IP, users and groups for Unix stream sockets. */
-static void
-check_allow(void)
-{
-	int i, ip;
-
-	for (i = 0; i < nallow; i++) {
-		ip = allow[i].kind == IPC_ALLOW_NET4 ||
-		    allow[i].kind == IPC_ALLOW_NET6;
-		if (ip && addr.family == AF_UNIX)
-			errx(ipc_errexit, "%s: --allow %s is for IP; a Unix "
-			    "socket takes uid:, gid:, user:, group:",
-			    addr.text, allow[i].text);
-		if (!ip && (addr.family != AF_UNIX ||
-		    addr.type != SOCK_STREAM))
-			errx(ipc_errexit, "%s: --allow %s is for Unix stream "
-			    "sockets", addr.text, allow[i].text);
-	}
-}
-
 /*
  * sd_notify(3): the service manager hears of us, never of a keeper.  A
  * failure is said, and is no reason to stop.
@@ -251,18 +230,13 @@ static void
 listen_on(mode_t mode)
 {
 	const char *errstr;
-	struct stat st;
 
 	if (ipc_addr_resolve(&addr, 1, &errstr) == -1)
 		errx(ipc_errexit, "%s: %s", addr.text, errstr);
 	if ((ls = ipc_addr_socket(&addr, bind1, &mode)) == -1)
 		err(ipc_errexit, "%s", addr.text);
 	if (addr.family == AF_UNIX && !addr.abstract) {
-		strlcpy(sockpath, addr.sun.sun_path, sizeof(sockpath));
-		if (stat(sockpath, &st) == 0) {
-			sockdev = st.st_dev;
-			sockino = st.st_ino;
-		}
+		ipc_sockfile_keep(&sockfile, addr.sun.sun_path);
 		atexit(remove_socket);
 	}
 	if (addr.type == SOCK_STREAM && listen(ls, SOMAXCONN) == -1)
@@ -273,12 +247,14 @@ listen_on(mode_t mode)
 static int
 bind1(int fd, const struct sockaddr *sa, socklen_t len, void *mode)
 {
+	const char *why;
 	mode_t omask;
 	int on = 1, off = 0, rv;
 
 	if (sa->sa_family == AF_UNIX) {
-		if (!addr.abstract)
-			refuse_existing();
+		if (!addr.abstract &&
+		    (why = ipc_sockfile_taken(addr.sun.sun_path)) != NULL)
+			errx(ipc_errexit, "%s: %s", addr.text, why);
 		omask = umask(~*(mode_t *)mode & 0777);
 		rv = bind(fd, sa, len);
 		umask(omask);
@@ -290,32 +266,12 @@ bind1(int fd, const struct sockaddr *sa, socklen_t len, void *mode)
 	return bind(fd, sa, len);
 }
 
-/*
- * A file at the path is never removed: a socket file may be another
- * listener's, or one that a listener left; which, only its owner knows.
- */
-static void
-refuse_existing(void)
-{
-	struct stat st;
-
-	if (lstat(addr.sun.sun_path, &st) == -1)
-		return;
-	if (!S_ISSOCK(st.st_mode))
-		errx(ipc_errexit, "%s: exists and is not a socket", addr.text);
-	errc(ipc_errexit, EADDRINUSE, "%s", addr.text);
-}
-
 /* At exit: our socket file, if it is still ours. */
 static void
 remove_socket(void)
 {
-	struct stat st;
-
-	if (!keeper && sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
-	    S_ISSOCK(st.st_mode) && st.st_dev == sockdev &&
-	    st.st_ino == sockino)
-		unlink(sockpath);
+	if (!keeper)
+		ipc_sockfile_remove(&sockfile);
 }
 
 /* End as the signal would have ended us, the socket file removed. */
@@ -331,24 +287,11 @@ die(void)
 static void
 write_port(const char *file)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char buf[sizeof(addr.sun.sun_path) + 8], host[64];
-	unsigned int port;
+	char buf[sizeof(addr.sun.sun_path) + 8];
 	int fd, n;
 
-	/* An abstract name of the full 107 bytes has no NUL after it. */
-	if (addr.family == AF_UNIX)
-		n = snprintf(buf, sizeof(buf), "%s%.*s\n",
-		    addr.abstract ? "@" : "",
-		    (int)(addr.sunlen - offsetof(struct sockaddr_un, sun_path) -
-		    1), addr.sun.sun_path + addr.abstract);
-	else {
-		if (getsockname(ls, (struct sockaddr *)&ss, &len) == -1 ||
-		    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
-			err(ipc_errexit, "%s", addr.text);
-		n = snprintf(buf, sizeof(buf), "%u\n", port);
-	}
+	if ((n = ipc_addr_bound(&addr, ls, buf, sizeof(buf))) == -1)
+		err(ipc_errexit, "%s", addr.text);
 	/*
 	 * Never through a symlink that another user may have put there, and
 	 * readable by others at most, whatever the umask.

@@ -530,3 +530,64 @@ ipc_peer_name(const struct ipc_peer *p, char *buf, size_t len)
 		return NULL;
 	return buf;
 }
+
+/* What --port-file says: "8080\n" for IP, the path or @name for Unix. */
+int
+ipc_addr_bound(const struct ipc_addr *a, int fd, char *buf, size_t len)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char host[64];
+	unsigned int port;
+
+	/* An abstract name of the full 107 bytes has no NUL after it. */
+	if (a->family == AF_UNIX)
+		return snprintf(buf, len, "%s%.*s\n", a->abstract ? "@" : "",
+		    (int)(a->sunlen - off - 1), a->sun.sun_path + a->abstract);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
+		return -1;
+	return snprintf(buf, len, "%u\n", port);
+}
+
+/*
+ * A Unix socket's file.  One that is there already is never removed: it
+ * may be another listener's, or one that a listener left; which, only
+ * its owner knows.  NULL, or why the path is taken.
+ */
+const char *
+ipc_sockfile_taken(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return NULL;
+	if (!S_ISSOCK(st.st_mode))
+		return "exists and is not a socket";
+	return strerror(EADDRINUSE);
+}
+
+/* The file that a bind made at path, to know it for ours at the end. */
+void
+ipc_sockfile_keep(struct ipc_sockfile *f, const char *path)
+{
+	struct stat st;
+
+	strlcpy(f->path, path, sizeof(f->path));
+	if (stat(path, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
+}
+
+/* Remove our socket file, if it is still ours. */
+void
+ipc_sockfile_remove(const struct ipc_sockfile *f)
+{
+	struct stat st;
+
+	if (f->path[0] != '\0' && lstat(f->path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_dev == f->dev && st.st_ino == f->ino)
+		unlink(f->path);
+}

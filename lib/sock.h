@@ -51,6 +51,17 @@ int		 ipc_addr_peer(const struct sockaddr_storage *, char *, size_t,
 int		 ipc_addr_socket(const struct ipc_addr *, int (*)(int,
 		    const struct sockaddr *, socklen_t, void *), void *);
 int		 ipc_connect_any(const char *, const char *, int, int *);
+int		 ipc_addr_bound(const struct ipc_addr *, int, char *, size_t);
+
+/* A listener's Unix socket file: never another's, removed if still ours. */
+struct ipc_sockfile {
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t		 dev;
+	ino_t		 ino;
+};
+const char	*ipc_sockfile_taken(const char *);
+void		 ipc_sockfile_keep(struct ipc_sockfile *, const char *);
+void		 ipc_sockfile_remove(const struct ipc_sockfile *);
 
 /* Who is at the other end: a Unix peer's credentials, an IP peer's address. */
 struct ipc_peer {
@@ -110,6 +121,8 @@ int		 ipc_allow_parse(const char *, struct ipc_allow *, const char **);
 int		 ipc_allow_addr(const struct ipc_allow *, int,
 		    const struct sockaddr_storage *);
 int		 ipc_allow_cred(const struct ipc_allow *, int, int);
+const char	*ipc_allow_fits(const struct ipc_allow *, int, int, int, char *,
+		    size_t);
 
 /* tls.c: TLS with libtls (tls: addresses). */
 struct tls;
