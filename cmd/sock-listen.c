@@ -118,8 +118,8 @@ main(int argc, char *argv[])
 		case 'm':
 			mode = ipc_xmode(optarg);
 			if (mode & ~0777)
-				errx(ipc_errexit, "mode is too large for a socket: %s",
-				    optarg);
+				errx(ipc_errexit, "mode is too large for a "
+				    "socket: %s", optarg);
 			mflag = 1;
 			break;
 		case 't':
@@ -569,8 +569,8 @@ receive(void)
 			err(IPC_ERROR, "%s", addr.text);
 		}
 		if (n > DGRAMCAP)
-			errx(IPC_ERROR, "%s: a datagram of %zd bytes does not fit in "
-			    "%d", addr.text, n, DGRAMCAP);
+			errx(IPC_ERROR, "%s: a datagram of %zd bytes does "
+			    "not fit in %d", addr.text, n, DGRAMCAP);
 		if (nallow > 0 && !allowed(-1, &ss))
 			continue;
 		got++;

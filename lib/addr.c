@@ -440,8 +440,8 @@ first_socket(const struct ipc_sockaddr *sa, int nsa, int type,
 	for (i = 0; i < nsa; i++) {
 		if ((fd = socket(sa[i].ss.ss_family, type | SOCK_CLOEXEC,
 		    0)) != -1) {
-			if (op(fd, (const struct sockaddr *)&sa[i].ss, sa[i].len,
-			    arg) == 0)
+			if (op(fd, (const struct sockaddr *)&sa[i].ss,
+			    sa[i].len, arg) == 0)
 				return fd;
 			last = errno;
 			close(fd);

@@ -201,8 +201,8 @@ ipc_allow_fits(const struct ipc_allow *a, int n, int family, int type,
 	for (i = 0; i < n; i++) {
 		ip = a[i].kind == IPC_ALLOW_NET4 || a[i].kind == IPC_ALLOW_NET6;
 		if (ip && family == AF_UNIX) {
-			snprintf(buf, len, "--allow %s is for IP; a Unix socket "
-			    "takes uid:, gid:, user:, group:", a[i].text);
+			snprintf(buf, len, "--allow %s is for IP; a Unix "
+			    "socket takes uid:, gid:, user:, group:", a[i].text);
 			return buf;
 		}
 		if (!ip && (family != AF_UNIX || type != SOCK_STREAM)) {
