@@ -3,7 +3,6 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
 
@@ -53,38 +52,33 @@ static struct ipc_addr	 addr;
 static enum ipc_framing	 framing = IPC_LINE;
 static const char	*command;	/* --exec */
 static struct ipc_command cmd;
+static struct ipc_keeper keep = { 1, 0, 0 };	/* -j, and the status */
 static long long	 count = 1;	/* 0: for ever (-k) */
-static long long	 jobs = 1, running;
 static int		 timeout = -1;	/* ms */
-static int		 status;	/* of the last command that failed */
 static int		 ls = -1;
-static char		 sockpath[sizeof(addr.sun.sun_path)];
-static dev_t		 sockdev;
-static ino_t		 sockino;
+static struct ipc_sockfile sockfile;	/* a Unix socket's, to remove */
 static int		 keeper;	/* a connection's child: no exit work */
 static struct ipc_allow	*allow;		/* --allow, nallow of them */
 static int		 nallow;
 static struct ipc_tls_opts topts;
 static struct tls	*srv;		/* tls: the server's context */
+static struct ipc_notify sd;		/* NOTIFY_SOCKET */
 
 static void		 listen_on(mode_t);
-static void		 refuse_existing(void);
+static int		 bind1(int, const struct sockaddr *, socklen_t, void *);
 static void		 remove_socket(void);
 static void		 write_port(const char *);
 static void		 serve(void);
 static void		 take(int, const struct sockaddr_storage *);
+static void		 failed(const struct ipc_fault *, int, const char *);
 static int		 allowed(int, const struct sockaddr_storage *);
 static void		 add_allow(const char *);
-static void		 inherit(void);
-static void		 check_allow(void);
 static void		 notify(const char *);
+static void		 stopping(void);
 static const char	*peer_name(int, const struct sockaddr_storage *);
-static void		 tls_env(struct tls *);
+static void		 spawn(int, const struct sockaddr_storage *);
 static void		 relay_command(int, const struct sockaddr_storage *,
 			    struct tls *, int [2]);
-static void		 stopping(void);
-static void		 spawn(int, const struct sockaddr_storage *);
-static void		 reap(int);
 static void		 receive(void);
 static _Noreturn void	 die(void);
 static _Noreturn void	 usage(int);
@@ -93,11 +87,12 @@ int
 main(int argc, char *argv[])
 {
 	struct timespec ts;
-	const char *portfile = NULL;
+	const char *portfile = NULL, *errstr;
+	char why[128];
 	mode_t mode = 0600;
 	int ch, cflag = 0, jflag = 0, kflag = 0, mflag = 0;
 
-	/* With --exec every failure of ours is 125, in any option order. */
+	/* With --exec every failure of ours is IPC_CMD_FAILED, in any order. */
 	if (ipc_has_option(argc, argv, optstring, longopts, OPT_EXEC))
 		ipc_errexit = IPC_CMD_FAILED;
 	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
@@ -114,7 +109,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(IPC_OK);
 		case 'j':
-			jobs = ipc_xnum(optarg, 1, 100000, "jobs");
+			keep.jobs = ipc_xnum(optarg, 1, 100000, "jobs");
 			jflag = 1;
 			break;
 		case 'k':
@@ -123,8 +118,8 @@ main(int argc, char *argv[])
 		case 'm':
 			mode = ipc_xmode(optarg);
 			if (mode & ~0777)
-				errx(ipc_errexit, "mode is too large for a socket: %s",
-				    optarg);
+				errx(ipc_errexit, "mode is too large for a "
+				    "socket: %s", optarg);
 			mflag = 1;
 			break;
 		case 't':
@@ -163,9 +158,13 @@ main(int argc, char *argv[])
 	if (kflag)
 		count = 0;
 	ipc_xaddr(argv[0], &addr);
-	inherit();
+	if ((addr.fd != -1 || addr.systemd) &&
+	    ipc_addr_inherit(&addr, &errstr) == -1)
+		errx(ipc_errexit, "%s: %s", addr.text, errstr);
 	ipc_xtls_check(&addr, &topts, 1);
-	check_allow();
+	if (ipc_allow_fits(allow, nallow, addr.family, addr.type, why,
+	    sizeof(why)) != NULL)
+		errx(ipc_errexit, "%s: %s", addr.text, why);
 	if (mflag && addr.family != AF_UNIX)
 		errx(ipc_errexit, "%s: -m is for Unix sockets", addr.text);
 	if (addr.type == SOCK_STREAM && framing != IPC_LINE)
@@ -187,12 +186,14 @@ main(int argc, char *argv[])
 		listen_on(mode);
 	if (portfile != NULL)
 		write_port(portfile);
+	if (ipc_notify_take(&sd))
+		atexit(stopping);
 	notify("READY=1");
 	if (addr.type == SOCK_DGRAM)
 		receive();
 	else
 		serve();
-	exit(status);
+	exit(keep.status);
 }
 
 static void
@@ -207,86 +208,15 @@ add_allow(const char *spec)
 	nallow++;
 }
 
-/* --allow: addresses for IP, users and groups for Unix stream sockets. */
-static void
-check_allow(void)
-{
-	int i, ip;
-
-	for (i = 0; i < nallow; i++) {
-		ip = allow[i].kind == IPC_ALLOW_NET4 ||
-		    allow[i].kind == IPC_ALLOW_NET6;
-		if (ip && addr.family == AF_UNIX)
-			errx(ipc_errexit, "%s: --allow %s is for IP; a Unix "
-			    "socket takes uid:, gid:, user:, group:",
-			    addr.text, allow[i].text);
-		if (!ip && (addr.family != AF_UNIX ||
-		    addr.type != SOCK_STREAM))
-			errx(ipc_errexit, "%s: --allow %s is for Unix stream "
-			    "sockets", addr.text, allow[i].text);
-	}
-}
-
-/* fd:N, systemd: the socket handed over, and what it is. */
-static void
-inherit(void)
-{
-	const char *errstr;
-	socklen_t len = sizeof(addr.sun);
-
-	if (addr.fd == -1 && !addr.systemd)
-		return;
-	if (ipc_addr_inherit(&addr, &errstr) == -1)
-		errx(ipc_errexit, "%s: %s", addr.text, errstr);
-	if (addr.family == AF_UNIX) {
-		if (getsockname(addr.fd, (struct sockaddr *)&addr.sun,
-		    &len) == -1)
-			err(ipc_errexit, "%s", addr.text);
-		addr.sunlen = len;
-		addr.abstract = len > offsetof(struct sockaddr_un, sun_path) &&
-		    addr.sun.sun_path[0] == '\0';
-		/* An unnamed one, or a path with its NUL: as we keep it. */
-		if (!addr.abstract && len > offsetof(struct sockaddr_un,
-		    sun_path) && addr.sun.sun_path[len - 1 -
-		    offsetof(struct sockaddr_un, sun_path)] != '\0')
-			addr.sunlen++;
-	}
-}
-
 /*
- * The sd_notify(3) protocol, without libsystemd: one datagram to the Unix
- * socket NOTIFY_SOCKET names, abstract when it starts with @.  The
- * variable is ours, not our commands'.
+ * sd_notify(3): the service manager hears of us, never of a keeper.  A
+ * failure is said, and is no reason to stop.
  */
 static void
 notify(const char *state)
 {
-	static char path[sizeof(addr.sun.sun_path) + 1];
-	struct sockaddr_un sun;
-	size_t len;
-	const char *e;
-	int fd;
-
-	if (state[0] == 'R' && (e = getenv("NOTIFY_SOCKET")) != NULL) {
-		strlcpy(path, e, sizeof(path));
-		unsetenv("NOTIFY_SOCKET");
-		atexit(stopping);
-	}
-	if (keeper || path[0] == '\0' ||
-	    (len = strlen(path)) > sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, len);
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) +
-	    len + (path[0] != '@')) == -1)
-		warn("NOTIFY_SOCKET %s", path);
-	close(fd);
+	if (!keeper && ipc_notify(&sd, state) == -1)
+		warn("NOTIFY_SOCKET %s", sd.path);
 }
 
 static void
@@ -300,83 +230,48 @@ static void
 listen_on(mode_t mode)
 {
 	const char *errstr;
-	struct stat st;
-	mode_t omask;
-	int i, e = 0, on = 1, off = 0;
 
-	if (addr.family == AF_UNIX) {
-		if ((ls = socket(AF_UNIX, addr.type | SOCK_CLOEXEC, 0)) == -1)
-			err(ipc_errexit, "%s", addr.text);
-		if (!addr.abstract)
-			refuse_existing();
-		omask = umask(~mode & 0777);
-		i = bind(ls, (struct sockaddr *)&addr.sun, addr.sunlen);
-		umask(omask);
-		if (i == -1)
-			err(ipc_errexit, "%s", addr.text);
-		if (!addr.abstract) {
-			strlcpy(sockpath, addr.sun.sun_path, sizeof(sockpath));
-			if (stat(sockpath, &st) == 0) {
-				sockdev = st.st_dev;
-				sockino = st.st_ino;
-			}
-			atexit(remove_socket);
-		}
-	} else {
-		if (ipc_addr_resolve(&addr, 1, &errstr) == -1)
-			errx(ipc_errexit, "%s: %s", addr.text, errstr);
-		for (i = 0; i < addr.nsa; i++) {
-			ls = socket(addr.sa[i].ss.ss_family,
-			    addr.type | SOCK_CLOEXEC, 0);
-			if (ls == -1) {
-				e = errno;
-				continue;
-			}
-			setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on,
-			    sizeof(on));
-			if (addr.sa[i].ss.ss_family == AF_INET6 && addr.any)
-				setsockopt(ls, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-				    sizeof(off));
-			if (bind(ls, (struct sockaddr *)&addr.sa[i].ss,
-			    addr.sa[i].len) == 0)
-				break;
-			e = errno;
-			close(ls);
-			ls = -1;
-		}
-		if (ls == -1)
-			errc(ipc_errexit, e, "%s", addr.text);
+	if (ipc_addr_resolve(&addr, 1, &errstr) == -1)
+		errx(ipc_errexit, "%s: %s", addr.text, errstr);
+	if ((ls = ipc_addr_socket(&addr, bind1, &mode)) == -1)
+		err(ipc_errexit, "%s", addr.text);
+	if (addr.family == AF_UNIX && !addr.abstract) {
+		ipc_sockfile_keep(&sockfile, addr.sun.sun_path);
+		atexit(remove_socket);
 	}
 	if (addr.type == SOCK_STREAM && listen(ls, SOMAXCONN) == -1)
 		err(ipc_errexit, "%s", addr.text);
 }
 
-/*
- * A file at the path is never removed: a socket file may be another
- * listener's, or one that a listener left; which, only its owner knows.
- */
-static void
-refuse_existing(void)
+/* A Unix socket's file with the mode; an IP port reusable at once. */
+static int
+bind1(int fd, const struct sockaddr *sa, socklen_t len, void *mode)
 {
-	struct stat st;
+	const char *why;
+	mode_t omask;
+	int on = 1, off = 0, rv;
 
-	if (lstat(addr.sun.sun_path, &st) == -1)
-		return;
-	if (!S_ISSOCK(st.st_mode))
-		errx(ipc_errexit, "%s: exists and is not a socket", addr.text);
-	errc(ipc_errexit, EADDRINUSE, "%s", addr.text);
+	if (sa->sa_family == AF_UNIX) {
+		if (!addr.abstract &&
+		    (why = ipc_sockfile_taken(addr.sun.sun_path)) != NULL)
+			errx(ipc_errexit, "%s: %s", addr.text, why);
+		omask = umask(~*(mode_t *)mode & 0777);
+		rv = bind(fd, sa, len);
+		umask(omask);
+		return rv;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (sa->sa_family == AF_INET6 && addr.any)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	return bind(fd, sa, len);
 }
 
 /* At exit: our socket file, if it is still ours. */
 static void
 remove_socket(void)
 {
-	struct stat st;
-
-	if (!keeper && sockpath[0] != '\0' && lstat(sockpath, &st) == 0 &&
-	    S_ISSOCK(st.st_mode) && st.st_dev == sockdev &&
-	    st.st_ino == sockino)
-		unlink(sockpath);
+	if (!keeper)
+		ipc_sockfile_remove(&sockfile);
 }
 
 /* End as the signal would have ended us, the socket file removed. */
@@ -392,24 +287,11 @@ die(void)
 static void
 write_port(const char *file)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char buf[sizeof(addr.sun.sun_path) + 8], host[64];
-	unsigned int port;
+	char buf[sizeof(addr.sun.sun_path) + 8];
 	int fd, n;
 
-	/* An abstract name of the full 107 bytes has no NUL after it. */
-	if (addr.family == AF_UNIX)
-		n = snprintf(buf, sizeof(buf), "%s%.*s\n",
-		    addr.abstract ? "@" : "",
-		    (int)(addr.sunlen - offsetof(struct sockaddr_un, sun_path) -
-		    1), addr.sun.sun_path + addr.abstract);
-	else {
-		if (getsockname(ls, (struct sockaddr *)&ss, &len) == -1 ||
-		    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
-			err(ipc_errexit, "%s", addr.text);
-		n = snprintf(buf, sizeof(buf), "%u\n", port);
-	}
+	if ((n = ipc_addr_bound(&addr, ls, buf, sizeof(buf))) == -1)
+		err(ipc_errexit, "%s", addr.text);
 	/*
 	 * Never through a symlink that another user may have put there, and
 	 * readable by others at most, whatever the umask.
@@ -425,7 +307,7 @@ write_port(const char *file)
 		err(ipc_errexit, "%s", file);
 }
 
-/* Wait for input on fd: 0, or the timeout passed. */
+/* Wait at most the timeout for input on fd: 1 when it came, else 0. */
 static int
 ready(int fd)
 {
@@ -453,15 +335,13 @@ serve(void)
 	int fd;
 
 	while (count == 0 || got < count) {
-		if (command != NULL) {
-			reap(0);
-			while (running >= jobs)
-				reap(1);
-		}
+		if (command != NULL && ipc_keeper_slot(&keep) == -1)
+			die();
 		if (!ready(ls)) {
-			reap(-1);
+			if (ipc_keeper_reap(&keep, IPC_REAP_ALL) == -1)
+				die();
 			if (count == 0 && got > 0)
-				exit(status);
+				exit(keep.status);
 			if (got > 0)
 				warnx("%s: %lld of %lld connections came in "
 				    "time", addr.text, got, count);
@@ -482,14 +362,14 @@ serve(void)
 			continue;
 		}
 		got++;
-		if (command != NULL) {
+		if (command != NULL)
 			spawn(fd, &ss);
-			running++;
-		} else
+		else
 			take(fd, &ss);
 		close(fd);
 	}
-	reap(-1);
+	if (ipc_keeper_reap(&keep, IPC_REAP_ALL) == -1)
+		die();
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", or "uid 1000 gid 1000 pid 42". */
@@ -497,22 +377,10 @@ static const char *
 peer_name(int fd, const struct sockaddr_storage *ss)
 {
 	static char buf[128];
-	char host[64];
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	unsigned int port;
+	struct ipc_peer p;
 
-	if (addr.family == AF_UNIX) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-			snprintf(buf, sizeof(buf), "uid %u gid %u pid %ld",
-			    (unsigned int)cred.uid, (unsigned int)cred.gid,
-			    (long)cred.pid);
-		else
-			snprintf(buf, sizeof(buf), "%s: a peer", addr.text);
-	} else if (ipc_addr_peer(ss, host, sizeof(host), &port) == 0)
-		snprintf(buf, sizeof(buf), strchr(host, ':') != NULL ?
-		    "[%s]:%u" : "%s:%u", host, port);
-	else
+	ipc_peer_get(fd, ss, addr.family, &p);
+	if (ipc_peer_name(&p, buf, sizeof(buf)) == NULL)
 		snprintf(buf, sizeof(buf), "%s: a peer", addr.text);
 	return buf;
 }
@@ -539,173 +407,108 @@ allowed(int fd, const struct sockaddr_storage *ss)
 static int
 tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
 	const char *why;
-	unsigned char b;
-	ssize_t n;
 
-	/* A TLS client speaks first, a handshake record: 22. */
-	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) <= 0) {
-		if (n == -1 && errno == EINTR)
-			die();
-		why = strerror(errno);
-		goto fail;
-	}
-	if ((n = recv(fd, &b, 1, MSG_PEEK)) <= 0 || b != 22) {
-		why = n == -1 ? strerror(errno) : n == 0 ?
-		    "closed before the TLS handshake" :
-		    "not TLS: a plaintext peer on a TLS port";
-		goto fail;
-	}
-	if (ipc_tls_accept(srv, cctx, fd) == -1) {
-		why = tls_error(srv);
-		goto fail;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    ipc_tls_handshake(*cctx, fd, timeout) == -1) {
-		if (errno == EINTR)
-			die();
-		why = errno == 0 ? tls_error(*cctx) : strerror(errno);
-		goto fail;
-	}
-	return 0;
-fail:
+	if (ipc_tls_serve(srv, fd, timeout, cctx, &why) == 0)
+		return 0;
+	if (errno == EINTR)
+		die();
 	if (count != 0 || keeper)
 		errx(ipc_errexit, "%s: %s", peer_name(fd, ss), why);
 	warnx("%s: %s", peer_name(fd, ss), why);
 	return -1;
 }
 
-/* A TLS connection's data to standard output, then close_notify. */
-static void
-take_tls(int fd, const struct sockaddr_storage *ss)
-{
-	struct ipc_relay r;
-	struct tls *cctx = NULL;
-
-	if (tls_accept(fd, ss, &cctx) == -1) {
-		ipc_tls_free(cctx);
-		return;
-	}
-	memset(&r, 0, sizeof(r));
-	r.tls = cctx;
-	r.sock = fd;
-	r.in = -1;
-	r.out = STDOUT_FILENO;
-	r.timeout = timeout;
-	r.linger = LINGER_MS;
-	if (ipc_tls_relay(&r) == -1) {
-		if (errno == EINTR)
-			die();
-		if (r.failed == STDOUT_FILENO)
-			err(IPC_ERROR, "stdout");
-		if (errno == ETIMEDOUT)
-			errx(IPC_NOTNOW, "%s: nothing came in time",
-			    peer_name(fd, ss));
-		if (count != 0)
-			errx(IPC_ERROR, "%s: %s", peer_name(fd, ss),
-			    r.tlserr != NULL ? r.tlserr : strerror(errno));
-		warnx("%s: %s", peer_name(fd, ss),
-		    r.tlserr != NULL ? r.tlserr : strerror(errno));
-	}
-	ipc_tls_free(cctx);
-}
-
-/* Copy what a connection sends to standard output. */
+/* Copy what a connection sends (tls: its plaintext) to standard output. */
 static void
 take(int fd, const struct sockaddr_storage *ss)
 {
 	struct ipc_copy c;
+	struct ipc_relay r;
+	struct tls *cctx;
 
-	if (srv != NULL) {
-		take_tls(fd, ss);
+	if (srv == NULL) {
+		ipc_copy_init(&c, fd, STDOUT_FILENO, timeout);
+		if (ipc_copy(&c) == -1)
+			failed(&c.fault, fd, addr.text);
+		ipc_copy_free(&c);
 		return;
 	}
-	ipc_copy_init(&c, fd, STDOUT_FILENO, timeout);
-	if (ipc_copy(&c) == -1) {
-		if (errno == EINTR)
-			die();
-		if (c.failed == STDOUT_FILENO)
-			err(IPC_ERROR, "stdout");
-		if (errno == ETIMEDOUT)
-			errx(IPC_NOTNOW, "%s: nothing came in time", addr.text);
-		/* One client's trouble ends a server only if it serves one. */
-		if (count != 0)
-			err(IPC_ERROR, "%s", addr.text);
-		warn("%s", addr.text);
+	if (tls_accept(fd, ss, &cctx) == 0) {
+		ipc_relay_init(&r, cctx, fd, -1, STDOUT_FILENO, timeout);
+		r.linger = LINGER_MS;
+		if (ipc_tls_relay(&r) == -1)
+			failed(&r.fault, fd, peer_name(fd, ss));
 	}
-	ipc_copy_free(&c);
-}
-
-static void
-setenvnum(const char *name, long long n)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", n);
-	setenv(name, buf, 1);
-}
-
-/* The peer's address, or its credentials, for the command. */
-static void
-peer_env(int fd, const struct sockaddr_storage *ss)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	char host[64];
-	unsigned int port;
-
-	unsetenv("IPC_PEER_ADDR");
-	unsetenv("IPC_PEER_PORT");
-	unsetenv("IPC_PEER_PID");
-	unsetenv("IPC_PEER_UID");
-	unsetenv("IPC_PEER_GID");
-	unsetenv("IPC_PEER_TLS_SUBJECT");
-	unsetenv("IPC_PEER_TLS_HASH");
-	if (addr.family == AF_UNIX) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-			setenvnum("IPC_PEER_PID", cred.pid);
-			setenvnum("IPC_PEER_UID", cred.uid);
-			setenvnum("IPC_PEER_GID", cred.gid);
-		}
-	} else if (ipc_addr_peer(ss, host, sizeof(host), &port) == 0) {
-		setenv("IPC_PEER_ADDR", host, 1);
-		setenvnum("IPC_PEER_PORT", port);
-	}
+	ipc_tls_free(cctx);
 }
 
 /*
- * End a connection so that a peer that sent data nobody read still gets
- * the whole reply and a clean end, not a reset: our end first, then what
- * the peer still sends is read and dropped, a while at most, as a web
- * server's lingering close does.
+ * A connection that could not be taken.  One client's trouble ends a
+ * server only if it serves one; our own output's, or a wait that ran out,
+ * ends it always.
  */
 static void
-linger(int fd)
+failed(const struct ipc_fault *f, int fd, const char *what)
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	long long start = ipc_now_ms();
-	char buf[16384];
+	char why[512];
+	int st;
 
-	if (shutdown(fd, SHUT_WR) == -1)
-		return;
-	while (ipc_poll_until(&pfd, 1, LINGER_MS, &start) > 0 &&
-	    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		continue;
+	if (f->err == EINTR)
+		die();
+	st = ipc_fault_says(f, fd, what, "nothing came in time", why,
+	    sizeof(why));
+	if (count != 0 || st != IPC_ERROR ||
+	    (f->fd == STDOUT_FILENO && f->fd != fd))
+		errx(st, "%s", why);
+	warnx("%s", why);
 }
 
-/* The verified peer's certificate, for the command. */
+/*
+ * A connection's keeper, in a child of its own: it runs the command with
+ * the connection as its standard input and output (tls: its end of a
+ * socket pair, relayed), waits for it, ends the connection cleanly and
+ * exits with the command's status.
+ */
 static void
-tls_env(struct tls *cctx)
+spawn(int fd, const struct sockaddr_storage *ss)
 {
-	const char *v;
+	struct ipc_peer p;
+	struct tls *cctx = NULL;
+	pid_t pid;
+	int e, st, io = fd, sp[2] = { -1, -1 };
 
-	if (!tls_peer_cert_provided(cctx))
+	if ((pid = ipc_keeper_fork(&keep)) == -1)
+		err(IPC_CMD_FAILED, "fork");
+	if (pid > 0)
 		return;
-	if ((v = tls_peer_cert_subject(cctx)) != NULL)
-		setenv("IPC_PEER_TLS_SUBJECT", v, 1);
-	if ((v = tls_peer_cert_hash(cctx)) != NULL)
-		setenv("IPC_PEER_TLS_HASH", v, 1);
+	keeper = 1;
+	close(ls);
+	ipc_peer_get(fd, ss, addr.family, &p);
+	ipc_keeper_env(&p);
+	if (srv != NULL) {
+		if (tls_accept(fd, ss, &cctx) == -1)
+			_exit(ipc_errexit);
+		ipc_tls_env(cctx);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == -1)
+			err(ipc_errexit, "socketpair");
+		io = sp[1];
+	}
+	if ((e = ipc_spawn_on(&pid, &cmd, io)) != 0) {
+		warnc(e, "%s", ipc_command_name(&cmd));
+		_exit(ipc_spawn_status(e));
+	}
+	if (srv != NULL)
+		relay_command(fd, ss, cctx, sp);
+	/* A signal ends the keeper and its command, whenever it comes. */
+	if (ipc_keeper_wait(pid, &st) == -1) {
+		if (errno == EINTR)
+			ipc_die_signalled();
+		_exit(IPC_CMD_FAILED);
+	}
+	ipc_linger(fd, LINGER_MS);
+	_exit(ipc_cmd_status(st));
 }
 
 /*
@@ -718,116 +521,20 @@ relay_command(int fd, const struct sockaddr_storage *ss, struct tls *cctx,
     int sp[2])
 {
 	struct ipc_relay r;
+	char why[512];
 
 	close(sp[1]);
 	fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
-	memset(&r, 0, sizeof(r));
-	r.tls = cctx;
-	r.sock = fd;
-	r.in = r.out = sp[0];
-	r.timeout = timeout;
+	ipc_relay_init(&r, cctx, fd, sp[0], sp[0], timeout);
 	r.linger = LINGER_MS;
 	r.flags = IPC_RELAY_KEEPER;
-	if (ipc_tls_relay(&r) == -1) {
-		if (errno == EINTR && ipc_signalled)
-			return;
-		if (r.tlserr != NULL)
-			warnx("%s: %s", peer_name(fd, ss), r.tlserr);
-		else if (errno == ETIMEDOUT)
-			warnx("%s: idle for too long", peer_name(fd, ss));
-		else
-			warn("%s", peer_name(fd, ss));
+	if (ipc_tls_relay(&r) == -1 && !(errno == EINTR && ipc_signalled)) {
+		ipc_fault_says(&r.fault, fd, peer_name(fd, ss),
+		    "idle for too long", why, sizeof(why));
+		warnx("%s", why);
 	}
 	close(sp[0]);
 	ipc_tls_free(cctx);
-}
-
-/*
- * A connection's keeper, in a child of its own: it runs the command with
- * the connection as its standard input and output, waits for it, ends
- * the connection cleanly and exits with the command's status.
- */
-static void
-spawn(int fd, const struct sockaddr_storage *ss)
-{
-	struct tls *cctx = NULL;
-	pid_t pid;
-	int st, io, sp[2] = { -1, -1 };
-
-	if ((pid = fork()) == -1)
-		err(IPC_CMD_FAILED, "fork");
-	if (pid > 0)
-		return;
-	keeper = 1;
-	close(ls);
-	peer_env(fd, ss);
-	io = fd;
-	if (srv != NULL) {
-		if (tls_accept(fd, ss, &cctx) == -1)
-			_exit(ipc_errexit);
-		tls_env(cctx);
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-		    sp) == -1)
-			err(ipc_errexit, "socketpair");
-		io = sp[1];
-	}
-	if ((pid = fork()) == -1) {
-		warn("fork");
-		_exit(IPC_CMD_FAILED);
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(io, STDIN_FILENO) == -1 ||
-		    dup2(io, STDOUT_FILENO) == -1) {
-			warn("%s", addr.text);
-			_exit(IPC_CMD_FAILED);
-		}
-		ipc_exec_command(&cmd);
-		warn("%s", ipc_command_name(&cmd));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	if (srv != NULL)
-		relay_command(fd, ss, cctx, sp);
-	/* A signal ends the keeper and its command, whenever it comes. */
-	while (ipc_signalled || waitpid(pid, &st, 0) == -1) {
-		if (ipc_signalled) {
-			kill(pid, ipc_signalled);
-			ipc_die_signalled();
-		}
-		if (errno != EINTR)
-			_exit(IPC_CMD_FAILED);
-	}
-	linger(fd);
-	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
-}
-
-/*
- * Collect finished commands: one, waiting for it (wait 1); those done
- * (0); all, waiting for them (-1).  The status kept is the last that
- * was not 0, as a signal's 128 + N.
- */
-static void
-reap(int wait)
-{
-	pid_t pid;
-	int st;
-
-	while (running > 0) {
-		pid = waitpid(-1, &st, wait != 0 ? 0 : WNOHANG);
-		if (pid == -1 && errno == EINTR && ipc_signalled)
-			die();
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return;
-		running--;
-		if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			status = WEXITSTATUS(st);
-		else if (WIFSIGNALED(st))
-			status = 128 + WTERMSIG(st);
-		if (wait == 1)
-			return;
-	}
 }
 
 /* Datagrams, each one record on standard output. */
@@ -862,8 +569,8 @@ receive(void)
 			err(IPC_ERROR, "%s", addr.text);
 		}
 		if (n > DGRAMCAP)
-			errx(IPC_ERROR, "%s: a datagram of %zd bytes does not fit in "
-			    "%d", addr.text, n, DGRAMCAP);
+			errx(IPC_ERROR, "%s: a datagram of %zd bytes does "
+			    "not fit in %d", addr.text, n, DGRAMCAP);
 		if (nallow > 0 && !allowed(-1, &ss))
 			continue;
 		got++;
@@ -877,7 +584,7 @@ receive(void)
 static _Noreturn void
 usage(int code)
 {
-	FILE *fp = code == 0 ? stdout : stderr;
+	FILE *fp = code == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-0ak] [-c count] [-j jobs] [-m mode] "
 	    "[-t timeout]\n"
@@ -885,7 +592,7 @@ usage(int code)
 	    "[--tls-ca file]\n"
 	    "\t[--tls-cert file --tls-key file] address\n",
 	    getprogname());
-	if (code == 0) {
+	if (code == IPC_OK) {
 		fprintf(fp, "Accept a connection on address and copy what it "
 		    "sends to standard output.\n\n"
 		    "  -0, --null            end each datagram with NUL, "

@@ -46,14 +46,15 @@ static int		 done[2] = { -1, -1 };	/* closed: all sent */
 static struct ipc_tls_opts topts;
 
 static int		 open_retrying(const struct timespec *);
-static int		 open1(int *);
-static int		 connect_timed(int, const struct sockaddr *, socklen_t);
+static int		 connect_timed(int, const struct sockaddr *, socklen_t,
+			    void *);
 static void		 send_datagrams(void);
 static void		 send_stream(void);
 static void		*sender(void *);
 static void		 wait_sender(void);
 static char		*framed(size_t *);
 static _Noreturn void	 tls_session(struct tls *, int);
+static _Noreturn void	 failed(const struct ipc_fault *);
 static _Noreturn void	 usage(int);
 
 int
@@ -148,15 +149,8 @@ main(int argc, char *argv[])
 
 	ipc_copy_init(&c, sock, STDOUT_FILENO, timeout);
 	c.active = &active;
-	if (ipc_copy(&c) == -1) {
-		if (errno == EINTR)
-			ipc_die_signalled();
-		if (c.failed == STDOUT_FILENO)
-			err(IPC_ERROR, "stdout");
-		if (errno == ETIMEDOUT)
-			errx(IPC_NOTNOW, "%s: timed out", addr.text);
-		err(IPC_ERROR, "%s", addr.text);
-	}
+	if (ipc_copy(&c) == -1)
+		failed(&c.fault);
 	/* The peer closed: what it was sent must have gone too. */
 	wait_sender();
 	if ((errno = pthread_join(t, NULL)) != 0)
@@ -251,32 +245,26 @@ tls_session(struct tls *ctx, int noreply)
 			err(IPC_ERROR, "%s", addr.text);
 		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
 	}
-	memset(&r, 0, sizeof(r));
-	r.tls = ctx;
-	r.sock = sock;
-	r.in = STDIN_FILENO;
-	if (msgs != NULL) {
+	ipc_relay_init(&r, ctx, sock, msgs != NULL ? -1 : STDIN_FILENO,
+	    STDOUT_FILENO, timeout);
+	if (msgs != NULL)
 		r.pre = framed(&r.prelen);
-		r.in = -1;
-	}
-	r.out = STDOUT_FILENO;
-	r.timeout = timeout;
-	r.linger = -1;
 	r.flags = noreply ? IPC_RELAY_NOREPLY : 0;
-	if (ipc_tls_relay(&r) == -1) {
-		if (errno == EINTR)
-			ipc_die_signalled();
-		if (r.failed == STDOUT_FILENO)
-			err(IPC_ERROR, "stdout");
-		if (r.failed == STDIN_FILENO)
-			err(IPC_ERROR, "stdin");
-		if (errno == ETIMEDOUT)
-			errx(IPC_NOTNOW, "%s: timed out", addr.text);
-		if (r.tlserr != NULL)
-			errx(IPC_ERROR, "%s: %s", addr.text, r.tlserr);
-		err(IPC_ERROR, "%s", addr.text);
-	}
+	if (ipc_tls_relay(&r) == -1)
+		failed(&r.fault);
 	exit(IPC_OK);
+}
+
+/* A copy or a relay that failed: the end, as the fault tells it. */
+static _Noreturn void
+failed(const struct ipc_fault *f)
+{
+	char why[512];
+
+	if (f->err == EINTR)
+		ipc_die_signalled();
+	errx(ipc_fault_says(f, sock, addr.text, "timed out", why, sizeof(why)),
+	    "%s", why);
 }
 
 static void
@@ -286,13 +274,8 @@ send_stream(void)
 
 	ipc_copy_init(&c, STDIN_FILENO, sock, -1);
 	c.active = &active;
-	if (ipc_copy(&c) == -1) {
-		if (errno == EINTR)
-			ipc_die_signalled();
-		if (c.failed == STDIN_FILENO)
-			err(IPC_ERROR, "stdin");
-		err(IPC_ERROR, "%s", addr.text);
-	}
+	if (ipc_copy(&c) == -1)
+		failed(&c.fault);
 	ipc_copy_free(&c);
 }
 
@@ -348,14 +331,18 @@ static int
 open_retrying(const struct timespec *retry)
 {
 	struct timespec until, pause;
+	const char *errstr;
 	long long delay = 1;	/* ms, doubled up to 100 */
-	int fd = -1, e;
+	int fd, e;
 
+	if (ipc_addr_resolve(&addr, 0, &errstr) == -1)
+		errx(IPC_ERROR, "%s: %s", addr.text, errstr);
 	if (retry != NULL)
 		ipc_deadline(retry, &until);
 	for (;;) {
-		if ((e = open1(&fd)) == 0)
+		if ((fd = ipc_addr_socket(&addr, connect_timed, NULL)) != -1)
 			return fd;
+		e = errno;
 		if (e == ETIMEDOUT)
 			errx(IPC_NOTNOW, "%s: %s", addr.text, strerror(e));
 		if (e == EINTR)
@@ -374,53 +361,16 @@ open_retrying(const struct timespec *retry)
 	}
 }
 
-/* A socket connected to one of the addresses: 0, or the first error. */
-static int
-open1(int *fd)
-{
-	const char *errstr;
-	int i, e = 0;
-
-	if (addr.nsa == 0 && addr.family != AF_UNIX &&
-	    ipc_addr_resolve(&addr, 0, &errstr) == -1)
-		errx(IPC_ERROR, "%s: %s", addr.text, errstr);
-	if (addr.family == AF_UNIX) {
-		if ((*fd = socket(AF_UNIX, addr.type | SOCK_CLOEXEC, 0)) == -1)
-			err(IPC_ERROR, "%s", addr.text);
-		if (connect_timed(*fd, (struct sockaddr *)&addr.sun,
-		    addr.sunlen) == 0)
-			return 0;
-		e = errno;
-		close(*fd);
-		return e;
-	}
-	for (i = 0; i < addr.nsa; i++) {
-		*fd = socket(addr.sa[i].ss.ss_family, addr.type | SOCK_CLOEXEC,
-		    0);
-		if (*fd == -1) {
-			if (e == 0)
-				e = errno;
-			continue;
-		}
-		if (connect_timed(*fd, (struct sockaddr *)&addr.sa[i].ss,
-		    addr.sa[i].len) == 0)
-			return 0;
-		if (e == 0 || e == EAFNOSUPPORT)
-			e = errno;
-		close(*fd);
-	}
-	return e;
-}
-
 /* connect(2), at most the connect timeout long. */
 static int
-connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
+connect_timed(int fd, const struct sockaddr *sa, socklen_t len, void *unused)
 {
 	struct pollfd pfd = { fd, POLLOUT, 0 };
 	long long start = ipc_now_ms();
 	socklen_t elen = sizeof(int);
 	int n, e, fl;
 
+	(void)unused;
 	if (ctimeout < 0) {
 		while ((n = connect(fd, sa, len)) == -1 && errno == EINTR &&
 		    !ipc_signalled)
@@ -460,14 +410,14 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t len)
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
+	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-0anq] [-r retry] [-t timeout] "
 	    "[--tls-ca file]\n"
 	    "\t[--tls-cert file --tls-key file] [--tls-name name] "
 	    "[--tls-noverify]\n"
 	    "\taddress [message ...]\n", getprogname());
-	if (status == 0) {
+	if (status == IPC_OK) {
 		fprintf(fp, "Connect to address, send the messages or standard "
 		    "input, and copy\nthe reply to standard output.\n\n"
 		    "  -0, --null            end each message with NUL, "

@@ -204,9 +204,29 @@ ipc_addr_parse(const char *s, struct ipc_addr *a, const char **errstr)
 	return 0;
 }
 
+/* A Unix socket handed over: its path or name, as we keep them. */
+static int
+sockname(struct ipc_addr *a, const char **errstr)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	socklen_t len = sizeof(a->sun);
+
+	if (getsockname(a->fd, (struct sockaddr *)&a->sun, &len) == -1) {
+		*errstr = strerror(errno);
+		return -1;
+	}
+	a->sunlen = len;
+	a->abstract = len > off && a->sun.sun_path[0] == '\0';
+	/* An unnamed one, or a path with its NUL: as we keep it. */
+	if (!a->abstract && len > off && a->sun.sun_path[len - 1 - off] != '\0')
+		a->sunlen++;
+	return 0;
+}
+
 /*
  * fd:N or systemd: the socket handed over, checked to be one that
- * listens (stream) or is bound (datagram), its family and type in *a.
+ * listens (stream) or is bound (datagram), its family and type in *a,
+ * and a Unix one's address.
  * systemd's LISTEN_ variables are for us only, not for our commands.
  */
 int
@@ -272,6 +292,8 @@ ipc_addr_inherit(struct ipc_addr *a, const char **errstr)
 	a->family = fam == AF_UNIX ? AF_UNIX : AF_UNSPEC;
 	a->abstract = 0;
 	(void)fcntl(a->fd, F_SETFD, FD_CLOEXEC);
+	if (a->family == AF_UNIX && sockname(a, errstr) == -1)
+		return -1;
 	return 0;
 }
 
@@ -307,6 +329,30 @@ numeric(const char *host, unsigned short port, struct ipc_sockaddr *sa)
 	return -1;
 }
 
+/* getaddrinfo(3)'s addresses, IPC_MAXSA at most: 0, or its error. */
+static int
+lookup(const char *host, const char *port, int type, int flags,
+    struct ipc_sockaddr *sa, int *nsa)
+{
+	struct addrinfo hints, *res, *ai;
+	int e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = type;
+	hints.ai_flags = flags;
+	*nsa = 0;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0)
+		return e;
+	for (ai = res; ai != NULL && *nsa < IPC_MAXSA; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(sa[0].ss))
+			continue;
+		memcpy(&sa[*nsa].ss, ai->ai_addr, ai->ai_addrlen);
+		sa[(*nsa)++].len = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 /*
  * The addresses to bind or connect to, in a->sa[].  No host is every
  * interface to a listener (IPv6 and IPv4 on one socket, where there is
@@ -317,7 +363,6 @@ numeric(const char *host, unsigned short port, struct ipc_sockaddr *sa)
 int
 ipc_addr_resolve(struct ipc_addr *a, int passive, const char **errstr)
 {
-	struct addrinfo hints, *res, *ai;
 	char port[8];
 	int e;
 
@@ -338,21 +383,12 @@ ipc_addr_resolve(struct ipc_addr *a, int passive, const char **errstr)
 		a->nsa = 1;
 		return 0;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = a->type;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	snprintf(port, sizeof(port), "%u", a->port);
-	if ((e = getaddrinfo(a->host, port, &hints, &res)) != 0) {
+	if ((e = lookup(a->host, port, a->type, AI_NUMERICSERV | AI_ADDRCONFIG,
+	    a->sa, &a->nsa)) != 0) {
 		*errstr = e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e);
 		return -1;
 	}
-	for (ai = res; ai != NULL && a->nsa < IPC_MAXSA; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(a->sa[0].ss))
-			continue;
-		memcpy(&a->sa[a->nsa].ss, ai->ai_addr, ai->ai_addrlen);
-		a->sa[a->nsa++].len = ai->ai_addrlen;
-	}
-	freeaddrinfo(res);
 	if (a->nsa == 0) {
 		*errstr = "no address";
 		return -1;
@@ -386,4 +422,172 @@ ipc_addr_peer(const struct sockaddr_storage *ss, char *host, size_t hostsize,
 	}
 	errno = EAFNOSUPPORT;
 	return -1;
+}
+
+/*
+ * A socket of type on the first of the addresses that op takes (op: 0,
+ * or -1 with errno): the descriptor, or -1 with the errno of the first
+ * failure, which a later one replaces only where it was EAFNOSUPPORT (a
+ * family this machine lacks).  EINTR ends the search, and is the errno:
+ * a signal asks the tool to end.
+ */
+static int
+first_socket(const struct ipc_sockaddr *sa, int nsa, int type,
+    int (*op)(int, const struct sockaddr *, socklen_t, void *), void *arg)
+{
+	int i, fd, e = 0, last;
+
+	for (i = 0; i < nsa; i++) {
+		if ((fd = socket(sa[i].ss.ss_family, type | SOCK_CLOEXEC,
+		    0)) != -1) {
+			if (op(fd, (const struct sockaddr *)&sa[i].ss,
+			    sa[i].len, arg) == 0)
+				return fd;
+			last = errno;
+			close(fd);
+		} else
+			last = errno;
+		if (e == 0 || e == EAFNOSUPPORT || last == EINTR)
+			e = last;
+		if (last == EINTR)
+			break;
+	}
+	errno = e != 0 ? e : EADDRNOTAVAIL;
+	return -1;
+}
+
+/* A socket on a's path, or on one of its addresses (ipc_addr_resolve). */
+int
+ipc_addr_socket(const struct ipc_addr *a, int (*op)(int,
+    const struct sockaddr *, socklen_t, void *), void *arg)
+{
+	struct ipc_sockaddr un;
+
+	if (a->family != AF_UNIX)
+		return first_socket(a->sa, a->nsa, a->type, op, arg);
+	memset(&un, 0, sizeof(un));
+	memcpy(&un.ss, &a->sun, sizeof(a->sun));
+	un.len = a->sunlen;
+	return first_socket(&un, 1, a->type, op, arg);
+}
+
+static int
+connect1(int fd, const struct sockaddr *sa, socklen_t len, void *unused)
+{
+	(void)unused;
+	return connect(fd, sa, len);
+}
+
+/*
+ * Connected to host and port (a number), resolved as getaddrinfo(3)
+ * alone does: the descriptor, or -1 with errno, and *gaierr the
+ * resolver's error (EAI_SYSTEM: errno's) when the name did not resolve.
+ */
+int
+ipc_connect_any(const char *host, const char *port, int type, int *gaierr)
+{
+	struct ipc_sockaddr sa[IPC_MAXSA];
+	int nsa;
+
+	if ((*gaierr = lookup(host, port, type, AI_NUMERICSERV, sa, &nsa)) !=
+	    0)
+		return -1;
+	return first_socket(sa, nsa, type, connect1, NULL);
+}
+
+/* The peer on fd (a Unix socket of family AF_UNIX) or at ss. */
+void
+ipc_peer_get(int fd, const struct sockaddr_storage *ss, int family,
+    struct ipc_peer *p)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	memset(p, 0, sizeof(*p));
+	if (family == AF_UNIX) {
+		if (fd != -1 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &len) == 0) {
+			p->cred = 1;
+			p->pid = cred.pid;
+			p->uid = cred.uid;
+			p->gid = cred.gid;
+		}
+	} else if (ipc_addr_peer(ss, p->host, sizeof(p->host), &p->port) == -1)
+		p->host[0] = '\0';
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", "uid 1000 gid 1000 pid 42"; NULL: none. */
+const char *
+ipc_peer_name(const struct ipc_peer *p, char *buf, size_t len)
+{
+	if (p->cred)
+		snprintf(buf, len, "uid %u gid %u pid %ld", p->uid, p->gid,
+		    p->pid);
+	else if (p->host[0] != '\0')
+		snprintf(buf, len, strchr(p->host, ':') != NULL ? "[%s]:%u" :
+		    "%s:%u", p->host, p->port);
+	else
+		return NULL;
+	return buf;
+}
+
+/* What --port-file says: "8080\n" for IP, the path or @name for Unix. */
+int
+ipc_addr_bound(const struct ipc_addr *a, int fd, char *buf, size_t len)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char host[64];
+	unsigned int port;
+
+	/* An abstract name of the full 107 bytes has no NUL after it. */
+	if (a->family == AF_UNIX)
+		return snprintf(buf, len, "%s%.*s\n", a->abstract ? "@" : "",
+		    (int)(a->sunlen - off - 1), a->sun.sun_path + a->abstract);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    ipc_addr_peer(&ss, host, sizeof(host), &port) == -1)
+		return -1;
+	return snprintf(buf, len, "%u\n", port);
+}
+
+/*
+ * A Unix socket's file.  One that is there already is never removed: it
+ * may be another listener's, or one that a listener left; which, only
+ * its owner knows.  NULL, or why the path is taken.
+ */
+const char *
+ipc_sockfile_taken(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return NULL;
+	if (!S_ISSOCK(st.st_mode))
+		return "exists and is not a socket";
+	return strerror(EADDRINUSE);
+}
+
+/* The file that a bind made at path, to know it for ours at the end. */
+void
+ipc_sockfile_keep(struct ipc_sockfile *f, const char *path)
+{
+	struct stat st;
+
+	strlcpy(f->path, path, sizeof(f->path));
+	if (stat(path, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
+}
+
+/* Remove our socket file, if it is still ours. */
+void
+ipc_sockfile_remove(const struct ipc_sockfile *f)
+{
+	struct stat st;
+
+	if (f->path[0] != '\0' && lstat(f->path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_dev == f->dev && st.st_ino == f->ino)
+		unlink(f->path);
 }

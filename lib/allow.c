@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,4 +186,30 @@ ipc_allow_cred(const struct ipc_allow *a, int n, int fd)
 				return 1;
 	}
 	return 0;
+}
+
+/*
+ * Does each of the n fit a socket of family and type: addresses for IP,
+ * users and groups for Unix stream sockets.  NULL, or why not.
+ */
+const char *
+ipc_allow_fits(const struct ipc_allow *a, int n, int family, int type,
+    char *buf, size_t len)
+{
+	int i, ip;
+
+	for (i = 0; i < n; i++) {
+		ip = a[i].kind == IPC_ALLOW_NET4 || a[i].kind == IPC_ALLOW_NET6;
+		if (ip && family == AF_UNIX) {
+			snprintf(buf, len, "--allow %s is for IP; a Unix "
+			    "socket takes uid:, gid:, user:, group:", a[i].text);
+			return buf;
+		}
+		if (!ip && (family != AF_UNIX || type != SOCK_STREAM)) {
+			snprintf(buf, len, "--allow %s is for Unix stream "
+			    "sockets", a[i].text);
+			return buf;
+		}
+	}
+	return NULL;
 }

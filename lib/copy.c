@@ -26,7 +26,9 @@ ipc_copy_init(struct ipc_copy *c, int in, int out, int timeout)
 	c->last = ipc_now_ms();
 	c->active = &c->last;
 	c->bytes = 0;
-	c->failed = -1;
+	c->fault.fd = -1;
+	c->fault.err = 0;
+	c->fault.tlserr = NULL;
 	c->pipe[0] = c->pipe[1] = -1;
 }
 
@@ -51,9 +53,7 @@ moved(struct ipc_copy *c, ssize_t n)
 static int
 fail(struct ipc_copy *c, int fd, int e)
 {
-	c->failed = fd;
-	errno = e;
-	return -1;
+	return ipc_fault(&c->fault, fd, e, NULL);
 }
 
 /* A failed splice(2) or sendfile(2): which side was it? */
@@ -236,7 +236,7 @@ by_rw(struct ipc_copy *c)
 }
 
 /*
- * Copy until the end of the input: 0, or -1 with errno and c->failed set
+ * Copy until the end of the input: 0, or -1 with errno and c->fault set
  * to the side that failed (ETIMEDOUT: the timeout passed with no input;
  * EINTR: a signal came that ends the tool).
  */

@@ -120,8 +120,9 @@ ipc_xwait_option(struct ipc_wait *w, int ch, const char *arg)
 }
 
 /*
- * The absolute CLOCK_REALTIME time that mq_timedsend(3), mq_timedreceive(3)
- * and sem_timedwait(3) take, a timeout from now; NULL (forever) for NULL.
+ * A timeout from now as a deadline, an absolute CLOCK_REALTIME time (the
+ * clock of sem_timedwait(3)), for ipc_expired, ipc_ms_until and
+ * ipc_poll to count down to; NULL (forever) for NULL.
  */
 struct timespec *
 ipc_deadline(const struct timespec *timeout, struct timespec *abs)

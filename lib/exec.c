@@ -15,6 +15,12 @@
 #include "ipcutils.h"
 #include "exec.h"
 
+static int	 spawn(pid_t *, const char *, char *const [], int, int,
+		    const sigset_t *, const sigset_t *, int, void (*)(void *),
+		    void *);
+static int	 spawn_command(pid_t *, const struct ipc_command *, int, int,
+		    const sigset_t *, const sigset_t *, int);
+
 /*
  * Start file (searched in PATH when it has no slash) with argv: 0 and
  * *pid, or the errno value its exec gave.  Its standard input is in (-1:
@@ -33,6 +39,15 @@
  */
 int
 ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
+    const sigset_t *mask, const sigset_t *dfl, int group,
+    void (*before)(void *), void *arg)
+{
+	return spawn(pid, file, argv, in, -1, mask, dfl, group, before, arg);
+}
+
+/* ipc_spawn's work, and a standard output of out's (-1: the tool's). */
+static int
+spawn(pid_t *pid, const char *file, char *const argv[], int in, int out,
     const sigset_t *mask, const sigset_t *dfl, int group,
     void (*before)(void *), void *arg)
 {
@@ -58,6 +73,7 @@ ipc_spawn(pid_t *pid, const char *file, char *const argv[], int in,
 			if (sigismember(&reset, sig) == 1)
 				sigaction(sig, &sa, NULL);
 		if ((in != -1 && in != 0 && dup2(in, 0) == -1) ||
+		    (out != -1 && out != 1 && dup2(out, 1) == -1) ||
 		    (group && setpgid(0, 0) == -1))
 			e = errno;
 		else {
@@ -209,20 +225,25 @@ int
 ipc_spawn_command(pid_t *pid, const struct ipc_command *c, int in,
     const sigset_t *mask, const sigset_t *dfl, int group)
 {
-	if (c->argv != c->sh && ipc_spawn(pid, c->file, c->argv, in, mask,
-	    dfl, group, NULL, NULL) == 0)
-		return 0;
-	return ipc_spawn(pid, "/bin/sh", c->sh, in, mask, dfl, group, NULL,
-	    NULL);
+	return spawn_command(pid, c, in, -1, mask, dfl, group);
 }
 
-/* Run a command (ipc_command) here, as sh would; return on error. */
-void
-ipc_exec_command(const struct ipc_command *c)
+/* A command on a connection, fd its standard input and output. */
+int
+ipc_spawn_on(pid_t *pid, const struct ipc_command *c, int fd)
 {
-	if (c->argv != c->sh)
-		execvp(c->file, c->argv);
-	execv("/bin/sh", c->sh);
+	return spawn_command(pid, c, fd, fd, NULL, NULL, 0);
+}
+
+static int
+spawn_command(pid_t *pid, const struct ipc_command *c, int in, int out,
+    const sigset_t *mask, const sigset_t *dfl, int group)
+{
+	if (c->argv != c->sh && spawn(pid, c->file, c->argv, in, out, mask,
+	    dfl, group, NULL, NULL) == 0)
+		return 0;
+	return spawn(pid, "/bin/sh", c->sh, in, out, mask, dfl, group, NULL,
+	    NULL);
 }
 
 /* The name to give in a message about a command that could not be run. */

@@ -30,7 +30,7 @@ struct ipc_command {
 int		 ipc_command(struct ipc_command *, const char *);
 int		 ipc_spawn_command(pid_t *, const struct ipc_command *, int,
 		    const sigset_t *, const sigset_t *, int);
-void		 ipc_exec_command(const struct ipc_command *);
+int		 ipc_spawn_on(pid_t *, const struct ipc_command *, int);
 const char	*ipc_command_name(const struct ipc_command *);
 
 #endif

@@ -1,4 +1,4 @@
-/* sock.h: sockets for sock-listen and sock-send (addr.c, copy.c). */
+/* sock.h: sockets for sock-listen and sock-send (addr.c, copy.c, tls.c). */
 #ifndef IPC_SOCK_H
 #define IPC_SOCK_H
 
@@ -42,6 +42,51 @@ int		 ipc_addr_resolve(struct ipc_addr *, int, const char **);
 int		 ipc_addr_inherit(struct ipc_addr *, const char **);
 int		 ipc_addr_peer(const struct sockaddr_storage *, char *, size_t,
 		    unsigned int *);
+/*
+ * A socket on the first address that op (connect(2), or a bind with its
+ * options) takes, and the same for a host and a numeric port resolved
+ * as getaddrinfo(3) does; *gaierr is its code when the name did not
+ * resolve, else 0.
+ */
+int		 ipc_addr_socket(const struct ipc_addr *, int (*)(int,
+		    const struct sockaddr *, socklen_t, void *), void *);
+int		 ipc_connect_any(const char *, const char *, int, int *);
+int		 ipc_addr_bound(const struct ipc_addr *, int, char *, size_t);
+
+/* A listener's Unix socket file: never another's, removed if still ours. */
+struct ipc_sockfile {
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t		 dev;
+	ino_t		 ino;
+};
+const char	*ipc_sockfile_taken(const char *);
+void		 ipc_sockfile_keep(struct ipc_sockfile *, const char *);
+void		 ipc_sockfile_remove(const struct ipc_sockfile *);
+
+/* Who is at the other end: a Unix peer's credentials, an IP peer's address. */
+struct ipc_peer {
+	int		 cred;		/* pid, uid and gid are known */
+	long		 pid;
+	unsigned int	 uid, gid;
+	char		 host[64];	/* "" when not known */
+	unsigned int	 port;
+};
+void		 ipc_peer_get(int, const struct sockaddr_storage *, int,
+		    struct ipc_peer *);
+const char	*ipc_peer_name(const struct ipc_peer *, char *, size_t);
+
+/*
+ * fault.c: where a copy or a relay failed: the descriptor (its input,
+ * its output, or the connection's socket), errno, and libtls's reason.
+ */
+struct ipc_fault {
+	int		 fd;		/* -1: none yet */
+	int		 err;
+	const char	*tlserr;	/* why TLS failed, or NULL */
+};
+int		 ipc_fault(struct ipc_fault *, int, int, const char *);
+int		 ipc_fault_says(const struct ipc_fault *, int, const char *,
+		    const char *, char *, size_t);
 
 /*
  * copy.c: a stream copy that lets the kernel move the bytes: sendfile(2)
@@ -56,14 +101,12 @@ struct ipc_copy {
 	long long	*active;	/* last transfer (ms): &last, or shared */
 	long long	 last;
 	long long	 bytes;		/* copied so far */
-	int		 failed;	/* the fd that failed: in or out */
+	struct ipc_fault fault;		/* which side failed: in or out */
 	int		 pipe[2];	/* between two non-pipes, for splice */
 };
 void		 ipc_copy_init(struct ipc_copy *, int, int, int);
 int		 ipc_copy(struct ipc_copy *);
 void		 ipc_copy_free(struct ipc_copy *);
-
-/* poll.c: poll(2) until a deadline, counted from *since or from now. */
 
 /* allow.c: --allow SPEC, who may connect. */
 enum { IPC_ALLOW_NET4 = 1, IPC_ALLOW_NET6, IPC_ALLOW_UID, IPC_ALLOW_GID };
@@ -78,6 +121,8 @@ int		 ipc_allow_parse(const char *, struct ipc_allow *, const char **);
 int		 ipc_allow_addr(const struct ipc_allow *, int,
 		    const struct sockaddr_storage *);
 int		 ipc_allow_cred(const struct ipc_allow *, int, int);
+const char	*ipc_allow_fits(const struct ipc_allow *, int, int, int, char *,
+		    size_t);
 
 /* tls.c: TLS with libtls (tls: addresses). */
 struct tls;
@@ -99,12 +144,47 @@ struct ipc_relay {
 	int		 linger;	/* ms for the peer's end after ours, or -1 */
 	int		 flags;
 	long long	*active, last;	/* the last transfer, as in ipc_copy */
-	int		 failed;	/* the fd that failed */
-	const char	*tlserr;	/* why TLS failed, or NULL */
+	struct ipc_fault fault;		/* which side failed, and why */
 	int		 dropout;	/* out is gone: what comes is dropped */
 };
 #define IPC_RELAY_NOREPLY	0x1	/* end once our side has ended */
 #define IPC_RELAY_KEEPER	0x2	/* out is a command's socket */
+void		 ipc_relay_init(struct ipc_relay *, struct tls *, int, int, int,
+		    int);
 int		 ipc_tls_relay(struct ipc_relay *);
+int		 ipc_tls_serve(struct tls *, int, int, struct tls **,
+		    const char **);
+void		 ipc_tls_env(struct tls *);
+
+/*
+ * keeper.c: sock-listen --exec: a keeper process for each connection
+ * runs the command on it, waits for it and exits with its status; the
+ * listener counts those that run and keeps the last status that was
+ * not 0.
+ */
+struct ipc_keeper {
+	long long	 jobs;		/* at most so many at once */
+	long long	 running;
+	int		 status;
+};
+pid_t		 ipc_keeper_fork(struct ipc_keeper *);
+int		 ipc_keeper_reap(struct ipc_keeper *, int);
+#define IPC_REAP_DONE	0	/* those that are done */
+#define IPC_REAP_ONE	1	/* one, waiting for it */
+#define IPC_REAP_ALL	(-1)	/* all, waiting for them */
+int		 ipc_keeper_slot(struct ipc_keeper *);
+void		 ipc_keeper_env(const struct ipc_peer *);
+int		 ipc_keeper_wait(pid_t, int *);
+void		 ipc_linger(int, int);
+
+/*
+ * notify.c: the sd_notify(3) protocol, without libsystemd: the socket
+ * that NOTIFY_SOCKET names, taken from the environment once.
+ */
+struct ipc_notify {
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+};
+int		 ipc_notify_take(struct ipc_notify *);
+int		 ipc_notify(const struct ipc_notify *, const char *);
 
 #endif

@@ -295,6 +295,59 @@ ipc_tls_free(struct tls *ctx)
 	tls_free(ctx);
 }
 
+/*
+ * A TLS server's side of an accepted connection: the client's first
+ * record awaited at most timeout ms (-1: no bound), then the handshake,
+ * as long again.  0 and *cctx, or -1 and *why, with errno EINTR when a
+ * signal asks the tool to end.  *cctx, NULL or not, is for ipc_tls_free.
+ */
+int
+ipc_tls_serve(struct tls *srv, int fd, int timeout, struct tls **cctx,
+    const char **why)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	unsigned char b;
+	ssize_t n;
+
+	*cctx = NULL;
+	/* A TLS client speaks first, a handshake record: 22. */
+	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) <= 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if ((n = recv(fd, &b, 1, MSG_PEEK)) <= 0 || b != 22) {
+		*why = n == -1 ? strerror(errno) : n == 0 ?
+		    "closed before the TLS handshake" :
+		    "not TLS: a plaintext peer on a TLS port";
+		return -1;
+	}
+	if (ipc_tls_accept(srv, cctx, fd) == -1) {
+		*why = tls_error(srv);
+		errno = 0;
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    ipc_tls_handshake(*cctx, fd, timeout) == -1) {
+		*why = errno == 0 ? tls_error(*cctx) : strerror(errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* The verified peer's certificate, for a command, in the environment. */
+void
+ipc_tls_env(struct tls *cctx)
+{
+	const char *v;
+
+	if (!tls_peer_cert_provided(cctx))
+		return;
+	if ((v = tls_peer_cert_subject(cctx)) != NULL)
+		setenv("IPC_PEER_TLS_SUBJECT", v, 1);
+	if ((v = tls_peer_cert_hash(cctx)) != NULL)
+		setenv("IPC_PEER_TLS_HASH", v, 1);
+}
+
 /* What libtls wants next, as poll(2) events. */
 static short
 want(ssize_t n)
@@ -349,10 +402,7 @@ static int	 from_peer1(struct relay *);
 static int
 fail(struct relay *s, int fd, int e, const char *tlserr)
 {
-	s->r->failed = fd;
-	s->r->tlserr = tlserr;
-	errno = e;
-	return -1;
+	return ipc_fault(&s->r->fault, fd, e, tlserr);
 }
 
 /*
@@ -624,13 +674,30 @@ wait_io(struct relay *s)
 }
 
 /*
+ * A relay between the TLS connection tls on sock and in and out, idle
+ * timeout ms at most: nothing sent first, no lingering, no flags.
+ */
+void
+ipc_relay_init(struct ipc_relay *r, struct tls *tls, int sock, int in,
+    int out, int timeout)
+{
+	memset(r, 0, sizeof(*r));
+	r->tls = tls;
+	r->sock = sock;
+	r->in = in;
+	r->out = out;
+	r->timeout = timeout;
+	r->linger = -1;
+}
+
+/*
  * Relay between a TLS connection and plaintext descriptors: r->pre, then
  * r->in, to the peer, and what the peer sends to r->out, in one thread
  * (a TLS connection cannot be written and read from two at once).  When
  * the input ends, close_notify, and the peer's data goes on until its own
  * end, as a half-closed TCP connection's does; the relay ends when both
  * have ended (IPC_RELAY_NOREPLY: once ours has).  0, or -1 with errno and
- * r->failed set to the side that failed; r->tlserr says why for TLS.
+ * r->fault saying which side failed, and why for TLS.
  */
 int
 ipc_tls_relay(struct ipc_relay *r)
@@ -642,8 +709,9 @@ ipc_tls_relay(struct ipc_relay *r)
 	memset(&s, 0, sizeof(s));
 	s.r = r;
 	s.io = io_of(r->tls);
-	r->failed = -1;
-	r->tlserr = NULL;
+	r->fault.fd = -1;
+	r->fault.err = 0;
+	r->fault.tlserr = NULL;
 	r->dropout = 0;
 	if (r->active == NULL) {
 		r->last = ipc_now_ms();
