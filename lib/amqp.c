@@ -23,6 +23,7 @@
 
 #include "cred.h"
 #include "queue.h"
+#include "sock.h"
 #include "url.h"
 
 #define CHANNEL		1
@@ -222,33 +223,17 @@ setup_tls(struct amqpq *a, amqp_socket_t *s, const struct ipc_tls_opts *o)
 static const char *
 socket_error(const struct ipc_url_host *h, int st)
 {
-	struct addrinfo hints, *res, *ai;
 	char port[8];
-	int fd, e = 0;
+	int fd, gaierr;
 
 	if (st != AMQP_STATUS_SOCKET_ERROR)
 		return amqp_error_string2(st);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%d", h->port);
-	if ((e = getaddrinfo(h->name, port, &hints, &res)) != 0)
-		return gai_strerror(e);
-	for (ai = res, e = 0; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol)) == -1) {
-			e = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-			close(fd);
-			e = 0;
-			break;
-		}
-		e = errno;
+	if ((fd = ipc_connect_any(h->name, port, SOCK_STREAM, &gaierr)) != -1) {
 		close(fd);
+		return amqp_error_string2(st);
 	}
-	freeaddrinfo(res);
-	return e ? strerror(e) : amqp_error_string2(st);
+	return gaierr != 0 ? gai_strerror(gaierr) : strerror(errno);
 }
 
 /*
