@@ -153,7 +153,8 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	if (m == MAP_FAILED)
 		goto fail;
 	close(fd);
-	ipc_sigbus_says(-1, "%s: the semaphore's file was cut short", name);
+	ipc_sigbus_says(-1, "%s: the semaphore's file was cut short",
+	    ipc_shown(name));
 	p->sem = m;
 	p->rec = (struct record *)((char *)m + RECORD_AT);
 	return 0;

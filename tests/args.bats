@@ -157,12 +157,16 @@ ipc-rm: /-f: No such file or directory"
 }
 
 @test "args: every tool's usage error is its one-line message, then the usage line" {
-	for t in ipc-ls ipc-rm mq-recv mq-send sem-post sem-wait shm-get shm-put sock-listen sock-send; do
+	local page t n=0
+	for page in "$IPCUTILS_MANDIR"/*.1; do
+		t=$(basename "$page" .1)
+		n=$((n + 1))
 		run --separate-stderr "$t" --no-such-option
 		[ "$status" -eq 2 ] || [ "$status" -eq 125 ]
 		assert_equal "${stderr_lines[0]}" "$t: --no-such-option: unknown option"
 		[[ ${stderr_lines[1]} == "usage: $t "* ]]
 	done
+	[ "$n" -ge 10 ]
 }
 
 @test "args: bytes of the input are escaped: a newline cannot make a message two lines" {

@@ -29,10 +29,9 @@ setup_file() {
 	# The programs where the user can run them, whatever the build
 	# directory's permissions.
 	BIN=$(mktemp -d /tmp/ipct-bin.XXXXXX)
-	local p
-	for p in ipc-ls ipc-rm mq-recv mq-send sem-post sem-wait shm-get \
-	    shm-put; do
-		cp "$(command -v "$p")" "$BIN/"
+	local page
+	for page in "$IPCUTILS_MANDIR"/*.1; do
+		cp "$(command -v "$(basename "$page" .1)")" "$BIN/"
 	done
 	chmod -R a+rX "$BIN"
 	export BIN
