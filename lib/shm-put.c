@@ -591,7 +591,8 @@ copy(int out, off_t outoff, const struct ipc_pshm_src *in)
  * pwrite where neither works.  What was copied of it.
  */
 static off_t
-copyrange(int out, off_t outoff, const struct ipc_pshm_src *in, off_t from, off_t to)
+copyrange(int out, off_t outoff, const struct ipc_pshm_src *in, off_t from,
+    off_t to)
 {
 	static char buf[BUFSZ];
 	off_t done = from;

@@ -69,7 +69,7 @@ posix_open(const char *arg, int how, const struct ipc_create *c,
 	*shown = p->s.shown;
 	p->s.be = &ipc_shm_posix;
 	p->c = c != NULL ? *c : def;
-	p->in.fd = p->infd = -1;
+	p->fd = p->in.fd = p->infd = -1;
 	p->oflag = (how & IPC_SHM_PUT ? O_RDWR : O_RDONLY) | O_CLOEXEC;
 	strlcpy(p->name, name, sizeof(p->name));
 	if (ipc_object_path(p->path, sizeof(p->path), IPC_SHM_DIR, "",

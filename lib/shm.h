@@ -94,7 +94,8 @@ struct ipc_shm	*ipc_shm_open(const char *, int, const struct ipc_create *,
 const char	*ipc_shm_why(const struct ipc_shm *, int);
 
 int		 ipc_shm_load(struct ipc_shm *, int);
-int		 ipc_shm_put(struct ipc_shm *, int64_t, const struct timespec *);
+int		 ipc_shm_put(struct ipc_shm *, int64_t,
+		    const struct timespec *);
 int		 ipc_shm_update(struct ipc_shm *, int64_t, int64_t,
 		    const struct timespec *);
 int		 ipc_shm_get(struct ipc_shm *, int64_t, int64_t, int,
