@@ -85,7 +85,7 @@ posix_open(const char *arg, int how, const struct ipc_create *c,
 	if (p->fd == -1 && (errno != ENOENT || !(how & IPC_SHM_PUT) ||
 	    !p->c.create))
 		goto fail;
-	if (p->fd != -1 && how & IPC_SHM_PUT && p->c.exclusive) {
+	if (p->fd != -1 && (how & IPC_SHM_PUT) && p->c.exclusive) {
 		errno = EEXIST;
 		goto fail;
 	}
