@@ -16,7 +16,7 @@
 #include "queue.h"
 #include "objects.h"
 
-enum { OPT_OLDER = CHAR_MAX + 1 };
+enum { OPT_OLDER = IPC_OPT_TOOL };
 
 static const struct option longopts[] = {
 	{ "force",		no_argument,		NULL, 'f' },

@@ -22,7 +22,7 @@
 #define OPTSTRING "+0ac:defhJj:m:npt:uVx"
 
 enum {
-	OPT_EXEC = IPC_OPT_ANYOWNER + 1,
+	OPT_EXEC = IPC_OPT_TOOL,
 	OPT_FAILED,
 	OPT_RETRIES
 };

@@ -9,7 +9,7 @@
 
 #include "sem.h"
 
-enum { OPT_INIT = CHAR_MAX + 1, OPT_MAX };
+enum { OPT_INIT = IPC_OPT_TOOL, OPT_MAX };
 
 static const struct option longopts[] = {
 	{ "count",		required_argument,	NULL, 'c' },

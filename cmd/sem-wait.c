@@ -16,7 +16,7 @@
 #include "exec.h"
 #include "sem.h"
 
-enum { OPT_INIT = CHAR_MAX + 1 };
+enum { OPT_INIT = IPC_OPT_TOOL };
 
 static const struct option longopts[] = {
 	{ "conflict-exit-code",	required_argument,	NULL, 'E' },

@@ -26,7 +26,7 @@
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
 #define LINGER_MS	2000		/* to drain a connection at its end */
 
-enum { OPT_EXEC = CHAR_MAX + 1, OPT_PORTFILE, OPT_ALLOW };
+enum { OPT_EXEC = IPC_OPT_TOOL, OPT_PORTFILE, OPT_ALLOW };
 
 static const char optstring[] = "+0ac:hj:km:t:V";
 static const struct option longopts[] = {

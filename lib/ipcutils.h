@@ -147,7 +147,12 @@ struct ipc_create {
 	int		 anyowner;	/* --any-owner: trust another's object */
 };
 #define IPC_CREATE_DEFAULT { 1, 0, 0600, 0, 0, 0, 0 }
-/* getopt_long values of the long-only options */
+/*
+ * getopt_long values of the long-only options, in ranges (HACKING,
+ * Option numbers): creation 0x100, queue backends 0x110 (queue.h),
+ * --tls- 0x200 (tls-opt.h), a tool's own from IPC_OPT_TOOL on.
+ */
+#define IPC_OPT_TOOL	0x300
 #define IPC_OPT_MAXMSG	0x100
 #define IPC_OPT_MSGSIZE	0x101
 #define IPC_OPT_ANYOWNER 0x102

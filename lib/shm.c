@@ -1,4 +1,4 @@
-/* shm.c: open or create a shared memory object, lock it, watch it change. */
+/* shm.c: POSIX shared memory objects: open, lock, watch, remove; the table. */
 #include "config.h"	/* first: _GNU_SOURCE, for ppoll */
 
 #include <sys/file.h>
@@ -12,46 +12,120 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "shm.h"
+#include "shm-posix.h"
 
 #define POLL_MS		20		/* the fallback's look, and a lock's */
 
+/* A watch for a change of the object: ipc_shm_wait. */
+struct watch {
+	int		 ifd;		/* inotify, or -1: look at the mtime */
+	struct timespec	 mtime;		/* as it was when the watch began */
+	off_t		 size;
+	dev_t		 dev;		/* the object the name named then */
+	ino_t		 ino;
+	const char	*path;
+};
+
 static int	owned(int, const struct ipc_create *);
+static int	watch(struct watch *, const char *, int);
+static int	replaced(const struct watch *);
+static int	wait_change(struct watch *, int, const struct timespec *,
+		    const sigset_t *);
+static int	change(struct watch *, int, const struct timespec *);
+static void	unwatch(struct watch *);
+
+static struct ipc_shm *
+posix_open(const char *arg, int how, const struct ipc_create *c,
+    const char **shown, char *why, size_t len)
+{
+	struct ipc_create def = IPC_CREATE_DEFAULT, old;
+	struct ipc_pshm *p;
+	const char *errstr;
+	char name[IPC_NAMEBUF];
+	int e;
+
+	if (ipc_name(arg, IPC_SHM, name, sizeof(name), &errstr) == NULL) {
+		*shown = ipc_shown(arg);
+		snprintf(why, len, "%s", errstr);
+		errno = EINVAL;
+		return NULL;
+	}
+	*shown = ipc_shown(name);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->s.shown = strdup(*shown)) == NULL) {
+		e = errno;
+		free(p);
+		snprintf(why, len, "%s", strerror(e));
+		errno = e;
+		return NULL;
+	}
+	*shown = p->s.shown;
+	p->s.be = &ipc_shm_posix;
+	p->c = c != NULL ? *c : def;
+	p->fd = p->in.fd = p->infd = -1;
+	p->oflag = (how & IPC_SHM_PUT ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+	strlcpy(p->name, name, sizeof(p->name));
+	if (ipc_object_path(p->path, sizeof(p->path), IPC_SHM_DIR, "",
+	    p->name) == -1)
+		goto fail;
+	/*
+	 * A put makes a new object only once it holds the whole input
+	 * (shm-put.c); here it only says what is wrong with the one there.
+	 */
+	old = p->c;
+	old.create = 0;
+	p->fd = ipc_pshm_open(p->name, p->oflag, &old, &p->created);
+	if (p->fd == -1 && (errno != ENOENT || !(how & IPC_SHM_PUT) ||
+	    !p->c.create))
+		goto fail;
+	if (p->fd != -1 && (how & IPC_SHM_PUT) && p->c.exclusive) {
+		errno = EEXIST;
+		goto fail;
+	}
+	return &p->s;
+fail:
+	e = errno;
+	snprintf(why, len, "%s", ipc_strerror(e));
+	*shown = ipc_shown(name);
+	if (p->fd != -1)
+		close(p->fd);
+	free((char *)p->s.shown);
+	free(p);
+	errno = e;
+	return NULL;
+}
 
 /*
  * Open the object, creating it as c says; *created tells whether this
- * call made it, so that a tool that fails afterwards can take it away.
+ * call made it, so that a put that fails afterwards can take it away.
  */
 int
-ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
+ipc_pshm_open(const char *name, int oflag, const struct ipc_create *c,
     int *created)
 {
-	mode_t mask = 0;
-	int fd, e;
+	mode_t mask;
+	int fd;
 
 	*created = 0;
 	if (c == NULL || !c->create)
 		return owned(shm_open(name, oflag, 0), c);
 	for (;;) {
-		if (c->modeset)
-			mask = umask(0);
+		mask = ipc_umask_clear(c);
 		fd = shm_open(name, oflag | O_CREAT | O_EXCL, c->mode);
-		e = errno;
-		if (c->modeset)
-			umask(mask);
+		ipc_umask_restore(c, mask);
 		if (fd != -1) {
 			*created = 1;
 			return fd;
 		}
-		if (e != EEXIST || c->exclusive) {
-			errno = e;
+		if (errno != EEXIST || c->exclusive)
 			return -1;
-		}
 		/* It is there: open it, unless it went away meanwhile. */
 		if ((fd = shm_open(name, oflag, 0)) != -1 || errno != ENOENT)
 			return owned(fd, c);
@@ -62,15 +136,28 @@ ipc_shm_open(const char *name, int oflag, const struct ipc_create *c,
 static int
 owned(int fd, const struct ipc_create *c)
 {
-	int e;
+	if (fd == -1 || ipc_owned_or_close(fd, c) == 0)
+		return fd;
+	return -1;
+}
 
-	if (fd != -1 && ipc_owned(fd, c) == -1) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
+/* -1, errno kept: the failure is side's, and fmt (NULL: errno) says why. */
+int
+ipc_pshm_failed(struct ipc_pshm *p, enum ipc_shm_side side, const char *fmt,
+    ...)
+{
+	va_list ap;
+	int e = errno;
+
+	p->s.side = side;
+	p->s.why[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(p->s.why, sizeof(p->s.why), fmt, ap);
+		va_end(ap);
 	}
-	return fd;
+	errno = e;
+	return -1;
 }
 
 /*
@@ -81,7 +168,7 @@ owned(int fd, const struct ipc_create *c)
  * ask again after a short sleep.
  */
 int
-ipc_shm_lock(int fd, int op, const struct timespec *deadline)
+ipc_pshm_lock(int fd, int op, const struct timespec *deadline)
 {
 	struct timespec nap;
 	int ms;
@@ -123,8 +210,8 @@ same_time(const struct timespec *a, const struct timespec *b)
  * /dev/shm tells at once; elsewhere the object's mtime is looked at
  * every POLL_MS milliseconds.
  */
-int
-ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
+static int
+watch(struct watch *w, const char *path, int fd)
 {
 	struct stat st;
 
@@ -135,7 +222,7 @@ ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
 	w->size = st.st_size;
 	w->dev = st.st_dev;
 	w->ino = st.st_ino;
-	snprintf(w->path, sizeof(w->path), IPC_SHM_DIR "%s", name);
+	w->path = path;
 #ifdef __linux__
 	if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		return 0;
@@ -154,10 +241,10 @@ ipc_shm_watch(struct ipc_shm_watch *w, const char *name, int fd)
  * Does the name now stand for another object than the one watched?  Not
  * while it stands for none: a removed object may be made again.
  */
-int
-ipc_shm_replaced(const struct ipc_shm_watch *w)
+static int
+replaced(const struct watch *w)
 {
-	return ipc_shm_other(w->path, w->dev, w->ino);
+	return ipc_pshm_other(w->path, w->dev, w->ino);
 }
 
 /*
@@ -166,7 +253,7 @@ ipc_shm_replaced(const struct ipc_shm_watch *w)
  * shm-put whether the object it locked is still the one named.
  */
 int
-ipc_shm_other(const char *path, dev_t dev, ino_t ino)
+ipc_pshm_other(const char *path, dev_t dev, ino_t ino)
 {
 	struct stat st;
 
@@ -204,16 +291,12 @@ modified(int ifd)
 }
 #endif
 
-static int	wait_change(struct ipc_shm_watch *, int,
-		    const struct timespec *, const sigset_t *);
-
 /*
  * Wait for the change; 0 once it came, -1 with ETIMEDOUT when the
  * deadline passed first, EINTR when signalled.
  */
-int
-ipc_shm_wait(struct ipc_shm_watch *w, int fd,
-    const struct timespec *deadline)
+static int
+change(struct watch *w, int fd, const struct timespec *deadline)
 {
 	sigset_t block, old;
 	int rv;
@@ -233,7 +316,7 @@ ipc_shm_wait(struct ipc_shm_watch *w, int fd,
 }
 
 static int
-wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
+wait_change(struct watch *w, int fd, const struct timespec *deadline,
     const sigset_t *mask)
 {
 	struct pollfd pfd;
@@ -247,7 +330,7 @@ wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
 		if (fstat(fd, &st) == -1)
 			return -1;
 		if (!same_time(&st.st_mtim, &w->mtime) ||
-		    st.st_size != w->size || ipc_shm_replaced(w))
+		    st.st_size != w->size || replaced(w))
 			return 0;
 		if (ipc_signalled) {
 			errno = EINTR;
@@ -269,10 +352,103 @@ wait_change(struct ipc_shm_watch *w, int fd, const struct timespec *deadline,
 	}
 }
 
-void
-ipc_shm_unwatch(struct ipc_shm_watch *w)
+
+static void
+unwatch(struct watch *w)
 {
 	if (w->ifd != -1)
 		close(w->ifd);
 	w->ifd = -1;
 }
+
+/*
+ * Wait for the object to change; made again meanwhile, or another put in
+ * its place: open that one, which the get reads.
+ */
+static int
+posix_wait(struct ipc_shm *s, const struct timespec *deadline)
+{
+	struct ipc_pshm *p = IPC_PSHM(s);
+	struct ipc_create old = p->c;
+	struct watch w;
+
+	old.create = 0;
+	if (watch(&w, p->path, p->fd) == -1)
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	if (change(&w, p->fd, deadline) == -1)
+		goto fail;
+	if (replaced(&w)) {
+		close(p->fd);
+		if ((p->fd = ipc_pshm_open(p->name, p->oflag, &old,
+		    &p->created)) == -1)
+			goto fail;
+	}
+	unwatch(&w);
+	return 0;
+fail:
+	ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	unwatch(&w);
+	return -1;
+}
+
+static int
+posix_size(struct ipc_shm *s, int64_t *size)
+{
+	struct ipc_pshm *p = IPC_PSHM(s);
+	struct stat st;
+
+	if (p->fd == -1) {
+		errno = ENOENT;		/* a put has not made it yet */
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	}
+	if (fstat(p->fd, &st) == -1)
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	*size = st.st_size;
+	return 0;
+}
+
+static int
+posix_remove(const char *arg, char *why, size_t len)
+{
+	const char *errstr;
+	char name[IPC_NAMEBUF];
+
+	if (ipc_name(arg, IPC_SHM, name, sizeof(name), &errstr) == NULL) {
+		snprintf(why, len, "%s", errstr);
+		errno = EINVAL;
+		return -1;
+	}
+	if (shm_unlink(name) == -1) {
+		snprintf(why, len, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+posix_close(struct ipc_shm *s)
+{
+	struct ipc_pshm *p = IPC_PSHM(s);
+	int e = errno;
+
+	if (p->fd != -1)
+		close(p->fd);
+	if (p->in.fd != -1)
+		close(p->in.fd);
+	free((char *)p->s.shown);
+	free(p);
+	errno = e;
+}
+
+const struct ipc_shm_backend ipc_shm_posix = {
+	.scheme = NULL,
+	.open = posix_open,
+	.load = ipc_pshm_load,
+	.put = ipc_pshm_put,
+	.update = ipc_pshm_update,
+	.get = ipc_pshm_get,
+	.wait = posix_wait,
+	.size = posix_size,
+	.remove = posix_remove,
+	.close = posix_close,
+};

@@ -1,30 +1,111 @@
-/* shm.h: POSIX shared memory objects (shm.c). */
+/* shm.h: shared memory, whatever holds it: one table per backend. */
 #ifndef IPC_SHM_H
 #define IPC_SHM_H
 
-#include <sys/types.h>
-
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
+#include "backend.h"
 #include "ipcutils.h"
 
-/* Tools take flock(2) on the object: LOCK_EX to change it, LOCK_SH to read. */
-int		 ipc_shm_open(const char *, int, const struct ipc_create *,
-		    int *);
-int		 ipc_shm_lock(int, int, const struct timespec *);
-struct ipc_shm_watch {
-	int		 ifd;		/* inotify, or -1: look at the mtime */
-	struct timespec	 mtime;		/* as it was when the watch began */
-	off_t		 size;
-	dev_t		 dev;		/* the object the name named then */
-	ino_t		 ino;
-	char		 path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
+/*
+ * shm-put and shm-get reach every object through this: a POSIX shared
+ * memory object of this machine (shm.c, shm-put.c, shm-get.c), or, later,
+ * one on etcd, chosen by the name when the tool opens it.  A backend
+ * returns -1 with errno and says why in its object's why[] where errno is
+ * not enough; it never prints and never exits: the tools alone speak.
+ */
+
+/* What the tool will do with the object (ipc_shm_open). */
+#define IPC_SHM_PUT	0x1	/* write it: created as ipc_create says */
+#define IPC_SHM_GET	0x2	/* read it: never create */
+
+/* Whose failure the last one was. */
+enum ipc_shm_side {
+	IPC_SHM_OBJECT,		/* the object's */
+	IPC_SHM_FD		/* the descriptor the tool gave: the put's
+				   input, the get's output */
 };
-int		 ipc_shm_watch(struct ipc_shm_watch *, const char *, int);
-int		 ipc_shm_wait(struct ipc_shm_watch *, int,
+
+struct ipc_shm {
+	const struct ipc_shm_backend *be;
+	const char	*shown;		/* the name, as messages show it */
+	enum ipc_shm_side side;		/* of the last failure */
+	char		 warn[128];	/* a lesser failure that came with the
+					   last one, to tell first; or "" */
+	char		 why[256];	/* the last failure, or "" */
+};
+
+/*
+ * A backend's operations.  Each returns 0, or -1 with errno:
+ *   EAGAIN	the lock was not had by the deadline (put, get)
+ *   ETIMEDOUT	no change by the deadline (wait)
+ *   EINTR	SIGINT or SIGTERM came (ipc_signalled)
+ *   anything else, with the reason in why[] where errno is not enough.
+ * A put's timeout is relative, counted from when it starts to wait for
+ * the lock; the deadline of a wait and a get is absolute (ipc_deadline),
+ * one for both.  NULL waits for ever, { 0, 0 } not at all.
+ */
+struct ipc_shm_backend {
+	const char	*scheme;	/* SCHEME:// and SCHEMEs://; NULL: the
+					   plain names, POSIX objects */
+	/*
+	 * The object, or NULL and why; *shown is the name for messages
+	 * either way.  For IPC_SHM_PUT an object that is not there yet is
+	 * no failure unless -e: the put makes it.
+	 */
+	struct ipc_shm	*(*open)(const char *, int, const struct ipc_create *,
+			    const char **, char *, size_t);
+	/* Take all of what the next put writes from fd, changing nothing. */
+	int		(*load)(struct ipc_shm *, int);
+	/*
+	 * The whole object becomes what was loaded, at once: a reader sees
+	 * the old contents or the new.  Its size: size, or -1 the input's.
+	 */
+	int		(*put)(struct ipc_shm *, int64_t,
+			    const struct timespec *);
+	/*
+	 * What was loaded, written in place at off, keeping the rest; the
+	 * size: size, or -1 as large as that needs, never smaller.
+	 */
+	int		(*update)(struct ipc_shm *, int64_t, int64_t,
+			    const struct timespec *);
+	/* len bytes (-1: all) from off to fd, none of them of two puts. */
+	int		(*get)(struct ipc_shm *, int64_t, int64_t, int,
+			    const struct timespec *);
+	/* Until the object changes, or another is put in its place. */
+	int		(*wait)(struct ipc_shm *, const struct timespec *);
+	int		(*size)(struct ipc_shm *, int64_t *);
+	/* Remove the object of that name: 0, or -1 and why. */
+	int		(*remove)(const char *, char *, size_t);
+	/* Let go of it and free it; what was done stands. */
+	void		(*close)(struct ipc_shm *);
+};
+
+/*
+ * Open the object the name says (SCHEME://... or a POSIX name), as the
+ * backend's open does; a name of a scheme that no backend of this build
+ * serves is refused with ipc_backend_missing's words.
+ */
+struct ipc_shm	*ipc_shm_open(const char *, int, const struct ipc_create *,
+		    const char **, char *, size_t);
+/* The reason for the last failure: why[], or errno e's words. */
+const char	*ipc_shm_why(const struct ipc_shm *, int);
+
+int		 ipc_shm_load(struct ipc_shm *, int);
+int		 ipc_shm_put(struct ipc_shm *, int64_t,
 		    const struct timespec *);
-int		 ipc_shm_replaced(const struct ipc_shm_watch *);
-int		 ipc_shm_other(const char *, dev_t, ino_t);
-void		 ipc_shm_unwatch(struct ipc_shm_watch *);
+int		 ipc_shm_update(struct ipc_shm *, int64_t, int64_t,
+		    const struct timespec *);
+int		 ipc_shm_get(struct ipc_shm *, int64_t, int64_t, int,
+		    const struct timespec *);
+int		 ipc_shm_wait(struct ipc_shm *, const struct timespec *);
+int		 ipc_shm_size(struct ipc_shm *, int64_t *);
+int		 ipc_shm_remove(const char *, char *, size_t);
+void		 ipc_shm_close(struct ipc_shm *);
+
+/* The backends (shm.c); the tools reach them only through these. */
+extern const struct ipc_shm_backend ipc_shm_posix;
 
 #endif

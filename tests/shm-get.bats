@@ -283,6 +283,16 @@ PY
 	run -1 shm_exists "$N"
 }
 
+@test "shm-get: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
+	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	run -2 --separate-stderr shm-get "etcd://127.0.0.1:2379/$N"
+	assert_equal "$stderr" "shm-get: etcd://127.0.0.1:2379/$N: $msg"
+	assert_output ""
+	run -2 --separate-stderr shm-get -w -t 1 "etcds://h/$N"
+	assert_equal "$stderr" "shm-get: etcds://h/$N: $msg"
+	run -1 shm_exists "$N"
+}
+
 @test "shm-get: --version" {
 	run -0 shm-get --version
 	assert_output --regexp '^shm-get \(ipcutils\) [0-9]'

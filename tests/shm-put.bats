@@ -356,6 +356,16 @@ PY
 	run -0 shm_exists "$N"
 }
 
+@test "shm-put: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
+	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	run -2 --separate-stderr shm-put "etcd://127.0.0.1:2379/$N" <<< "x"
+	assert_equal "$stderr" "shm-put: etcd://127.0.0.1:2379/$N: $msg"
+	assert_output ""
+	run -2 --separate-stderr shm-put "etcds://h/$N" < /dev/null
+	assert_equal "$stderr" "shm-put: etcds://h/$N: $msg"
+	run -1 shm_exists "$N"
+}
+
 @test "shm-put: --version and a bad option" {
 	run -0 shm-put --version
 	assert_output --regexp '^shm-put \(ipcutils\) [0-9]'
