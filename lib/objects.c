@@ -19,6 +19,7 @@
 #include "objects.h"
 #include "queue.h"
 #include "sem.h"
+#include "shm.h"
 
 #define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
 #define SEMPFXLEN	(sizeof(IPC_SEM_PREFIX) - 1)
@@ -404,10 +405,7 @@ ipc_object_unlink(const struct ipc_object *o, char *why, size_t len)
 	case IPC_SEM:
 		return ipc_sem_unlink(o->name, why, len);
 	case IPC_SHM:
-		if (shm_unlink(o->name) == 0)
-			return 0;
-		snprintf(why, len, "%s", ipc_strerror(errno));
-		return -1;
+		return ipc_shm_unlink(o->name, why, len);
 	}
 	errno = EINVAL;
 	return -1;

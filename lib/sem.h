@@ -7,9 +7,6 @@
 #include <limits.h>
 #include <time.h>
 
-/* lib/objects.c still calls sem_unlink(3), until ipc_sem_unlink. */
-#include <semaphore.h>
-
 #include "backend.h"
 #include "ipcutils.h"
 

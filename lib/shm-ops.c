@@ -102,13 +102,13 @@ ipc_shm_size(struct ipc_shm *s, int64_t *size)
 }
 
 int
-ipc_shm_remove(const char *name, char *why, size_t len)
+ipc_shm_unlink(const char *name, char *why, size_t len)
 {
 	const struct ipc_shm_backend *be;
 
 	if ((be = backend(name, why, len)) == NULL)
 		return -1;
-	return be->remove(name, why, len);
+	return be->unlink(name, why, len);
 }
 
 void

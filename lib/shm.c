@@ -408,7 +408,7 @@ posix_size(struct ipc_shm *s, int64_t *size)
 }
 
 static int
-posix_remove(const char *arg, char *why, size_t len)
+posix_unlink(const char *arg, char *why, size_t len)
 {
 	const char *errstr;
 	char name[IPC_NAMEBUF];
@@ -449,6 +449,6 @@ const struct ipc_shm_backend ipc_shm_posix = {
 	.get = ipc_pshm_get,
 	.wait = posix_wait,
 	.size = posix_size,
-	.remove = posix_remove,
+	.unlink = posix_unlink,
 	.close = posix_close,
 };

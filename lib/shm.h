@@ -78,7 +78,7 @@ struct ipc_shm_backend {
 	int		(*wait)(struct ipc_shm *, const struct timespec *);
 	int		(*size)(struct ipc_shm *, int64_t *);
 	/* Remove the object of that name: 0, or -1 and why. */
-	int		(*remove)(const char *, char *, size_t);
+	int		(*unlink)(const char *, char *, size_t);
 	/* Let go of it and free it; what was done stands. */
 	void		(*close)(struct ipc_shm *);
 };
@@ -102,7 +102,7 @@ int		 ipc_shm_get(struct ipc_shm *, int64_t, int64_t, int,
 		    const struct timespec *);
 int		 ipc_shm_wait(struct ipc_shm *, const struct timespec *);
 int		 ipc_shm_size(struct ipc_shm *, int64_t *);
-int		 ipc_shm_remove(const char *, char *, size_t);
+int		 ipc_shm_unlink(const char *, char *, size_t);
 void		 ipc_shm_close(struct ipc_shm *);
 
 /* The backends (shm.c); the tools reach them only through these. */
