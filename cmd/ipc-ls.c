@@ -18,6 +18,7 @@
 #define LIBBSD_OPENBSD_VIS	/* strvis(3) alone, as everywhere */
 #include <vis.h>
 
+#include "grid.h"
 #include "json.h"
 #include "mq.h"
 #include "objects.h"
@@ -67,35 +68,19 @@ static const struct option longopts[] = {
 #define KPRIONODE	48	/* sizeof(struct posix_msg_tree_node) */
 #define KPRIOMAX	32768	/* MQ_PRIO_MAX */
 
-#define MAXCOLS		64	/* -o may name a column more than once */
+#define MAXCOLS		IPC_GRID_MAXCOLS
 
 static enum column	 cols[MAXCOLS];
 static int		 ncols;
 
-/* What a table or a JSON document shows: rows of cells, NULL unknown. */
-struct grid {
-	int		 ncols;
-	const char	*heads[MAXCOLS];	/* per column: its header, */
-	const char	*keys[MAXCOLS];		/* its JSON key, */
-	int		 number[MAXCOLS];	/* right-aligned, a number */
-	char		**cells;		/* nrows * ncols */
-	size_t		 nrows;
-};
 
 static void		 parse_columns(const char *);
 static const char	*field(const struct ipc_object *, enum column, char *,
 			    int);
 static const char	*iso8601(const struct tm *, char *);
-static void		 objects_grid(const struct ipc_objects *, struct grid *,
+static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
-static void		 limits_grid(struct grid *);
-static void		 grid_alloc(struct grid *, size_t);
-static void		 grid_set(struct grid *, size_t, int, const char *);
-static void		 grid_free(struct grid *);
-static void		 print_grid(struct grid *, int, int, int);
-static void		 print_table(const struct grid *, int, int);
-static void		 print_json(const struct grid *);
-static void		 json_string(const char *);
+static void		 limits_grid(struct ipc_grid *);
 static int		 list_remote(char **, int, int, int);
 static _Noreturn void	 usage(int);
 
@@ -103,7 +88,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_objects l;
-	struct grid g;
+	struct ipc_grid g;
 	unsigned int kinds = (1U << IPC_NKINDS) - 1;
 	const char *errstr;
 	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
@@ -158,7 +143,7 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use -g with -0, -o, -T or names");
 	if (gflag) {
 		limits_grid(&g);
-		print_grid(&g, Jflag, nflag, rflag);
+		ipc_grid_print(&g, Jflag, nflag, rflag);
 		ipc_xfflush(stdout, "stdout");
 		return IPC_OK;
 	}
@@ -180,7 +165,7 @@ main(int argc, char *argv[])
 		}
 	else {
 		objects_grid(&l, &g, !Jflag);
-		print_grid(&g, Jflag, nflag, rflag);
+		ipc_grid_print(&g, Jflag, nflag, rflag);
 	}
 	ipc_xfflush(stdout, "stdout");
 
@@ -331,7 +316,7 @@ iso8601(const struct tm *tm, char *buf)
 
 /* The objects' fields as a grid; a name strvis(3)ed for a table. */
 static void
-objects_grid(const struct ipc_objects *l, struct grid *g, int visible)
+objects_grid(const struct ipc_objects *l, struct ipc_grid *g, int visible)
 {
 	char buf[FIELDMAX];
 	const char *s;
@@ -344,106 +329,11 @@ objects_grid(const struct ipc_objects *l, struct grid *g, int visible)
 		g->keys[c] = columns[cols[c]].key;
 		g->number[c] = columns[cols[c]].number;
 	}
-	grid_alloc(g, l->n);
+	ipc_xgrid_alloc(g, l->n);
 	for (k = 0; k < l->n; k++)
 		for (c = 0; c < ncols; c++)
 			if ((s = field(&l->v[k], cols[c], buf, visible)) != NULL)
-				grid_set(g, k, c, s);
-}
-
-static void
-grid_alloc(struct grid *g, size_t nrows)
-{
-	g->nrows = nrows;
-	if ((g->cells = calloc(nrows * g->ncols + 1, sizeof(*g->cells))) ==
-	    NULL)
-		err(IPC_ERROR, NULL);
-}
-
-static void
-grid_set(struct grid *g, size_t row, int col, const char *s)
-{
-	if ((g->cells[row * g->ncols + col] = strdup(s)) == NULL)
-		err(IPC_ERROR, NULL);
-}
-
-static void
-grid_free(struct grid *g)
-{
-	size_t k;
-
-	for (k = 0; k < g->nrows * g->ncols; k++)
-		free(g->cells[k]);
-	free(g->cells);
-}
-
-/* The grid as JSON or as a table, and done with it. */
-static void
-print_grid(struct grid *g, int Jflag, int nflag, int rflag)
-{
-	if (Jflag)
-		print_json(g);
-	else
-		print_table(g, nflag, rflag);
-	grid_free(g);
-}
-
-/* A table: a header, and columns padded to their widest field. */
-static void
-print_table(const struct grid *g, int nflag, int rflag)
-{
-	const char *s;
-	size_t k, width[MAXCOLS] = { 0 }, w;
-	int c, n = g->ncols;
-
-	for (c = 0; c < n; c++)
-		width[c] = nflag ? 0 : strlen(g->heads[c]);
-	for (k = 0; k < g->nrows; k++)
-		for (c = 0; c < n; c++) {
-			s = g->cells[k * n + c];
-			if ((w = s == NULL ? 1 : strlen(s)) > width[c])
-				width[c] = w;
-		}
-	for (k = nflag ? 1 : 0; k < g->nrows + 1; k++)
-		for (c = 0; c < n; c++) {
-			s = k == 0 ? g->heads[c] : g->cells[(k - 1) * n + c];
-			if (s == NULL)
-				s = "-";
-			if (rflag)
-				printf("%s%c", s, c == n - 1 ? '\n' : '\t');
-			else if (g->number[c])
-				printf("%*s%s", (int)width[c], s,
-				    c == n - 1 ? "\n" : " ");
-			else if (c == n - 1)
-				printf("%s\n", s);
-			else
-				printf("%-*s ", (int)width[c], s);
-		}
-}
-
-/* One JSON array of objects; what is unknown or not of the kind is null. */
-static void
-print_json(const struct grid *g)
-{
-	const char *s;
-	size_t k;
-	int c;
-
-	fputs("[", stdout);
-	for (k = 0; k < g->nrows; k++) {
-		fputs(k == 0 ? "\n  {" : ",\n  {", stdout);
-		for (c = 0; c < g->ncols; c++) {
-			printf("%s\"%s\": ", c == 0 ? "" : ", ", g->keys[c]);
-			if ((s = g->cells[k * g->ncols + c]) == NULL)
-				fputs("null", stdout);
-			else if (g->number[c])
-				fputs(s, stdout);
-			else
-				json_string(s);
-		}
-		fputs("}", stdout);
-	}
-	fputs(g->nrows == 0 ? "]\n" : "\n]\n", stdout);
+				ipc_xgrid_set(g, k, c, s);
 }
 
 /*
@@ -498,26 +388,26 @@ mq_use(long long *queues, long long *bytes)
 }
 
 static void
-limit_row(struct grid *g, size_t row, const char *type, const char *name,
+limit_row(struct ipc_grid *g, size_t row, const char *type, const char *name,
     long long used, long long limit, const char *source)
 {
 	char buf[32];
 
-	grid_set(g, row, L_TYPE, type);
-	grid_set(g, row, L_NAME, name);
+	ipc_xgrid_set(g, row, L_TYPE, type);
+	ipc_xgrid_set(g, row, L_NAME, name);
 	if (used >= 0) {
 		snprintf(buf, sizeof(buf), "%lld", used);
-		grid_set(g, row, L_USED, buf);
+		ipc_xgrid_set(g, row, L_USED, buf);
 	}
 	if (limit >= 0) {
 		snprintf(buf, sizeof(buf), "%lld", limit);
-		grid_set(g, row, L_LIMIT, buf);
+		ipc_xgrid_set(g, row, L_LIMIT, buf);
 	}
-	grid_set(g, row, L_SOURCE, source);
+	ipc_xgrid_set(g, row, L_SOURCE, source);
 }
 
 static void
-limits_grid(struct grid *g)
+limits_grid(struct ipc_grid *g)
 {
 	struct statfs sf;
 	struct rlimit rl;
@@ -530,7 +420,7 @@ limits_grid(struct grid *g)
 		g->keys[c] = lcolumns[c].key;
 		g->number[c] = lcolumns[c].number;
 	}
-	grid_alloc(g, 6);
+	ipc_xgrid_alloc(g, 6);
 	mq_use(&queues, &bytes);
 	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		rlim = (long long)rl.rlim_cur;
@@ -551,18 +441,6 @@ limits_grid(struct grid *g)
 	    "limits.h");
 }
 
-/* A name as a JSON string: one that is not UTF-8 is read as Latin-1. */
-static void
-json_string(const char *s)
-{
-	size_t n = strlen(s);
-	char *j;
-
-	if ((j = malloc(IPC_JSON_MAX(n))) == NULL)
-		err(IPC_ERROR, NULL);
-	fwrite(j, 1, ipc_json_string(j, s, n, 1), stdout);
-	free(j);
-}
 
 /*
  * Objects of backends (names with a scheme, all of them): a broker's
@@ -609,7 +487,7 @@ list_remote(char **names, int n, int nflag, int Jflag)
 			printf("%s{\"type\":\"%s\",\"name\":",
 			    first ? "" : ",", type);
 			first = 0;
-			json_string(shown);
+			ipc_json_name(shown);
 			printf(",\"msgs\":%lld,\"consumers\":%lld}", msgs, cons);
 		} else {
 			printf("%-4s  %-32s  %8lld  %9lld\n", type, shown, msgs,

@@ -69,18 +69,11 @@ mqfs_mounted(void)
 static int
 object_path(enum ipc_kind kind, const char *name, char *buf, size_t len)
 {
-	int n;
-
 	if (kind == IPC_MQ)
 		return ipc_mq_path(name, buf, len);
 	if (kind == IPC_SEM)
 		return ipc_sem_path(name, buf, len);
-	n = snprintf(buf, len, IPC_SHM_DIR "%s", name);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return ipc_object_path(buf, len, IPC_SHM_DIR, "", name);
 }
 
 /*
