@@ -452,7 +452,8 @@ list_remote(char **names, int n, int nflag, int Jflag)
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
-	const char *shown, *mixed, *type;
+	const char *mixed, *type;
+	char *shown = NULL;
 	char why[IPC_WHYLEN];
 	long long msgs, cons;
 	int i, status = IPC_OK, first = 1;
@@ -465,7 +466,9 @@ list_remote(char **names, int n, int nflag, int Jflag)
 	if (Jflag)
 		putchar('[');
 	for (i = 0; i < n; i++) {
-		if ((q = ipc_queue_open(names[i], IPC_Q_LOOK, &c, &shown, why,
+		free(shown);
+		shown = ipc_xqueue_shown(names[i]);
+		if ((q = ipc_queue_open(names[i], shown, IPC_Q_LOOK, &c, why,
 		    sizeof(why))) == NULL) {
 			warnx("%s: %s", shown, why);
 			status = IPC_ERROR;

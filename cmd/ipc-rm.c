@@ -176,7 +176,8 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
-	const char *shown, *mixed;
+	const char *mixed;
+	char *shown = NULL;
 	char why[IPC_WHYLEN];
 	int i, status = IPC_OK;
 
@@ -184,7 +185,9 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
 	for (i = 0; i < n; i++) {
-		if ((q = ipc_queue_open(names[i], IPC_Q_LOOK, &c, &shown, why,
+		free(shown);
+		shown = ipc_xqueue_shown(names[i]);
+		if ((q = ipc_queue_open(names[i], shown, IPC_Q_LOOK, &c, why,
 		    sizeof(why))) == NULL) {
 			if (!fflag || errno != ENOENT) {
 				warnx("%s: %s", shown, why);

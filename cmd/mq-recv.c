@@ -69,7 +69,7 @@ struct held {
 	size_t		 end;	/* the end of its framing in out[] */
 };
 
-static const char	*shown;		/* the queue, for messages */
+static char		*shown;		/* the queue, for messages */
 static struct ipc_queue	*q;
 static int		 dflag, fflag, Jflag, pflag, uflag;
 static enum ipc_framing	 framing = IPC_LINE;
@@ -81,7 +81,7 @@ static size_t		 nheld, maxheld;
 static char		*command;	/* --exec */
 static struct ipc_command cmd;
 static struct ipc_pool	 pool = { .njobs = 1 };
-static const char	*failshown;	/* --failed, as shown */
+static char		*failshown;	/* --failed, as shown */
 
 static void		 setup_workers(const char *, struct ipc_queue_conf *);
 static void		 setup_output(void);
@@ -198,16 +198,16 @@ main(int argc, char *argv[])
 	if ((e = ipc_queue_unused(&c, (char *[]){ argv[0], (char *)failarg },
 	    2)) != NULL)
 		errx(ipc_errexit, "%s", e);
-	shown = ipc_queue_shown(argv[0]);
+	shown = ipc_xqueue_shown(argv[0]);
 	if (failarg != NULL) {
-		failshown = ipc_queue_shown(failarg);
+		failshown = ipc_xqueue_shown(failarg);
 		if (strcmp(failshown, shown) == 0)
 			errx(ipc_errexit, "%s: --failed is the queue itself",
 			    shown);
 	}
 
 	ipc_catch_signals();
-	if ((q = ipc_queue_open(argv[0], IPC_Q_RECV, &c, &shown, why,
+	if ((q = ipc_queue_open(argv[0], shown, IPC_Q_RECV, &c, why,
 	    sizeof(why))) == NULL)
 		errx(ipc_errexit, "%s: %s", shown, why);
 	/* A batch is acknowledged at half the messages taken ahead. */
@@ -233,8 +233,8 @@ setup_workers(const char *failarg, struct ipc_queue_conf *c)
 	if (failarg != NULL) {
 		/* Made, if need be, to take what the work queue holds. */
 		c->like = q;
-		if ((pool.failed = ipc_queue_open(failarg, IPC_Q_SEND, c,
-		    &failshown, why, sizeof(why))) == NULL)
+		if ((pool.failed = ipc_queue_open(failarg, failshown,
+		    IPC_Q_SEND, c, why, sizeof(why))) == NULL)
 			errx(ipc_errexit, "%s: %s", failshown, why);
 	}
 	pool.q = q;

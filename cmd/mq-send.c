@@ -27,7 +27,7 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char	*shown;		/* the queue, for messages */
+static char		*shown;		/* the queue, for messages */
 static struct ipc_queue	*q;
 static unsigned int	 prio;
 static struct ipc_wait	 wait;
@@ -99,7 +99,8 @@ main(int argc, char *argv[])
 
 	ipc_catch_signals();
 	c.priority = prio;
-	if ((q = ipc_queue_open(argv[0], IPC_Q_SEND, &c, &shown, why,
+	shown = ipc_xqueue_shown(argv[0]);
+	if ((q = ipc_queue_open(argv[0], shown, IPC_Q_SEND, &c, why,
 	    sizeof(why))) == NULL)
 		errx(IPC_ERROR, "%s: %s", shown, why);
 	if (argc > 1) {

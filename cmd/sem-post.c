@@ -27,11 +27,12 @@ static const struct option longopts[] = {
 
 static _Noreturn void	 usage(int);
 
+static struct ipc_sem	*s;	/* reachable at every exit */
+
 int
 main(int argc, char *argv[])
 {
 	struct ipc_sem_conf conf = IPC_SEM_CONF_DEFAULT;
-	struct ipc_sem *s;
 	char why[256];
 	const char *shown;	/* the only string its messages show */
 	long long count = 1, init = 0, max = -1;

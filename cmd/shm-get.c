@@ -20,15 +20,16 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static _Noreturn void	 failed(struct ipc_shm *);
+static _Noreturn void	 failed(void);
 static _Noreturn void	 usage(int);
+
+static struct ipc_shm	*shm;	/* reachable at every exit */
 
 int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
-	struct ipc_shm *shm;
 	const char *shown;
 	char why[256];
 	int64_t off = 0, len = -1;	/* -1: to the end */
@@ -76,14 +77,14 @@ main(int argc, char *argv[])
 			return IPC_NOTNOW;
 		if (ipc_signalled)
 			ipc_die_signalled();
-		failed(shm);
+		failed();
 	}
 	if (ipc_shm_get(shm, off, len, STDOUT_FILENO, deadline) == -1) {
 		if (errno == EAGAIN && shm->side == IPC_SHM_OBJECT)
 			return IPC_NOTNOW;
 		if (ipc_signalled)
 			ipc_die_signalled();
-		failed(shm);
+		failed();
 	}
 	ipc_shm_close(shm);
 	return IPC_OK;
@@ -91,7 +92,7 @@ main(int argc, char *argv[])
 
 /* Why the get failed, the object's fault or its output's. */
 static _Noreturn void
-failed(struct ipc_shm *shm)
+failed(void)
 {
 	int e = errno;
 

@@ -23,15 +23,16 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static _Noreturn void	 failed(struct ipc_shm *);
+static _Noreturn void	 failed(void);
 static _Noreturn void	 usage(int);
+
+static struct ipc_shm	*shm;	/* reachable at every exit */
 
 int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_wait w = { { 0, 0 }, 0 };
-	struct ipc_shm *shm;
 	const char *shown;
 	char why[256];
 	int64_t off = 0, size = -1;	/* -1: the input's */
@@ -82,7 +83,7 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "%s: %s", shown, why);
 	/* A signal meanwhile kills as it would anyway: nothing has changed. */
 	if (ipc_shm_load(shm, STDIN_FILENO) == -1)
-		failed(shm);
+		failed();
 	ipc_catch_signals();
 	if (oflag)
 		rv = ipc_shm_update(shm, off, size, IPC_WAIT_TIMEOUT(&w));
@@ -93,7 +94,7 @@ main(int argc, char *argv[])
 			return IPC_NOTNOW;
 		if (errno == EINTR && ipc_signalled)
 			ipc_die_signalled();
-		failed(shm);
+		failed();
 	}
 	ipc_shm_close(shm);
 	return IPC_OK;
@@ -101,7 +102,7 @@ main(int argc, char *argv[])
 
 /* Why the put failed, the object's fault or its input's. */
 static _Noreturn void
-failed(struct ipc_shm *shm)
+failed(void)
 {
 	int e = errno;
 

@@ -118,16 +118,16 @@ parse(struct amqpq *a, const char *name, int *nomem)
  * The name as messages show it: without its password, which may be on
  * the command line only by the user's own choice.
  */
-static const char *
+static char *
 amqp_shown(const char *name)
 {
 	char *s, *v;
 
 	if ((s = ipc_url_shown(name)) == NULL)
-		return "amqp://";
+		return NULL;
 	v = strdup(ipc_shown(s));
 	free(s);
-	return v != NULL ? v : "amqp://";
+	return v;
 }
 
 /* What the broker or the library said, as text. */

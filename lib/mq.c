@@ -190,17 +190,14 @@ struct mq {
 	char		 name[IPC_NAMEBUF];
 };
 
-static const char *
+static char *
 mq_shown(const char *arg)
 {
 	char buf[IPC_NAMEBUF];
 	const char *name, *errstr;
-	char *s;
 
 	name = ipc_name(arg, IPC_MQ, buf, sizeof(buf), &errstr);
-	if ((s = strdup(ipc_shown(name != NULL ? name : arg))) == NULL)
-		return arg;
-	return s;
+	return strdup(ipc_shown(name != NULL ? name : arg));
 }
 
 static struct ipc_queue *

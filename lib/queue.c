@@ -1,6 +1,7 @@
 /* queue.c: the queue family's table, and the one place a backend is chosen. */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,26 +79,29 @@ ipc_queue_unused(const struct ipc_queue_conf *c, char *const names[], int n)
 	return NULL;
 }
 
-const char *
-ipc_queue_shown(const char *name)
+char *
+ipc_xqueue_shown(const char *name)
 {
 	const struct ipc_queue_backend *be;
-	char why[IPC_WHYLEN];
+	char why[IPC_WHYLEN], *s;
 
 	if ((be = choose(name, why, sizeof(why))) == NULL)
-		return ipc_xshown(name);
-	return be->shown(name);
+		s = strdup(ipc_shown(name));
+	else
+		s = be->shown(name);
+	if (s == NULL)
+		err(ipc_errexit, NULL);
+	return s;
 }
 
 struct ipc_queue *
-ipc_queue_open(const char *name, int flags, const struct ipc_queue_conf *c,
-    const char **shown, char *why, size_t len)
+ipc_queue_open(const char *name, const char *shown, int flags,
+    const struct ipc_queue_conf *c, char *why, size_t len)
 {
 	const struct ipc_queue_backend *be;
 	struct ipc_queue *q;
 
 	*why = '\0';
-	*shown = ipc_queue_shown(name);
 	if ((be = choose(name, why, len)) == NULL)
 		return NULL;
 	if ((q = be->open(name, flags, c, why, len)) == NULL) {
@@ -106,7 +110,7 @@ ipc_queue_open(const char *name, int flags, const struct ipc_queue_conf *c,
 		return NULL;
 	}
 	q->be = be;
-	q->shown = *shown;
+	q->shown = shown;
 	return q;
 }
 

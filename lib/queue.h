@@ -91,8 +91,8 @@ struct ipc_queue_backend {
 	const char	*scheme;	/* SCHEME:// and SCHEMEs://; NULL: the
 					   plain names, POSIX queues */
 	int		 takes;		/* IPC_QT_: the options it takes */
-	/* The name as messages show it (no password); never NULL. */
-	const char	*(*shown)(const char *);
+	/* The name as messages show it (no password), or NULL (ENOMEM). */
+	char		*(*shown)(const char *);
 	struct ipc_queue *(*open)(const char *, int,
 			    const struct ipc_queue_conf *, char *, size_t);
 	/* Send one record; it may be confirmed later (sync). */
@@ -123,14 +123,15 @@ struct ipc_queue_backend {
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
 
 /*
- * Open the queue the name says (SCHEME://... or a POSIX name): the
- * queue, or NULL and why; *shown is the name for messages either way.
+ * Open the queue the name says (SCHEME://... or a POSIX name), shown in
+ * messages as shown (ipc_xqueue_shown's, which the queue borrows): the
+ * queue, or NULL and why.
  */
-struct ipc_queue *ipc_queue_open(const char *, int,
-		    const struct ipc_queue_conf *, const char **, char *,
-		    size_t);
-/* The name as messages show it, before it is opened. */
-const char	*ipc_queue_shown(const char *);
+struct ipc_queue *ipc_queue_open(const char *, const char *, int,
+		    const struct ipc_queue_conf *, char *, size_t);
+/* The name as messages show it, escaped, without a password: the
+ * caller's to free.  Exit when memory runs out. */
+char		*ipc_xqueue_shown(const char *);
 /*
  * Before anything is opened: NULL, or why the backend options given are
  * not for any of the names (a POSIX queue takes no --tls-ca).

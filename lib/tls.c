@@ -89,7 +89,8 @@ ipc_xtls_check(const struct ipc_addr *a, const struct ipc_tls_opts *o,
 struct tls *
 ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 {
-	struct tls_config *cfg;
+	/* Static: an exit on a bad file leaves it reachable, not leaked. */
+	static struct tls_config *cfg;
 	struct tls *ctx;
 
 	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL)
@@ -113,6 +114,7 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 		errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
 		    tls_error(ctx));
 	tls_config_free(cfg);
+	cfg = NULL;
 	return ctx;
 }
 
