@@ -104,6 +104,9 @@ parse_query(struct amqpq *a, const char *query, int *nomem)
 		end = p + strcspn(p, "&");
 		eq = memchr(p, '=', end - p);
 		n = eq != NULL ? (size_t)(eq - p) : (size_t)(end - p);
+		if (end == p)
+			return "an empty parameter in the query (a lone ? or "
+			    "&&)";
 		for (i = 0; i < 3; i++)
 			if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
 				break;
