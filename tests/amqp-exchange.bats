@@ -272,3 +272,16 @@ queues() {
 	run -0 sort "$BATS_TEST_TMPDIR/e"
 	assert_output $'a 3 '"$X"$'\nb 0 '"$X"
 }
+
+@test "amqp-exchange: -J, -t and -u on a subscription; -u unbinds a named queue and leaves it" {
+	run -1 mq-recv -n "$AMQP_URL/$N-q?exchange=$N"
+	mq-send -p 4 "$X" 'say "hi"'
+	run -0 mq-recv -J -t 5s -c 1 -u "$AMQP_URL/$N-q?exchange=$N"
+	assert_output '{"priority":4,"size":8,"data":"say \"hi\""}'
+	run -0 bound "$N"
+	assert_output ""
+	run -1 mq-recv -n "$AMQP_URL/$N-q"
+	# A subscriber of its own gets nothing published before it bound.
+	run -1 mq-recv -t 300ms "$X"
+	assert_output ""
+}
