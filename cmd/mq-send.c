@@ -195,7 +195,8 @@ usage(int status)
 	    "[--any-owner]\n"
 	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
 	    "[--tls-name name]\n"
-	    "\t[--tls-noverify] [--unroutable-ok] name [message ...]\n", getprogname());
+	    "\t[--tls-noverify] [--unroutable-ok] name [message ...]\n",
+	    getprogname());
 	if (status == 0) {
 		fprintf(fp, "Send each message, or each record of standard "
 		    "input, to the queue.\n\n"

@@ -108,7 +108,8 @@ parse_query(struct amqpq *a, const char *query, int *nomem)
 			return "an empty parameter in the query (a lone ? or "
 			    "&&)";
 		for (i = 0; i < 3; i++)
-			if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			if (strlen(names[i]) == n &&
+			    memcmp(names[i], p, n) == 0)
 				break;
 		if (i == 3) {
 			if ((v = strndup(p, n)) == NULL) {
@@ -1171,17 +1172,23 @@ amqp_qremove(struct ipc_queue *q)
 {
 	struct amqpq *a = (struct amqpq *)q;
 	amqp_bytes_t ex;
+	int ok;
 
-	/* A queue named with an exchange is a subscription: unbound. */
+	/*
+	 * The name of an exchange: the exchange goes.  A queue named with
+	 * an exchange is a subscription: it is unbound, and stays.
+	 */
 	if (a->exchange != NULL && a->ownq == NULL) {
 		ex = amqp_cstring_bytes(a->exchange);
-		if ((a->queue[0] == '\0' ? (void *)amqp_exchange_delete(
-		    a->conn, CHANNEL, ex, 0) : (void *)amqp_queue_unbind(
-		    a->conn, CHANNEL, amqp_cstring_bytes(a->queue), ex,
-		    amqp_cstring_bytes(a->key ? a->key : ""),
-		    amqp_empty_table)) == NULL)
-			return failed(a, amqp_get_rpc_reply(a->conn));
-		return 0;
+		if (a->queue[0] == '\0')
+			ok = amqp_exchange_delete(a->conn, CHANNEL, ex, 0) !=
+			    NULL;
+		else
+			ok = amqp_queue_unbind(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->queue), ex,
+			    amqp_cstring_bytes(a->key ? a->key : ""),
+			    amqp_empty_table) != NULL;
+		return ok ? 0 : failed(a, amqp_get_rpc_reply(a->conn));
 	}
 	if (amqp_queue_delete(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
 	    0, 0) == NULL)

@@ -28,7 +28,7 @@
 /* mq-send's alone: a message that reached no queue is not an error. */
 #define IPC_OPT_UNROUTABLE	0x111
 #define IPC_QUEUE_SEND_LONGOPTS \
-	{ "unroutable-ok",	no_argument,		NULL, IPC_OPT_UNROUTABLE }
+	{ "unroutable-ok", no_argument, NULL, IPC_OPT_UNROUTABLE }
 #define IPC_QUEUE_SEND_CASES \
 	case IPC_OPT_UNROUTABLE
 #define IPC_QUEUE_SEND_HELP \
