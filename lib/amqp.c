@@ -31,6 +31,7 @@
 #define WINDOW		8192		/* messages in flight, unconfirmed */
 #define WINBYTES	(8L << 20)	/* and their bytes */
 #define PREFETCH	2000		/* deliveries held, unacknowledged */
+#define ACKBATCH	(PREFETCH / 4)	/* done, acknowledged at once */
 #define MSGMAX		(128L * 1024 * 1024)	/* RabbitMQ's max_message_size */
 #define CONNECT_SECS	30		/* for each host */
 
@@ -1071,7 +1072,13 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 	amqp_rpc_reply_t r;
 	int nowait, rv;
 
-	if (send_acks(a) == -1)
+	/*
+	 * A consumer's acknowledgements wait for a batch, or for a wait for
+	 * the broker (which may be holding back for want of them): an ack
+	 * a message costs a write each.
+	 */
+	if ((!a->consuming || a->acktag - a->acked >= ACKBATCH) &&
+	    send_acks(a) == -1)
 		return -1;
 	amqp_maybe_release_buffers(a->conn);
 	if (!a->consuming)
@@ -1086,6 +1093,8 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 		}
 		if (!amqp_data_in_buffer(a->conn) &&
 		    !amqp_frames_enqueued(a->conn)) {
+			if (send_acks(a) == -1)
+				return -1;
 			if (nowait) {
 				ipc_deadline(&zero, &abs);
 				deadline = &abs;
@@ -1117,7 +1126,7 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 }
 
 /*
- * Delivered: acknowledged with the next take or at close, all at once;
+ * Delivered: acknowledged with others, by a later take or at close;
  * or now, alone (messages a command was run for end in any order).
  */
 static int

@@ -117,7 +117,7 @@ struct ipc_queue_backend {
 	int		(*listen)(struct ipc_queue *, long long);
 	int		(*take)(struct ipc_queue *, struct ipc_msg *,
 			    const struct timespec *);
-	/* Delivered: now, or with the next take (a batch). */
+	/* Delivered: now, or with a later take (a batch). */
 	int		(*done)(struct ipc_queue *, const struct ipc_msg *,
 			    int);
 	/* Not delivered: back on the queue, at its priority. */
