@@ -12,6 +12,8 @@
 /*
  * amqp-raw send HOST PORT QUEUE N SIZE: N persistent messages of SIZE
  * bytes, publisher confirms in batches (at most WINDOW unconfirmed).
+ * amqp-raw xsend HOST PORT EXCHANGE N SIZE: the same, published to a
+ * durable fanout exchange (mandatory, as mq-send publishes), made if need be.
  * amqp-raw recv HOST PORT QUEUE N: take N, acknowledged in batches.
  * The queue as mq-send makes it: durable, priorities 0 to 9.  The user
  * and password are IPCUTILS_AMQP_USER and IPCUTILS_AMQP_PASSWORD.
@@ -30,7 +32,7 @@ check(amqp_rpc_reply_t r, const char *what)
 }
 
 static void
-setup(const char *host, int port, const char *queue)
+setup(const char *host, int port, const char *queue, int exchange)
 {
 	const char *user = getenv("IPCUTILS_AMQP_USER");
 	const char *pass = getenv("IPCUTILS_AMQP_PASSWORD");
@@ -47,6 +49,12 @@ setup(const char *host, int port, const char *queue)
 	    pass ? pass : "guest"), "login");
 	amqp_channel_open(conn, CH);
 	check(amqp_get_rpc_reply(conn), "channel.open");
+	if (exchange) {
+		amqp_exchange_declare(conn, CH, amqp_cstring_bytes(queue),
+		    amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
+		check(amqp_get_rpc_reply(conn), "exchange.declare");
+		return;
+	}
 	e.key = amqp_cstring_bytes("x-max-priority");
 	e.value.kind = AMQP_FIELD_KIND_I32;
 	e.value.value.i32 = 9;
@@ -77,8 +85,12 @@ confirms(uint64_t sent, uint64_t *acked, uint64_t left)
 }
 
 static void
-publish_n(const char *queue, long n, size_t size)
+publish_n(const char *queue, long n, size_t size, int exchange)
 {
+	amqp_bytes_t ex = exchange ? amqp_cstring_bytes(queue) :
+	    amqp_empty_bytes;
+	amqp_bytes_t key = exchange ? amqp_empty_bytes :
+	    amqp_cstring_bytes(queue);
 	amqp_basic_properties_t props;
 	uint64_t sent = 0, acked = 0;
 	char *buf;
@@ -94,8 +106,7 @@ publish_n(const char *queue, long n, size_t size)
 	while (sent < (uint64_t)n) {
 		amqp_bytes_t body = { size, buf };
 
-		if (amqp_basic_publish(conn, CH, amqp_empty_bytes,
-		    amqp_cstring_bytes(queue), 1, 0, &props, body) !=
+		if (amqp_basic_publish(conn, CH, ex, key, 1, 0, &props, body) !=
 		    AMQP_STATUS_OK)
 			errx(2, "publish failed");
 		sent++;
@@ -131,14 +142,15 @@ consume_n(const char *queue, long n)
 int
 main(int argc, char *argv[])
 {
-	int sending = argc == 7 && strcmp(argv[1], "send") == 0;
+	int xsend = argc == 7 && strcmp(argv[1], "xsend") == 0;
+	int sending = xsend || (argc == 7 && strcmp(argv[1], "send") == 0);
 
 	if (!sending && !(argc == 6 && strcmp(argv[1], "recv") == 0))
 		errx(2, "usage: amqp-raw send host port queue n size | "
-		    "recv host port queue n");
-	setup(argv[2], atoi(argv[3]), argv[4]);
+		    "xsend host port exchange n size | recv host port queue n");
+	setup(argv[2], atoi(argv[3]), argv[4], xsend);
 	if (sending)
-		publish_n(argv[4], atol(argv[5]), atol(argv[6]));
+		publish_n(argv[4], atol(argv[5]), atol(argv[6]), xsend);
 	else
 		consume_n(argv[4], atol(argv[5]));
 	amqp_channel_close(conn, CH, AMQP_REPLY_SUCCESS);

@@ -40,3 +40,32 @@ SCALE="$((N / LOOP)) 1 1" compare \
 	"amqp-raw send $h $p $q-raw $N 16; ipc-rm $AMQP_URL/$q-raw" \
     "mq-send < file" \
 	"mq-send $AMQP_URL/$q-ipc < $dir/lines; ipc-rm $AMQP_URL/$q-ipc"
+
+# Fan-out: $N lines published to a fanout exchange, and every one of them
+# taken by each of $FAN subscribers, their queues bound before the rounds
+# (a subscriber's queue of its own would bind after the publisher may have
+# begun).  The time is the last subscriber's: N / time is the rate at
+# each.  amqp-publish, one process a line, on $LOOP lines, scaled.
+FAN=${AMQP_FAN:-4}
+for c in raw ipc pub; do
+	for i in $(seq "$FAN"); do
+		mq-recv -n "$AMQP_URL/$q-$c-$i?exchange=$q-x$c" || true
+	done
+done
+subs() { # contender count command...: the subscribers, in the background
+	local c=$1 n=$2 i
+	shift 2
+	for i in $(seq "$FAN"); do
+		"$@" "$c" "$i" "$n" &
+	done
+}
+raw_sub() { amqp-raw recv "$h" "$p" "$q-$1-$2" "$3"; }
+ipc_sub() { mq-recv -c "$3" "$AMQP_URL/$q-$1-$2?exchange=$q-x$1" > /dev/null; }
+SCALE="1 1 $((N / LOOP))" compare \
+    "fan-out: $N messages of 16 bytes to $FAN subscribers each (amqp-publish: $LOOP, scaled)" \
+    "amqp-raw xsend, recv" \
+	"subs raw $N raw_sub; amqp-raw xsend $h $p $q-xraw $N 16; wait" \
+    "mq-send ?exchange=, mq-recv" \
+	"subs ipc $N ipc_sub; mq-send '$AMQP_URL/?exchange=$q-xipc' < $dir/lines; wait" \
+    "while read: amqp-publish -e" \
+	"subs pub $LOOP raw_sub; while read -r l; do amqp-publish -s $h --port $p --username ipct --password \"\$BROKER_PASSWORD\" -p -e $q-xpub -r '' -b \"\$l\"; done < $dir/few; wait"

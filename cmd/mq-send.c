@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "message-size",	required_argument,	NULL, IPC_OPT_MSGSIZE },
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	IPC_QUEUE_LONGOPTS,
+	IPC_QUEUE_SEND_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -45,7 +46,7 @@ main(int argc, char *argv[])
 	struct ipc_reader r;
 	const char *e;
 	char why[IPC_WHYLEN], *rec;
-	unsigned long nread = 0;
+	unsigned long nread = 0, returned, total;
 	int ch, i;
 	ssize_t len;
 
@@ -81,6 +82,7 @@ main(int argc, char *argv[])
 		case IPC_OPT_MSGSIZE:
 		case IPC_OPT_ANYOWNER:
 		IPC_QUEUE_CASES:
+		IPC_QUEUE_SEND_CASES:
 			ipc_xqueue_option(&c, ch, optarg);
 			break;
 		default:
@@ -118,8 +120,15 @@ main(int argc, char *argv[])
 		ipc_reader_free(&r);
 	}
 	sent(ipc_queue_sync(q, IPC_WAIT_TIMEOUT(&wait)));
+	returned = q->returned;
+	total = q->confirmed;
 	if (ipc_queue_close(q, why, sizeof(why)) == -1)
 		errx(IPC_ERROR, "%s: %s", shown, why);
+	/* Nothing lost unseen: the user learns how many went nowhere. */
+	if (returned > 0)
+		errx(IPC_NOTNOW, "%s: %lu of %lu message%s reached no queue "
+		    "(unroutable)", shown, returned, total,
+		    total == 1 ? "" : "s");
 	return IPC_OK;
 }
 
@@ -187,7 +196,8 @@ usage(int status)
 	    "[--any-owner]\n"
 	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
 	    "[--tls-name name]\n"
-	    "\t[--tls-noverify] name [message ...]\n", getprogname());
+	    "\t[--tls-noverify] [--unroutable-ok] name [message ...]\n",
+	    getprogname());
 	if (status == 0) {
 		fprintf(fp, "Send each message, or each record of standard "
 		    "input, to the queue.\n\n"
@@ -208,6 +218,7 @@ usage(int status)
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
 		    IPC_QUEUE_HELP
+		    IPC_QUEUE_SEND_HELP
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

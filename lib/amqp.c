@@ -31,6 +31,7 @@
 #define WINDOW		8192		/* messages in flight, unconfirmed */
 #define WINBYTES	(8L << 20)	/* and their bytes */
 #define PREFETCH	2000		/* deliveries held, unacknowledged */
+#define ACKBATCH	(PREFETCH / 4)	/* done, acknowledged at once */
 #define MSGMAX		(128L * 1024 * 1024)	/* RabbitMQ's max_message_size */
 #define CONNECT_SECS	30		/* for each host */
 
@@ -48,7 +49,12 @@ struct amqpq {
 	amqp_connection_state_t conn;
 	struct ipc_url	 url;		/* the name, parsed */
 	char		*vhost;		/* the path but its last segment */
-	const char	*queue;		/* its last segment */
+	const char	*queue;		/* its last segment, or the broker's
+					   name of a subscriber's queue */
+	/* ?exchange=EX[&type=TYPE][&key=KEY]: NULL, or decoded */
+	char		*exchange, *extype, *key;
+	char		*ownq;		/* a subscriber's queue, as named */
+	int		 mandatory;	/* an unroutable message returns */
 	long long	 msgs, consumers;
 	/* sending */
 	int		 confirming;
@@ -80,6 +86,75 @@ fail(struct amqpq *a, int e, const char *fmt, ...)
 }
 
 /*
+ * The query, ?exchange=EX[&type=fanout|topic|direct][&key=KEY], each
+ * parameter once, decoded as the path is: NULL, or why not.
+ */
+static const char *
+parse_query(struct amqpq *a, const char *query, int *nomem)
+{
+	static const char *const names[] = { "exchange", "type", "key" };
+	char **vals[3];
+	const char *p, *end, *eq, *why;
+	char *v;
+	size_t i, n;
+
+	vals[0] = &a->exchange;
+	vals[1] = &a->extype;
+	vals[2] = &a->key;
+	for (p = query;; p = end + 1) {
+		end = p + strcspn(p, "&");
+		eq = memchr(p, '=', end - p);
+		n = eq != NULL ? (size_t)(eq - p) : (size_t)(end - p);
+		if (end == p)
+			return "an empty parameter in the query (a lone ? or "
+			    "&&)";
+		for (i = 0; i < 3; i++)
+			if (strlen(names[i]) == n &&
+			    memcmp(names[i], p, n) == 0)
+				break;
+		if (i == 3) {
+			if ((v = strndup(p, n)) == NULL) {
+				*nomem = 1;
+				return "";
+			}
+			snprintf(a->q.why, sizeof(a->q.why), "%s=: an unknown "
+			    "parameter (exchange=, type= and key= are known)",
+			    ipc_shown(v));
+			free(v);
+			return a->q.why;
+		}
+		if (*vals[i] != NULL)
+			return i == 0 ? "exchange= is given twice" : i == 1 ?
+			    "type= is given twice" : "key= is given twice";
+		if (eq == NULL)
+			return i == 0 ? "exchange= has no value" : i == 1 ?
+			    "type= has no value" : "key= has no value";
+		if ((v = ipc_url_decode(eq + 1, end - eq - 1, &why)) == NULL) {
+			*nomem = errno == ENOMEM;
+			return why;
+		}
+		*vals[i] = v;
+		if (*end == '\0')
+			break;
+	}
+	if (a->exchange == NULL)
+		return "a query without exchange= (amqp://host/?exchange=EX)";
+	if (a->exchange[0] == '\0')
+		return "exchange= is empty";
+	if (strlen(a->exchange) > 255)
+		return "exchange= is longer than 255 bytes";
+	if (strlen(a->key ? a->key : "") > 255)
+		return "key= is longer than 255 bytes";
+	if (a->extype != NULL && strcmp(a->extype, "fanout") != 0 &&
+	    strcmp(a->extype, "topic") != 0 && strcmp(a->extype, "direct") != 0)
+		return "type= is not fanout, topic or direct";
+	if (a->key != NULL && a->extype != NULL &&
+	    strcmp(a->extype, "fanout") == 0)
+		return "key= has no meaning on type=fanout";
+	return NULL;
+}
+
+/*
  * amqp[s]://[user[:password]@]host[:port][,host[:port]...][/vhost]/queue:
  * the last path segment is the queue, what comes before it the vhost
  * ("/" when nothing does).  NULL, or why not (*nomem: for want of
@@ -95,14 +170,17 @@ parse(struct amqpq *a, const char *name, int *nomem)
 		*nomem = errno == ENOMEM;
 		return why;
 	}
-	if (u->query != NULL)
-		return "a query (?...) in the name: a broker's queue takes none";
-	if (u->nsegs == 0 || u->segs[u->nsegs - 1][0] == '\0')
+	if (u->query != NULL && (why = parse_query(a, u->query, nomem)) !=
+	    NULL)
+		return why;
+	if (a->exchange == NULL && (u->nsegs == 0 ||
+	    u->segs[u->nsegs - 1][0] == '\0'))
 		return "no queue in the name (amqp://host/queue)";
-	a->queue = u->segs[u->nsegs - 1];
+	/* An exchange's own subscriber has a queue the broker names. */
+	a->queue = u->nsegs > 0 ? u->segs[u->nsegs - 1] : "";
 	if (strlen(a->queue) > 255)
 		return "the queue's name is longer than 255 bytes";
-	if (u->nsegs == 1)
+	if (u->nsegs <= 1)
 		a->vhost = strdup("/");
 	else
 		a->vhost = ipc_url_decode(u->path, strrchr(u->path, '/') -
@@ -399,6 +477,103 @@ found:
 	return 0;
 }
 
+/*
+ * Find the exchange, or make it: durable, fanout unless type= says.  An
+ * exchange of another type than type= is the broker's to refuse.  0, or
+ * -1 and why (ENOENT: not there, not to be made).
+ */
+static int
+declare_exchange(struct amqpq *a, const struct ipc_queue_conf *conf,
+    int look)
+{
+	const struct ipc_create *c = &conf->create;
+	amqp_bytes_t ex = amqp_cstring_bytes(a->exchange);
+	amqp_rpc_reply_t r;
+	char buf[512];
+
+	if (amqp_exchange_declare(a->conn, CHANNEL, ex,
+	    amqp_cstring_bytes("fanout"), 1, 0, 0, 0, amqp_empty_table) !=
+	    NULL) {
+		/* -x is the exchange's only where no queue is named. */
+		if (c->exclusive && !look && a->queue[0] == '\0')
+			return fail(a, EEXIST, "%s", strerror(EEXIST));
+		if (look || a->extype == NULL)
+			return 0;
+	} else {
+		r = amqp_get_rpc_reply(a->conn);
+		if (!notfound(r))
+			return failed(a, r);
+		reply_str(r, buf, sizeof(buf));
+		if (reopen(a) == -1)
+			return -1;
+		if (look)
+			return fail(a, ENOENT, "%s", strerror(ENOENT));
+		if (!c->create)
+			return fail(a, ENOENT, "%s", buf);
+		if (a->key != NULL && a->key[0] != '\0' && a->extype == NULL)
+			return fail(a, EINVAL, "key= needs type=topic or "
+			    "type=direct to make the exchange");
+	}
+	if (amqp_exchange_declare(a->conn, CHANNEL, ex, amqp_cstring_bytes(
+	    a->extype ? a->extype : "fanout"), 0, 1, 0, 0,
+	    amqp_empty_table) == NULL)
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	return 0;
+}
+
+/* A subscriber's own queue: the broker names it, and drops it with us. */
+static int
+declare_own(struct amqpq *a)
+{
+	amqp_table_entry_t e;
+	amqp_table_t args = { 1, &e };
+	amqp_queue_declare_ok_t *ok;
+
+	e.key = amqp_cstring_bytes("x-max-priority");
+	e.value.kind = AMQP_FIELD_KIND_I32;
+	e.value.value.i32 = DEFPRIO;
+	if ((ok = amqp_queue_declare(a->conn, CHANNEL, amqp_empty_bytes, 0, 0,
+	    1, 1, args)) == NULL)
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	if ((a->ownq = strndup(ok->queue.bytes, ok->queue.len)) == NULL)
+		return fail(a, ENOMEM, "%s", strerror(ENOMEM));
+	a->queue = a->ownq;
+	return 0;
+}
+
+static int
+bind_queue(struct amqpq *a)
+{
+	if (amqp_queue_bind(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
+	    amqp_cstring_bytes(a->exchange), amqp_cstring_bytes(a->key ?
+	    a->key : ""), amqp_empty_table) == NULL)
+		return failed(a, amqp_get_rpc_reply(a->conn));
+	return 0;
+}
+
+/*
+ * What the name is: a queue; an exchange, and for mq-recv a queue of its
+ * own bound to it; an exchange and a named queue bound to it.
+ */
+static int
+declare_all(struct amqpq *a, const struct ipc_queue_conf *conf, int flags)
+{
+	int look = flags & IPC_Q_LOOK;
+
+	if (a->exchange == NULL)
+		return declare(a, conf, look);
+	if (declare_exchange(a, conf, look) == -1)
+		return -1;
+	if (a->queue[0] != '\0') {
+		if (declare(a, conf, look) == -1)
+			return -1;
+	} else if (!(flags & IPC_Q_RECV) || look)
+		return 0;
+	else if (declare_own(a) == -1)
+		return -1;
+	return look ? 0 : bind_queue(a);
+}
+
 /* Everything: the connection, if it is still there, too. */
 static void
 release(struct amqpq *a)
@@ -412,6 +587,10 @@ release(struct amqpq *a)
 	free(a->fl);
 	ipc_url_free(&a->url);
 	free(a->vhost);
+	free(a->exchange);
+	free(a->extype);
+	free(a->key);
+	free(a->ownq);
 	free((char *)a->q.name);
 	free(a);
 }
@@ -462,7 +641,7 @@ amqp_qopen(const char *name, int flags, const struct ipc_queue_conf *conf,
 		return NULL;
 	}
 	if (connect_any(a, &conf->tls) == -1 ||
-	    declare(a, conf, flags & IPC_Q_LOOK) == -1) {
+	    declare_all(a, conf, flags) == -1) {
 		snprintf(why, len, "%s", a->q.why);
 		ec = errno;
 		release(a);
@@ -476,6 +655,7 @@ amqp_qopen(const char *name, int flags, const struct ipc_queue_conf *conf,
 	}
 	a->q.msgsize = MSGMAX;
 	a->q.maxmsg = PREFETCH / 2;
+	a->mandatory = a->exchange == NULL || !conf->unroutable_ok;
 	return &a->q;
 }
 
@@ -618,6 +798,11 @@ pump(struct amqpq *a, int block)
 			settle(a, nack->delivery_tag, nack->multiple, 0);
 			break;
 		case AMQP_BASIC_RETURN_METHOD:
+			/* Through an exchange: counted; its ack follows. */
+			if (a->exchange != NULL) {
+				a->q.returned++;
+				break;
+			}
 			return lost(a, "the queue is gone");
 		case AMQP_CHANNEL_CLOSE_METHOD:
 		case AMQP_CONNECTION_CLOSE_METHOD:
@@ -638,8 +823,13 @@ publish(struct amqpq *a, struct flight *f)
 	props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_PRIORITY_FLAG;
 	props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
 	props.priority = f->prio;
-	st = amqp_basic_publish(a->conn, CHANNEL, amqp_empty_bytes,
-	    amqp_cstring_bytes(a->queue), 1, 0, &props, body);
+	if (a->exchange != NULL)
+		st = amqp_basic_publish(a->conn, CHANNEL, amqp_cstring_bytes(
+		    a->exchange), amqp_cstring_bytes(a->key ? a->key : ""),
+		    a->mandatory, 0, &props, body);
+	else
+		st = amqp_basic_publish(a->conn, CHANNEL, amqp_empty_bytes,
+		    amqp_cstring_bytes(a->queue), 1, 0, &props, body);
 	if (st != AMQP_STATUS_OK)
 		return lost_status(a, st);
 	f->tag = ++a->nexttag;
@@ -882,7 +1072,13 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 	amqp_rpc_reply_t r;
 	int nowait, rv;
 
-	if (send_acks(a) == -1)
+	/*
+	 * A consumer's acknowledgements wait for a batch, or for a wait for
+	 * the broker (which may be holding back for want of them): an ack
+	 * a message costs a write each.
+	 */
+	if ((!a->consuming || a->acktag - a->acked >= ACKBATCH) &&
+	    send_acks(a) == -1)
 		return -1;
 	amqp_maybe_release_buffers(a->conn);
 	if (!a->consuming)
@@ -897,6 +1093,8 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 		}
 		if (!amqp_data_in_buffer(a->conn) &&
 		    !amqp_frames_enqueued(a->conn)) {
+			if (send_acks(a) == -1)
+				return -1;
 			if (nowait) {
 				ipc_deadline(&zero, &abs);
 				deadline = &abs;
@@ -928,7 +1126,7 @@ amqp_qtake(struct ipc_queue *q, struct ipc_msg *m,
 }
 
 /*
- * Delivered: acknowledged with the next take or at close, all at once;
+ * Delivered: acknowledged with others, by a later take or at close;
  * or now, alone (messages a command was run for end in any order).
  */
 static int
@@ -970,6 +1168,9 @@ amqp_qcounts(struct ipc_queue *q, long long *msgs, long long *readers)
 {
 	struct amqpq *a = (struct amqpq *)q;
 
+	if (a->queue[0] == '\0')
+		return fail(a, ENOTSUP, "an exchange holds no messages, and "
+		    "AMQP cannot read its type or bindings");
 	*msgs = a->msgs;
 	*readers = a->consumers;
 	return 0;
@@ -979,7 +1180,25 @@ static int
 amqp_qremove(struct ipc_queue *q)
 {
 	struct amqpq *a = (struct amqpq *)q;
+	amqp_bytes_t ex;
+	int ok;
 
+	/*
+	 * The name of an exchange: the exchange goes.  A queue named with
+	 * an exchange is a subscription: it is unbound, and stays.
+	 */
+	if (a->exchange != NULL && a->ownq == NULL) {
+		ex = amqp_cstring_bytes(a->exchange);
+		if (a->queue[0] == '\0')
+			ok = amqp_exchange_delete(a->conn, CHANNEL, ex, 0) !=
+			    NULL;
+		else
+			ok = amqp_queue_unbind(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->queue), ex,
+			    amqp_cstring_bytes(a->key ? a->key : ""),
+			    amqp_empty_table) != NULL;
+		return ok ? 0 : failed(a, amqp_get_rpc_reply(a->conn));
+	}
 	if (amqp_queue_delete(a->conn, CHANNEL, amqp_cstring_bytes(a->queue),
 	    0, 0) == NULL)
 		return failed(a, amqp_get_rpc_reply(a->conn));
@@ -1040,7 +1259,7 @@ amqp_qunlink(const char *name, char *why, size_t len)
 
 const struct ipc_queue_backend ipc_queue_amqp = {
 	"amqp",
-	IPC_QT_TLS | IPC_QT_MAXPRIO,
+	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE,
 	amqp_shown,
 	amqp_qopen,
 	amqp_qsend,

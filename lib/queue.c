@@ -48,6 +48,9 @@ ipc_xqueue_option(struct ipc_queue_conf *c, int ch, const char *arg)
 	case IPC_OPT_MAXPRIO:
 		c->maxprio = ipc_xnum(arg, 1, 255, "max-priority");
 		break;
+	case IPC_OPT_UNROUTABLE:
+		c->unroutable_ok = 1;
+		break;
 	case 'e':
 	case 'm':
 	case 'x':
@@ -76,6 +79,8 @@ ipc_queue_unused(const struct ipc_queue_conf *c, char *const names[], int n)
 	    (ipc_tls_given(&c->tls) && !(takes & IPC_QT_TLS)))
 		return "--max-priority and the --tls options are for amqp:// "
 		    "and amqps:// names";
+	if (c->unroutable_ok && !(takes & IPC_QT_UNROUTABLE))
+		return "--unroutable-ok is for amqp:// and amqps:// names";
 	return NULL;
 }
 

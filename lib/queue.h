@@ -25,6 +25,15 @@
 #define IPC_QUEUE_CASES \
 	case IPC_OPT_MAXPRIO: \
 	IPC_TLS_CASES
+/* mq-send's alone: a message that reached no queue is not an error. */
+#define IPC_OPT_UNROUTABLE	0x111
+#define IPC_QUEUE_SEND_LONGOPTS \
+	{ "unroutable-ok", no_argument, NULL, IPC_OPT_UNROUTABLE }
+#define IPC_QUEUE_SEND_CASES \
+	case IPC_OPT_UNROUTABLE
+#define IPC_QUEUE_SEND_HELP \
+	"      --unroutable-ok   amqp:// exchanges: a message no queue " \
+	"takes is no error\n"
 /* Their lines in mq-send's and mq-recv's --help. */
 #define IPC_QUEUE_HELP \
 	"      --max-priority n  priorities of a new broker queue (9)\n" \
@@ -41,11 +50,12 @@ struct ipc_queue_conf {
 	struct ipc_tls_opts tls;	/* --tls- */
 	int		 maxprio;	/* --max-priority, 0: the default */
 	long		 priority;	/* the priority mq-send sends at */
+	int		 unroutable_ok;	/* --unroutable-ok */
 	/* A POSIX queue made here takes what this one holds, or NULL. */
 	const struct ipc_queue *like;
 };
 #define IPC_QUEUE_CONF_DEFAULT \
-	{ IPC_CREATE_DEFAULT, { NULL, NULL, NULL, NULL, 0 }, 0, 0, NULL }
+	{ IPC_CREATE_DEFAULT, { NULL, NULL, NULL, NULL, 0 }, 0, 0, 0, NULL }
 /* A create option, a backend option (IPC_QUEUE_CASES), into *c. */
 void		 ipc_xqueue_option(struct ipc_queue_conf *, int, const char *);
 
@@ -76,6 +86,9 @@ struct ipc_queue {
 	unsigned long	 confirmed;	/* sent, and the queue has them */
 	unsigned long	 unconfirmed;	/* after a lost send: the first
 					   record it may not have, or 0 */
+	unsigned long	 returned;	/* confirmed, but no queue took them
+					   (a broker's exchange routed them
+					   nowhere) */
 	char		 why[IPC_WHYLEN];	/* the last failure, or "" */
 };
 
@@ -104,7 +117,7 @@ struct ipc_queue_backend {
 	int		(*listen)(struct ipc_queue *, long long);
 	int		(*take)(struct ipc_queue *, struct ipc_msg *,
 			    const struct timespec *);
-	/* Delivered: now, or with the next take (a batch). */
+	/* Delivered: now, or with a later take (a batch). */
 	int		(*done)(struct ipc_queue *, const struct ipc_msg *,
 			    int);
 	/* Not delivered: back on the queue, at its priority. */
@@ -121,6 +134,7 @@ struct ipc_queue_backend {
 };
 #define IPC_QT_TLS	0x1	/* --tls- */
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
+#define IPC_QT_UNROUTABLE 0x4	/* --unroutable-ok */
 
 /*
  * Open the queue the name says (SCHEME://... or a POSIX name), shown in
