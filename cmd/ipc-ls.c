@@ -453,7 +453,7 @@ list_remote(char **names, int n, int nflag, int Jflag)
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *mixed, *type;
-	char *shown = NULL;
+	static char *shown;	/* reachable at an exit */
 	char why[IPC_WHYLEN];
 	long long msgs, cons;
 	int i, status = IPC_OK, first = 1;

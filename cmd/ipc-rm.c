@@ -177,7 +177,7 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *mixed;
-	char *shown = NULL;
+	static char *shown;	/* reachable at an exit */
 	char why[IPC_WHYLEN];
 	int i, status = IPC_OK;
 
