@@ -256,7 +256,7 @@ main(int argc, char *argv[])
 static void
 parse_columns(const char *arg)
 {
-	char bad[64], valid[128] = "";
+	char bad[64], valid[512] = "";
 	const char *s = arg;
 	size_t len;
 	int c;
@@ -340,7 +340,6 @@ static const char *
 field(const struct ipc_object *o, enum column c, char *buf, int visible)
 {
 	long long v = -1;
-	int sysv = o->kind >= IPC_NKINDS;
 
 	if (!(columns[c].kinds & (1U << o->kind)))
 		return NULL;
@@ -427,8 +426,7 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 	case NCOLUMNS:
 		break;
 	}
-	/* A pid of 0 is nobody yet. */
-	if (v < 0 || (sysv && v == 0 && c >= C_CPID && c <= C_LRPID))
+	if (v < 0)
 		return NULL;
 	snprintf(buf, FIELDMAX, "%lld", v);
 	return buf;
@@ -547,6 +545,7 @@ limits_grid(struct ipc_grid *g)
 	struct statfs sf;
 	struct rlimit rl;
 	struct ipc_sysv_limit sv[IPC_SYSV_NLIMITS];
+	char buf[32];
 	long long queues, bytes, size = -1, used = -1, rlim = -1;
 	int c;
 
@@ -576,9 +575,15 @@ limits_grid(struct ipc_grid *g)
 	limit_row(g, 5, "sem", "SEM_VALUE_MAX", -1, SEM_VALUE_MAX,
 	    "limits.h");
 	ipc_sysv_limits(sv);
-	for (c = 0; c < IPC_SYSV_NLIMITS; c++)
-		limit_row(g, 6 + c, sv[c].type, sv[c].name, sv[c].used,
-		    sv[c].limit, sv[c].source);
+	for (c = 0; c < IPC_SYSV_NLIMITS; c++) {
+		limit_row(g, 6 + c, sv[c].type, sv[c].name, sv[c].used, -1,
+		    sv[c].source);
+		/* shmall and shmmax pass LLONG_MAX. */
+		if (sv[c].known) {
+			snprintf(buf, sizeof(buf), "%llu", sv[c].limit);
+			ipc_xgrid_set(g, 6 + c, L_LIMIT, buf);
+		}
+	}
 }
 
 /*
@@ -726,25 +731,38 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0Jnr] [-o columns] [-T type] [name ...]\n"
-	    "       %s -g [-J | -r] [-n]\n", getprogname(), getprogname());
+	fprintf(fp, "usage: %s [-0Jnr] [-N pid] [-o columns] [-T type] "
+	    "[name ...]\n"
+	    "       %s --holders [-J | -r] [-n] [-N pid] [name ...]\n"
+	    "       %s -g [-J | -r] [-n] [-N pid]\n", getprogname(),
+	    getprogname(), getprogname());
 	if (status == 0) {
-		fprintf(fp, "List the POSIX message queues, semaphores and "
-		    "shared memory objects.\n\n"
+		fprintf(fp, "List the message queues, semaphores and shared "
+		    "memory objects, POSIX and\n"
+		    "System V (key:0x0000abcd, id:N).\n\n"
 		    "  -0, --null            names only, each ended with "
 		    "NUL\n"
 		    "  -g, --limits          the limits, what is in use, and "
 		    "where each is set\n"
 		    "  -J, --json            one JSON document\n"
+		    "  -N, --namespace pid   in the IPC and mount namespaces "
+		    "of process pid\n"
 		    "  -n, --noheadings      no header line\n"
 		    "  -o, --output columns  these columns, in this order:\n"
-		    "                        type,name,mode,owner,group,size,"
-		    "msgs,maxmsg,\n"
-		    "                        msgsize,value,bytes,mtime\n"
+		    "                        type,name,key,id,mode,owner,"
+		    "group,creator,size,\n"
+		    "                        msgs,maxmsg,msgsize,value,nsems,"
+		    "bytes,nattch,cpid,\n"
+		    "                        lpid,lspid,lrpid,mtime,ctime,"
+		    "atime,dtime,stime,\n"
+		    "                        rtime,otime\n"
 		    "  -r, --raw             fields separated by a tab, "
 		    "unpadded\n"
-		    "  -T, --type type       only mq, sem or shm, or a "
-		    "list: mq,shm\n"
+		    "  -T, --type type       only mq, sem, shm, sysv-msg, "
+		    "sysv-sem, sysv-shm, sysv,\n"
+		    "                        or a list: mq,shm\n"
+		    "      --holders         who holds each semaphore's "
+		    "units\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -409,10 +409,12 @@ ipc_object_details(struct ipc_object *o)
 		break;
 	case IPC_SEM:
 		/*
-		 * What its file takes: the sem_t and the record of holders,
-		 * sparse; st_size would be the record's reach.
+		 * What it holds: the sem_t, and sem-wait's record of holders
+		 * past it, sparse, whose reach st_size is.
 		 */
 		o->size = (long long)o->st.st_blocks * 512;
+		if (o->st.st_size < o->size)
+			o->size = o->st.st_size;
 		sem_details(o);
 		break;
 	case IPC_SHM:

@@ -304,37 +304,38 @@ ipc_xnamespace(const char *arg)
 	else if ((ipc = open(arg, O_RDONLY | O_CLOEXEC)) == -1)
 		err(IPC_ERROR, "-N %s", ipc_shown(arg));
 	if (setns(ipc, CLONE_NEWIPC) == -1)
-		err(IPC_ERROR, "-N %s: its ipc namespace%s", ipc_shown(arg),
-		    errno == EPERM ? " (setns needs CAP_SYS_ADMIN)" :
-		    errno == EINVAL ? " (not an ipc namespace)" : "");
+		errx(IPC_ERROR, "-N %s: its ipc namespace: %s%s",
+		    ipc_shown(arg), strerror(errno), errno == EPERM ?
+		    " (setns needs CAP_SYS_ADMIN)" : errno == EINVAL ?
+		    " (not an ipc namespace)" : "");
 	if (mnt != -1 && setns(mnt, CLONE_NEWNS) == -1)
-		err(IPC_ERROR, "-N %s: its mount namespace%s", ipc_shown(arg),
-		    errno == EPERM ? " (setns needs CAP_SYS_ADMIN)" : "");
+		errx(IPC_ERROR, "-N %s: its mount namespace: %s%s",
+		    ipc_shown(arg), strerror(errno), errno == EPERM ?
+		    " (setns needs CAP_SYS_ADMIN)" : "");
 	close(ipc);
 	if (mnt != -1)
 		close(mnt);
 	return mnt == -1;
 }
 
-/* A number from a /proc/sys file, the n-th of its fields; -1 if none. */
-static long long
-kernel_limit(const char *file, int n)
+/*
+ * A number from a /proc/sys file, the n-th of its fields, into *v: 1, or
+ * 0 if there is none.
+ */
+static int
+kernel_limit(const char *file, int n, unsigned long long *v)
 {
 	char path[64];
-	long long v = -1;
 	FILE *fp;
-	int i;
+	int i, ok = 1;
 
 	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
 	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	for (i = 0; i <= n; i++)
-		if (fscanf(fp, "%lld", &v) != 1) {
-			v = -1;
-			break;
-		}
+		return 0;
+	for (i = 0; ok && i <= n; i++)
+		ok = fscanf(fp, "%llu", v) == 1;
 	fclose(fp);
-	return v;
+	return ok;
 }
 
 /* As lsipc -g: the limits, and the use of those that the kernel counts. */
@@ -367,29 +368,29 @@ ipc_sysv_limits(struct ipc_sysv_limit *v)
 	}
 	free(l.v);
 	i = 0;
-#define ROW(t, n, u, lim, src) do {					\
-	v[i].type = t; v[i].name = n; v[i].used = u; v[i].limit = lim;	\
-	v[i].source = src; i++;						\
+#define ROW(t, n, u, file, field, src) do {				\
+	v[i].type = t; v[i].name = n; v[i].used = u; v[i].source = src;	\
+	v[i].known = kernel_limit(file, field, &v[i].limit); i++;	\
 } while (0)
-	ROW("sysv-msg", "msgmni", msgs, kernel_limit("msgmni", 0),
+	ROW("sysv-msg", "msgmni", msgs, "msgmni", 0,
 	    "/proc/sys/kernel/msgmni");
-	ROW("sysv-msg", "msgmax", -1, kernel_limit("msgmax", 0),
+	ROW("sysv-msg", "msgmax", -1, "msgmax", 0,
 	    "/proc/sys/kernel/msgmax");
-	ROW("sysv-msg", "msgmnb", -1, kernel_limit("msgmnb", 0),
+	ROW("sysv-msg", "msgmnb", -1, "msgmnb", 0,
 	    "/proc/sys/kernel/msgmnb");
-	ROW("sysv-sem", "semmsl", -1, kernel_limit("sem", 0),
+	ROW("sysv-sem", "semmsl", -1, "sem", 0,
 	    "/proc/sys/kernel/sem");
-	ROW("sysv-sem", "semmns", sems, kernel_limit("sem", 1),
+	ROW("sysv-sem", "semmns", sems, "sem", 1,
 	    "/proc/sys/kernel/sem");
-	ROW("sysv-sem", "semopm", -1, kernel_limit("sem", 2),
+	ROW("sysv-sem", "semopm", -1, "sem", 2,
 	    "/proc/sys/kernel/sem");
-	ROW("sysv-sem", "semmni", sets, kernel_limit("sem", 3),
+	ROW("sysv-sem", "semmni", sets, "sem", 3,
 	    "/proc/sys/kernel/sem");
-	ROW("sysv-shm", "shmmax", -1, kernel_limit("shmmax", 0),
+	ROW("sysv-shm", "shmmax", -1, "shmmax", 0,
 	    "/proc/sys/kernel/shmmax");
-	ROW("sysv-shm", "shmall", pages, kernel_limit("shmall", 0),
+	ROW("sysv-shm", "shmall", pages, "shmall", 0,
 	    "/proc/sys/kernel/shmall");
-	ROW("sysv-shm", "shmmni", segs, kernel_limit("shmmni", 0),
+	ROW("sysv-shm", "shmmni", segs, "shmmni", 0,
 	    "/proc/sys/kernel/shmmni");
 #undef ROW
 }

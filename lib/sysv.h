@@ -39,7 +39,9 @@ int		 ipc_xnamespace(const char *);
 /* The System V limits with their use, for ipc-ls -g. */
 struct ipc_sysv_limit {
 	const char	*type, *name, *source;
-	long long	 used, limit;	/* -1: unknown */
+	long long	 used;		/* -1: unknown */
+	unsigned long long limit;
+	int		 known;		/* the limit */
 };
 #define IPC_SYSV_NLIMITS 10
 void		 ipc_sysv_limits(struct ipc_sysv_limit *);

@@ -118,7 +118,7 @@ left() {
 
 @test "ipc-rm: bad options and arguments exit 2 with one line" {
 	run -2 --separate-stderr ipc-rm
-	assert_equal "$stderr" "$(ipc-rm --help | head -1)"
+	assert_equal "$stderr" "$(ipc-rm --help | head -2)"
 	run -2 --separate-stderr ipc-rm --older-than 1x "$N"
 	assert_equal "$stderr" "ipc-rm: --older-than is invalid: 1x"
 	run -2 --separate-stderr ipc-rm --older-than -1 "$N"
