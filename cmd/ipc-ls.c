@@ -1,4 +1,4 @@
-/* ipc-ls: list the POSIX message queues, semaphores and shared memory. */
+/* ipc-ls: list the message queues, semaphores and shared memory, POSIX and System V. */
 #include <sys/resource.h>
 #include <sys/statfs.h>
 
@@ -231,7 +231,11 @@ main(int argc, char *argv[])
 
 	if (zflag)
 		for (k = 0; k < l.n; k++) {
-			fputs(l.v[k].name, stdout);
+			/* IPC_PRIVATE's key names many: the id names one. */
+			if (l.v[k].kind >= IPC_NKINDS)
+				printf("id:%d", l.v[k].id);
+			else
+				fputs(l.v[k].name, stdout);
 			putchar('\0');
 		}
 	else {
