@@ -239,6 +239,11 @@ sysv_there() {
 	sysv_there shm "$a"
 	run -0 --separate-stderr ipc-rm -v --unattached -n
 	refute_output --partial "key:$k1"
+	# Named exactly, an attached segment is left alone too, and no error.
+	run -0 --separate-stderr ipc-rm -v --unattached "key:$k1"
+	assert_output ""
+	assert_equal "$stderr" ""
+	sysv_there shm "$a"
 	# Removed at the last detach: its key goes at once, its id stays.
 	run -0 --separate-stderr ipc-rm -v -f "key:$k1"
 	assert_output "removed sysv-shm key:$k1 id:$a"
