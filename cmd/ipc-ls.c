@@ -105,6 +105,7 @@ static const struct option longopts[] = {
 
 static enum column	 cols[MAXCOLS];
 static int		 ncols;
+static int		 numeric;	/* owners as numbers (-N) */
 
 
 static void		 parse_columns(const char *);
@@ -187,7 +188,15 @@ main(int argc, char *argv[])
 		    "than sem");
 	if (ns != NULL && argc > 0 && ipc_has_scheme(argv[0]))
 		errx(IPC_ERROR, "cannot use -N with names of a backend");
-	/* Before anything is looked at, and before any thread. */
+	/*
+	 * Before anything is looked at, and before any thread.  Inside, no
+	 * name of a user is looked up: that would load the NSS modules that
+	 * the container's files name, as root.  Times stay in our zone.
+	 */
+	if (ns != NULL) {
+		tzset();
+		numeric = 1;
+	}
 	if (ns != NULL && ipc_xnamespace(ns)) {
 		if (Tflag && (kinds & IPC_KINDS_POSIX))
 			errx(IPC_ERROR, "-N %s: a namespace file is no /dev/shm "
@@ -300,7 +309,7 @@ user(uid_t uid)
 
 	if (uid != last) {
 		last = uid;
-		if ((pw = getpwuid(uid)) != NULL)
+		if (!numeric && (pw = getpwuid(uid)) != NULL)
 			strlcpy(name, pw->pw_name, sizeof(name));
 		else
 			snprintf(name, sizeof(name), "%u", (unsigned int)uid);
@@ -317,7 +326,7 @@ group(gid_t gid)
 
 	if (gid != last) {
 		last = gid;
-		if ((gr = getgrgid(gid)) != NULL)
+		if (!numeric && (gr = getgrgid(gid)) != NULL)
 			strlcpy(name, gr->gr_name, sizeof(name));
 		else
 			snprintf(name, sizeof(name), "%u", (unsigned int)gid);

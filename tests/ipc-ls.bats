@@ -472,8 +472,8 @@ octal() {
 	ns=$!
 	read -r ready < "$BATS_TEST_TMPDIR/ready"
 	[ "$ready" = ready ]
-	run -0 ipc-ls -N "$ns" -nr -o type,name,size "$N" "key:$k"
-	assert_output "$(printf 'shm\t/%s\t3\nsysv-shm\tkey:%s\t64' "$N" "$k")"
+	run -0 ipc-ls -N "$ns" -nr -o type,name,size,owner,creator "$N" "key:$k"
+	assert_output "$(printf 'shm\t/%s\t3\t0\t-\nsysv-shm\tkey:%s\t64\t0\t0:0' "$N" "$k")"
 	# Not here.
 	run -2 --separate-stderr ipc-ls -nr -o type,name "$N" "key:$k"
 	assert_output ""
