@@ -1,4 +1,4 @@
-/* ipc-ls: list the message queues, semaphores and shared memory, POSIX and System V. */
+/* ipc-ls: list queues, semaphores and shared memory, POSIX and System V. */
 #include <sys/resource.h>
 #include <sys/statfs.h>
 
@@ -199,8 +199,8 @@ main(int argc, char *argv[])
 	}
 	if (ns != NULL && ipc_xnamespace(ns)) {
 		if (Tflag && (kinds & IPC_KINDS_POSIX))
-			errx(IPC_ERROR, "-N %s: a namespace file is no /dev/shm "
-			    "nor /dev/mqueue: -T sysv, or -N PID",
+			errx(IPC_ERROR, "-N %s: a namespace file is no "
+			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
 			    ipc_shown(ns));
 		kinds &= IPC_KINDS_SYSV;
 	}

@@ -1,4 +1,4 @@
-/* ipc-rm: remove message queues, semaphores and shared memory, POSIX and System V. */
+/* ipc-rm: remove queues, semaphores and shared memory, POSIX and System V. */
 #include <sys/time.h>
 
 #include <err.h>
@@ -34,7 +34,8 @@ static const struct option longopts[] = {
 
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
-static void		 ambiguous(const struct ipc_objects *, char **, int, int);
+static void		 ambiguous(const struct ipc_objects *, char **, int,
+			    int);
 static int		 wanted(const struct ipc_object *, char **, int, int,
 			    const struct timespec *);
 static void		 refused(const struct ipc_objects *, char **, int,
@@ -116,8 +117,8 @@ main(int argc, char *argv[])
 	/* Before anything is looked at. */
 	if (ns != NULL && ipc_xnamespace(ns)) {
 		if (Tflag && (kinds & IPC_KINDS_POSIX))
-			errx(IPC_ERROR, "-N %s: a namespace file is no /dev/shm "
-			    "nor /dev/mqueue: -T sysv, or -N PID",
+			errx(IPC_ERROR, "-N %s: a namespace file is no "
+			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
 			    ipc_shown(ns));
 		kinds &= IPC_KINDS_SYSV;
 	}

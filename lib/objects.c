@@ -239,7 +239,8 @@ match(struct ipc_object *o, void *arg)
 	if (m->npats == 0)
 		return list_add(m->l, o);
 	for (i = 0; i < m->npats; i++) {
-		if (!ipc_is_pattern(m->pats[i]) || ipc_sysv_is_name(m->pats[i]) ||
+		if (!ipc_is_pattern(m->pats[i]) ||
+		    ipc_sysv_is_name(m->pats[i]) ||
 		    fnmatch(m->pats[i] + 1, o->name + 1, FNM_PERIOD) != 0)
 			continue;
 		m->l->found[i]++;

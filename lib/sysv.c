@@ -22,7 +22,9 @@
 
 #define PROC_SYSV	"/proc/sysvipc/"
 
-static const char *const files[] = { "msg", "sem", "shm" };
+static const char *const files[] = {
+	PROC_SYSV "msg", PROC_SYSV "sem", PROC_SYSV "shm"
+};
 
 int
 ipc_sysv_is_name(const char *s)
@@ -159,7 +161,7 @@ add(struct ipc_objects *l, const struct ipc_object *o)
 static int
 select_kind(struct ipc_objects *l, int kind, char **args, int nargs)
 {
-	static char path[3][sizeof(PROC_SYSV) + 3];
+	const char *path = files[kind - IPC_SYSV_MSG];
 	struct ipc_object o;
 	char *line = NULL;
 	size_t cap = 0;
@@ -171,13 +173,11 @@ select_kind(struct ipc_objects *l, int kind, char **args, int nargs)
 			break;
 	if (nargs > 0 && a == nargs)
 		return 0;
-	snprintf(path[kind - IPC_SYSV_MSG], sizeof(path[0]), "%s%s",
-	    PROC_SYSV, files[kind - IPC_SYSV_MSG]);
-	if ((fp = fopen(path[kind - IPC_SYSV_MSG], "re")) == NULL) {
+	if ((fp = fopen(path, "re")) == NULL) {
 		/* A kernel without System V IPC has nothing of it. */
 		if (errno == ENOENT)
 			return 0;
-		l->failed = path[kind - IPC_SYSV_MSG];
+		l->failed = path;
 		return -1;
 	}
 	/* The first line is the header. */
@@ -201,7 +201,7 @@ select_kind(struct ipc_objects *l, int kind, char **args, int nargs)
 	}
 	e = errno;
 	if (r == 0 && ferror(fp)) {
-		l->failed = path[kind - IPC_SYSV_MSG];
+		l->failed = path;
 		r = -1;
 	}
 	free(line);
@@ -348,8 +348,8 @@ ipc_sysv_limits(struct ipc_sysv_limit *v)
 	size_t k;
 	int i;
 
-	if (ipc_sysv_select(memset(&l, 0, sizeof(l)), IPC_KINDS_SYSV, NULL,
-	    0) == 0) {
+	memset(&l, 0, sizeof(l));
+	if (ipc_sysv_select(&l, IPC_KINDS_SYSV, NULL, 0) == 0) {
 		msgs = sets = sems = segs = pages = 0;
 		for (k = 0; k < l.n; k++)
 			switch (l.v[k].kind) {

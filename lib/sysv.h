@@ -1,4 +1,4 @@
-/* sysv.h: System V queues, semaphore sets and segments, for ipc-ls and ipc-rm. */
+/* sysv.h: System V queues, semaphore sets, segments: for ipc-ls, ipc-rm. */
 #ifndef IPC_SYSV_H
 #define IPC_SYSV_H
 

@@ -1,4 +1,4 @@
-/* peer-sysv: a program that makes System V objects with the calls themselves. */
+/* peer-sysv: a program that makes System V objects with the calls. */
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
