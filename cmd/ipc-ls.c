@@ -112,7 +112,7 @@ static void		 parse_columns(const char *);
 static const char	*field(const struct ipc_object *, enum column, char *,
 			    int);
 static const char	*iso8601(const struct tm *, char *);
-static void		 holders_grid(struct ipc_objects *, struct ipc_grid *);
+static int		 holders_grid(struct ipc_objects *, struct ipc_grid *);
 static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
 static void		 limits_grid(struct ipc_grid *);
@@ -222,7 +222,7 @@ main(int argc, char *argv[])
 
 	ipc_xselect(&l, kinds, argv, argc);
 	if (Hflag) {
-		holders_grid(&l, &g);
+		status = holders_grid(&l, &g);
 		ipc_grid_print(&g, Jflag, nflag, rflag);
 		ipc_xfflush(stdout, "stdout");
 		for (i = 0; i < argc; i++)
@@ -617,7 +617,8 @@ static const struct {
 	{ "COMMAND",	"command",	0 },
 };
 
-static void
+/* IPC_ERROR when the holders of one could not be read (said). */
+static int
 holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 {
 	struct ipc_sem_holder *h;
@@ -628,12 +629,13 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 		size_t obj;
 		struct ipc_sem_holder h;
 	} *all = NULL, *v;
-	int c;
+	int c, status = IPC_OK;
 
 	for (k = 0; k < l->n; k++) {
 		if (ipc_sem_holders(l->v[k].name, &h, &n, why,
 		    sizeof(why)) == -1) {
 			warnx("%s: %s", ipc_shown(l->v[k].name), why);
+			status = IPC_ERROR;
 			continue;
 		}
 		for (j = 0; j < n; j++) {
@@ -677,6 +679,7 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 		}
 	}
 	free(all);
+	return status;
 }
 
 

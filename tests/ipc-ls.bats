@@ -542,3 +542,11 @@ octal() {
 	assert_output "$(printf '%s\n%s' "$(($(stat -c %b "/dev/shm/sem.$N") * 512))" 32)"
 	[ "$(stat -c %s "/dev/shm/sem.$N")" -gt "${lines[0]}" ] || false
 }
+
+@test "ipc-ls --holders: a semaphore another user may not read is reported, exit 2" {
+	requires root nobody
+	peer-obj sem "/$N" 1 600
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls --holders -n "$N"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: /$N: Permission denied"
+}
