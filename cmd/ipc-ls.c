@@ -1,4 +1,4 @@
-/* ipc-ls: list the POSIX message queues, semaphores and shared memory. */
+/* ipc-ls: list queues, semaphores and shared memory, POSIX and System V. */
 #include <sys/resource.h>
 #include <sys/statfs.h>
 
@@ -23,41 +23,74 @@
 #include "mq.h"
 #include "objects.h"
 #include "queue.h"
+#include "sem.h"
+#include "sysv.h"
 
 enum column {
-	C_TYPE, C_NAME, C_MODE, C_OWNER, C_GROUP, C_SIZE, C_MSGS, C_MAXMSG,
-	C_MSGSIZE, C_VALUE, C_BYTES, C_MTIME, NCOLUMNS
+	C_TYPE, C_NAME, C_KEY, C_ID, C_MODE, C_OWNER, C_GROUP, C_CREATOR,
+	C_SIZE, C_MSGS, C_MAXMSG, C_MSGSIZE, C_VALUE, C_NSEMS, C_BYTES,
+	C_NATTCH, C_CPID, C_LPID, C_LSPID, C_LRPID, C_MTIME, C_CTIME, C_ATIME,
+	C_DTIME, C_STIME, C_RTIME, C_OTIME, NCOLUMNS
 };
 
+#define K(k)	(1U << (k))
+#define KSYSV	IPC_KINDS_SYSV
+#define KALL	IPC_KINDS_ALL
+
+/*
+ * Each column, and the kinds whose objects it describes: a column is in
+ * the default set when one of the kinds listed is its (dflt).
+ */
 static const struct {
 	const char	*header;
 	const char	*key;		/* for -o and JSON */
 	int		 number;	/* right-aligned; a JSON number */
+	int		 dflt;		/* in the default set */
+	unsigned int	 kinds;
 } columns[NCOLUMNS] = {
-	{ "TYPE",	"type",		0 },
-	{ "NAME",	"name",		0 },
-	{ "MODE",	"mode",		0 },
-	{ "OWNER",	"owner",	0 },
-	{ "GROUP",	"group",	0 },
-	{ "SIZE",	"size",		1 },
-	{ "MSGS",	"msgs",		1 },
-	{ "MAXMSG",	"maxmsg",	1 },
-	{ "MSGSIZE",	"msgsize",	1 },
-	{ "VALUE",	"value",	1 },
-	{ "BYTES",	"bytes",	1 },
-	{ "MTIME",	"mtime",	0 },
+	{ "TYPE",	"type",		0, 1, KALL },
+	{ "NAME",	"name",		0, 1, KALL },
+	{ "KEY",	"key",		0, 0, KSYSV },
+	{ "ID",		"id",		1, 1, KSYSV },
+	{ "MODE",	"mode",		0, 1, KALL },
+	{ "OWNER",	"owner",	0, 1, KALL },
+	{ "GROUP",	"group",	0, 1, KALL },
+	{ "CREATOR",	"creator",	0, 0, KSYSV },
+	{ "SIZE",	"size",		1, 1, KALL & ~K(IPC_SYSV_SEM) },
+	{ "MSGS",	"msgs",		1, 1, K(IPC_MQ) | K(IPC_SYSV_MSG) },
+	{ "MAXMSG",	"maxmsg",	1, 1, K(IPC_MQ) },
+	{ "MSGSIZE",	"msgsize",	1, 1, K(IPC_MQ) },
+	{ "VALUE",	"value",	1, 1, K(IPC_SEM) },
+	{ "NSEMS",	"nsems",	1, 1, K(IPC_SYSV_SEM) },
+	{ "BYTES",	"bytes",	1, 1, K(IPC_SHM) },
+	{ "NATTCH",	"nattch",	1, 1, K(IPC_SYSV_SHM) },
+	{ "CPID",	"cpid",		1, 0, K(IPC_SYSV_SHM) },
+	{ "LPID",	"lpid",		1, 0, K(IPC_SYSV_SHM) },
+	{ "LSPID",	"lspid",	1, 0, K(IPC_SYSV_MSG) },
+	{ "LRPID",	"lrpid",	1, 0, K(IPC_SYSV_MSG) },
+	{ "MTIME",	"mtime",	0, 1, KALL },
+	{ "CTIME",	"ctime",	0, 0, KSYSV },
+	{ "ATIME",	"atime",	0, 0, K(IPC_SYSV_SHM) },
+	{ "DTIME",	"dtime",	0, 0, K(IPC_SYSV_SHM) },
+	{ "STIME",	"stime",	0, 0, K(IPC_SYSV_MSG) },
+	{ "RTIME",	"rtime",	0, 0, K(IPC_SYSV_MSG) },
+	{ "OTIME",	"otime",	0, 0, K(IPC_SYSV_SEM) },
 };
+
+enum { OPT_HOLDERS = IPC_OPT_TOOL };
 
 static const struct option longopts[] = {
 	{ "null",		no_argument,		NULL, '0' },
 	{ "limits",		no_argument,		NULL, 'g' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "json",		no_argument,		NULL, 'J' },
+	{ "namespace",		required_argument,	NULL, 'N' },
 	{ "noheadings",		no_argument,		NULL, 'n' },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "raw",		no_argument,		NULL, 'r' },
 	{ "type",		required_argument,	NULL, 'T' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "holders",		no_argument,		NULL, OPT_HOLDERS },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -72,12 +105,14 @@ static const struct option longopts[] = {
 
 static enum column	 cols[MAXCOLS];
 static int		 ncols;
+static int		 numeric;	/* owners as numbers (-N) */
 
 
 static void		 parse_columns(const char *);
 static const char	*field(const struct ipc_object *, enum column, char *,
 			    int);
 static const char	*iso8601(const struct tm *, char *);
+static int		 holders_grid(struct ipc_objects *, struct ipc_grid *);
 static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
 static void		 limits_grid(struct ipc_grid *);
@@ -89,15 +124,15 @@ main(int argc, char *argv[])
 {
 	struct ipc_objects l;
 	struct ipc_grid g;
-	unsigned int kinds = (1U << IPC_NKINDS) - 1;
-	const char *errstr;
+	unsigned int kinds = IPC_KINDS_ALL;
+	const char *errstr, *ns = NULL;
 	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
-	int rflag = 0, status = IPC_OK;
+	int rflag = 0, Hflag = 0, status = IPC_OK;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "+0ghJno:rT:V", longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv, "+0ghJN:no:rT:V", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
 			zflag = 1;
@@ -109,6 +144,9 @@ main(int argc, char *argv[])
 			usage(IPC_OK);
 		case 'J':
 			Jflag = 1;
+			break;
+		case 'N':
+			ns = optarg;
 			break;
 		case 'n':
 			nflag = 1;
@@ -127,6 +165,9 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			ipc_version();
+		case OPT_HOLDERS:
+			Hflag = 1;
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -139,8 +180,32 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "cannot use -n with -0 or -J");
 	if (zflag && ncols > 0)
 		errx(IPC_ERROR, "cannot use -0 and -o");
-	if (gflag && (zflag || ncols > 0 || Tflag || argc > 0))
-		errx(IPC_ERROR, "cannot use -g with -0, -o, -T or names");
+	if (gflag && (zflag || ncols > 0 || Tflag || argc > 0 || Hflag))
+		errx(IPC_ERROR, "cannot use -g with -0, -o, -T, --holders or "
+		    "names");
+	if (Hflag && (zflag || ncols > 0 || (Tflag && kinds != 1U << IPC_SEM)))
+		errx(IPC_ERROR, "cannot use --holders with -0, -o or -T other "
+		    "than sem");
+	if (ns != NULL && argc > 0 && ipc_has_scheme(argv[0]))
+		errx(IPC_ERROR, "cannot use -N with names of a backend");
+	/*
+	 * Before anything is looked at, and before any thread.  Inside, no
+	 * name of a user is looked up: that would load the NSS modules that
+	 * the container's files name, as root.  Times stay in our zone.
+	 */
+	if (ns != NULL) {
+		tzset();
+		numeric = 1;
+	}
+	if (ns != NULL && ipc_xnamespace(ns)) {
+		if (Tflag && (kinds & IPC_KINDS_POSIX))
+			errx(IPC_ERROR, "-N %s: a namespace file is no "
+			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
+			    ipc_shown(ns));
+		kinds &= IPC_KINDS_SYSV;
+	}
+	if (Hflag)
+		kinds = 1U << IPC_SEM;
 	if (gflag) {
 		limits_grid(&g);
 		ipc_grid_print(&g, Jflag, nflag, rflag);
@@ -149,18 +214,37 @@ main(int argc, char *argv[])
 	}
 	if (argc > 0 && ipc_has_scheme(argv[0]))
 		return list_remote(argv, argc, nflag, Jflag);
-	if (ncols == 0)
-		for (ncols = 0; ncols < NCOLUMNS; ncols++)
-			cols[ncols] = ncols;
+	/* Without -o, the columns of the kinds listed. */
+	if (ncols == 0 && !Hflag)
+		for (i = 0; i < NCOLUMNS; i++)
+			if (columns[i].dflt && (columns[i].kinds & kinds))
+				cols[ncols++] = i;
 
 	ipc_xselect(&l, kinds, argv, argc);
+	if (Hflag) {
+		status = holders_grid(&l, &g);
+		ipc_grid_print(&g, Jflag, nflag, rflag);
+		ipc_xfflush(stdout, "stdout");
+		for (i = 0; i < argc; i++)
+			if (ipc_objects_missed(&l, argv, i)) {
+				warnx("%s: %s", ipc_shown(argv[i]),
+				    strerror(ENOENT));
+				status = IPC_ERROR;
+			}
+		ipc_objects_free(&l);
+		return status;
+	}
 	/* Names alone need no object opened. */
 	for (k = 0; !zflag && k < l.n; k++)
 		ipc_object_details(&l.v[k]);
 
 	if (zflag)
 		for (k = 0; k < l.n; k++) {
-			fputs(l.v[k].name, stdout);
+			/* IPC_PRIVATE's key names many: the id names one. */
+			if (l.v[k].kind >= IPC_NKINDS)
+				printf("id:%d", l.v[k].id);
+			else
+				fputs(l.v[k].name, stdout);
 			putchar('\0');
 		}
 	else {
@@ -185,7 +269,7 @@ main(int argc, char *argv[])
 static void
 parse_columns(const char *arg)
 {
-	char bad[64], valid[128] = "";
+	char bad[64], valid[512] = "";
 	const char *s = arg;
 	size_t len;
 	int c;
@@ -215,6 +299,52 @@ parse_columns(const char *arg)
 	}
 }
 
+/* A user's or group's name, or its number; the last one looked up kept. */
+static const char *
+user(uid_t uid)
+{
+	static uid_t last = (uid_t)-1;
+	static char name[64];
+	struct passwd *pw;
+
+	if (uid != last) {
+		last = uid;
+		if (!numeric && (pw = getpwuid(uid)) != NULL)
+			strlcpy(name, pw->pw_name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "%u", (unsigned int)uid);
+	}
+	return name;
+}
+
+static const char *
+group(gid_t gid)
+{
+	static gid_t last = (gid_t)-1;
+	static char name[64];
+	struct group *gr;
+
+	if (gid != last) {
+		last = gid;
+		if (!numeric && (gr = getgrgid(gid)) != NULL)
+			strlcpy(name, gr->gr_name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "%u", (unsigned int)gid);
+	}
+	return name;
+}
+
+/* A System V time: 0 is never. */
+static const char *
+when(time_t t, char *buf)
+{
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL)
+		return NULL;
+	return iso8601(&tm, buf);
+}
+
 /*
  * One field as text, in buf; NULL where it is unknown or not of the
  * object's kind.  A name comes as it is, or strvis(3)ed for a table.
@@ -222,14 +352,10 @@ parse_columns(const char *arg)
 static const char *
 field(const struct ipc_object *o, enum column c, char *buf, int visible)
 {
-	static uid_t uid = (uid_t)-1;
-	static gid_t gid = (gid_t)-1;
-	static char owner[64], group[64];
-	struct passwd *pw;
-	struct group *gr;
 	long long v = -1;
-	struct tm tm;
 
+	if (!(columns[c].kinds & (1U << o->kind)))
+		return NULL;
 	switch (c) {
 	case C_TYPE:
 		return ipc_kind_name(o->kind);
@@ -238,6 +364,12 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 			return o->name;
 		strvis(buf, o->name, VIS_CSTYLE | VIS_TAB | VIS_NL);
 		return buf;
+	case C_KEY:
+		snprintf(buf, FIELDMAX, "0x%08x", (unsigned int)o->key);
+		return buf;
+	case C_ID:
+		v = o->id;
+		break;
 	case C_MODE:
 		if (o->nostat)
 			return NULL;
@@ -245,33 +377,29 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 		buf[strcspn(buf, " ")] = '\0';
 		return buf;
 	case C_OWNER:
-		if (o->nostat)
-			return NULL;
-		if (o->st.st_uid != uid) {
-			uid = o->st.st_uid;
-			if ((pw = getpwuid(uid)) != NULL)
-				strlcpy(owner, pw->pw_name, sizeof(owner));
-			else
-				snprintf(owner, sizeof(owner), "%u",
-				    (unsigned int)uid);
-		}
-		return owner;
+		return o->nostat ? NULL : user(o->st.st_uid);
 	case C_GROUP:
+		return o->nostat ? NULL : group(o->st.st_gid);
+	case C_CREATOR:
+		snprintf(buf, FIELDMAX, "%s:", user(o->cuid));
+		strlcat(buf, group(o->cgid), FIELDMAX);
+		return buf;
+	case C_MTIME:
 		if (o->nostat)
 			return NULL;
-		if (o->st.st_gid != gid) {
-			gid = o->st.st_gid;
-			if ((gr = getgrgid(gid)) != NULL)
-				strlcpy(group, gr->gr_name, sizeof(group));
-			else
-				snprintf(group, sizeof(group), "%u",
-				    (unsigned int)gid);
-		}
-		return group;
-	case C_MTIME:
-		if (o->nostat || localtime_r(&o->st.st_mtime, &tm) == NULL)
-			return NULL;
-		return iso8601(&tm, buf);
+		return when(o->st.st_mtime, buf);
+	case C_CTIME:
+		return when(o->ctime, buf);
+	case C_ATIME:
+		return when(o->atime, buf);
+	case C_DTIME:
+		return when(o->dtime, buf);
+	case C_STIME:
+		return when(o->stime, buf);
+	case C_RTIME:
+		return when(o->rtime, buf);
+	case C_OTIME:
+		return when(o->otime, buf);
 	case C_SIZE:
 		v = o->size;
 		break;
@@ -287,8 +415,26 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 	case C_VALUE:
 		v = o->value;
 		break;
+	case C_NSEMS:
+		v = o->nsems;
+		break;
 	case C_BYTES:
 		v = o->bytes;
+		break;
+	case C_NATTCH:
+		v = o->nattch;
+		break;
+	case C_CPID:
+		v = o->cpid;
+		break;
+	case C_LPID:
+		v = o->lpid;
+		break;
+	case C_LSPID:
+		v = o->lspid;
+		break;
+	case C_LRPID:
+		v = o->lrpid;
 		break;
 	case NCOLUMNS:
 		break;
@@ -411,6 +557,8 @@ limits_grid(struct ipc_grid *g)
 {
 	struct statfs sf;
 	struct rlimit rl;
+	struct ipc_sysv_limit sv[IPC_SYSV_NLIMITS];
+	char buf[32];
 	long long queues, bytes, size = -1, used = -1, rlim = -1;
 	int c;
 
@@ -420,7 +568,7 @@ limits_grid(struct ipc_grid *g)
 		g->keys[c] = lcolumns[c].key;
 		g->number[c] = lcolumns[c].number;
 	}
-	ipc_xgrid_alloc(g, 6);
+	ipc_xgrid_alloc(g, 6 + IPC_SYSV_NLIMITS);
 	mq_use(&queues, &bytes);
 	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		rlim = (long long)rl.rlim_cur;
@@ -439,6 +587,99 @@ limits_grid(struct ipc_grid *g)
 	    IPC_SHM_DIR);
 	limit_row(g, 5, "sem", "SEM_VALUE_MAX", -1, SEM_VALUE_MAX,
 	    "limits.h");
+	ipc_sysv_limits(sv);
+	for (c = 0; c < IPC_SYSV_NLIMITS; c++) {
+		limit_row(g, 6 + c, sv[c].type, sv[c].name, sv[c].used, -1,
+		    sv[c].source);
+		/* shmall and shmmax pass LLONG_MAX. */
+		if (sv[c].known) {
+			snprintf(buf, sizeof(buf), "%llu", sv[c].limit);
+			ipc_xgrid_set(g, 6 + c, L_LIMIT, buf);
+		}
+	}
+}
+
+/*
+ * Who holds each semaphore's units, as its backend records them: the
+ * holding sem-wait, its command, since when, and whether they are gone.
+ */
+enum { H_NAME, H_PID, H_CHILD, H_SINCE, H_STATE, H_COMMAND, NHCOLUMNS };
+
+static const struct {
+	const char	*header, *key;
+	int		 number;
+} hcolumns[NHCOLUMNS] = {
+	{ "NAME",	"name",		0 },
+	{ "PID",	"pid",		1 },
+	{ "CHILD",	"child",	1 },
+	{ "SINCE",	"since",	0 },
+	{ "STATE",	"state",	0 },
+	{ "COMMAND",	"command",	0 },
+};
+
+/* IPC_ERROR when the holders of one could not be read (said). */
+static int
+holders_grid(struct ipc_objects *l, struct ipc_grid *g)
+{
+	struct ipc_sem_holder *h;
+	char buf[FIELDMAX], why[IPC_WHYLEN], vis[4 * 256 + 1];
+	size_t k, n, j, row = 0, cap = 0;
+	struct tm tm;
+	struct {
+		size_t obj;
+		struct ipc_sem_holder h;
+	} *all = NULL, *v;
+	int c, status = IPC_OK;
+
+	for (k = 0; k < l->n; k++) {
+		if (ipc_sem_holders(l->v[k].name, &h, &n, why,
+		    sizeof(why)) == -1) {
+			warnx("%s: %s", ipc_shown(l->v[k].name), why);
+			status = IPC_ERROR;
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			if (row == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((v = reallocarray(all, cap,
+				    sizeof(*all))) == NULL)
+					err(IPC_ERROR, NULL);
+				all = v;
+			}
+			all[row].obj = k;
+			all[row++].h = h[j];
+		}
+		free(h);
+	}
+	g->ncols = NHCOLUMNS;
+	for (c = 0; c < NHCOLUMNS; c++) {
+		g->heads[c] = hcolumns[c].header;
+		g->keys[c] = hcolumns[c].key;
+		g->number[c] = hcolumns[c].number;
+	}
+	ipc_xgrid_alloc(g, row);
+	for (k = 0; k < row; k++) {
+		h = &all[k].h;
+		ipc_xgrid_set(g, k, H_NAME, l->v[all[k].obj].name);
+		snprintf(buf, sizeof(buf), "%ld", (long)h->pid);
+		ipc_xgrid_set(g, k, H_PID, buf);
+		if (h->child > 0) {
+			snprintf(buf, sizeof(buf), "%ld", (long)h->child);
+			ipc_xgrid_set(g, k, H_CHILD, buf);
+		}
+		if (h->since > 0 && localtime_r(&h->since, &tm) != NULL &&
+		    iso8601(&tm, buf) != NULL)
+			ipc_xgrid_set(g, k, H_SINCE, buf);
+		ipc_xgrid_set(g, k, H_STATE, h->state == IPC_HOLDER_DEAD ?
+		    "dead" : h->state == IPC_HOLDER_ELSEWHERE ?
+		    "other-pidns" : "holds");
+		if (h->cmd[0] != '\0') {
+			strvis(vis, h->cmd, VIS_CSTYLE | VIS_TAB | VIS_NL);
+			ipc_xgrid_set(g, k, H_COMMAND, vis);
+		}
+	}
+	free(all);
+	return status;
 }
 
 
@@ -509,25 +750,38 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-0Jnr] [-o columns] [-T type] [name ...]\n"
-	    "       %s -g [-J | -r] [-n]\n", getprogname(), getprogname());
+	fprintf(fp, "usage: %s [-0Jnr] [-N pid] [-o columns] [-T type] "
+	    "[name ...]\n"
+	    "       %s --holders [-J | -r] [-n] [-N pid] [name ...]\n"
+	    "       %s -g [-J | -r] [-n] [-N pid]\n", getprogname(),
+	    getprogname(), getprogname());
 	if (status == 0) {
-		fprintf(fp, "List the POSIX message queues, semaphores and "
-		    "shared memory objects.\n\n"
+		fprintf(fp, "List the message queues, semaphores and shared "
+		    "memory objects, POSIX and\n"
+		    "System V (key:0x0000abcd, id:N).\n\n"
 		    "  -0, --null            names only, each ended with "
 		    "NUL\n"
 		    "  -g, --limits          the limits, what is in use, and "
 		    "where each is set\n"
 		    "  -J, --json            one JSON document\n"
+		    "  -N, --namespace pid   in the IPC and mount namespaces "
+		    "of process pid\n"
 		    "  -n, --noheadings      no header line\n"
 		    "  -o, --output columns  these columns, in this order:\n"
-		    "                        type,name,mode,owner,group,size,"
-		    "msgs,maxmsg,\n"
-		    "                        msgsize,value,bytes,mtime\n"
+		    "                        type,name,key,id,mode,owner,"
+		    "group,creator,size,\n"
+		    "                        msgs,maxmsg,msgsize,value,nsems,"
+		    "bytes,nattch,cpid,\n"
+		    "                        lpid,lspid,lrpid,mtime,ctime,"
+		    "atime,dtime,stime,\n"
+		    "                        rtime,otime\n"
 		    "  -r, --raw             fields separated by a tab, "
 		    "unpadded\n"
-		    "  -T, --type type       only mq, sem or shm, or a "
-		    "list: mq,shm\n"
+		    "  -T, --type type       only mq, sem, shm, sysv-msg, "
+		    "sysv-sem, sysv-shm, sysv,\n"
+		    "                        or a list: mq,shm\n"
+		    "      --holders         who holds each semaphore's "
+		    "units\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -1,4 +1,4 @@
-/* ipc-rm: remove POSIX message queues, semaphores and shared memory. */
+/* ipc-rm: remove queues, semaphores and shared memory, POSIX and System V. */
 #include <sys/time.h>
 
 #include <err.h>
@@ -15,23 +15,31 @@
 
 #include "queue.h"
 #include "objects.h"
+#include "sysv.h"
 
-enum { OPT_OLDER = IPC_OPT_TOOL };
+enum { OPT_OLDER = IPC_OPT_TOOL, OPT_UNATTACHED };
 
 static const struct option longopts[] = {
 	{ "force",		no_argument,		NULL, 'f' },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "namespace",		required_argument,	NULL, 'N' },
 	{ "dry-run",		no_argument,		NULL, 'n' },
 	{ "type",		required_argument,	NULL, 'T' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "older-than",		required_argument,	NULL, OPT_OLDER },
+	{ "unattached",		no_argument,		NULL, OPT_UNATTACHED },
 	{ NULL,			0,			NULL, 0 }
 };
 
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
-static void		 ambiguous(const struct ipc_objects *, char **, int);
+static void		 ambiguous(const struct ipc_objects *, char **, int,
+			    int);
+static int		 wanted(const struct ipc_object *, char **, int, int,
+			    const struct timespec *);
+static void		 refused(const struct ipc_objects *, char **, int,
+			    const struct timespec *);
 static int		 rm_remote(char **, int, int, int, int);
 static _Noreturn void	 usage(int);
 
@@ -41,14 +49,15 @@ main(int argc, char *argv[])
 	struct ipc_objects l;
 	struct ipc_object *o;
 	struct timespec agebuf, *age = NULL;
-	unsigned int kinds = (1U << IPC_NKINDS) - 1;
-	const char *errstr;
-	char vis[4 * IPC_NAMEBUF + 1], why[IPC_WHYLEN];
-	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, status = IPC_OK;
+	unsigned int kinds = IPC_KINDS_ALL;
+	const char *errstr, *ns = NULL;
+	char vis[4 * IPC_NAMEBUF + 1], why[IPC_WHYLEN], *all[] = { "key:*" };
+	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, uflag = 0;
+	int status = IPC_OK;
 	size_t k;
 
 	setlocale(LC_CTYPE, "");
-	while ((ch = getopt_long(argc, argv, "+fhnT:Vv", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+fhN:nT:Vv", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
@@ -56,6 +65,9 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(IPC_OK);
+		case 'N':
+			ns = optarg;
+			break;
 		case 'n':
 			nflag = 1;
 			break;
@@ -74,31 +86,56 @@ main(int argc, char *argv[])
 			ipc_xduration(optarg, &agebuf, "--older-than");
 			age = &agebuf;
 			break;
+		case OPT_UNATTACHED:
+			uflag = 1;
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	if (argc == 0 && !uflag)
 		usage(IPC_ERROR);
-	if (ipc_has_scheme(argv[0])) {
-		if (Tflag || age != NULL)
-			errx(IPC_ERROR, "cannot use -T or --older-than with "
-			    "names of a backend");
+	if (argc > 0 && ipc_has_scheme(argv[0])) {
+		if (Tflag || age != NULL || uflag || ns != NULL)
+			errx(IPC_ERROR, "cannot use -T, -N, --older-than or "
+			    "--unattached with names of a backend");
 		return rm_remote(argv, argc, fflag, nflag, vflag);
+	}
+	if (uflag) {
+		if (Tflag && kinds != 1U << IPC_SYSV_SHM)
+			errx(IPC_ERROR, "cannot use --unattached with -T other "
+			    "than sysv-shm");
+		kinds = 1U << IPC_SYSV_SHM;
+		/* Without names, every segment. */
+		if (argc == 0) {
+			argv = all;
+			argc = 1;
+		}
+	}
+	/* Before anything is looked at. */
+	if (ns != NULL && ipc_xnamespace(ns)) {
+		if (Tflag && (kinds & IPC_KINDS_POSIX))
+			errx(IPC_ERROR, "-N %s: a namespace file is no "
+			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
+			    ipc_shown(ns));
+		kinds &= IPC_KINDS_SYSV;
 	}
 
 	/* Every name is checked before anything is removed. */
 	ipc_xselect(&l, kinds, argv, argc);
-	if (!Tflag)
-		ambiguous(&l, argv, argc);
+	ambiguous(&l, argv, argc, Tflag);
+	refused(&l, argv, fflag || uflag, age);
 
 	for (k = 0; k < l.n; k++) {
 		o = &l.v[k];
-		if (age != NULL && !old_enough(o, age))
+		if (!wanted(o, argv, fflag, uflag, age))
 			continue;
 		strvis(vis, o->name, VIS_CSTYLE | VIS_TAB | VIS_NL);
+		if (o->kind >= IPC_NKINDS)
+			snprintf(vis + strlen(vis), sizeof(vis) - strlen(vis),
+			    " id:%d", o->id);
 		if (nflag) {
 			printf("would remove %s %s\n", ipc_kind_name(o->kind),
 			    vis);
@@ -146,28 +183,99 @@ old_enough(const struct ipc_object *o, const struct timespec *age)
 	return timespeccmp(&d, age, >);
 }
 
-/* A name that objects of two kinds share needs -T: remove none of them. */
+/*
+ * A name that objects of two kinds share needs -T, and a key that several
+ * objects of one kind share (IPC_PRIVATE's) needs their ids: remove none.
+ */
 static void
-ambiguous(const struct ipc_objects *l, char **args, int nargs)
+ambiguous(const struct ipc_objects *l, char **args, int nargs, int Tflag)
 {
-	char kinds[32];
+	char kinds[64];
 	size_t k;
-	int i;
+	int i, last, many;
 
 	for (i = 0; i < nargs; i++) {
 		if (l->found[i] < 2 || ipc_is_pattern(args[i]))
 			continue;
 		kinds[0] = '\0';
-		for (k = 0; k < l->n; k++)
-			if (strcmp(l->v[k].name, args[i]) == 0) {
-				if (kinds[0] != '\0')
-					strlcat(kinds, " and ", sizeof(kinds));
-				strlcat(kinds, ipc_kind_name(l->v[k].kind),
-				    sizeof(kinds));
+		last = -1;
+		many = 0;
+		for (k = 0; k < l->n; k++) {
+			if (l->v[k].arg != i)
+				continue;
+			if (l->v[k].kind == last) {
+				many = 1;
+				continue;
 			}
-		errx(IPC_ERROR, "%s: names objects of more than one type (%s): "
-		    "use -T", ipc_shown(args[i]), kinds);
+			if (kinds[0] != '\0')
+				strlcat(kinds, " and ", sizeof(kinds));
+			strlcat(kinds, ipc_kind_name(l->v[k].kind),
+			    sizeof(kinds));
+			last = l->v[k].kind;
+		}
+		if (strchr(kinds, ' ') != NULL && !Tflag)
+			errx(IPC_ERROR, "%s: names objects of more than one "
+			    "type (%s): use -T", ipc_shown(args[i]), kinds);
+		if (many)
+			errx(IPC_ERROR, "%s: names more than one %s object: "
+			    "use id:N", ipc_shown(args[i]), kinds);
 	}
+}
+
+/*
+ * Is o to be removed?  Not when too young, nor a segment still attached
+ * under --unattached, nor, for a glob, a System V object this user may not
+ * remove or (without -f) a segment still attached: a glob takes what it
+ * can.  A name given exactly is refused() instead.
+ */
+static int
+wanted(const struct ipc_object *o, char **args, int fflag, int uflag,
+    const struct timespec *age)
+{
+	char why[IPC_WHYLEN];
+
+	if (age != NULL && !old_enough(o, age))
+		return 0;
+	if (o->kind < IPC_NKINDS)
+		return 1;
+	if (uflag && o->nattch > 0)
+		return 0;
+	if (!ipc_is_pattern(args[o->arg]))
+		return 1;
+	return ipc_sysv_may_remove(o, why, sizeof(why)) == 0 &&
+	    (fflag || o->nattch <= 0);
+}
+
+/*
+ * A System V object named exactly that this user may not remove, or a
+ * segment still attached (without -f): each said, and nothing removed.
+ */
+static void
+refused(const struct ipc_objects *l, char **args, int fflag,
+    const struct timespec *age)
+{
+	const struct ipc_object *o;
+	char why[IPC_WHYLEN];
+	size_t k;
+	int bad = 0;
+
+	for (k = 0; k < l->n; k++) {
+		o = &l->v[k];
+		if (o->kind < IPC_NKINDS || ipc_is_pattern(args[o->arg]) ||
+		    (age != NULL && !old_enough(o, age)))
+			continue;
+		if (ipc_sysv_may_remove(o, why, sizeof(why)) == -1) {
+			warnx("%s: %s", ipc_shown(args[o->arg]), why);
+			bad = 1;
+		} else if (o->nattch > 0 && !fflag) {
+			warnx("%s: attached by %lld process%s (-f removes it "
+			    "at the last detach)", ipc_shown(args[o->arg]),
+			    o->nattch, o->nattch == 1 ? "" : "es");
+			bad = 1;
+		}
+	}
+	if (bad)
+		exit(IPC_ERROR);
 }
 
 /* Remove objects of backends (names with a scheme, all of them). */
@@ -213,20 +321,29 @@ usage(int status)
 {
 	FILE *fp = status == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-fnv] [-T type] [--older-than duration] "
-	    "name ...\n", getprogname());
+	fprintf(fp, "usage: %s [-fnv] [-N pid] [-T type] [--older-than "
+	    "duration] name ...\n"
+	    "       %s [-fnv] [-N pid] --unattached [--older-than duration] "
+	    "[name ...]\n", getprogname(), getprogname());
 	if (status == 0) {
-		fprintf(fp, "Remove POSIX message queues, semaphores and "
-		    "shared memory objects;\n"
-		    "a name may be a glob pattern: 'job-*'.\n\n"
-		    "  -f, --force           no error for a missing name\n"
+		fprintf(fp, "Remove message queues, semaphores and shared "
+		    "memory objects, POSIX and\n"
+		    "System V (key:0x0000abcd, id:N); a name may be a glob "
+		    "pattern: 'job-*', 'key:0x1234*'.\n\n"
+		    "  -f, --force           no error for a missing name; an "
+		    "attached segment too\n"
+		    "  -N, --namespace pid   in the IPC and mount namespaces "
+		    "of process pid\n"
 		    "  -n, --dry-run         say what would be removed, "
 		    "remove nothing\n"
-		    "  -T, --type type       only mq, sem or shm, or a "
-		    "list: mq,shm\n"
+		    "  -T, --type type       only mq, sem, shm, sysv-msg, "
+		    "sysv-sem, sysv-shm, sysv,\n"
+		    "                        or a list: mq,shm\n"
 		    "  -v, --verbose         say each object removed\n"
 		    "      --older-than age  only objects last changed "
 		    "longer ago (1h, 2m)\n"
+		    "      --unattached      only segments no process has "
+		    "attached (all, without names)\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -20,19 +20,25 @@
 #include "queue.h"
 #include "sem.h"
 #include "shm.h"
+#include "sysv.h"
 
 #define MQUEUE_MAGIC	0x19800202	/* <linux/magic.h> */
 #define SEMPFXLEN	(sizeof(IPC_SEM_PREFIX) - 1)
 
-static const char *kindnames[] = { "mq", "sem", "shm" };
+static const char *kindnames[IPC_NOKINDS] = {
+	"mq", "sem", "shm", "sysv-msg", "sysv-sem", "sysv-shm"
+};
 
 const char *
-ipc_kind_name(enum ipc_kind kind)
+ipc_kind_name(int kind)
 {
 	return kindnames[kind];
 }
 
-/* "mq", "sem,shm": a mask of (1 << kind); 0 and *errstr if bad. */
+/*
+ * "mq", "sem,shm", "sysv" (its three kinds): a mask of (1 << kind); 0 and
+ * *errstr if bad.
+ */
 unsigned int
 ipc_kinds(const char *s, const char **errstr)
 {
@@ -42,13 +48,16 @@ ipc_kinds(const char *s, const char **errstr)
 	*errstr = "invalid";
 	for (;;) {
 		len = strcspn(s, ",");
-		for (k = 0; k < IPC_NKINDS; k++)
+		for (k = 0; k < IPC_NOKINDS; k++)
 			if (strlen(kindnames[k]) == len &&
 			    strncmp(s, kindnames[k], len) == 0)
 				break;
-		if (k == IPC_NKINDS)
+		if (len == 4 && strncmp(s, "sysv", 4) == 0)
+			mask |= IPC_KINDS_SYSV;
+		else if (k == IPC_NOKINDS)
 			return 0;
-		mask |= 1U << k;
+		else
+			mask |= 1U << k;
 		if (s[len] == '\0')
 			break;
 		s += len + 1;
@@ -131,9 +140,14 @@ object_cmp(const void *a, const void *b)
 {
 	const struct ipc_object *x = a, *y = b;
 
+	int c;
+
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
-	return strcmp(x->name, y->name);
+	if ((c = strcmp(x->name, y->name)) != 0 || x->kind < IPC_NKINDS)
+		return c;
+	/* System V: IPC_PRIVATE's key names many. */
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int
@@ -226,6 +240,7 @@ match(struct ipc_object *o, void *arg)
 		return list_add(m->l, o);
 	for (i = 0; i < m->npats; i++) {
 		if (!ipc_is_pattern(m->pats[i]) ||
+		    ipc_sysv_is_name(m->pats[i]) ||
 		    fnmatch(m->pats[i] + 1, o->name + 1, FNM_PERIOD) != 0)
 			continue;
 		m->l->found[i]++;
@@ -258,6 +273,8 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 	    NULL)
 		return -1;
 	for (a = 0; a < nargs; a++) {
+		if (ipc_sysv_is_name(args[a]))
+			continue;
 		if (ipc_is_pattern(args[a])) {
 			patterns = 1;
 			continue;
@@ -289,6 +306,9 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 			l->nomqfs = 1;
 		}
 	}
+	if ((kinds & IPC_KINDS_SYSV) &&
+	    ipc_sysv_select(l, kinds, args, nargs) == -1)
+		return -1;
 	if (l->n == 0)
 		return 0;
 	qsort(l->v, l->n, sizeof(*l->v), object_cmp);
@@ -310,13 +330,21 @@ ipc_xselect(struct ipc_objects *l, unsigned int kinds, char **args,
     int nargs)
 {
 	char (*names)[IPC_NAMEBUF];
+	const char *errstr;
 	int i;
 
 	if ((names = calloc(nargs ? nargs : 1, sizeof(*names))) == NULL)
 		err(IPC_ERROR, NULL);
-	for (i = 0; i < nargs; i++)
+	for (i = 0; i < nargs; i++) {
+		if (ipc_sysv_is_name(args[i])) {
+			if (ipc_sysv_check(args[i], &errstr) == -1)
+				errx(IPC_ERROR, "%s: %s", ipc_shown(args[i]),
+				    errstr);
+			continue;
+		}
 		args[i] = (char *)ipc_xname(args[i], kinds == 1U << IPC_SEM ?
 		    IPC_SEM : IPC_SHM, names[i], sizeof(names[i]));
+	}
 	if (ipc_select(l, kinds, args, nargs) == -1) {
 		if (l->failed == NULL)
 			err(IPC_ERROR, NULL);
@@ -372,13 +400,22 @@ sem_details(struct ipc_object *o)
 void
 ipc_object_details(struct ipc_object *o)
 {
+	/* System V: all told when it was found. */
+	if (o->kind >= IPC_NKINDS)
+		return;
 	o->size = o->msgs = o->maxmsg = o->msgsize = o->value = o->bytes = -1;
 	switch (o->kind) {
 	case IPC_MQ:
 		mq_details(o);
 		break;
 	case IPC_SEM:
-		o->size = o->st.st_size;
+		/*
+		 * What it holds: the sem_t, and sem-wait's record of holders
+		 * past it, sparse, whose reach st_size is.
+		 */
+		o->size = (long long)o->st.st_blocks * 512;
+		if (o->st.st_size < o->size)
+			o->size = o->st.st_size;
 		sem_details(o);
 		break;
 	case IPC_SHM:
@@ -399,6 +436,8 @@ ipc_object_unlink(const struct ipc_object *o, char *why, size_t len)
 		return ipc_sem_unlink(o->name, why, len);
 	case IPC_SHM:
 		return ipc_shm_unlink(o->name, why, len);
+	default:
+		return ipc_sysv_remove(o, why, len);
 	}
 	errno = EINVAL;
 	return -1;

@@ -6,8 +6,19 @@
 
 #include "ipcutils.h"
 
+/*
+ * The kinds ipc-ls and ipc-rm see: the POSIX ones (enum ipc_kind), then
+ * the System V ones (sysv.h).
+ */
+enum {
+	IPC_SYSV_MSG = IPC_NKINDS, IPC_SYSV_SEM, IPC_SYSV_SHM, IPC_NOKINDS
+};
+#define IPC_KINDS_POSIX	((1U << IPC_NKINDS) - 1)
+#define IPC_KINDS_SYSV	(((1U << IPC_NOKINDS) - 1) & ~IPC_KINDS_POSIX)
+#define IPC_KINDS_ALL	((1U << IPC_NOKINDS) - 1)
+
 struct ipc_object {
-	enum ipc_kind	 kind;
+	int		 kind;		/* enum ipc_kind, or IPC_SYSV_* */
 	char		 name[IPC_NAMEBUF];	/* with its slash */
 	struct stat	 st;
 	int		 nostat;	/* there, but st unknown (EACCES) */
@@ -17,6 +28,17 @@ struct ipc_object {
 	long long	 msgs, maxmsg, msgsize;	/* queues */
 	long long	 value;		/* semaphores */
 	long long	 bytes;		/* shared memory: bytes in use */
+	/* System V (st: its mode, owner and group, mtime its last use). */
+	int		 key, id;
+	uid_t		 cuid;
+	gid_t		 cgid;
+	long long	 cpid, lpid;	/* segments: creator, last at/detach */
+	long long	 lspid, lrpid;	/* queues: last send, last receive */
+	long long	 nattch, nsems;
+	time_t		 ctime;		/* every kind: last change */
+	time_t		 atime, dtime;	/* segments: last attach, detach */
+	time_t		 stime, rtime;	/* queues: last send, receive */
+	time_t		 otime;		/* semaphore sets: last semop */
 };
 struct ipc_objects {
 	struct ipc_object *v;
@@ -27,7 +49,7 @@ struct ipc_objects {
 					   NULL (memory) */
 	char		(*names)[IPC_NAMEBUF];	/* ipc_xselect's */
 };
-const char	*ipc_kind_name(enum ipc_kind);
+const char	*ipc_kind_name(int);
 unsigned int	 ipc_kinds(const char *, const char **);
 int		 ipc_select(struct ipc_objects *, unsigned int, char **, int);
 void		 ipc_xselect(struct ipc_objects *, unsigned int, char **, int);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <semaphore.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,6 +98,8 @@ static void	 identify(struct posix_sem *);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
+static int	 posix_holders(const char *, struct ipc_sem_holder **,
+		    size_t *, char *, size_t);
 
 /*
  * Open the semaphore name ("/x"), creating it with value when c says so,
@@ -501,6 +504,7 @@ const struct ipc_sem_backend ipc_sem_posix = {
 	posix_release,
 	posix_peek,
 	posix_unlink,
+	posix_holders,
 	posix_close,
 };
 
@@ -633,4 +637,120 @@ ipc_sem_value(const char *name, int *value)
 		return -1;
 	}
 	return sem_getvalue(&copy, value);
+}
+
+/* The seconds since the epoch at boot (btime of /proc/stat), or 0. */
+static time_t
+boot_time(void)
+{
+	char line[256];
+	long long t = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/stat", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "btime %lld", &t) == 1)
+			break;
+	fclose(fp);
+	return (time_t)t;
+}
+
+/* A process's command line, its arguments between spaces; "" if gone. */
+static void
+cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n, i;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0; i < n - 1; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+}
+
+/*
+ * The holders in the record, read with pread(2) as ipc_sem_value reads
+ * the value: who may read the file sees them.  Since when: the record
+ * keeps the holder's start time, not the moment it took its unit.
+ */
+static int
+posix_holders(const char *arg, struct ipc_sem_holder **v, size_t *n,
+    char *why, size_t len)
+{
+	struct ipc_sem_holder *h;
+	struct record *r;
+	char path[PATH_MAX], nbuf[IPC_NAMEBUF];
+	const char *name;
+	uint64_t w, myns = pidns();
+	ssize_t got;
+	size_t i, used;
+	long tick = sysconf(_SC_CLK_TCK);
+	time_t boot = boot_time();
+	int fd, e;
+
+	if ((name = posix_name(arg, nbuf, sizeof(nbuf), why, len)) == NULL ||
+	    ipc_sem_path(name, path, sizeof(path)) == -1 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	got = pread(fd, r, sizeof(*r), RECORD_AT);
+	e = errno;
+	close(fd);
+	/* A file without a record (none held yet) is one without holders. */
+	used = got < (ssize_t)offsetof(struct record, slot) ? 0 : r->used;
+	if (got > 0 && used > ((size_t)got - offsetof(struct record, slot)) /
+	    sizeof(r->slot[0]))
+		used = ((size_t)got - offsetof(struct record, slot)) /
+		    sizeof(r->slot[0]);
+	if (got == -1) {
+		free(r);
+		errno = e;
+		return -1;
+	}
+	if ((*v = h = calloc(used ? used : 1, sizeof(*h))) == NULL) {
+		free(r);
+		return -1;
+	}
+	for (i = 0; i < used; i++) {
+		w = r->slot[i].holder;
+		if (w == FREE || w == BUSY)
+			continue;
+		memset(h, 0, sizeof(*h));
+		h->pid = (pid_t)(w >> START_BITS);
+		if (r->slot[i].child != 0)
+			h->child = (pid_t)(r->slot[i].child >> START_BITS);
+		if (r->slot[i].ns != 0 && r->slot[i].ns != myns)
+			h->state = IPC_HOLDER_ELSEWHERE;
+		else if (!alive(w, r->slot[i].ns) && (r->slot[i].child == 0 ||
+		    !alive(r->slot[i].child, r->slot[i].ns)))
+			h->state = IPC_HOLDER_DEAD;
+		else
+			h->state = IPC_HOLDER_HOLDS;
+		if (boot != 0 && tick > 0 && (w & START_MASK) != 0)
+			h->since = boot + (time_t)((w & START_MASK) /
+			    (uint64_t)tick);
+		if (h->state == IPC_HOLDER_HOLDS)
+			cmdline(h->child ? h->child : h->pid, h->cmd,
+			    sizeof(h->cmd));
+		h++;
+	}
+	*n = (size_t)(h - *v);
+	free(r);
+	return 0;
 }

@@ -37,6 +37,19 @@ struct ipc_sem {
 	char		 why[256];	/* the last failure, or "" */
 };
 
+/* One recorded holder of a unit, as ipc-ls --holders shows it. */
+struct ipc_sem_holder {
+	pid_t		 pid;		/* the holding sem-wait */
+	pid_t		 child;		/* its command, or 0 */
+	time_t		 since;		/* when the holder started; 0: unknown */
+	enum {
+		IPC_HOLDER_HOLDS,	/* alive */
+		IPC_HOLDER_DEAD,	/* both gone, the unit not yet back */
+		IPC_HOLDER_ELSEWHERE	/* another PID namespace: not known */
+	}		 state;
+	char		 cmd[256];	/* the command's line, or "" */
+};
+
 /*
  * A backend's operations.  Each returns 0, or -1 with errno:
  *   EAGAIN	not now: no unit free (timeout 0), or a post past max
@@ -76,6 +89,12 @@ struct ipc_sem_backend {
 	/* By name, without opening it: its value; remove it. */
 	int		(*peek)(const char *, int *, char *, size_t);
 	int		(*unlink)(const char *, char *, size_t);
+	/*
+	 * By name: the holders recorded, a malloc'd array of *n (NULL
+	 * for none); NULL here: the backend records none.
+	 */
+	int		(*holders)(const char *, struct ipc_sem_holder **,
+			    size_t *, char *, size_t);
 	void		(*close)(struct ipc_sem *);
 };
 
@@ -100,6 +119,8 @@ void		 ipc_sem_close(struct ipc_sem *);
  */
 int		 ipc_sem_peek(const char *, int *, char *, size_t);
 int		 ipc_sem_unlink(const char *, char *, size_t);
+int		 ipc_sem_holders(const char *, struct ipc_sem_holder **,
+		    size_t *, char *, size_t);
 
 /* The backends (sem.c); the tools reach them only through the calls. */
 extern const struct ipc_sem_backend ipc_sem_posix;

@@ -156,3 +156,26 @@ ipc_sem_unlink(const char *name, char *why, size_t len)
 	}
 	return 0;
 }
+
+int
+ipc_sem_holders(const char *name, struct ipc_sem_holder **v, size_t *n,
+    char *why, size_t len)
+{
+	const struct ipc_sem_backend *be;
+	int e;
+
+	why[0] = '\0';
+	*v = NULL;
+	*n = 0;
+	if ((be = backend(name, why, len)) == NULL)
+		return -1;
+	if (be->holders == NULL)
+		return 0;
+	if (be->holders(name, v, n, why, len) == -1) {
+		e = errno;
+		reason(why, len);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}

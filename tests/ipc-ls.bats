@@ -6,6 +6,7 @@ setup() {
 }
 
 teardown() {
+	kill_bg "${holder:-}" "${child:-}" "${attached:-}" "${ns:-}"
 	ipc_cleanup
 }
 
@@ -86,12 +87,22 @@ PY
 	    sem "$w" "/$N-c" 32 12 shm "$w" "/$N-a" 5 - shm "$w" "/$N-b" 100 -)"
 }
 
-@test "ipc-ls: the default columns, and MTIME as ls would give it" {
+@test "ipc-ls: the default columns are those of the types listed, and MTIME as ls would give it" {
 	peer-obj shm "/$N" 1 600
 	run -0 ipc-ls "$N"
 	u=$(id -un) g=$(id -gn)
-	assert_line -n 0 "$(printf 'TYPE %-*s MODE       %-*s %-*s SIZE MSGS MAXMSG MSGSIZE VALUE BYTES MTIME' \
-	    $((${#N} + 1)) NAME $((${#u} > 5 ? ${#u} : 5)) OWNER $((${#g} > 5 ? ${#g} : 5)) GROUP)"
+	wn=$((${#N} + 1)) wu=$((${#u} > 5 ? ${#u} : 5)) wg=$((${#g} > 5 ? ${#g} : 5))
+	assert_line -n 0 "$(printf 'TYPE %-*s ID MODE       %-*s %-*s SIZE MSGS MAXMSG MSGSIZE VALUE NSEMS BYTES NATTCH MTIME' \
+	    "$wn" NAME "$wu" OWNER "$wg" GROUP)"
+	run -0 ipc-ls -T shm "$N"
+	assert_line -n 0 "$(printf 'TYPE %-*s MODE       %-*s %-*s SIZE BYTES MTIME' \
+	    "$wn" NAME "$wu" OWNER "$wg" GROUP)"
+	run -0 --separate-stderr ipc-ls -T mq,sem "$N-none-*"
+	assert_output 'TYPE NAME MODE OWNER GROUP SIZE MSGS MAXMSG MSGSIZE VALUE MTIME'
+	run -0 ipc-ls -T sysv-shm "key:0xfedcb*"
+	assert_output 'TYPE NAME ID MODE OWNER GROUP SIZE NATTCH MTIME'
+	run -0 ipc-ls -T sysv "key:0xfedcb*"
+	assert_output 'TYPE NAME ID MODE OWNER GROUP SIZE MSGS NSEMS NATTCH MTIME'
 	run -0 fields mtime "$N"
 	assert_output "$(date -r "/dev/shm/$N" +%Y-%m-%dT%H:%M:%S%:z)"
 }
@@ -132,7 +143,7 @@ for o in json.load(open(sys.argv[1])):
 ' "$BATS_TEST_TMPDIR/json"
 	table=$(ipc-ls -nr "$N-*")
 	assert_output "$table"
-	[ "$(echo "$table" | cut -f1,7,10 | tr '\t\n' ' ;')" = "mq 2 -;sem - 4;shm - -;" ]
+	[ "$(echo "$table" | cut -f1,8,11 | tr '\t\n' ' ;')" = "mq 2 -;sem - 4;shm - -;" ]
 }
 
 @test "ipc-ls: -J with -o has those keys; no objects is an empty array" {
@@ -199,9 +210,9 @@ for o in json.load(open(sys.argv[1])):
 	run -2 --separate-stderr ipc-ls -T mq,
 	assert_equal "$stderr" "ipc-ls: type is invalid: mq,"
 	run -2 --separate-stderr ipc-ls -o name,size,colour
-	assert_equal "$stderr" "ipc-ls: column is invalid: colour (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)"
+	assert_equal "$stderr" "ipc-ls: column is invalid: colour (the columns: type,name,key,id,mode,owner,group,creator,size,msgs,maxmsg,msgsize,value,nsems,bytes,nattch,cpid,lpid,lspid,lrpid,mtime,ctime,atime,dtime,stime,rtime,otime)"
 	run -2 --separate-stderr ipc-ls -o name,
-	assert_equal "$stderr" 'ipc-ls: column is invalid: "" (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)'
+	assert_equal "$stderr" 'ipc-ls: column is invalid: "" (the columns: type,name,key,id,mode,owner,group,creator,size,msgs,maxmsg,msgsize,value,nsems,bytes,nattch,cpid,lpid,lspid,lrpid,mtime,ctime,atime,dtime,stime,rtime,otime)'
 	run -2 --separate-stderr ipc-ls -0 -J
 	assert_equal "$stderr" "ipc-ls: cannot use more than one of -0, -J and -r"
 	run -2 --separate-stderr ipc-ls -n -J
@@ -260,7 +271,7 @@ for o in json.load(open(sys.argv[1])):
 
 @test "ipc-ls: -o name,perms lists the valid columns" {
 	run -2 --separate-stderr ipc-ls -o name,perms
-	assert_equal "$stderr" "ipc-ls: column is invalid: perms (the columns: type,name,mode,owner,group,size,msgs,maxmsg,msgsize,value,bytes,mtime)"
+	assert_equal "$stderr" "ipc-ls: column is invalid: perms (the columns: type,name,key,id,mode,owner,group,creator,size,msgs,maxmsg,msgsize,value,nsems,bytes,nattch,cpid,lpid,lspid,lrpid,mtime,ctime,atime,dtime,stime,rtime,otime)"
 }
 
 @test "ipc-ls: MTIME is ISO 8601 with the offset of the time zone" {
@@ -286,7 +297,7 @@ for o in json.load(open(sys.argv[1])):
 	assert_line -n 3 --regexp "^mq	RLIMIT_MSGQUEUE	[-0-9]+	$q	ulimit -q\$"
 	assert_line -n 4 --regexp "^shm	size	[0-9]+	$(df -B1 --output=size /dev/shm | tail -1 | tr -d ' ')	/dev/shm\$"
 	assert_line -n 5 "$(printf 'sem\tSEM_VALUE_MAX\t-\t2147483647\tlimits.h')"
-	[ "${#lines[@]}" -eq 6 ]
+	[ "${#lines[@]}" -eq 16 ]
 	ipc-ls -g -J > "$BATS_TEST_TMPDIR/json"
 	run -0 python3 -c '
 import json, sys
@@ -296,7 +307,7 @@ for o in json.load(open(sys.argv[1])):
 	assert_line -n 0 "mq msg_max None $(cat /proc/sys/fs/mqueue/msg_max) /proc/sys/fs/mqueue/msg_max"
 	assert_line -n 5 "sem SEM_VALUE_MAX None 2147483647 limits.h"
 	run -2 --separate-stderr ipc-ls -g "$N"
-	assert_equal "$stderr" "ipc-ls: cannot use -g with -0, -o, -T or names"
+	assert_equal "$stderr" "ipc-ls: cannot use -g with -0, -o, -T, --holders or names"
 }
 
 @test "ipc-ls: -g counts this user's queues against RLIMIT_MSGQUEUE as the kernel does" {
@@ -318,4 +329,224 @@ SH
 	    exec setpriv --reuid=nobody --regid=nogroup --clear-groups sh -s' \
 	    < "$BATS_TEST_TMPDIR/t.sh"
 	assert_output "$(printf '%s\n' 588 refused fits 880)"
+}
+
+# What ipc-ls -nr shows, as lsipc --raw shows it: a mode without its type,
+# the creator as user and group, nothing where ipc-ls has "-".
+as_lsipc() {
+	ipc-ls -nr "$@" | awk -F'\t' -v OFS=' ' '{
+		for (i = 1; i <= NF; i++)
+			if ($i == "-")
+				$i = ""
+			else if ($i ~ /^-[-r][-w][-xsS]/)
+				$i = substr($i, 2)
+			else if ($i ~ /^[^:T]+:[^:T]+$/)
+				sub(/:/, " ", $i)
+		print
+	}'
+}
+
+# A mode as ls shows it, in octal, as ipcs shows it.
+octal() {
+	local s=${1:1} o=0 i
+	for ((i = 0; i < 9; i++)); do
+		o=$((o * 2))
+		[ "${s:i:1}" = - ] || o=$((o + 1))
+	done
+	printf '%o\n' "$o"
+}
+
+@test "ipc-ls: System V queues, sets and segments made by a C peer agree with lsipc, field by field" {
+	requires lsipc
+	k=$(sysv_key 1)
+	m=$(mk_sysv shm "$k" 640 4096)
+	q=$(mk_sysv msg "$k" 600 2)
+	s=$(mk_sysv sem "$k" 604 3)
+	attach_sysv "$m"
+	run -0 as_lsipc -T sysv-shm -o key,id,owner,mode,creator,size,nattch,cpid,lpid,atime,dtime,ctime "key:$k"
+	assert_output "$(lsipc -m --raw --noheadings -b --time-format iso \
+	    -o KEY,ID,OWNER,PERMS,CUSER,CGROUP,SIZE,NATTCH,CPID,LPID,ATTACH,DETACH,CTIME |
+	    grep "^$k $m ")"
+	assert_output --regexp "^$k $m [^ ]+ rw-r----- [^ ]+ [^ ]+ 4096 1 [0-9]+ $attached 20"
+	run -0 as_lsipc -T sysv-msg -o key,id,owner,mode,creator,size,msgs,lspid,lrpid,stime,rtime,ctime "key:$k"
+	assert_output "$(lsipc -q --raw --noheadings -b --time-format iso \
+	    -o KEY,ID,OWNER,PERMS,CUSER,CGROUP,USEDBYTES,MSGS,LSPID,LRPID,SEND,RECV,CTIME |
+	    grep "^$k $q ")"
+	assert_output --regexp "^$k $q [^ ]+ rw------- [^ ]+ [^ ]+ 10 2 "
+	run -0 as_lsipc -T sysv-sem -o key,id,owner,mode,creator,nsems,otime,ctime "key:$k"
+	assert_output "$(lsipc -s --raw --noheadings -b --time-format iso \
+	    -o KEY,ID,OWNER,PERMS,CUSER,CGROUP,NSEMS,OTIME,CTIME |
+	    grep "^$k $s ")"
+	assert_output --regexp "^$k $s [^ ]+ rw----r-- [^ ]+ [^ ]+ 3 20"
+	kill_bg "$attached"
+}
+
+@test "ipc-ls: objects made by ipcmk agree with ipcs -a" {
+	requires ipcmk ipcs
+	m=$(ipcmk -M 8192 -p 0640 | awk '{ print $NF }')
+	echo "shm $m" >> "$BATS_TEST_TMPDIR/sysv-made"
+	q=$(ipcmk -Q -p 0600 | awk '{ print $NF }')
+	echo "msg $q" >> "$BATS_TEST_TMPDIR/sysv-made"
+	s=$(ipcmk -S 5 -p 0604 | awk '{ print $NF }')
+	echo "sem $s" >> "$BATS_TEST_TMPDIR/sysv-made"
+	# ipcs: key id owner perms, then bytes nattch; used-bytes messages;
+	# nsems.
+	for t in shm:-m:$m:size,nattch:6 msg:-q:$q:size,msgs:6 sem:-s:$s:nsems:5; do
+		IFS=: read -r type opt id cols n <<< "$t"
+		run -0 ipc-ls -nr -T "sysv-$type" -o "key,id,owner,mode,$cols" "id:$id"
+		IFS=$'\t' read -r -a f <<< "$output"
+		f[3]=$(octal "${f[3]}")
+		want=$(ipcs "$opt" | awk -v id="$id" -v n="$n" '
+		    /^0x/ && $2 == id { NF = n; print }')
+		[ -n "$want" ] || false
+		[ "${f[*]}" = "$want" ] || { echo "ipc-ls: ${f[*]}; ipcs: $want"; false; }
+	done
+}
+
+@test "ipc-ls: key: and id: select System V objects, a glob over keys too; -J" {
+	requires python3
+	k1=$(sysv_key 1) k2=$(sysv_key 2)
+	a=$(mk_sysv shm "$k1" 600 10)
+	b=$(mk_sysv shm "$k2" 600 20)
+	c=$(mk_sysv sem "$k1" 600 1)
+	run -0 --separate-stderr ipc-ls -nr -o type,name,id "key:$k1"
+	assert_output "$(printf 'sysv-sem\tkey:%s\t%s\nsysv-shm\tkey:%s\t%s' "$k1" "$c" "$k1" "$a")"
+	assert_equal "$stderr" ""
+	run -0 ipc-ls -nr -o name,size -T sysv-shm "key:${k1%??}*"
+	assert_output "$(printf 'key:%s\t10\nkey:%s\t20' "$k1" "$k2")"
+	# A key in capitals, or without its leading zeros, is the same key.
+	run -0 ipc-ls -nr -o name -T sysv-shm "key:0x${k2#0x}" "key:0x$(printf '%X' "$k2")"
+	assert_output "key:$k2"
+	run -0 ipc-ls -nr -o name,size -T sysv-shm "id:$b"
+	assert_output "$(printf 'key:%s\t20' "$k2")"
+	run -0 ipc-ls -J -o name,id,nattch -T sysv-shm "id:$a"
+	assert_output "$(printf '[\n  {"name": "key:%s", "id": %s, "nattch": 0}\n]' "$k1" "$a")"
+	# A POSIX glob is no System V name.
+	run -0 --separate-stderr ipc-ls -nr -o type -T sysv '*'
+	assert_output ""
+	run -2 --separate-stderr ipc-ls -n -T sysv-msg "key:$k1"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: key:$k1: No such file or directory"
+}
+
+@test "ipc-ls: bad key: and id: forms exit 2 with one line" {
+	for bad in 'key:' 'key:0x' 'key:12' 'key:-1' 'key:0x12g'; do
+		run -2 --separate-stderr ipc-ls "$bad"
+		assert_output ""
+		assert_equal "$stderr" "ipc-ls: $bad: key is not 0x and hex digits (key:0x0000abcd)"
+	done
+	run -2 --separate-stderr ipc-ls key:0x123456789
+	assert_equal "$stderr" "ipc-ls: key:0x123456789: key is too large (32 bits: at most key:0xffffffff)"
+	for bad in 'id:' 'id:-1' 'id:+1' 'id:1x' 'id:0x1'; do
+		run -2 --separate-stderr ipc-ls "$bad"
+		assert_output ""
+		assert_equal "$stderr" "ipc-ls: $bad: id is not a decimal number (id:N)"
+	done
+	run -2 --separate-stderr ipc-ls id:2147483648
+	assert_equal "$stderr" "ipc-ls: id:2147483648: id is too large (at most 2147483647)"
+}
+
+@test "ipc-ls: -g shows the System V limits and their use as lsipc -g does" {
+	requires lsipc
+	run -0 ipc-ls -g -nr
+	mine=$(echo "$output" | awk -F'\t' '$1 ~ /^sysv-/ { print toupper($2), $4, $3 }' | sort)
+	[ "$(echo "$mine" | wc -l)" -eq 10 ] || false
+	# lsipc's SHMALL use is all segments' bytes in pages, rounded down;
+	# the kernel counts each segment's pages, rounded up.
+	theirs=$(lsipc -g --raw --noheadings -b -o RESOURCE,LIMIT,USED |
+	    grep -E '^(MSGMNI|MSGMAX|MSGMNB|SEMMSL|SEMMNS|SEMOPM|SEMMNI|SHMMAX|SHMALL|SHMMNI) ' |
+	    sed 's/^\(SHMALL [0-9]*\) .*/\1/' | sort)
+	assert_equal "$(echo "$mine" | sed 's/^\(SHMALL [0-9]*\) .*/\1/')" "$theirs"
+	page=$(getconf PAGESIZE)
+	pages=$(awk -v p="$page" 'NR > 1 { n += int(($4 + p - 1) / p) } END { print n + 0 }' /proc/sysvipc/shm)
+	assert_equal "$(echo "$mine" | awk '$1 == "SHMALL" { print $3 }')" "$pages"
+}
+
+@test "ipc-ls: -N lists the objects of another IPC and mount namespace, and ipc-rm -N removes them" {
+	requires root unshare
+	k=$(sysv_key 1)
+	mkfifo "$BATS_TEST_TMPDIR/ready"
+	unshare --ipc --mount sh -c 'mount -t tmpfs none /dev/shm &&
+	    peer-sysv shm "$1" 600 64 >/dev/null && peer-obj shm "/$2" 3 600 &&
+	    echo ready && exec sleep 600' sh "$k" "$N" > "$BATS_TEST_TMPDIR/ready" 3>&- &
+	ns=$!
+	read -r ready < "$BATS_TEST_TMPDIR/ready"
+	[ "$ready" = ready ]
+	run -0 ipc-ls -N "$ns" -nr -o type,name,size,owner,creator "$N" "key:$k"
+	assert_output "$(printf 'shm\t/%s\t3\t0\t-\nsysv-shm\tkey:%s\t64\t0\t0:0' "$N" "$k")"
+	# Not here.
+	run -2 --separate-stderr ipc-ls -nr -o type,name "$N" "key:$k"
+	assert_output ""
+	# A namespace file is the IPC namespace alone: System V only.
+	run -0 ipc-ls -N "/proc/$ns/ns/ipc" -nr -o type,name "key:$k"
+	assert_output "$(printf 'sysv-shm\tkey:%s' "$k")"
+	run -2 --separate-stderr ipc-ls -N "/proc/$ns/ns/ipc" -T shm "$N"
+	assert_equal "$stderr" "ipc-ls: -N /proc/$ns/ns/ipc: a namespace file is no /dev/shm nor /dev/mqueue: -T sysv, or -N PID"
+	run -0 --separate-stderr ipc-rm -N "$ns" -v "$N" "key:$k"
+	assert_output "$(printf 'removed shm /%s\nremoved sysv-shm key:%s id:0' "$N" "$k")"
+	run -2 --separate-stderr ipc-ls -N "$ns" -nr -o type,name "$N" "key:$k"
+	assert_output ""
+	kill_bg "$ns"
+}
+
+@test "ipc-ls: -N without the privilege setns needs, or of no process, is one line and exit 2" {
+	requires root unshare nobody
+	run -2 --separate-stderr ipc-ls -N nonsense
+	assert_equal "$stderr" "ipc-ls: -N nonsense: neither a process id nor the path of an ipc namespace file"
+	run -2 --separate-stderr ipc-ls -N 2147483647
+	assert_equal "$stderr" "ipc-ls: -N 2147483647: No such file or directory"
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls -N 1
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: -N 1: Permission denied"
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls -N /proc/self/ns/ipc
+	assert_equal "$stderr" "ipc-ls: -N /proc/self/ns/ipc: its ipc namespace: Operation not permitted (setns needs CAP_SYS_ADMIN)"
+}
+
+@test "ipc-ls --holders: the holding sem-wait, its command and since when; a dead holder as such" {
+	sem-wait "$N" -- sleep 600 3>&- &
+	holder=$!
+	# Until the command is recorded.
+	for i in $(seq 100); do
+		run -0 ipc-ls --holders -nr "$N"
+		case $output in *sleep*) break ;; esac
+		sleep 0.1
+	done
+	IFS=$'\t' read -r name pid child since state command <<< "$output"
+	assert_equal "$name $pid $state $command" "/$N $holder holds sleep 600"
+	[ "$child" -gt 0 ] || false
+	[ "$(ps -o ppid= -p "$child" | tr -d ' ')" = "$holder" ] || false
+	# Its start, to the second that ps rounds.
+	d=$(($(date -d "$since" +%s) - $(date +%s) + $(ps -o etimes= -p "$holder")))
+	[ "$d" -ge -1 ] && [ "$d" -le 1 ] || false
+	run -0 ipc-ls --holders
+	assert_line -n 0 --regexp '^NAME +PID +CHILD +SINCE +STATE +COMMAND$'
+	run -0 ipc-ls --holders -J -T sem "$N"
+	assert_output --partial "\"pid\": $holder, \"child\": $child, "
+	kill -KILL "$holder" "$child"
+	wait "$holder" 2>/dev/null || true
+	while kill -0 "$child" 2>/dev/null; do sleep 0.1; done
+	run -0 ipc-ls --holders -nr "$N"
+	assert_output "$(printf '/%s\t%s\t%s\t%s\tdead\t-' "$N" "$holder" "$child" "$since")"
+	# Taking a unit gives the dead holder's back, and its record goes.
+	run -0 sem-wait -n "$N"
+	run -0 ipc-ls --holders -nr "$N"
+	assert_output ""
+	run -2 --separate-stderr ipc-ls --holders -T shm
+	assert_equal "$stderr" "ipc-ls: cannot use --holders with -0, -o or -T other than sem"
+}
+
+@test "ipc-ls: a semaphore's SIZE is what its file holds, not the reach of the record" {
+	sem-post --init 0 "$N"
+	peer-obj sem "/$N-p" 1 600
+	run -0 fields size "$N" "$N-p"
+	assert_output "$(printf '%s\n%s' "$(($(stat -c %b "/dev/shm/sem.$N") * 512))" 32)"
+	[ "$(stat -c %s "/dev/shm/sem.$N")" -gt "${lines[0]}" ] || false
+}
+
+@test "ipc-ls --holders: a semaphore another user may not read is reported, exit 2" {
+	requires root nobody
+	peer-obj sem "/$N" 1 600
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls --holders -n "$N"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: /$N: Permission denied"
 }

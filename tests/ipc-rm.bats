@@ -6,6 +6,7 @@ setup() {
 }
 
 teardown() {
+	kill_bg "${attached:-}"
 	ipc_cleanup
 }
 
@@ -118,7 +119,7 @@ left() {
 
 @test "ipc-rm: bad options and arguments exit 2 with one line" {
 	run -2 --separate-stderr ipc-rm
-	assert_equal "$stderr" "$(ipc-rm --help | head -1)"
+	assert_equal "$stderr" "$(ipc-rm --help | head -2)"
 	run -2 --separate-stderr ipc-rm --older-than 1x "$N"
 	assert_equal "$stderr" "ipc-rm: --older-than is invalid: 1x"
 	run -2 --separate-stderr ipc-rm --older-than -1 "$N"
@@ -175,4 +176,124 @@ left() {
 	assert_output "$(printf 'removed mq /%s\nremoved sem /%s\nremoved shm /%s' "$long" "${long:0:251}" "$long")"
 	run -0 left
 	assert_output ""
+}
+
+# Is the System V object of this type (msg, sem, shm) and id there?
+sysv_there() {
+	awk -v id="$2" 'NR > 1 && $2 == id { found = 1 } END { exit !found }' \
+	    "/proc/sysvipc/$1"
+}
+
+@test "ipc-rm: removes System V objects by key and by id, -v and -n say which" {
+	k1=$(sysv_key 1) k2=$(sysv_key 2)
+	m=$(mk_sysv shm "$k1" 600 64)
+	q=$(mk_sysv msg "$k1" 600 1)
+	s=$(mk_sysv sem "$k2" 600 2)
+	run -0 --separate-stderr ipc-rm -n -T sysv "key:$k1" "key:$k2"
+	assert_output "$(printf 'would remove sysv-msg key:%s id:%s\nwould remove sysv-sem key:%s id:%s\nwould remove sysv-shm key:%s id:%s' \
+	    "$k1" "$q" "$k2" "$s" "$k1" "$m")"
+	assert_equal "$stderr" ""
+	sysv_there shm "$m"
+	sysv_there msg "$q"
+	run -2 --separate-stderr ipc-rm -v "key:$k1"
+	assert_equal "$stderr" "ipc-rm: key:$k1: names objects of more than one type (sysv-msg and sysv-shm): use -T"
+	run -0 --separate-stderr ipc-rm -v -T sysv-msg,sysv-shm "key:$k1"
+	assert_output "$(printf 'removed sysv-msg key:%s id:%s\nremoved sysv-shm key:%s id:%s' "$k1" "$q" "$k1" "$m")"
+	run -1 sysv_there shm "$m"
+	run -1 sysv_there msg "$q"
+	run -0 ipc-rm -T sysv-sem "id:$s"
+	run -1 sysv_there sem "$s"
+	run -0 ipc-ls -n -T sysv "key:${k1%??}*"
+	assert_output ""
+}
+
+@test "ipc-rm: a glob over keys, --older-than by the last use, and a missing key" {
+	k1=$(sysv_key 1) k2=$(sysv_key 2)
+	a=$(mk_sysv shm "$k1" 600 64)
+	b=$(mk_sysv shm "$k2" 600 64)
+	other=$(mk_sysv shm "$(sysv_key 3)" 600 64)
+	run -0 --separate-stderr ipc-rm -v --older-than 1h "key:${k1%?}*"
+	assert_output ""
+	run -0 --separate-stderr ipc-rm -v "key:${k1%?}[12]"
+	assert_output "$(printf 'removed sysv-shm key:%s id:%s\nremoved sysv-shm key:%s id:%s' "$k1" "$a" "$k2" "$b")"
+	sysv_there shm "$other"
+	run -2 --separate-stderr ipc-rm "key:$k1"
+	assert_output ""
+	assert_equal "$stderr" "ipc-rm: key:$k1: No such file or directory"
+	run -0 --separate-stderr ipc-rm -f "key:$k1"
+	assert_equal "$stderr" ""
+}
+
+@test "ipc-rm: an attached segment is refused unless -f; --unattached takes only the others" {
+	k1=$(sysv_key 1) k2=$(sysv_key 2)
+	a=$(mk_sysv shm "$k1" 600 64)
+	b=$(mk_sysv shm "$k2" 600 64)
+	attach_sysv "$a"
+	run -2 --separate-stderr ipc-rm "key:$k2" "key:$k1"
+	assert_output ""
+	assert_equal "$stderr" "ipc-rm: key:$k1: attached by 1 process (-f removes it at the last detach)"
+	# Nothing removed by a failed command.
+	sysv_there shm "$b"
+	run -0 --separate-stderr ipc-rm -v --unattached "key:${k1%?}*"
+	assert_output "removed sysv-shm key:$k2 id:$b"
+	sysv_there shm "$a"
+	run -0 --separate-stderr ipc-rm -v --unattached -n
+	refute_output --partial "key:$k1"
+	# Named exactly, an attached segment is left alone too, and no error.
+	run -0 --separate-stderr ipc-rm -v --unattached "key:$k1"
+	assert_output ""
+	assert_equal "$stderr" ""
+	sysv_there shm "$a"
+	# Removed at the last detach: its key goes at once, its id stays.
+	run -0 --separate-stderr ipc-rm -v -f "key:$k1"
+	assert_output "removed sysv-shm key:$k1 id:$a"
+	awk -v id="$a" 'NR > 1 && $2 == id { exit !($1 == 0 && $7 == 1) }' /proc/sysvipc/shm
+	kill_bg "$attached"
+	run -1 sysv_there shm "$a"
+	run -2 --separate-stderr ipc-rm --unattached -T shm
+	assert_equal "$stderr" "ipc-rm: cannot use --unattached with -T other than sysv-shm"
+}
+
+@test "ipc-rm: id: of several types needs -T; IPC_PRIVATE's key needs an id" {
+	k=$(sysv_key 1)
+	m=$(mk_sysv shm "$k" 600 64)
+	s=$(mk_sysv sem "$k" 600 1)
+	run -2 --separate-stderr ipc-rm "key:$k"
+	assert_equal "$stderr" "ipc-rm: key:$k: names objects of more than one type (sysv-sem and sysv-shm): use -T"
+	sysv_there shm "$m"
+	p1=$(mk_sysv shm 0x0 600 64)
+	p2=$(mk_sysv shm 0x0 600 64)
+	run -2 --separate-stderr ipc-rm -T sysv-shm key:0x00000000
+	assert_equal "$stderr" "ipc-rm: key:0x00000000: names more than one sysv-shm object: use id:N"
+	sysv_there shm "$p1"
+	sysv_there shm "$p2"
+	run -0 ipc-rm -T sysv-shm "id:$p1" "id:$p2"
+	run -1 sysv_there shm "$p1"
+}
+
+@test "ipc-rm: another user's System V objects are listed, and cannot be removed by that user" {
+	requires root nobody
+	k=$(sysv_key 1)
+	m=$(mk_sysv shm "$k" 600 64)
+	run -0 setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls -nr -o name,owner,mode,size -T sysv-shm "key:$k"
+	assert_output "$(printf 'key:%s\troot\t-rw-------\t64' "$k")"
+	run -2 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm "key:$k"
+	assert_output ""
+	assert_equal "$stderr" "ipc-rm: key:$k: Operation not permitted (only its owner, its creator or root may remove it)"
+	# A glob takes what this user may remove, and leaves the rest.
+	run -0 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-rm -v "key:${k%?}*"
+	assert_output ""
+	sysv_there shm "$m"
+}
+
+@test "ipc-rm: bad key: and id: forms exit 2 with one line, and nothing is removed" {
+	k=$(sysv_key 1)
+	m=$(mk_sysv shm "$k" 600 64)
+	run -2 --separate-stderr ipc-rm "key:$k" key:0x1x
+	assert_equal "$stderr" "ipc-rm: key:0x1x: key is not 0x and hex digits (key:0x0000abcd)"
+	run -2 --separate-stderr ipc-rm "key:$k" id:
+	assert_equal "$stderr" "ipc-rm: id:: id is not a decimal number (id:N)"
+	run -2 --separate-stderr ipc-rm "key:$k" key:0x100000000
+	assert_equal "$stderr" "ipc-rm: key:0x100000000: key is too large (32 bits: at most key:0xffffffff)"
+	sysv_there shm "$m"
 }

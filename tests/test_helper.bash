@@ -18,7 +18,7 @@ requires() {
 			    skip "needs /dev/mqueue mounted (mount -t mqueue none /dev/mqueue)" ;;
 		python3)
 			command -v python3 >/dev/null || skip "needs python3" ;;
-		nc|socat|flock|parallel|unshare|od|timeout|strace)
+		nc|socat|flock|parallel|unshare|od|timeout|strace|lsipc|ipcs|ipcmk|ipcrm|nsenter)
 			command -v "$what" >/dev/null || skip "needs $what" ;;
 		nobody)
 			# setpriv, and the built tools runnable by nobody.
@@ -114,6 +114,7 @@ ipc_cleanup() {
 		done
 	fi
 	mq_cleanup
+	sysv_cleanup
 	return 0
 }
 
@@ -251,4 +252,40 @@ terminate() {
 		return 0
 	fi
 	reap "$1"
+}
+
+# A System V key of this test's own (0x, then hex of $$, the test's number
+# and $1), as ipc-ls names it.
+sysv_key() {
+	printf '0x%04x%02x%02x' $(($$ & 0xffff)) $((BATS_TEST_NUMBER & 0xff)) \
+	    "${1:-0}"
+}
+
+# Make a System V object with peer-sysv (msg|sem|shm KEY MODE N), remember
+# it for sysv_cleanup, and print its id.
+mk_sysv() {
+	local id
+	id=$(peer-sysv "$@") || return 1
+	echo "$1 $id $2" >> "$BATS_TEST_TMPDIR/sysv-made"
+	echo "$id"
+}
+
+# Remove the System V objects mk_sysv made, those still under their key.
+sysv_cleanup() {
+	local type id key
+	[ -f "$BATS_TEST_TMPDIR/sysv-made" ] || return 0
+	while read -r type id key; do
+		ipc-rm -f -T "sysv-$type" "id:$id" 2>/dev/null || true
+	done < "$BATS_TEST_TMPDIR/sysv-made"
+	rm -f "$BATS_TEST_TMPDIR/sysv-made"
+}
+
+# Attach segment $1 in the background until killed: its pid in $attached.
+attach_sysv() {
+	local ready
+	mkfifo "$BATS_TEST_TMPDIR/attach-$1"
+	peer-sysv attach "$1" > "$BATS_TEST_TMPDIR/attach-$1" 3>&- &
+	attached=$!
+	read -r ready < "$BATS_TEST_TMPDIR/attach-$1"
+	[ "$ready" = attached ]
 }
