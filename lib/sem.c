@@ -120,8 +120,10 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	/* Retried: another process may remove it between create and open. */
 	for (tries = 0; fd == -1 && tries < 8; tries++) {
 		if (!c->exclusive || tries > 0) {
-			if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC)) != -1)
+			/* Only a regular file, and never a wait (ipc_regular). */
+			fd = ipc_regular(open(path, O_RDWR | IPC_OPEN_OBJECT),
+			    path);
+			if (fd != -1)
 				break;
 			if (errno != ENOENT || !c->create)
 				return -1;
@@ -131,7 +133,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 		    c->mode, value);
 		ipc_umask_restore(c, mask);
 		if (sem == SEM_FAILED)
-			return -1;
+			return ipc_regular(-1, path);
 		sem_close(sem);
 	}
 	if (fd == -1) {
@@ -142,7 +144,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(sem_t)) {
+	if (st.st_size < (off_t)sizeof(sem_t)) {
 		errno = EINVAL;
 		goto fail;
 	}
