@@ -59,7 +59,7 @@
 #define PID_LIMIT	(1 << 22)	/* Linux's PID_MAX_LIMIT */
 #define FREE		0
 #define BUSY		UINT64_MAX	/* a dead holder's unit being given back */
-#define POST_NAP_MS	64		/* the longest look at a held post lock */
+#define POST_NAP_MS	64		/* the longest nap at a held lock */
 #define POLL_NS		500000000L	/* how often a waiter looks for dead
 					   holders */
 #define SLOTS		4096		/* holders recorded at once */
@@ -120,7 +120,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	/* Retried: another process may remove it between create and open. */
 	for (tries = 0; fd == -1 && tries < 8; tries++) {
 		if (!c->exclusive || tries > 0) {
-			/* Only a regular file, and never a wait (ipc_regular). */
+			/* A regular file, and never a wait (ipc_regular). */
 			fd = ipc_regular(open(path, O_RDWR | IPC_OPEN_OBJECT),
 			    path);
 			if (fd != -1)

@@ -393,3 +393,12 @@ assert_refused() {
 	run -0 cat "$d/target"
 	assert_output mine
 }
+
+@test "security: nothing but a queue can be put under a queue's name" {
+	requires mqueue-fs
+	run -1 as_attacker mkfifo -m 666 "/dev/mqueue/$N"
+	run -1 as_attacker ln -s /etc/passwd "/dev/mqueue/$N"
+	run -1 as_attacker python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "/dev/mqueue/$N"
+	run -1 mq_exists "$N"
+}
