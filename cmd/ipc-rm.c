@@ -163,7 +163,8 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++)
 		if (ipc_objects_missed(&l, argv, i) && !fflag) {
-			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]),
+			    ipc_object_absent(kinds, argv[i]));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);

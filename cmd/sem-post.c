@@ -16,6 +16,8 @@ static const struct option longopts[] = {
 	{ "must-exist",		no_argument,		NULL, 'e' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "mode",		required_argument,	NULL, 'm' },
+	{ "nonblock",		no_argument,		NULL, 'n' },
+	{ "timeout",		required_argument,	NULL, 't' },
 	{ "value",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
@@ -33,12 +35,13 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_sem_conf conf = IPC_SEM_CONF_DEFAULT;
+	struct ipc_wait wait = { { 0, 0 }, 0 };
 	char why[256];
 	const char *shown;	/* the only string its messages show */
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, status = IPC_OK;
 
-	while ((ch = getopt_long(argc, argv, "+c:ehm:vVx", longopts,
+	while ((ch = getopt_long(argc, argv, "+c:ehm:nt:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -51,6 +54,10 @@ main(int argc, char *argv[])
 			usage(IPC_OK);
 		case 'm':
 			ipc_xcreate_option(&conf.create, ch, optarg);
+			break;
+		case 'n':
+		case 't':
+			ipc_xwait_option(&wait, ch, optarg);
 			break;
 		case 'v':
 			vflag = 1;
@@ -83,9 +90,12 @@ main(int argc, char *argv[])
 	if ((s = ipc_sem_open(argv[0], &conf, &shown, why,
 	    sizeof(why))) == NULL)
 		errx(IPC_ERROR, "%s: %s", shown, why);
-	/* Past --max: nothing given, exit 1, quietly. */
-	if (ipc_sem_post(s, count, &value) == -1) {
-		if (errno != EAGAIN)
+	/*
+	 * Past --max, or another post still under way when -n or -t ends
+	 * the wait for it: nothing given, exit 1, quietly.
+	 */
+	if (ipc_sem_post(s, count, IPC_WAIT_TIMEOUT(&wait), &value) == -1) {
+		if (errno != EAGAIN && errno != ETIMEDOUT)
 			errx(IPC_ERROR, "%s: %s", shown, ipc_sem_why(s, errno));
 		status = IPC_NOTNOW;
 	}
@@ -108,15 +118,19 @@ usage(int status)
 {
 	FILE *fp = status == IPC_OK ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
-	    "[--max n]\n"
-	    "\t[--any-owner] name\n", getprogname());
+	fprintf(fp, "usage: %s [-envx] [-c count] [-m mode] [-t timeout] "
+	    "[--init n]\n"
+	    "\t[--max n] [--any-owner] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
 		    "  -c, --count n         give back n units (1)\n"
 		    "  -e, --must-exist      do not create the semaphore\n"
 		    "  -m, --mode mode       mode of a new semaphore (0600)\n"
+		    "  -n, --nonblock        do not wait for another "
+		    "post (exit 1)\n"
+		    "  -t, --timeout time    wait at most time for another "
+		    "post (exit 1)\n"
 		    "  -v, --value           print the value afterwards\n"
 		    "  -x, --exclusive       fail if the semaphore exists\n"
 		    "      --init n          value of a new semaphore (0)\n"

@@ -128,7 +128,13 @@ prefix(const unsigned char *x, const unsigned char *y, int bits)
 	    ((x[whole] ^ y[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-/* An IP peer: is it in one of the blocks?  IPv4-mapped IPv6 as IPv4. */
+/*
+ * An IP peer: is it in one of the blocks?  An IPv4 peer is also its
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d), and one of those is also the
+ * IPv4 address, so that a block matches the same peers whichever family
+ * the socket has: ::ffff:127.0.0.1 lets 127.0.0.1 in on an IPv4 socket as
+ * on a dual-stack one.
+ */
 int
 ipc_allow_addr(const struct ipc_allow *a, int n,
     const struct sockaddr_storage *ss)
@@ -136,11 +142,15 @@ ipc_allow_addr(const struct ipc_allow *a, int n,
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 	const unsigned char *v4 = NULL, *v6 = NULL;
+	unsigned char mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
 	int i;
 
-	if (ss->ss_family == AF_INET)
+	if (ss->ss_family == AF_INET) {
 		v4 = (const unsigned char *)&sin->sin_addr;
-	else if (ss->ss_family == AF_INET6) {
+		memcpy(mapped + 12, v4, 4);
+		v6 = mapped;
+	} else if (ss->ss_family == AF_INET6) {
 		v6 = sin6->sin6_addr.s6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
 			v4 = v6 + 12;

@@ -167,6 +167,16 @@ void		 ipc_umask_restore(const struct ipc_create *, mode_t);
  */
 int		 ipc_owned(int, const struct ipc_create *);
 int		 ipc_owned_or_close(int, const struct ipc_create *);
+/*
+ * Only a regular file is an object: what open(2) with O_NONBLOCK and
+ * O_NOFOLLOW gave for path (a descriptor, or -1 and errno), or -1 with
+ * IPC_ENOTOBJ, the descriptor closed, when path is something else, which
+ * ipc_strerror then names.
+ */
+#define IPC_ENOTOBJ	ENODEV
+#define IPC_OPEN_OBJECT	(O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)
+int		 ipc_regular(int, const char *);
+const char	*ipc_file_kind(const char *);
 const char	*ipc_strerror(int);
 
 #endif

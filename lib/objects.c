@@ -360,6 +360,26 @@ ipc_objects_missed(const struct ipc_objects *l, char *const args[], int i)
 	return l->found[i] == 0 && !ipc_is_pattern(args[i]);
 }
 
+const char *
+ipc_object_absent(unsigned int kinds, const char *name)
+{
+	static char buf[PATH_MAX * 4 + 64];
+	char path[PATH_MAX];
+	const char *kind;
+	int k;
+
+	for (k = 0; k < IPC_NKINDS; k++) {
+		if (!(kinds & (1U << k)) ||
+		    object_path(k, name, path, sizeof(path)) == -1 ||
+		    (kind = ipc_file_kind(path)) == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s is %s, not an object: left "
+		    "alone", ipc_shown(path), kind);
+		return buf;
+	}
+	return strerror(ENOENT);
+}
+
 void
 ipc_objects_free(struct ipc_objects *l)
 {

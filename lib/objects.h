@@ -55,6 +55,11 @@ int		 ipc_select(struct ipc_objects *, unsigned int, char **, int);
 void		 ipc_xselect(struct ipc_objects *, unsigned int, char **, int);
 int		 ipc_objects_missed(const struct ipc_objects *, char *const [],
 		    int);
+/*
+ * Why a name that selected nothing is no object: what is under it when
+ * that is no regular file (a symbolic link, a FIFO), else ENOENT's words.
+ */
+const char	*ipc_object_absent(unsigned int, const char *);
 void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
 int		 ipc_object_unlink(const struct ipc_object *, char *, size_t);

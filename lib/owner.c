@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +53,74 @@ ipc_owned_or_close(int fd, const struct ipc_create *c)
 }
 
 /*
- * strerror(3), but an object ipc_owned refused is told by its owner.  The
+ * Another user may also put under an object's name what is no object: a
+ * FIFO, whose open(2) blocks until somebody opens its other end (past -t,
+ * past the owner check); a socket or a device; a symbolic link to a file
+ * of the caller's.  Whoever opens a name opens it with IPC_OPEN_OBJECT,
+ * which neither blocks nor follows a link, and hands the result here,
+ * before the owner check: anything but a regular file is refused.
+ */
+static char	notobj[PATH_MAX * 4 + 64];	/* room for strvis(3)'s bytes */
+
+/* What a file of mode m is, in a message; NULL: a regular file. */
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISREG(m))
+		return NULL;
+	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" :
+	    S_ISCHR(m) ? "a character device" :
+	    S_ISBLK(m) ? "a block device" : "not a file";
+}
+
+/* What path is, when it is there and not a regular file, or NULL. */
+const char *
+ipc_file_kind(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == -1 ? NULL : kind_of(st.st_mode);
+}
+
+int
+ipc_regular(int fd, const char *path)
+{
+	struct stat st;
+	const char *kind;
+	int e = errno, fl;
+
+	if (fd == -1) {
+		/* ELOOP (a link), ENXIO (a socket), EISDIR: say what. */
+		if (e == ENOENT || (kind = ipc_file_kind(path)) == NULL) {
+			errno = e;
+			return -1;
+		}
+	} else {
+		if (fstat(fd, &st) == -1) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if ((kind = kind_of(st.st_mode)) == NULL) {
+			/* Its reads and writes as they always were. */
+			if ((fl = fcntl(fd, F_GETFL)) != -1 &&
+			    (fl & O_NONBLOCK))
+				(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+			return fd;
+		}
+		close(fd);
+	}
+	snprintf(notobj, sizeof(notobj), "%s is %s, not a regular file",
+	    ipc_shown(path), kind);
+	errno = IPC_ENOTOBJ;
+	return -1;
+}
+
+/*
+ * strerror(3), but an object ipc_owned refused is told by its owner, and
+ * a name ipc_regular refused by what it is.  The
  * name comes from /etc/passwd itself: getpwuid(3) would need the shared
  * NSS modules in a program linked statically.
  */
@@ -63,6 +132,8 @@ ipc_strerror(int e)
 	char who[64];
 	FILE *fp;
 
+	if (e == IPC_ENOTOBJ && notobj[0] != '\0')
+		return notobj;
 	if (e != EPERM || refused == (uid_t)-1)
 		return strerror(e);
 	snprintf(who, sizeof(who), "uid %u", (unsigned int)refused);

@@ -60,7 +60,7 @@
 #define PID_LIMIT	(1 << 22)	/* Linux's PID_MAX_LIMIT */
 #define FREE		0
 #define BUSY		UINT64_MAX	/* a dead holder's unit being given back */
-#define POST_STUCK_MS	2000		/* a post lock unchanged this long */
+#define POST_NAP_MS	64		/* the longest nap at a held lock */
 #define POLL_NS		500000000L	/* how often a waiter looks for dead
 					   holders */
 #define SLOTS		4096		/* holders recorded at once */
@@ -123,8 +123,10 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	/* Retried: another process may remove it between create and open. */
 	for (tries = 0; fd == -1 && tries < 8; tries++) {
 		if (!c->exclusive || tries > 0) {
-			if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC)) != -1)
+			/* A regular file, and never a wait (ipc_regular). */
+			fd = ipc_regular(open(path, O_RDWR | IPC_OPEN_OBJECT),
+			    path);
+			if (fd != -1)
 				break;
 			if (errno != ENOENT || !c->create)
 				return -1;
@@ -134,7 +136,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 		    c->mode, value);
 		ipc_umask_restore(c, mask);
 		if (sem == SEM_FAILED)
-			return -1;
+			return ipc_regular(-1, path);
 		sem_close(sem);
 	}
 	if (fd == -1) {
@@ -145,7 +147,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(sem_t)) {
+	if (st.st_size < (off_t)sizeof(sem_t)) {
 		errno = EINVAL;
 		goto fail;
 	}
@@ -389,19 +391,24 @@ posix_release(struct ipc_sem *s)
 /*
  * sem-post's posts are serialized, so that two of them cannot both pass
  * the check against --max: the lock is a word of the record that names
- * its holder, taken over when that holder is dead.  A post takes
- * microseconds: a word that stays for POST_STUCK_MS was written there by
- * a writer of the file, and is taken over too.
+ * its holder, taken over only when that holder is gone (its process id
+ * and start time name no live process).  A holder that is only slow,
+ * stopped (SIGSTOP, a debugger) or a word that a writer of the file put
+ * there for a live process of its own, is waited for, as long as the
+ * timeout lets (EAGAIN for { 0, 0 }, ETIMEDOUT): a post that went ahead
+ * could pass --max when the holder goes on.  A writer of the file can
+ * hold back posts so, as it can set the value itself.
  */
 static int
-post_lock(struct posix_sem *p)
+post_lock(struct posix_sem *p, const struct timespec *timeout)
 {
 	struct record *r = p->rec;
-	struct timespec nap = { 0, 1000000L };
-	uint64_t h, last = FREE;
-	long long since = 0;
+	struct timespec end, *dl, nap = { 0, 0 };
+	long ms = 1, left;
+	uint64_t h;
 
 	identify(p);
+	dl = ipc_deadline(timeout, &end);
 	for (;;) {
 		h = FREE;
 		if (CAS(&r->post, &h, p->me))
@@ -411,15 +418,20 @@ post_lock(struct posix_sem *p)
 				break;
 			continue;
 		}
-		if (h != last) {
-			last = h;
-			since = ipc_now_ms();
-		} else if (ipc_now_ms() - since > POST_STUCK_MS) {
-			if (CAS(&r->post, &h, p->me))
-				break;
-			continue;
+		if ((left = ipc_ms_until(dl)) == 0) {
+			errno = timeout->tv_sec == 0 && timeout->tv_nsec == 0 ?
+			    EAGAIN : ETIMEDOUT;
+			return -1;
 		}
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		/* A post takes microseconds: look again soon, then seldom. */
+		nap.tv_nsec = (left != -1 && left < ms ? left : ms) * 1000000L;
 		nanosleep(&nap, NULL);
+		if (ms < POST_NAP_MS)
+			ms *= 2;
 	}
 	STORE(&r->postns, p->ns);
 	return 0;
@@ -440,14 +452,20 @@ post_unlock(struct posix_sem *p)
  * after it in *value, or the value that refused it.
  */
 static int
-posix_post(struct ipc_sem *s, unsigned int count, int *value)
+posix_post(struct ipc_sem *s, unsigned int count,
+    const struct timespec *timeout, int *value)
 {
 	struct posix_sem *p = (struct posix_sem *)s;
 	long max = p->max;
 	int rv = -1, e;
 
-	if (post_lock(p) == -1)
+	if (post_lock(p, timeout) == -1) {
+		e = errno;
+		if (sem_getvalue(p->sem, value) == -1)
+			*value = 0;
+		errno = e;
 		return -1;
+	}
 	if (reclaim(p, max) == -1 || sem_getvalue(p->sem, value) == -1)
 		goto out;
 	if (max != -1 && (long)*value + count > max) {

@@ -73,9 +73,12 @@ struct ipc_sem_backend {
 	/*
 	 * Give back count units, unless the value would pass conf's max
 	 * (EAGAIN, nothing given): the value after it, or the value that
-	 * refused it, in *value.
+	 * refused it, in *value.  The wait is for another post to end (a
+	 * stopped sem-post): EAGAIN or ETIMEDOUT when the timeout passed
+	 * first, the value as it is in *value.
 	 */
-	int		(*post)(struct ipc_sem *, unsigned int, int *);
+	int		(*post)(struct ipc_sem *, unsigned int,
+			    const struct timespec *, int *);
 	int		(*value)(struct ipc_sem *, int *);
 	/*
 	 * The unit taken is held for a command: recorded, so that it comes
@@ -107,7 +110,8 @@ struct ipc_sem	*ipc_sem_open(const char *, const struct ipc_sem_conf *,
 /* The reason for the last failure: why[], or errno e's words. */
 const char	*ipc_sem_why(const struct ipc_sem *, int);
 int		 ipc_sem_take(struct ipc_sem *, const struct timespec *);
-int		 ipc_sem_post(struct ipc_sem *, unsigned int, int *);
+int		 ipc_sem_post(struct ipc_sem *, unsigned int,
+		    const struct timespec *, int *);
 int		 ipc_sem_read(struct ipc_sem *, int *);
 int		 ipc_sem_hold(struct ipc_sem *);
 void		 ipc_sem_child(struct ipc_sem *, pid_t);

@@ -80,10 +80,11 @@ ipc_sem_take(struct ipc_sem *s, const struct timespec *timeout)
 }
 
 int
-ipc_sem_post(struct ipc_sem *s, unsigned int count, int *value)
+ipc_sem_post(struct ipc_sem *s, unsigned int count,
+    const struct timespec *timeout, int *value)
 {
 	s->why[0] = '\0';
-	return s->be->post(s, count, value);
+	return s->be->post(s, count, timeout, value);
 }
 
 int

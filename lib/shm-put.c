@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
@@ -298,11 +299,20 @@ fill(struct ipc_pshm *p, int sfd, off_t *end)
 	}
 }
 
-/* Does the input fit where the options put it? */
+/*
+ * Does the input fit where the options put it, and the object in
+ * /dev/shm?  An object is sparse, so that ftruncate(2) would make one of
+ * 8 EiB that a reader could never read whole; one larger than the file
+ * system (statfs(2): its size, not what is free now, which other objects
+ * may give back) is refused.  A tmpfs mounted without a size has no
+ * bound to tell.
+ */
 static int
 check(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 {
 	const struct ipc_pshm_src *in = &p->in;
+	struct statfs sf;
+	int64_t want;
 
 	if (oflag && (uint64_t)off > (uint64_t)OFFMAX - in->len) {
 		errno = EFBIG;
@@ -316,6 +326,14 @@ check(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 		return ipc_pshm_failed(p, IPC_SHM_OBJECT, "%jd bytes of "
 		    "input%s do not fit in size %jd", (intmax_t)in->len,
 		    oflag ? " at that offset" : "", (intmax_t)size);
+	}
+	want = size != -1 ? size : oflag ? off + in->len : in->len;
+	if (statfs(IPC_SHM_DIR, &sf) == 0 && sf.f_blocks > 0 &&
+	    (uint64_t)want > (uint64_t)sf.f_blocks * sf.f_bsize) {
+		errno = EFBIG;
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, "an object of %jd "
+		    "bytes is more than " IPC_SHM_DIR " can hold, %ju",
+		    (intmax_t)want, (uintmax_t)sf.f_blocks * sf.f_bsize);
 	}
 	return 0;
 }

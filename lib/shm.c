@@ -33,7 +33,7 @@ struct watch {
 	const char	*path;
 };
 
-static int	owned(int, const struct ipc_create *);
+static int	owned(int, const char *, const struct ipc_create *);
 static int	watch(struct watch *, const char *, int);
 static int	replaced(const struct watch *);
 static int	wait_change(struct watch *, int, const struct timespec *,
@@ -115,7 +115,8 @@ ipc_pshm_open(const char *name, int oflag, const struct ipc_create *c,
 
 	*created = 0;
 	if (c == NULL || !c->create)
-		return owned(shm_open(name, oflag, 0), c);
+		return owned(shm_open(name, oflag | IPC_OPEN_OBJECT, 0), name,
+		    c);
 	for (;;) {
 		mask = ipc_umask_clear(c);
 		fd = shm_open(name, oflag | O_CREAT | O_EXCL, c->mode);
@@ -125,17 +126,25 @@ ipc_pshm_open(const char *name, int oflag, const struct ipc_create *c,
 			return fd;
 		}
 		if (errno != EEXIST || c->exclusive)
-			return -1;
+			return owned(-1, name, c);
 		/* It is there: open it, unless it went away meanwhile. */
-		if ((fd = shm_open(name, oflag, 0)) != -1 || errno != ENOENT)
-			return owned(fd, c);
+		if ((fd = shm_open(name, oflag | IPC_OPEN_OBJECT, 0)) != -1 ||
+		    errno != ENOENT)
+			return owned(fd, name, c);
 	}
 }
 
-/* fd, or -1 when the object that was there is another user's. */
+/*
+ * fd, or -1 when what was there under name is no object, or is another
+ * user's.
+ */
 static int
-owned(int fd, const struct ipc_create *c)
+owned(int fd, const char *name, const struct ipc_create *c)
 {
+	char path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
+
+	if (ipc_object_path(path, sizeof(path), IPC_SHM_DIR, "", name) == 0)
+		fd = ipc_regular(fd, path);
 	if (fd == -1 || ipc_owned_or_close(fd, c) == 0)
 		return fd;
 	return -1;

@@ -304,3 +304,101 @@ os.pwrite(fd, bytes([1]) * (size - 32), 32)
 	assert_equal "$status" 2
 	assert_equal "$(cat "$d/err")" "sem-wait: /$N: the semaphore's file was cut short"
 }
+
+# Put under the names of a shared memory object and of a semaphore, as the
+# second user, what is no object: a fifo, socket, symlink or device.
+plant() {
+	local f
+	for f in "/dev/shm/$N" "/dev/shm/sem.$N"; do
+		case $1 in
+		fifo)
+			as_attacker mkfifo -m 666 "$f" ;;
+		socket)
+			as_attacker python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$f" ;;
+		symlink)
+			# To a file of the caller's, which a tool would write.
+			echo mine > "$d/target"
+			as_attacker ln -s "$d/target" "$f" ;;
+		device)
+			# Nobody but root makes one: as if root had, long ago.
+			mknod -m 666 "$f" c 1 3 || skip "cannot make a device"
+			chown "$U" "$f" ;;
+		esac
+	done
+}
+
+# What each tool that opens a name says of it, at once: a tool that waits
+# in open(2) fails the timeout guard (status 124) instead of hanging.
+assert_refused() {
+	local kind=$1 shm="/dev/shm/$N" sem="/dev/shm/sem.$N" test=$2 opt
+	for opt in "" --any-owner; do
+		run -2 --separate-stderr timeout 10 shm-get $opt "$N"
+		assert_equal "$stderr" "shm-get: /$N: $shm is $kind, not a regular file"
+		assert_output ""
+		run -2 --separate-stderr timeout 10 shm-get $opt -w -t 1 "$N"
+		assert_equal "$stderr" "shm-get: /$N: $shm is $kind, not a regular file"
+		run -2 --separate-stderr timeout 10 sh -c \
+		    'echo x | shm-put $1 "$2"' sh "$opt" "$N"
+		assert_equal "$stderr" "shm-put: /$N: $shm is $kind, not a regular file"
+		run -2 --separate-stderr timeout 10 shm-put $opt -x -s 0 "$N" \
+		    </dev/null
+		assert_equal "$stderr" "shm-put: /$N: $shm is $kind, not a regular file"
+		run -2 --separate-stderr timeout 10 sem-wait $opt "$N"
+		assert_equal "$stderr" "sem-wait: /$N: $sem is $kind, not a regular file"
+		run -125 --separate-stderr timeout 10 sem-wait $opt -n "$N" -- true
+		assert_equal "$stderr" "sem-wait: /$N: $sem is $kind, not a regular file"
+		run -2 --separate-stderr timeout 10 sem-post $opt "$N"
+		assert_equal "$stderr" "sem-post: /$N: $sem is $kind, not a regular file"
+		run -2 --separate-stderr timeout 10 sem-post $opt -x "$N"
+		assert_equal "$stderr" "sem-post: /$N: $sem is $kind, not a regular file"
+	done
+	# Left as it was.
+	run -0 test "$test" "$shm"
+	run -0 test "$test" "$sem"
+}
+
+@test "security: a FIFO another user put under an object's name is refused at once" {
+	plant fifo
+	assert_refused "a FIFO" -p
+}
+
+@test "security: a socket another user put under an object's name is refused at once" {
+	plant socket
+	assert_refused "a socket" -S
+}
+
+@test "security: a symbolic link another user put under an object's name is refused, and never followed" {
+	plant symlink
+	assert_refused "a symbolic link" -L
+	run -0 cat "$d/target"
+	assert_output mine
+}
+
+@test "security: a device under an object's name is refused at once" {
+	plant device
+	assert_refused "a character device" -c
+}
+
+@test "security: ipc-rm says what a name that is no object is, and leaves it alone" {
+	plant symlink
+	run -2 --separate-stderr ipc-rm -T shm "$N"
+	assert_equal "$stderr" "ipc-rm: /$N: /dev/shm/$N is a symbolic link, not an object: left alone"
+	run -2 --separate-stderr ipc-rm -T sem "$N"
+	assert_equal "$stderr" "ipc-rm: /$N: /dev/shm/sem.$N is a symbolic link, not an object: left alone"
+	run -0 test -L "/dev/shm/$N"
+	# -f: nothing to remove is no error, as with rm -f.
+	run -0 --separate-stderr ipc-rm -f -T shm "$N"
+	assert_equal "$stderr" ""
+	run -0 cat "$d/target"
+	assert_output mine
+}
+
+@test "security: nothing but a queue can be put under a queue's name" {
+	requires mqueue-fs
+	run -1 as_attacker mkfifo -m 666 "/dev/mqueue/$N"
+	run -1 as_attacker ln -s /etc/passwd "/dev/mqueue/$N"
+	run -1 as_attacker python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "/dev/mqueue/$N"
+	run -1 mq_exists "$N"
+}

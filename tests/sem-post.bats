@@ -7,6 +7,8 @@ setup() {
 }
 
 teardown() {
+	# A stopped holder takes no SIGTERM: kill_bg would wait for ever.
+	[ -z "${holder:-}" ] || kill -KILL "$holder" 2>/dev/null || true
 	kill_bg $pids
 	[ -s "$d/pid" ] && kill -9 "$(cat "$d/pid")" 2>/dev/null
 	sem_cleanup
@@ -82,6 +84,79 @@ teardown() {
 	[ "$ok" -eq 3 ] || fail "$ok posts went through"
 	run -0 sem_value "$N"
 	assert_output "3"
+}
+
+# A sem-post stopped while it holds the post lock, between its check
+# against --max and its post: peer-sem postlock takes the lock as sem-post
+# does, stops itself, and once continued posts one unit and lets go.
+postlock_bg() {
+	sem-post --init 0 --max 1 -c 1 "$N"
+	sem-wait -n "$N"
+	peer-sem postlock "/$N" > "$d/locked" 3>&- &
+	holder=$!
+	pids="$pids $holder"
+	wait_until stopped "$holder" || fail "peer-sem did not stop"
+	assert_equal "$(cat "$d/locked")" "locked"
+}
+
+stopped() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]
+}
+
+@test "sem-post: a post stopped in its lock is waited for, however long, and --max holds" {
+	postlock_bg
+	run -1 --separate-stderr sem-post -n --max 1 "$N"
+	assert_equal "$stderr" ""
+	# Longer than a post takes, and than the 2 s after which one was
+	# taken over (a second post then passed --max when the first went on).
+	run -1 --separate-stderr sem-post -t 2.5 -v --max 1 "$N"
+	assert_output "0"
+	assert_equal "$stderr" ""
+	run -0 sem_value "$N"
+	assert_output "0"
+	sem-post --max 1 "$N" 2>"$d/err" 3>&- &
+	waiter=$!
+	pids="$pids $waiter"
+	wait_asleep "$waiter"
+	sleep 1
+	run -0 sem_value "$N"
+	assert_output "0"
+	kill -CONT "$holder"
+	reap "$holder"
+	assert_equal "$status" 0
+	reap "$waiter"
+	assert_equal "$status" 1
+	assert_equal "$(cat "$d/err")" ""
+	run -0 sem_value "$N"
+	assert_output "1"
+}
+
+@test "sem-post: the post lock of a holder that is gone is taken over at once" {
+	postlock_bg
+	kill -KILL "$holder"
+	wait_until ended "$holder"
+	run -0 sem-post -n -v --max 1 "$N"
+	assert_output "1"
+	run -1 sem-post -n -v --max 1 "$N"
+	assert_output "1"
+	reap "$holder"
+}
+
+@test "sem-post: -t bounds the wait for another post; SIGTERM ends it" {
+	postlock_bg
+	start=$(date +%s%N)
+	run -1 sem-post -t 300ms "$N"
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	[ "$elapsed" -ge 300 ] || fail "gave up after $elapsed ms"
+	[ "$elapsed" -lt 5000 ] || fail "waited $elapsed ms"
+	sem-post "$N" 3>&- &
+	waiter=$!
+	pids="$pids $waiter"
+	wait_asleep "$waiter"
+	terminate "$waiter"
+	assert_equal "$status" 143
+	run -0 sem_value "$N"
+	assert_output "0"
 }
 
 @test "sem-post: wakes a waiting sem-wait" {
@@ -209,9 +284,13 @@ teardown() {
 
 @test "sem-post: usage errors and conflicts give exit 2" {
 	run -2 --separate-stderr sem-post
-	assert_equal "$stderr" $'usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]\n\t[--any-owner] name'
+	assert_equal "$stderr" $'usage: sem-post [-envx] [-c count] [-m mode] [-t timeout] [--init n]\n\t[--max n] [--any-owner] name'
 	run -2 --separate-stderr sem-post "$N" extra
-	run -2 --separate-stderr sem-post -t 1 "$N"
+	run -2 --separate-stderr sem-post -t 1x "$N"
+	assert_equal "$stderr" "sem-post: timeout is invalid: 1x"
+	run -2 --separate-stderr sem-post -t '' "$N"
+	run -2 --separate-stderr sem-post -t -1 "$N"
+	assert_equal "$stderr" "sem-post: timeout is negative: -1"
 	run -2 --separate-stderr sem-post -e -x "$N"
 	assert_equal "$stderr" "sem-post: cannot use -e and -x"
 	run -1 sem_value "$N"
@@ -219,8 +298,9 @@ teardown() {
 
 @test "sem-post: --help prints the usage and the options; --version the version" {
 	run -0 --separate-stderr sem-post --help
-	assert_line --index 0 "usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]"
+	assert_line --index 0 "usage: sem-post [-envx] [-c count] [-m mode] [-t timeout] [--init n]"
 	assert_line --partial -- "--max n"
+	assert_line --partial -- "-t, --timeout time"
 	assert_equal "$stderr" ""
 	run -0 sem-post --version
 	assert_output --regexp '^sem-post \(ipcutils\) [0-9.]+$'

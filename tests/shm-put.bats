@@ -375,6 +375,28 @@ PY
 	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
 }
 
+@test "shm-put: an object larger than /dev/shm can hold is refused, nothing changed" {
+	blocks=$(stat -f -c %b /dev/shm)
+	[ "$blocks" -gt 0 ] || skip "/dev/shm is mounted without a size"
+	cap=$((blocks * $(stat -f -c %s /dev/shm)))
+	run -2 --separate-stderr shm-put -s 9223372036854775807 "$N" < /dev/null
+	assert_equal "$stderr" "shm-put: /$N: an object of 9223372036854775807 bytes is more than /dev/shm can hold, $cap"
+	run -1 shm_exists "$N"
+	run -2 --separate-stderr shm-put -s $((cap + 1)) "$N" < /dev/null
+	assert_equal "$stderr" "shm-put: /$N: an object of $((cap + 1)) bytes is more than /dev/shm can hold, $cap"
+	run -1 shm_exists "$N"
+	echo old | shm-put "$N"
+	run -2 --separate-stderr shm-put -s 8E "$N" < /dev/null
+	run -2 --separate-stderr shm-put -o "$cap" "$N" <<< "x"
+	assert_equal "$stderr" "shm-put: /$N: an object of $((cap + 2)) bytes is more than /dev/shm can hold, $cap"
+	run -0 shm-get "$N"
+	assert_output "old"
+	# What fits is sparse, and taken.
+	run -0 shm-put -s 1G "$N" < /dev/null
+	run -0 stat -c %s "/dev/shm/$N"
+	assert_output "1073741824"
+}
+
 @test "shm-put: bad names, offsets, sizes and modes give exit 2, one line, and create nothing" {
 	run -2 --separate-stderr shm-put "a/b" < /dev/null
 	assert_equal "$stderr" "shm-put: a/b: name holds a '/' after the leading one"

@@ -489,6 +489,26 @@ PY
 	assert_output "yes"
 }
 
+@test "sock-listen: --allow: an IPv4-mapped block matches its IPv4 peer on an IPv4 socket" {
+	requires python3
+	sock_listen_bg --allow ::ffff:127.0.0.2 --exec 'cat > /dev/null; echo ran' 127.0.0.1:0
+	run -0 py_from 127.0.0.3 "$port" refused
+	assert_output ""
+	run -0 py_from 127.0.0.2 "$port" taken
+	assert_output "ran"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	sock_listen_bg -c 1 --allow ::ffff:127.0.0.0/104 127.0.0.1:0
+	sock-send "127.0.0.1:$port" yes
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "yes"
+	run -0 cat "$T/err"
+	assert_output ""
+}
+
 @test "sock-listen: --allow uid:, user:, gid:, group: on a Unix socket, from SO_PEERCRED" {
 	sock_listen_bg --allow uid:$(( $(id -u) + 4242 )) -t 5 "unix:$T/u"
 	sock-send "unix:$T/u" no > /dev/null 2>&1 || true

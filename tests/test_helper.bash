@@ -106,11 +106,11 @@ ipc_cleanup() {
 	local f
 	for f in /dev/shm/"$N" /dev/shm/"$N"-* /dev/shm/sem."$N" \
 	    /dev/shm/sem."$N"-*; do
-		[ -e "$f" ] && rm -f "$f"
+		[ -e "$f" ] || [ -L "$f" ] && rm -f "$f"
 	done
 	if mountpoint -q /dev/mqueue 2>/dev/null; then
 		for f in /dev/mqueue/"$N" /dev/mqueue/"$N"-*; do
-			[ -e "$f" ] && rm -f "$f"
+			[ -e "$f" ] || [ -L "$f" ] && rm -f "$f"
 		done
 	fi
 	mq_cleanup
