@@ -183,6 +183,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "name", ipc_errexit);
 	if (argc != 1)
 		usage(ipc_errexit);
 	if (cflag + dflag + fflag > 1)
