@@ -174,6 +174,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "names", IPC_ERROR);
 	if (zflag + Jflag + rflag > 1)
 		errx(IPC_ERROR, "cannot use more than one of -0, -J and -r");
 	if (nflag && (zflag || Jflag))

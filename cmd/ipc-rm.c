@@ -95,6 +95,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "names", IPC_ERROR);
 	if (argc == 0 && !uflag)
 		usage(IPC_ERROR);
 	if (argc > 0 && ipc_has_scheme(argv[0])) {

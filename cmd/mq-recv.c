@@ -183,6 +183,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "name", ipc_errexit);
 	if (argc != 1)
 		usage(ipc_errexit);
 	if (cflag + dflag + fflag > 1)
@@ -585,7 +586,7 @@ usage(int status)
 		    "  -d, --drain           receive what is queued now, "
 		    "then exit\n"
 		    "  -e, --must-exist      do not create the queue\n"
-		    "  -f, --forever         receive until killed\n"
+		    "  -f, --forever         receive until a signal, or -t idle\n"
 		    "  -J, --json            one JSON object a line: "
 		    "priority, size, data\n"
 		    "  -j, --jobs n          run at most n commands at once "

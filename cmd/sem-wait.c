@@ -105,6 +105,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "name", ipc_errexit);
 	if (argc != 1 || (cmd != NULL && cmd[0] == NULL))
 		usage(ipc_errexit);
 	conf.init = init == -1 ? cmd != NULL : init;

@@ -74,6 +74,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "name", IPC_ERROR);
 	if (argc != 1)
 		usage(IPC_ERROR);
 

@@ -149,6 +149,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	ipc_xoptions_first(argc, argv, "address", ipc_errexit);
 	if (argc != 1)
 		usage(ipc_errexit);
 	if (cflag && kflag)

@@ -122,8 +122,9 @@ int		 ipc_poll_until(struct pollfd *, nfds_t, int, const long long *);
 /*
  * msg.c: s as a message shows it (strvis(3), "" for empty);
  * getopt_long(3) whose errors are one line, "PROGRAM: -x: REASON", with
- * the bytes escaped: every tool's getopt_long is this one; and whether an
- * option is there, before the options are read.
+ * the bytes escaped: every tool's getopt_long is this one; whether an
+ * option is there, before the options are read; and an option after the
+ * operand, said as such.
  */
 const char	*ipc_shown(const char *);
 const char	*ipc_xshown(const char *);
@@ -131,6 +132,7 @@ int		 ipc_getopt_long(int, char *const [], const char *,
 		    const struct option *, int *);
 int		 ipc_has_option(int, char *const [], const char *,
 		    const struct option *, int);
+void		 ipc_xoptions_first(int, char *const [], const char *, int);
 #define getopt_long	ipc_getopt_long
 
 /* prog.c: --version. */

@@ -134,3 +134,37 @@ ipc_has_option(int argc, char *const argv[], const char *optstring,
 	optind = 0;		/* glibc: start afresh */
 	return found;
 }
+
+/*
+ * An option after the operand (`mq-recv q -n`): getopt stops at the
+ * first operand ("+", as POSIX says), so the option would be an operand
+ * that the tool does not take, and its usage alone would not say why.
+ * argv and argc are those after the options; what names the operand
+ * ("name", "address").  Call it where an extra operand is an error, never
+ * where the tool takes it as data (mq-send's messages).  After "--" an
+ * operand that starts with "-" is the user's (a name), so it is let be.
+ */
+void
+ipc_xoptions_first(int argc, char *const argv[], const char *what,
+    int status)
+{
+	char line[512];
+	int i, j;
+
+	if (argc < 2 || strcmp(argv[-1], "--") == 0)
+		return;
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			break;
+	if (i == argc)
+		return;
+	/* The command line they meant: the options, then the operands. */
+	strlcpy(line, getprogname(), sizeof(line));
+	for (j = i; j < argc + i; j++) {
+		strlcat(line, " ", sizeof(line));
+		strlcat(line, ipc_shown(argv[j < argc ? j : j - argc]),
+		    sizeof(line));
+	}
+	errx(status, "%s: options come before the %s (%s)", ipc_shown(argv[i]),
+	    what, line);
+}

@@ -110,9 +110,19 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 	}
 	if ((ctx = server ? tls_server() : tls_client()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
-	if (tls_configure(ctx, cfg) == -1)
+	/*
+	 * libtls read the key (else "failed to read private key"), and
+	 * OpenSSL refused it beside the certificate: they are not a pair.
+	 */
+	if (tls_configure(ctx, cfg) == -1) {
+		if (o->key != NULL && o->cert != NULL &&
+		    (strcmp(tls_error(ctx), "failed to load private key") == 0 ||
+		    strcmp(tls_error(ctx), "private/public key mismatch") == 0))
+			errx(ipc_errexit, "%s: the key does not match the "
+			    "certificate %s", o->key, o->cert);
 		errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
 		    tls_error(ctx));
+	}
 	tls_config_free(cfg);
 	cfg = NULL;
 	return ctx;
@@ -135,6 +145,7 @@ struct tlsio {
 	int		 bulk;		/* in the relay's tls_write */
 	int		 eof;		/* the socket's read gave 0 */
 	int		 err;		/* errno of the first failed I/O */
+	int		 server;	/* ours is the server's side */
 };
 
 static struct tlsio *ios;		/* one for each connection */
@@ -277,6 +288,7 @@ ipc_tls_accept(struct tls *srv, struct tls **cctx, int fd)
 {
 	struct tlsio *io = io_new(fd);
 
+	io->server = 1;
 	*cctx = NULL;
 	if (tls_accept_cbs(srv, cctx, io_read, io_write, io) == -1)
 		return io_keep(io, NULL);
@@ -396,14 +408,26 @@ struct relay {
 	short		 rwant, wwant;	/* what tls_read, tls_write wait for */
 	int		 oblocked;	/* out is full */
 	int		 more;		/* the peer's data may wait: no poll */
+	int		 heard;		/* the peer has sent data */
 	long long	 closedat;
 };
 
 static int	 from_peer1(struct relay *);
 
+/*
+ * A TLS 1.3 client checks the server's name and certificate once its side
+ * of the handshake is done, and one that refuses them closes with the
+ * server's tickets unread: a reset, before any data, is all the server
+ * sees of why (libtls knows no more).
+ */
 static int
 fail(struct relay *s, int fd, int e, const char *tlserr)
 {
+	if (fd == s->r->sock && s->io != NULL && s->io->server && !s->heard &&
+	    (e == ECONNRESET || e == EPIPE))
+		tlserr = "TLS handshake failed: the peer reset the "
+		    "connection before any data (a client that refuses the "
+		    "certificate or its name does so)";
 	return ipc_fault(&s->r->fault, fd, e, tlserr);
 }
 
@@ -480,6 +504,7 @@ from_peer1(struct relay *s)
 			break;
 		}
 		s->olen += n;
+		s->heard = 1;
 		moved(s);
 	}
 	s->oblocked = 0;

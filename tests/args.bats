@@ -49,13 +49,36 @@ mq() {
 	run -0 sem-wait "$N" -- sh -c 'echo ran "$@"' sh -v
 	assert_output "ran -v"
 	run -125 --separate-stderr sem-wait "$N" -v -- true
-	[[ ${stderr_lines[0]} == "usage: sem-wait "* ]]
+	assert_equal "$stderr" "sem-wait: -v: options come before the name (sem-wait -v $N)"
 }
 
-@test "args: ipc-rm takes what follows the first name as names" {
+@test "args: an option after the operand is said to be one, with the line meant; nothing is done" {
+	run -2 --separate-stderr mq-recv "$N" -n
+	assert_equal "$stderr" "mq-recv: -n: options come before the name (mq-recv -n $N)"
+	run -2 --separate-stderr mq-recv "$N" -t 5s
+	assert_equal "$stderr" "mq-recv: -t: options come before the name (mq-recv -t 5s $N)"
+	run -2 --separate-stderr sock-listen :0 -k
+	assert_equal "$stderr" "sock-listen: -k: options come before the address (sock-listen -k :0)"
+	run -2 --separate-stderr shm-put "$N" -x < /dev/null
+	assert_equal "$stderr" "shm-put: -x: options come before the name (shm-put -x $N)"
+	[ ! -e "/dev/shm/$N" ]
+	local t
+	for t in sem-post shm-get; do
+		run -2 --separate-stderr "$t" "$N" -V
+		assert_equal "$stderr" "$t: -V: options come before the name ($t -V $N)"
+	done
+	run -2 --separate-stderr ipc-ls "$N" -n
+	assert_equal "$stderr" "ipc-ls: -n: options come before the names (ipc-ls -n $N)"
+}
+
+@test "args: ipc-rm NAME -f removes nothing and says -f is an option; after -- it is a name" {
+	run -0 shm-put "$N" <<< x
 	run -2 --separate-stderr ipc-rm "$N" -f
-	assert_equal "$stderr" "ipc-rm: /$N: No such file or directory
-ipc-rm: /-f: No such file or directory"
+	assert_equal "$stderr" "ipc-rm: -f: options come before the names (ipc-rm -f $N)"
+	[ -e "/dev/shm/$N" ]
+	run -2 --separate-stderr ipc-rm -- "$N" -f
+	assert_equal "$stderr" "ipc-rm: /-f: No such file or directory"
+	[ ! -e "/dev/shm/$N" ]
 }
 
 # -- numbers and sizes: digits, one unit, nothing else --------------------

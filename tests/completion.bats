@@ -125,3 +125,51 @@ comp() {
 	run -0 comp sock-send unix : sock
 	assert_output "sockdir"
 }
+
+ZSH_COMPLETION="$BATS_TEST_DIRNAME/../completion/_ipcutils"
+FISH_COMPLETION="$BATS_TEST_DIRNAME/../completion/ipcutils.fish"
+
+@test "completion: zsh's compinit finds _ipcutils for every tool, and its options come from --help" {
+	command -v zsh >/dev/null || skip "needs zsh (not installed)"
+	mkdir "$BATS_TEST_TMPDIR/zfunc"
+	cp "$ZSH_COMPLETION" "$BATS_TEST_TMPDIR/zfunc/"
+	run -0 zsh -fc 'fpath=("$1" $fpath); autoload -U compinit
+	    compinit -u -d "$2/zcompdump"
+	    for t in mq-send mq-recv sem-wait sem-post shm-put shm-get \
+	        sock-listen sock-send ipc-ls ipc-rm; do
+		print -r -- "$t ${_comps[$t]}"
+	    done' zsh "$BATS_TEST_TMPDIR/zfunc" "$BATS_TEST_TMPDIR"
+	assert_output "$(for t in mq-send mq-recv sem-wait sem-post shm-put shm-get \
+	    sock-listen sock-send ipc-ls ipc-rm; do echo "$t _ipcutils"; done)"
+	# What _arguments is given: every option of --help, with its
+	# argument where it takes one.
+	run -0 zsh -fc 'source "$1" 2>/dev/null; _ipcutils_learn mq-recv &&
+	    print -r -- ${_ipcutils_specs[mq-recv]}' zsh "$ZSH_COMPLETION"
+	assert_line "(-f --forever)--forever[receive until a signal, or -t idle]"
+	assert_line "(-t --timeout)-t+[wait at most time for each message]:time: "
+	assert_line "--exec=[run command, as sh -c does, for each message, on its input]:command: "
+	local n
+	n=$(mq-recv --help | grep -cE '^ +(-[^-], )? *--[[:alnum:]-]+')
+	[ "$(grep -c -- '--[[:alnum:]-]*[=[]' <<< "$output")" -eq "$n" ] ||
+	    fail "not every option of --help: $output"
+}
+
+@test "completion: fish completes options from --help and names by family (complete -C)" {
+	command -v fish >/dev/null || skip "needs fish (not installed)"
+	local d=$BATS_TEST_TMPDIR/fish t
+	mkdir "$d"
+	cp "$FISH_COMPLETION" "$d/ipcutils.fish"
+	for t in mq-recv shm-get ipc-ls; do
+		ln -s ipcutils.fish "$d/$t.fish"
+	done
+	peer-obj shm "/$N-m" 1 600
+	peer-obj sem "/$N-s" 0 600
+	run -0 fish -c 'set fish_complete_path $argv[1] $fish_complete_path
+	    complete -C "mq-recv --fo"; complete -C "shm-get $argv[2]"
+	    complete -C "ipc-ls $argv[2]"; complete -C "ipc-ls --type "' "$d" "$N"
+	assert_equal "${lines[0]}" $'--forever\treceive until a signal, or -t idle'
+	assert_equal "${lines[1]}" "$N-m"
+	assert_equal "${lines[2]}" "$N-m"
+	assert_equal "${lines[3]}" "$N-s"
+	assert_line --partial $'sem\t'
+}
