@@ -188,9 +188,9 @@ usage(int status)
 {
 	FILE *fp = status == IPC_OK ? stdout : stderr;
 
-	fprintf(fp, "usage: %s [-Fw] [-0 | -a] [-c count] [-l length] "
-	    "[-o offset]\n"
-	    "\t[-t timeout] [--any-owner] name\n", getprogname());
+	fprintf(fp, "usage: %s [-0aFw] [-c count] [-l length] [-o offset] "
+	    "[-t timeout]\n"
+	    "\t[--any-owner] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
 		    "of it, to standard output.\n\n"

@@ -422,7 +422,7 @@ last_is() {
 	run -2 --separate-stderr shm-get -t -1 "$N"
 	assert_equal "$stderr" "shm-get: timeout is negative: -1"
 	run -2 --separate-stderr shm-get "$N" extra
-	assert_equal "${stderr_lines[0]}" "usage: shm-get [-Fw] [-0 | -a] [-c count] [-l length] [-o offset]"
+	assert_equal "${stderr_lines[0]}" "usage: shm-get [-0aFw] [-c count] [-l length] [-o offset] [-t timeout]"
 	run -2 --separate-stderr shm-get -w -t 1 "$N"
 	assert_equal "$stderr" "shm-get: /$N: No such file or directory"
 	run -1 shm_exists "$N"
