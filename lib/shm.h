@@ -73,7 +73,10 @@ struct ipc_shm_backend {
 	 */
 	int		(*update)(struct ipc_shm *, int64_t, int64_t,
 			    const struct timespec *);
-	/* len bytes (-1: all) from off to fd, none of them of two puts. */
+	/*
+	 * len bytes (-1: all) from off to fd, none of them of two puts;
+	 * the last of them in last (-1: none), for shm-get -F's framing.
+	 */
 	int		(*get)(struct ipc_shm *, int64_t, int64_t, int,
 			    const struct timespec *);
 	/*
