@@ -570,7 +570,8 @@ ipc_sockfile_taken(const char *path, int unlink_stale)
 	if (lstat(path, &st) == -1)
 		return NULL;
 	if (!S_ISSOCK(st.st_mode))
-		return unlink_stale ? "exists and is not a socket: not removed" :
+		return unlink_stale ?
+		    "exists and is not a socket: not removed" :
 		    "exists and is not a socket";
 	if (st.st_uid != geteuid()) {
 		if (!unlink_stale)

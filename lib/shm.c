@@ -41,8 +41,8 @@ struct ipc_pshm_watch {
 static int	owned(int, const struct ipc_create *);
 static int	watch(struct ipc_pshm_watch *, const char *, int);
 static int	replaced(const struct ipc_pshm_watch *);
-static int	wait_change(struct ipc_pshm_watch *, int, const struct timespec *,
-		    const sigset_t *);
+static int	wait_change(struct ipc_pshm_watch *, int,
+		    const struct timespec *, const sigset_t *);
 static int	change(struct ipc_pshm_watch *, int, const struct timespec *);
 static void	unwatch(struct ipc_pshm_watch *);
 static int	follow_wait(struct ipc_pshm *, const struct timespec *);
