@@ -26,7 +26,7 @@
 #define DGRAMCAP	(256 * 1024)	/* the largest datagram taken */
 #define LINGER_MS	2000		/* to drain a connection at its end */
 
-enum { OPT_EXEC = IPC_OPT_TOOL, OPT_PORTFILE, OPT_ALLOW };
+enum { OPT_EXEC = IPC_OPT_TOOL, OPT_PORTFILE, OPT_ALLOW, OPT_UNLINK };
 
 static const char optstring[] = "+0ac:hj:km:t:V";
 static const struct option longopts[] = {
@@ -42,6 +42,7 @@ static const struct option longopts[] = {
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "port-file",		required_argument,	NULL, OPT_PORTFILE },
 	{ "allow",		required_argument,	NULL, OPT_ALLOW },
+	{ "unlink",		no_argument,		NULL, OPT_UNLINK },
 	{ "tls-ca",		required_argument,	NULL, IPC_OPT_TLSCA },
 	{ "tls-cert",		required_argument,	NULL, IPC_OPT_TLSCERT },
 	{ "tls-key",		required_argument,	NULL, IPC_OPT_TLSKEY },
@@ -52,7 +53,7 @@ static struct ipc_addr	 addr;
 static enum ipc_framing	 framing = IPC_LINE;
 static const char	*command;	/* --exec */
 static struct ipc_command cmd;
-static struct ipc_keeper keep = { 1, 0, 0 };	/* -j, and the status */
+static struct ipc_keeper keep = { .jobs = 1 };	/* -j, and the status */
 static long long	 count = 1;	/* 0: for ever (-k) */
 static int		 timeout = -1;	/* ms */
 static int		 ls = -1;
@@ -60,6 +61,7 @@ static struct ipc_sockfile sockfile;	/* a Unix socket's, to remove */
 static int		 keeper;	/* a connection's child: no exit work */
 static struct ipc_allow	*allow;		/* --allow, nallow of them */
 static int		 nallow;
+static int		 unlink_stale;	/* --unlink */
 static struct ipc_tls_opts topts;
 static struct tls	*srv;		/* tls: the server's context */
 static struct ipc_notify sd;		/* NOTIFY_SOCKET */
@@ -138,6 +140,9 @@ main(int argc, char *argv[])
 		case OPT_ALLOW:
 			add_allow(optarg);
 			break;
+		case OPT_UNLINK:
+			unlink_stale = 1;
+			break;
 		case IPC_OPT_TLSCA:
 		case IPC_OPT_TLSCERT:
 		case IPC_OPT_TLSKEY:
@@ -168,6 +173,10 @@ main(int argc, char *argv[])
 		errx(ipc_errexit, "%s: %s", addr.text, why);
 	if (mflag && addr.family != AF_UNIX)
 		errx(ipc_errexit, "%s: -m is for Unix sockets", addr.text);
+	if (unlink_stale && (addr.family != AF_UNIX || addr.abstract ||
+	    addr.fd != -1 || addr.systemd))
+		errx(ipc_errexit, "%s: --unlink is for a Unix socket's file",
+		    addr.text);
 	if (addr.type == SOCK_STREAM && framing != IPC_LINE)
 		errx(ipc_errexit, "%s: -0 and -a are for datagram sockets",
 		    addr.text);
@@ -254,7 +263,8 @@ bind1(int fd, const struct sockaddr *sa, socklen_t len, void *mode)
 
 	if (sa->sa_family == AF_UNIX) {
 		if (!addr.abstract &&
-		    (why = ipc_sockfile_taken(addr.sun.sun_path)) != NULL)
+		    (why = ipc_sockfile_taken(addr.sun.sun_path,
+		    unlink_stale)) != NULL)
 			errx(ipc_errexit, "%s: %s", addr.text, why);
 		omask = umask(~*(mode_t *)mode & 0777);
 		rv = bind(fd, sa, len);
@@ -308,16 +318,25 @@ write_port(const char *file)
 		err(ipc_errexit, "%s", file);
 }
 
-/* Wait at most the timeout for input on fd: 1 when it came, else 0. */
+/*
+ * Wait at most the timeout for input on fd: 1 when it came, else 0.
+ * With --exec the keepers that end meanwhile are collected as they end,
+ * so that none is left a zombie until the next connection.
+ */
 static int
 ready(int fd)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
+	long long start = ipc_now_ms();
 	int n;
 
-	if (timeout < 0)
+	if (command != NULL)
+		n = ipc_keeper_poll(&keep, fd, timeout, &start);
+	else if (timeout < 0)
 		return 1;
-	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) > 0)
+	else
+		n = ipc_poll_until(&pfd, 1, timeout, &start);
+	if (n > 0)
 		return 1;
 	if (n == 0)
 		return 0;
@@ -591,7 +610,7 @@ usage(int code)
 	    "[-t timeout]\n"
 	    "\t[--allow spec] [--exec command] [--port-file file] "
 	    "[--tls-ca file]\n"
-	    "\t[--tls-cert file --tls-key file] address\n",
+	    "\t[--tls-cert file --tls-key file] [--unlink] address\n",
 	    getprogname());
 	if (code == IPC_OK) {
 		fprintf(fp, "Accept a connection on address and copy what it "
@@ -619,6 +638,8 @@ usage(int code)
 		    "that file's CAs signed\n"
 		    "      --tls-cert file   the server's certificate (tls:)\n"
 		    "      --tls-key file    its private key\n"
+		    "      --unlink          remove a stale socket of yours "
+		    "at the path first\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n"
 		    "Addresses: HOST:PORT, [::1]:PORT, :PORT (every "

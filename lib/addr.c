@@ -22,6 +22,8 @@
 
 #include "sock.h"
 
+static int	sockfile_live(const char *);
+
 /* A port: 0 to 65535, digits only. */
 static int
 parse_port(const char *s, struct ipc_addr *a, const char **errstr)
@@ -552,20 +554,69 @@ ipc_addr_bound(const struct ipc_addr *a, int fd, char *buf, size_t len)
 }
 
 /*
- * A Unix socket's file.  One that is there already is never removed: it
- * may be another listener's, or one that a listener left; which, only
- * its owner knows.  NULL, or why the path is taken.
+ * A Unix socket's file.  One that is there already is never removed
+ * unless it is a stale socket of the caller's and unlink says so: another
+ * listener's is in use, and which of another user's sockets are left
+ * over only that user knows.  NULL (the path is free, or was made free),
+ * or why the path is taken.
  */
 const char *
-ipc_sockfile_taken(const char *path)
+ipc_sockfile_taken(const char *path, int unlink_stale)
 {
+	static char why[64];
 	struct stat st;
+	int live;
 
 	if (lstat(path, &st) == -1)
 		return NULL;
 	if (!S_ISSOCK(st.st_mode))
-		return "exists and is not a socket";
-	return strerror(EADDRINUSE);
+		return unlink_stale ?
+		    "exists and is not a socket: not removed" :
+		    "exists and is not a socket";
+	if (st.st_uid != geteuid()) {
+		if (!unlink_stale)
+			return strerror(EADDRINUSE);
+		snprintf(why, sizeof(why), "a socket of uid %u: not removed",
+		    (unsigned int)st.st_uid);
+		return why;
+	}
+	if ((live = sockfile_live(path)) == 1)
+		return unlink_stale ? "in use by a listener: not removed" :
+		    strerror(EADDRINUSE);
+	if (live == -1)
+		return strerror(EADDRINUSE);
+	if (!unlink_stale)
+		return "a stale socket: remove it, or --unlink";
+	if (unlink(path) == -1 && errno != ENOENT)
+		return strerror(errno);
+	return NULL;
+}
+
+/*
+ * Does a socket accept on path?  1 yes, 0 no (a file that a listener
+ * left), -1 cannot tell.  A datagram socket's connect(2) finds out
+ * without a trace: to a datagram socket it only sets the peer, to a
+ * stream or seqpacket one it fails with EPROTOTYPE, and where nothing
+ * is bound it fails with ECONNREFUSED.  A stream connect would be a
+ * connection, the one a one-shot listener takes.
+ */
+static int
+sockfile_live(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rv, e;
+
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rv = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	e = errno;
+	close(fd);
+	if (rv == 0 || e == EPROTOTYPE)
+		return 1;
+	return e == ECONNREFUSED ? 0 : -1;
 }
 
 /* The file that a bind made at path, to know it for ours at the end. */

@@ -1,6 +1,7 @@
 /* keeper.c: sock-listen --exec: a keeper process for each connection. */
 #include "config.h"
 
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -14,15 +15,71 @@
 #include "sock.h"
 #include "exec.h"
 
-/* A keeper for a connection: as fork(2), counted while it runs. */
+/*
+ * Room in the poll set for one more keeper; -1 with errno when there is
+ * none to be had.
+ */
+static int
+grow(struct ipc_keeper *k)
+{
+	struct pollfd *pfd;
+	pid_t *pid;
+	long long cap;
+
+	if (k->running < k->cap)
+		return 0;
+	cap = k->cap == 0 ? 8 : k->cap * 2;
+	if ((pfd = reallocarray(k->pfd, cap + 1, sizeof(*pfd))) == NULL)
+		return -1;
+	k->pfd = pfd;
+	if ((pid = reallocarray(k->pid, cap + 1, sizeof(*pid))) == NULL)
+		return -1;
+	k->pid = pid;
+	k->cap = cap;
+	return 0;
+}
+
+/*
+ * A keeper for a connection: as fork(2), counted while it runs, with a
+ * pidfd to hear of its end by.  Without one (a kernel before 5.3) it is
+ * collected at the next connection, as the slot for it is found.
+ */
 pid_t
 ipc_keeper_fork(struct ipc_keeper *k)
 {
 	pid_t pid;
+	long long i;
 
-	if ((pid = fork()) > 0)
-		k->running++;
+	if (grow(k) == -1)
+		return -1;
+	if ((pid = fork()) <= 0)
+		return pid;
+	i = ++k->running;
+	k->pid[i] = pid;
+	k->pfd[i].fd = pidfd_open(pid, 0);
+	k->pfd[i].events = POLLIN;
+	k->pfd[i].revents = 0;
 	return pid;
+}
+
+/* A keeper collected: its place and its pidfd go. */
+static void
+forget(struct ipc_keeper *k, pid_t pid, int st)
+{
+	long long i;
+
+	for (i = 1; i <= k->running; i++)
+		if (k->pid[i] == pid)
+			break;
+	if (i > k->running)
+		return;		/* not one of ours */
+	if (k->pfd[i].fd != -1)
+		close(k->pfd[i].fd);
+	k->pfd[i] = k->pfd[k->running];
+	k->pid[i] = k->pid[k->running];
+	k->running--;
+	if (ipc_cmd_status(st) != 0)
+		k->status = ipc_cmd_status(st);
 }
 
 /*
@@ -45,13 +102,36 @@ ipc_keeper_reap(struct ipc_keeper *k, int how)
 			continue;
 		if (pid <= 0)
 			return 0;
-		k->running--;
-		if (ipc_cmd_status(st) != 0)
-			k->status = ipc_cmd_status(st);
+		forget(k, pid, st);
 		if (how == IPC_REAP_ONE)
 			return 0;
 	}
 	return 0;
+}
+
+/*
+ * Wait for a connection on fd, timeout ms at most (-1: for ever) counted
+ * from *since, collecting the keepers that end meanwhile.  1 when one
+ * came, 0 when the time ran out, -1 with errno (EINTR: signalled).
+ */
+int
+ipc_keeper_poll(struct ipc_keeper *k, int fd, int timeout, long long *since)
+{
+	int n;
+
+	if (grow(k) == -1)
+		return -1;
+	k->pfd[0].fd = fd;
+	k->pfd[0].events = POLLIN;
+	for (;;) {
+		if ((n = ipc_poll_until(k->pfd, k->running + 1, timeout,
+		    since)) <= 0)
+			return n;
+		if (k->pfd[0].revents != 0)
+			return 1;
+		if (ipc_keeper_reap(k, IPC_REAP_DONE) == -1)
+			return -1;
+	}
 }
 
 /* Room for one more keeper: those done collected, then as many as -j. */

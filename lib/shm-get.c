@@ -33,6 +33,7 @@ ipc_pshm_get(struct ipc_shm *s, int64_t off, int64_t len, int out,
 	if (ipc_pshm_lock(p->fd, LOCK_SH, deadline) == -1 ||
 	    fstat(p->fd, &st) == -1)
 		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	ipc_pshm_seen(p, &st);
 	if (off >= st.st_size)
 		return 0;
 	end = len != -1 && len < st.st_size - off ? off + len : st.st_size;
@@ -77,6 +78,7 @@ copy(struct ipc_pshm *p, int out, off_t off, off_t end)
 			flock(p->fd, LOCK_UN);
 		if (ipc_write_all(out, buf, n) < (size_t)n)
 			return ipc_pshm_failed(p, IPC_SHM_FD, NULL);
+		p->s.last = (unsigned char)buf[n - 1];
 	}
 	return 0;
 }
@@ -106,6 +108,7 @@ mapped(struct ipc_pshm *p, int out, off_t off, off_t end)
 		want = end - off < PIPESZ ? end - off : PIPESZ;
 		if ((n = write(out, m + (off - base), want)) > 0) {
 			off += n;
+			p->s.last = (unsigned char)m[off - base - 1];
 			continue;
 		}
 		if (n == -1 && errno == EFAULT)

@@ -54,6 +54,7 @@ ipc_shm_open(const char *name, int how, const struct ipc_create *c,
 	}
 	if ((s = be->open(name, how, c, shown, why, len)) == NULL)
 		return NULL;
+	s->last = -1;
 	return fresh(s);
 }
 
@@ -86,6 +87,7 @@ int
 ipc_shm_get(struct ipc_shm *s, int64_t off, int64_t len, int fd,
     const struct timespec *deadline)
 {
+	s->last = -1;
 	return fresh(s)->be->get(s, off, len, fd, deadline);
 }
 
@@ -93,6 +95,12 @@ int
 ipc_shm_wait(struct ipc_shm *s, const struct timespec *deadline)
 {
 	return fresh(s)->be->wait(s, deadline);
+}
+
+int
+ipc_shm_follow(struct ipc_shm *s)
+{
+	return fresh(s)->be->follow(s);
 }
 
 int

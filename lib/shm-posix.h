@@ -2,6 +2,7 @@
 #ifndef IPC_SHM_POSIX_H
 #define IPC_SHM_POSIX_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "shm.h"
@@ -20,6 +21,8 @@ struct ipc_pshm_src {
 	int		 spent;		/* staging: free it as it is copied */
 };
 
+struct ipc_pshm_watch;
+
 /* Tools take flock(2) on the object: LOCK_EX to change it, LOCK_SH to read. */
 struct ipc_pshm {
 	struct ipc_shm	 s;		/* first: what the tools see */
@@ -29,6 +32,7 @@ struct ipc_pshm {
 	struct ipc_create c;		/* how a put makes it */
 	int		 infd;		/* the put's input */
 	struct ipc_pshm_src in;
+	struct ipc_pshm_watch *follow;	/* shm-get -F's watch, or NULL */
 	char		 name[IPC_NAMEBUF];
 	char		 path[sizeof(IPC_SHM_DIR) + IPC_NAMEBUF];
 };
@@ -39,6 +43,7 @@ int		 ipc_pshm_open(const char *, int, const struct ipc_create *,
 		    int *);
 int		 ipc_pshm_lock(int, int, const struct timespec *);
 int		 ipc_pshm_other(const char *, dev_t, ino_t);
+void		 ipc_pshm_seen(struct ipc_pshm *, const struct stat *);
 int		 ipc_pshm_failed(struct ipc_pshm *, enum ipc_shm_side,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

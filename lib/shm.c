@@ -23,10 +23,15 @@
 
 #define POLL_MS		20		/* the fallback's look, and a lock's */
 
-/* A watch for a change of the object: ipc_shm_wait. */
-struct watch {
+/*
+ * A watch for a change of the object: ipc_shm_wait's, for one wait, or
+ * shm-get -F's, which lasts (ipc_shm_follow).
+ */
+struct ipc_pshm_watch {
 	int		 ifd;		/* inotify, or -1: look at the mtime */
-	struct timespec	 mtime;		/* as it was when the watch began */
+	int		 wd;		/* ifd's watch of the object's file */
+	struct timespec	 mtime;		/* as it was when the watch began, or
+					   when the last get read it */
 	off_t		 size;
 	dev_t		 dev;		/* the object the name named then */
 	ino_t		 ino;
@@ -34,12 +39,14 @@ struct watch {
 };
 
 static int	owned(int, const char *, const struct ipc_create *);
-static int	watch(struct watch *, const char *, int);
-static int	replaced(const struct watch *);
-static int	wait_change(struct watch *, int, const struct timespec *,
-		    const sigset_t *);
-static int	change(struct watch *, int, const struct timespec *);
-static void	unwatch(struct watch *);
+static int	watch(struct ipc_pshm_watch *, const char *, int);
+static int	replaced(const struct ipc_pshm_watch *);
+static int	wait_change(struct ipc_pshm_watch *, int,
+		    const struct timespec *, const sigset_t *);
+static int	change(struct ipc_pshm_watch *, int, const struct timespec *);
+static void	unwatch(struct ipc_pshm_watch *);
+static int	follow_wait(struct ipc_pshm *, const struct timespec *);
+static int	modified(int);
 
 static struct ipc_shm *
 posix_open(const char *arg, int how, const struct ipc_create *c,
@@ -220,11 +227,11 @@ same_time(const struct timespec *a, const struct timespec *b)
  * every POLL_MS milliseconds.
  */
 static int
-watch(struct watch *w, const char *path, int fd)
+watch(struct ipc_pshm_watch *w, const char *path, int fd)
 {
 	struct stat st;
 
-	w->ifd = -1;
+	w->ifd = w->wd = -1;
 	if (fstat(fd, &st) == -1)
 		return -1;
 	w->mtime = st.st_mtim;
@@ -236,7 +243,7 @@ watch(struct watch *w, const char *path, int fd)
 	if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		return 0;
 	/* The object's file may be gone already: the directory tells. */
-	(void)inotify_add_watch(w->ifd, w->path, IN_MODIFY | IN_ATTRIB);
+	w->wd = inotify_add_watch(w->ifd, w->path, IN_MODIFY | IN_ATTRIB);
 	if (inotify_add_watch(w->ifd, IPC_SHM_DIR,
 	    IN_CREATE | IN_MOVED_TO) == -1) {
 		close(w->ifd);
@@ -251,7 +258,7 @@ watch(struct watch *w, const char *path, int fd)
  * while it stands for none: a removed object may be made again.
  */
 static int
-replaced(const struct watch *w)
+replaced(const struct ipc_pshm_watch *w)
 {
 	return ipc_pshm_other(w->path, w->dev, w->ino);
 }
@@ -305,7 +312,7 @@ modified(int ifd)
  * deadline passed first, EINTR when signalled.
  */
 static int
-change(struct watch *w, int fd, const struct timespec *deadline)
+change(struct ipc_pshm_watch *w, int fd, const struct timespec *deadline)
 {
 	sigset_t block, old;
 	int rv;
@@ -325,7 +332,7 @@ change(struct watch *w, int fd, const struct timespec *deadline)
 }
 
 static int
-wait_change(struct watch *w, int fd, const struct timespec *deadline,
+wait_change(struct ipc_pshm_watch *w, int fd, const struct timespec *deadline,
     const sigset_t *mask)
 {
 	struct pollfd pfd;
@@ -363,7 +370,7 @@ wait_change(struct watch *w, int fd, const struct timespec *deadline,
 
 
 static void
-unwatch(struct watch *w)
+unwatch(struct ipc_pshm_watch *w)
 {
 	if (w->ifd != -1)
 		close(w->ifd);
@@ -379,8 +386,10 @@ posix_wait(struct ipc_shm *s, const struct timespec *deadline)
 {
 	struct ipc_pshm *p = IPC_PSHM(s);
 	struct ipc_create old = p->c;
-	struct watch w;
+	struct ipc_pshm_watch w;
 
+	if (p->follow != NULL)
+		return follow_wait(p, deadline);
 	old.create = 0;
 	if (watch(&w, p->path, p->fd) == -1)
 		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
@@ -398,6 +407,83 @@ fail:
 	ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
 	unwatch(&w);
 	return -1;
+}
+
+/*
+ * shm-get -F: one watch from now until the object is closed, which a get
+ * brings up to date under its lock (ipc_pshm_seen): the changes that
+ * come while a version is written out wait in inotify's queue for the
+ * next wait.
+ */
+static int
+posix_follow(struct ipc_shm *s)
+{
+	struct ipc_pshm *p = IPC_PSHM(s);
+	struct ipc_pshm_watch *w;
+
+	if (p->follow != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	if (watch(w, p->path, p->fd) == -1) {
+		free(w);
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	}
+	p->follow = w;
+	return 0;
+}
+
+/*
+ * A get holds the object's lock, so no put is under way: every event
+ * queued so far is of a put that it reads, and what it reads is the
+ * version that a later change is told from.
+ */
+void
+ipc_pshm_seen(struct ipc_pshm *p, const struct stat *st)
+{
+	struct ipc_pshm_watch *w = p->follow;
+
+	if (w == NULL)
+		return;
+	if (w->ifd != -1)
+		(void)modified(w->ifd);
+	w->mtime = st->st_mtim;
+	w->size = st->st_size;
+	w->dev = st->st_dev;
+	w->ino = st->st_ino;
+}
+
+/*
+ * The next version for -F: a change since the last get, or a new object
+ * under the name, which is opened and watched in place of the old one.
+ */
+static int
+follow_wait(struct ipc_pshm *p, const struct timespec *deadline)
+{
+	struct ipc_pshm_watch *w = p->follow;
+	struct ipc_create old = p->c;
+	struct stat st;
+
+	old.create = 0;
+	if (change(w, p->fd, deadline) == -1)
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	if (!replaced(w))
+		return 0;
+	close(p->fd);
+	if ((p->fd = ipc_pshm_open(p->name, p->oflag, &old, &p->created)) ==
+	    -1 || fstat(p->fd, &st) == -1)
+		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+#ifdef __linux__
+	if (w->ifd != -1) {
+		if (w->wd != -1)
+			(void)inotify_rm_watch(w->ifd, w->wd);
+		w->wd = inotify_add_watch(w->ifd, w->path,
+		    IN_MODIFY | IN_ATTRIB);
+	}
+#endif
+	return 0;
 }
 
 static int
@@ -444,6 +530,10 @@ posix_close(struct ipc_shm *s)
 		close(p->fd);
 	if (p->in.fd != -1)
 		close(p->in.fd);
+	if (p->follow != NULL) {
+		unwatch(p->follow);
+		free(p->follow);
+	}
 	free((char *)p->s.shown);
 	free(p);
 	errno = e;
@@ -457,6 +547,7 @@ const struct ipc_shm_backend ipc_shm_posix = {
 	.update = ipc_pshm_update,
 	.get = ipc_pshm_get,
 	.wait = posix_wait,
+	.follow = posix_follow,
 	.size = posix_size,
 	.unlink = posix_unlink,
 	.close = posix_close,

@@ -35,6 +35,8 @@ struct ipc_shm {
 	char		 warn[128];	/* a lesser failure that came with the
 					   last one, to tell first; or "" */
 	char		 why[256];	/* the last failure, or "" */
+	int		 last;		/* the last byte the last get wrote, or
+					   -1: it wrote none */
 };
 
 /*
@@ -71,11 +73,29 @@ struct ipc_shm_backend {
 	 */
 	int		(*update)(struct ipc_shm *, int64_t, int64_t,
 			    const struct timespec *);
-	/* len bytes (-1: all) from off to fd, none of them of two puts. */
+	/*
+	 * len bytes (-1: all) from off to fd, none of them of two puts;
+	 * the last of them in last (-1: none), for shm-get -F's framing.
+	 */
 	int		(*get)(struct ipc_shm *, int64_t, int64_t, int,
 			    const struct timespec *);
-	/* Until the object changes, or another is put in its place. */
+	/*
+	 * Until the object changes, or another is put in its place.  Once
+	 * follow was called: until it holds a version that the last get
+	 * did not read (before any get: one put after follow), whether it
+	 * came during the wait or before it.
+	 */
 	int		(*wait)(struct ipc_shm *, const struct timespec *);
+	/*
+	 * shm-get -F: from now on, remember every change, so that no put is
+	 * lost between a get and the next wait.  Each get then notes the
+	 * version it read (under its lock: a POSIX object's inotify events
+	 * that came before it; an etcd key's mod_revision), and the next
+	 * wait returns at once when the object holds a later one, never for
+	 * the one the get has read.  Puts that come faster than the gets
+	 * are one change: the get reads the latest.
+	 */
+	int		(*follow)(struct ipc_shm *);
 	int		(*size)(struct ipc_shm *, int64_t *);
 	/* Remove the object of that name: 0, or -1 and why. */
 	int		(*unlink)(const char *, char *, size_t);
@@ -101,6 +121,7 @@ int		 ipc_shm_update(struct ipc_shm *, int64_t, int64_t,
 int		 ipc_shm_get(struct ipc_shm *, int64_t, int64_t, int,
 		    const struct timespec *);
 int		 ipc_shm_wait(struct ipc_shm *, const struct timespec *);
+int		 ipc_shm_follow(struct ipc_shm *);
 int		 ipc_shm_size(struct ipc_shm *, int64_t *);
 int		 ipc_shm_unlink(const char *, char *, size_t);
 void		 ipc_shm_close(struct ipc_shm *);

@@ -59,7 +59,7 @@ struct ipc_sockfile {
 	dev_t		 dev;
 	ino_t		 ino;
 };
-const char	*ipc_sockfile_taken(const char *);
+const char	*ipc_sockfile_taken(const char *, int);
 void		 ipc_sockfile_keep(struct ipc_sockfile *, const char *);
 void		 ipc_sockfile_remove(const struct ipc_sockfile *);
 
@@ -160,15 +160,22 @@ void		 ipc_tls_env(struct tls *);
  * keeper.c: sock-listen --exec: a keeper process for each connection
  * runs the command on it, waits for it and exits with its status; the
  * listener counts those that run and keeps the last status that was
- * not 0.
+ * not 0.  Each running keeper has a pidfd, which the listener's wait
+ * for a connection watches too (ipc_keeper_poll), so that a keeper that
+ * ends is collected then, not at the next connection.
  */
 struct ipc_keeper {
 	long long	 jobs;		/* at most so many at once */
 	long long	 running;
 	int		 status;
+	struct pollfd	*pfd;		/* [0]: the listener; then a pidfd
+					   per keeper (-1: none) */
+	pid_t		*pid;		/* of the keeper of pfd[i] */
+	long long	 cap;		/* room in both, listener aside */
 };
 pid_t		 ipc_keeper_fork(struct ipc_keeper *);
 int		 ipc_keeper_reap(struct ipc_keeper *, int);
+int		 ipc_keeper_poll(struct ipc_keeper *, int, int, long long *);
 #define IPC_REAP_DONE	0	/* those that are done */
 #define IPC_REAP_ONE	1	/* one, waiting for it */
 #define IPC_REAP_ALL	(-1)	/* all, waiting for them */

@@ -170,6 +170,151 @@ PY
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ""
 }
 
+# Does file $1 hold $2 lines?
+lines_are() {
+	[ "$(wc -l < "$1")" -eq "$2" ]
+}
+
+# Is the last line of file $1 $2?
+last_is() {
+	[ "$(tail -n 1 "$1")" = "$2" ]
+}
+
+@test "shm-get: -F writes K puts as K versions, in order, when each put waits for the last to be read" {
+	out=$BATS_TEST_TMPDIR/out
+	printf 'v0\n' | shm-put "$N"
+	shm-get -F -c 8 "$N" > "$out" &
+	pid=$!
+	wait_until lines_are "$out" 1
+	for i in 1 2 3 4 5 6 7; do
+		printf 'v%s\n' "$i" | shm-put "$N"
+		wait_until lines_are "$out" $((i + 1)) || fail "v$i not written: $(cat "$out")"
+	done
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$out"
+	assert_output $'v0\nv1\nv2\nv3\nv4\nv5\nv6\nv7'
+}
+
+@test "shm-get: -F against a racing writer: the last version always comes, none twice, none out of order" {
+	out=$BATS_TEST_TMPDIR/out
+	printf 'v0\n' | shm-put "$N"
+	shm-get -F "$N" > "$out" &
+	pid=$!
+	wait_until lines_are "$out" 1
+	for i in $(seq 300); do
+		printf 'v%s\n' "$i" | shm-put "$N"
+	done
+	wait_until last_is "$out" v300 || fail "v300 never written: $(tail -n 3 "$out")"
+	terminate "$pid"
+	pid=
+	assert_equal "$status" 143
+	# Strictly increasing: -u makes a repeat an error too.
+	run -0 sh -c 'sed s/^v// "$1" | sort -n -c -u' sh "$out"
+	run -0 head -n 1 "$out"
+	assert_output v0
+}
+
+@test "shm-get: -F frames each version: a line (its own newline kept), -0, -a" {
+	out=$BATS_TEST_TMPDIR/out
+	printf 'no newline' | shm-put "$N"
+	shm-get -F -c 3 "$N" > "$out" &
+	pid=$!
+	wait_until lines_are "$out" 1
+	printf 'own newline\n' | shm-put "$N"
+	wait_until lines_are "$out" 2
+	printf 'two\nlines' | shm-put "$N"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$out"
+	assert_output $'no newline\nown newline\ntwo\nlines'
+
+	printf 'a\n' | shm-put "$N"
+	shm-get -F -0 -c 2 "$N" > "$out" &
+	pid=$!
+	wait_until test -s "$out"
+	printf 'b' | shm-put "$N"
+	reap "$pid"
+	pid=
+	run -0 od -An -c "$out"
+	assert_output --regexp '^ +a +\\n +\\0 +b +\\0$'
+
+	printf 'a' | shm-put "$N"
+	shm-get -F -a -c 2 "$N" > "$out" &
+	pid=$!
+	wait_until test -s "$out"
+	printf 'b' | shm-put "$N"
+	reap "$pid"
+	pid=
+	run -0 cat "$out"
+	assert_output "ab"
+}
+
+@test "shm-get: -F -t: an idle timeout ends it, 0 after a version, 1 with none, or fewer than -c" {
+	printf 'v0\n' | shm-put "$N"
+	run -0 --separate-stderr shm-get -F -t 200ms "$N"
+	assert_output "v0"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr shm-get -F -w -t 200ms "$N"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr shm-get -F -c 3 -t 200ms "$N"
+	assert_output "v0"
+	assert_equal "$stderr" "shm-get: /$N: 1 of 3 versions came in time"
+}
+
+@test "shm-get: -F -w skips the version there now; -o and -l cut each version" {
+	out=$BATS_TEST_TMPDIR/out
+	printf 'old\n' | shm-put "$N"
+	shm-get -F -w -c 2 -o 1 -l 3 "$N" > "$out" &
+	pid=$!
+	watching "$pid"
+	printf 'new1\n' | shm-put "$N"
+	wait_until lines_are "$out" 1
+	printf 'xyz' | shm-put "$N"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$out"
+	assert_output $'ew1\nyz'
+}
+
+@test "shm-get: -F follows an object removed and made again" {
+	out=$BATS_TEST_TMPDIR/out
+	printf 'first\n' | shm-put "$N"
+	shm-get -F -c 3 "$N" > "$out" &
+	pid=$!
+	wait_until lines_are "$out" 1
+	ipc-rm "$N"
+	printf 'again\n' | shm-put "$N"
+	wait_until lines_are "$out" 2
+	printf 'then\n' | shm-put "$N"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$out"
+	assert_output $'first\nagain\nthen'
+}
+
+@test "shm-get: -c, -0 and -a need -F: exit 2, one line" {
+	printf 'x' | shm-put "$N"
+	run -2 --separate-stderr shm-get -c 2 "$N"
+	assert_equal "$stderr" "shm-get: -c needs -F"
+	run -2 --separate-stderr shm-get -0 "$N"
+	assert_equal "$stderr" "shm-get: -0 and -a need -F"
+	run -2 --separate-stderr shm-get -a "$N"
+	assert_equal "$stderr" "shm-get: -0 and -a need -F"
+	run -2 --separate-stderr shm-get -F -0 -a "$N"
+	assert_equal "$stderr" "shm-get: cannot use -0 and -a"
+	assert_output ""
+	run -2 --separate-stderr shm-get -F -c 0 "$N"
+	assert_equal "$stderr" "shm-get: count is too small: 0"
+	run -2 --separate-stderr shm-get -F -c 1x "$N"
+	assert_equal "$stderr" "shm-get: count is invalid: 1x"
+}
+
 @test "shm-get: waits for a writer's LOCK_EX; -t gives up with 1" {
 	requires flock
 	printf 'v1' | shm-put "$N"
@@ -277,7 +422,7 @@ PY
 	run -2 --separate-stderr shm-get -t -1 "$N"
 	assert_equal "$stderr" "shm-get: timeout is negative: -1"
 	run -2 --separate-stderr shm-get "$N" extra
-	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-get [-0aFw] [-c count] [-l length] [-o offset] [-t timeout]"
 	run -2 --separate-stderr shm-get -w -t 1 "$N"
 	assert_equal "$stderr" "shm-get: /$N: No such file or directory"
 	run -1 shm_exists "$N"

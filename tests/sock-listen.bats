@@ -153,6 +153,27 @@ print("ok" if got == want else "got %s want %s" % (got, want))' "$T/cred"
 	assert_equal "${lines[3]}" 2
 }
 
+# Does the process have no child left, not even a zombie?
+childless() {
+	[ -z "$(cat /proc/"$1"/task/*/children)" ]
+}
+
+@test "sock-listen: -k -j 4 --exec: a command's keeper is collected when it ends, not at the next connection" {
+	sock_listen_bg -k -j 4 --exec 'cat' 0
+	senders=()
+	for i in 1 2 3 4 5 6; do
+		sock-send "$port" "$i" > "$T/reply$i" &
+		senders+=($!)
+	done
+	wait "${senders[@]}"
+	run -0 cat "$T/reply1" "$T/reply2" "$T/reply3" "$T/reply4" "$T/reply5" "$T/reply6"
+	assert_output $'1\n2\n3\n4\n5\n6'
+	# Six connections ended, no seventh: no keeper may stay a zombie.
+	wait_until childless "$pid" ||
+	    fail "children left: $(ps -o pid=,stat=,args= --ppid "$pid")"
+	kill -0 "$pid"
+}
+
 @test "sock-listen: --exec exits with the command's status; 127 when not found" {
 	sock_listen_bg --exec 'cat > /dev/null; exit 3' 0
 	sock-send "$port" x
@@ -215,7 +236,7 @@ print("ok" if got == want else "got %s want %s" % (got, want))' "$T/cred"
 	assert_output "precious"
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/left"
 	run -2 --separate-stderr sock-listen "unix:$T/left"
-	assert_equal "$stderr" "sock-listen: unix:$T/left: Address already in use"
+	assert_equal "$stderr" "sock-listen: unix:$T/left: a stale socket: remove it, or --unlink"
 	[ -S "$T/left" ] || fail "removed"
 	sock_listen_bg "unix:$T/live"
 	run -2 --separate-stderr sock-listen "unix:$T/live"
@@ -225,6 +246,80 @@ print("ok" if got == want else "got %s want %s" % (got, want))' "$T/cred"
 	pid=
 	run -0 cat "$T/out"
 	assert_output "still"
+}
+
+@test "sock-listen: --unlink removes a stale socket of the caller's, then listens there" {
+	requires python3
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/left"
+	sock_listen_bg --unlink "unix:$T/left"
+	sock-send "unix:$T/left" anew
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output "anew"
+	[ ! -e "$T/left" ] || fail "its own socket file left behind"
+	# A datagram socket's too.
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' "$T/dg"
+	run -2 --separate-stderr sock-listen "unixgram:$T/dg"
+	assert_equal "$stderr" "sock-listen: unixgram:$T/dg: a stale socket: remove it, or --unlink"
+	sock_listen_bg --unlink "unixgram:$T/dg"
+	sock-send "unixgram:$T/dg" datagram
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output "datagram"
+}
+
+@test "sock-listen: --unlink removes no file that is not a socket, nor a socket in use, and the listener sees no connection" {
+	echo precious > "$T/f"
+	run -2 --separate-stderr sock-listen --unlink "unix:$T/f"
+	assert_equal "$stderr" "sock-listen: unix:$T/f: exists and is not a socket: not removed"
+	run -0 cat "$T/f"
+	assert_output "precious"
+	# A one-shot listener: the look at its socket must not be the one
+	# connection it takes.
+	sock_listen_bg "unix:$T/live"
+	run -2 --separate-stderr sock-listen -t 5 --unlink "unix:$T/live"
+	assert_equal "$stderr" "sock-listen: unix:$T/live: in use by a listener: not removed"
+	run -2 --separate-stderr sock-listen -t 5 "unix:$T/live"
+	assert_equal "$stderr" "sock-listen: unix:$T/live: Address already in use"
+	[ -S "$T/live" ] || fail "removed"
+	sock-send "unix:$T/live" still
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output "still"
+	# A datagram listener's socket, which connect(2) reaches.
+	sock_listen_bg "unixgram:$T/dlive"
+	run -2 --separate-stderr sock-listen -t 5 --unlink "unixgram:$T/dlive"
+	assert_equal "$stderr" "sock-listen: unixgram:$T/dlive: in use by a listener: not removed"
+	sock-send "unixgram:$T/dlive" first
+	reap "$pid"
+	pid=
+	run -0 cat "$T/out"
+	assert_output "first"
+}
+
+@test "sock-listen: another user's stale socket is never removed, not even with --unlink" {
+	requires root python3
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/theirs"
+	chown nobody "$T/theirs"
+	run -2 --separate-stderr sock-listen "unix:$T/theirs"
+	assert_equal "$stderr" "sock-listen: unix:$T/theirs: Address already in use"
+	run -2 --separate-stderr sock-listen --unlink "unix:$T/theirs"
+	assert_equal "$stderr" "sock-listen: unix:$T/theirs: a socket of uid $(id -u nobody): not removed"
+	run -0 stat -c %U "$T/theirs"
+	assert_output "nobody"
+}
+
+@test "sock-listen: --unlink is for a Unix socket's file: exit 2 elsewhere" {
+	run -2 --separate-stderr sock-listen --unlink :0
+	assert_equal "$stderr" "sock-listen: :0: --unlink is for a Unix socket's file"
+	run -2 --separate-stderr sock-listen --unlink unix:@ipct-$$
+	assert_equal "$stderr" "sock-listen: unix:@ipct-$$: --unlink is for a Unix socket's file"
 }
 
 @test "sock-listen: an abstract Unix socket, and IPv6" {
