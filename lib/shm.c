@@ -110,6 +110,30 @@ fail:
 }
 
 /*
+ * shm_open(3) that never blocks on what another user may have put under
+ * the name (a FIFO: IPC_OPEN_OBJECT's O_NONBLOCK), but waits, as a plain
+ * open does, for a put's lease on the object to be given back: under
+ * O_NONBLOCK the lease's break is EAGAIN at once.  A signal ends the
+ * wait (EINTR).
+ */
+static int
+open_object(const char *name, int oflag)
+{
+	struct timespec ts = { 0, 1000000 };
+	int fd;
+
+	while ((fd = shm_open(name, oflag | IPC_OPEN_OBJECT, 0)) == -1 &&
+	    errno == EAGAIN) {
+		if (ipc_signalled) {
+			errno = EINTR;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
+/*
  * Open the object, creating it as c says; *created tells whether this
  * call made it, so that a put that fails afterwards can take it away.
  */
@@ -122,8 +146,7 @@ ipc_pshm_open(const char *name, int oflag, const struct ipc_create *c,
 
 	*created = 0;
 	if (c == NULL || !c->create)
-		return owned(shm_open(name, oflag | IPC_OPEN_OBJECT, 0), name,
-		    c);
+		return owned(open_object(name, oflag), name, c);
 	for (;;) {
 		mask = ipc_umask_clear(c);
 		fd = shm_open(name, oflag | O_CREAT | O_EXCL, c->mode);
@@ -135,8 +158,7 @@ ipc_pshm_open(const char *name, int oflag, const struct ipc_create *c,
 		if (errno != EEXIST || c->exclusive)
 			return owned(-1, name, c);
 		/* It is there: open it, unless it went away meanwhile. */
-		if ((fd = shm_open(name, oflag | IPC_OPEN_OBJECT, 0)) != -1 ||
-		    errno != ENOENT)
+		if ((fd = open_object(name, oflag)) != -1 || errno != ENOENT)
 			return owned(fd, name, c);
 	}
 }
