@@ -319,7 +319,7 @@ with os.fdopen(r, "rb") as f:
     sys.stdout.buffer.write(f.read())
 PY
 	written=$(wc -l < "$BATS_TEST_TMPDIR/out")
-	[ "$written" -gt 1000 ] && [ "$written" -lt 5000 ]
+	[ "$written" -gt 1000 ] && [ "$written" -lt 5000 ] || false
 	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
 	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
 }
@@ -370,7 +370,7 @@ PY
 		[ "${n:-0}" -ge 2000 ] && break
 		sleep 0.1
 	done
-	[ "$n" -ge 2000 ] && [ "$n" -lt 10000 ]
+	[ "$n" -ge 2000 ] && [ "$n" -lt 10000 ] || false
 	broker_pause
 	reap "$pid"
 	[ "$status" -eq 2 ]
@@ -380,7 +380,7 @@ PY
 	assert_output --regexp "^mq-send: $Q: .*; [0-9]+ messages confirmed, record [0-9]+ was the first not confirmed\$"
 	confirmed=$(sed -E 's/.*; ([0-9]+) messages confirmed.*/\1/' "$BATS_TEST_TMPDIR/err")
 	first=$(sed -E 's/.*record ([0-9]+) was.*/\1/' "$BATS_TEST_TMPDIR/err")
-	[ "$confirmed" -ge 2000 ] && [ "$first" -eq $((confirmed + 1)) ]
+	[ "$confirmed" -ge 2000 ] && [ "$first" -eq $((confirmed + 1)) ] || false
 	mq-recv -d "$Q" > "$BATS_TEST_TMPDIR/out"
 	# Every line confirmed is there; none is there twice.
 	head -n "$confirmed" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/confirmed"
