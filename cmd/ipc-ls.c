@@ -198,13 +198,8 @@ main(int argc, char *argv[])
 		tzset();
 		numeric = 1;
 	}
-	if (ns != NULL && ipc_xnamespace(ns)) {
-		if (Tflag && (kinds & IPC_KINDS_POSIX))
-			errx(IPC_ERROR, "-N %s: a namespace file is no "
-			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
-			    ipc_shown(ns));
-		kinds &= IPC_KINDS_SYSV;
-	}
+	if (ns != NULL)
+		kinds = ipc_xnamespace(ns, Tflag, kinds);
 	if (Hflag)
 		kinds = 1U << IPC_SEM;
 	if (gflag) {

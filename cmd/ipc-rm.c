@@ -116,13 +116,8 @@ main(int argc, char *argv[])
 		}
 	}
 	/* Before anything is looked at. */
-	if (ns != NULL && ipc_xnamespace(ns)) {
-		if (Tflag && (kinds & IPC_KINDS_POSIX))
-			errx(IPC_ERROR, "-N %s: a namespace file is no "
-			    "/dev/shm nor /dev/mqueue: -T sysv, or -N PID",
-			    ipc_shown(ns));
-		kinds &= IPC_KINDS_SYSV;
-	}
+	if (ns != NULL)
+		kinds = ipc_xnamespace(ns, Tflag, kinds);
 
 	/* Every name is checked before anything is removed. */
 	ipc_xselect(&l, kinds, argv, argc);

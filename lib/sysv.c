@@ -282,8 +282,8 @@ ipc_sysv_remove(const struct ipc_object *o, char *why, size_t len)
 	return 0;
 }
 
-int
-ipc_xnamespace(const char *arg)
+unsigned int
+ipc_xnamespace(const char *arg, int Tflag, unsigned int kinds)
 {
 	char path[64];
 	const char *errstr;
@@ -313,9 +313,15 @@ ipc_xnamespace(const char *arg)
 		    ipc_shown(arg), strerror(errno), errno == EPERM ?
 		    " (setns needs CAP_SYS_ADMIN)" : "");
 	close(ipc);
-	if (mnt != -1)
+	if (mnt != -1) {
 		close(mnt);
-	return mnt == -1;
+		return kinds;
+	}
+	/* A namespace file is no /dev/shm nor /dev/mqueue. */
+	if (Tflag && (kinds & IPC_KINDS_POSIX))
+		errx(IPC_ERROR, "-N %s: a namespace file is no /dev/shm nor "
+		    "/dev/mqueue: -T sysv, or -N PID", ipc_shown(arg));
+	return kinds & IPC_KINDS_SYSV;
 }
 
 /*

@@ -30,11 +30,12 @@ int		 ipc_sysv_may_remove(const struct ipc_object *, char *, size_t);
 int		 ipc_sysv_remove(const struct ipc_object *, char *, size_t);
 /*
  * Enter the IPC namespace (and, for a PID, the mount namespace) of
- * -N's argument: a PID or the path of an ipc namespace file; 1 when that
- * was a path (the mount namespace is ours), 0 for a PID.  Exits 2 with
- * why on failure.
+ * -N's argument: a PID or the path of an ipc namespace file.  The kinds
+ * left to select there: all for a PID, the System V ones for a path (the
+ * mount namespace is ours; under -T asking for POSIX ones, exit 2).
+ * Exits 2 with why on failure.
  */
-int		 ipc_xnamespace(const char *);
+unsigned int	 ipc_xnamespace(const char *, int, unsigned int);
 
 /* The System V limits with their use, for ipc-ls -g. */
 struct ipc_sysv_limit {
