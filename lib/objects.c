@@ -150,8 +150,9 @@ object_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int
-list_add(struct ipc_objects *l, const struct ipc_object *o)
+/* One more object in l: 0, or -1 (ENOMEM); sysv.c's too. */
+int
+ipc_objects_add(struct ipc_objects *l, const struct ipc_object *o)
 {
 	struct ipc_object *v;
 	size_t cap;
@@ -237,7 +238,7 @@ match(struct ipc_object *o, void *arg)
 	int i, found = 0;
 
 	if (m->npats == 0)
-		return list_add(m->l, o);
+		return ipc_objects_add(m->l, o);
 	for (i = 0; i < m->npats; i++) {
 		if (!ipc_is_pattern(m->pats[i]) ||
 		    ipc_sysv_is_name(m->pats[i]) ||
@@ -246,7 +247,7 @@ match(struct ipc_object *o, void *arg)
 		m->l->found[i]++;
 		if (!found) {
 			o->arg = i;
-			if (list_add(m->l, o) == -1)
+			if (ipc_objects_add(m->l, o) == -1)
 				return -1;
 		}
 		found = 1;
@@ -289,7 +290,7 @@ ipc_select(struct ipc_objects *l, unsigned int kinds, char **args,
 			}
 			o.arg = a;
 			l->found[a]++;
-			if (list_add(l, &o) == -1)
+			if (ipc_objects_add(l, &o) == -1)
 				return -1;
 		}
 	}

@@ -60,6 +60,8 @@ int		 ipc_objects_missed(const struct ipc_objects *, char *const [],
  * that is no regular file (a symbolic link, a FIFO), else ENOENT's words.
  */
 const char	*ipc_object_absent(unsigned int, const char *);
+int		 ipc_objects_add(struct ipc_objects *,
+		    const struct ipc_object *);
 void		 ipc_objects_free(struct ipc_objects *);
 void		 ipc_object_details(struct ipc_object *);
 int		 ipc_object_unlink(const struct ipc_object *, char *, size_t);

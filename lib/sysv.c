@@ -140,23 +140,6 @@ parse(int kind, const char *line, struct ipc_object *o)
 	return 0;
 }
 
-static int
-add(struct ipc_objects *l, const struct ipc_object *o)
-{
-	struct ipc_object *v;
-	size_t cap;
-
-	if (l->n == l->cap) {
-		cap = l->cap ? 2 * l->cap : 64;
-		if ((v = reallocarray(l->v, cap, sizeof(*v))) == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *o;
-	return 0;
-}
-
 /* Every object of one System V kind that args select, into l. */
 static int
 select_kind(struct ipc_objects *l, int kind, char **args, int nargs)
@@ -196,7 +179,7 @@ select_kind(struct ipc_objects *l, int kind, char **args, int nargs)
 			found = 1;
 			l->found[a]++;
 		}
-		if (found && (r = add(l, &o)) == -1)
+		if (found && (r = ipc_objects_add(l, &o)) == -1)
 			break;
 	}
 	e = errno;
