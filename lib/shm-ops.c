@@ -1,4 +1,6 @@
 /* shm-ops.c: the shared memory calls, each through its object's backend. */
+#include "config.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -8,6 +10,9 @@
 
 /* The backends of this build; the one without a scheme takes plain names. */
 static const struct ipc_shm_backend *const backends[] = {
+#ifdef HAVE_ETCD
+	&ipc_shm_etcd,
+#endif
 	&ipc_shm_posix,
 };
 #define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))

@@ -105,7 +105,8 @@ int		 ipc_shm_size(struct ipc_shm *, int64_t *);
 int		 ipc_shm_unlink(const char *, char *, size_t);
 void		 ipc_shm_close(struct ipc_shm *);
 
-/* The backends (shm.c); the tools reach them only through these. */
+/* The backends (shm.c, etcd-shm.c); the tools reach them only here. */
 extern const struct ipc_shm_backend ipc_shm_posix;
+extern const struct ipc_shm_backend ipc_shm_etcd;
 
 #endif

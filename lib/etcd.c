@@ -1,0 +1,619 @@
+/* etcd.c: etcd's v3 HTTP/JSON gateway through libcurl, hosts in turn. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "cred.h"
+#include "etcd.h"
+#include "ipcutils.h"
+#include "json.h"
+
+/* How long one host may take to accept a connection, in ms. */
+#define CONNECT_MS	2000
+/*
+ * A plain call's limit without a deadline: long enough for a cluster to
+ * elect a new leader (etcd's default election timeout is 1 s).
+ */
+#define CALL_MS		10000
+
+/* The answer being read. */
+struct body {
+	char		*buf;
+	size_t		 len, cap;
+	/* A watch: stop at its first event (set by the writer). */
+	int		 watch;
+	json_t		*event;		/* the kv of the first event */
+	int		 deleted;
+	int64_t		 compacted;
+	int		 failed;	/* an error message came */
+	char		 msg[160];
+};
+
+static int
+fail(struct ipc_etcd *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -1;
+}
+
+int
+ipc_etcd_init(struct ipc_etcd *e, const char *name,
+    const struct ipc_tls_opts *tls, char *why, size_t len)
+{
+	const char *p, *errstr;
+	size_t n;
+
+	memset(e, 0, sizeof(*e));
+	if (ipc_url_parse(name, "etcd", 2379, 2379, &e->url, &errstr) == -1) {
+		snprintf(why, len, "%s", errstr);
+		return -1;
+	}
+	errstr = NULL;
+	if (e->url.query != NULL)
+		errstr = "a query (?...) in the name: etcd's objects take none";
+	else if (e->url.nsegs != 1 || e->url.segs[0][0] == '\0')
+		errstr = "the name needs one segment after the hosts "
+		    "(etcd://host/NAME)";
+	else if (e->url.password != NULL)
+		errstr = "a password in the name: give it in "
+		    "IPCUTILS_ETCD_PASSWORD or the etcd-credentials file";
+	else if (strlen(e->url.segs[0]) > 255)
+		errstr = "the name is longer than 255 bytes";
+	if (errstr != NULL) {
+		snprintf(why, len, "%s", errstr);
+		ipc_url_free(&e->url);
+		errno = EINVAL;
+		return -1;
+	}
+	e->name = e->url.segs[0];
+	e->tls = tls;
+	if ((p = getenv("IPCUTILS_ETCD_PREFIX")) == NULL || *p == '\0')
+		p = "/ipcutils/";
+	n = strlen(p);
+	if ((e->prefix = malloc(n + 2)) == NULL)
+		goto nomem;
+	memcpy(e->prefix, p, n + 1);
+	if (p[n - 1] != '/')
+		memcpy(e->prefix + n, "/", 2);
+	if ((e->curl = curl_easy_init()) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(why, len, "%s", strerror(ENOMEM));
+	ipc_etcd_free(e);
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+ipc_etcd_free(struct ipc_etcd *e)
+{
+	if (e->curl != NULL)
+		curl_easy_cleanup(e->curl);
+	free(e->prefix);
+	free(e->token);
+	ipc_url_free(&e->url);
+	memset(e, 0, sizeof(*e));
+}
+
+char *
+ipc_etcd_key(const struct ipc_etcd *e, const char *part, const char *name)
+{
+	char *k;
+
+	if (asprintf(&k, "%s%s%s", e->prefix, part, name) == -1)
+		return NULL;
+	return k;
+}
+
+int64_t
+ipc_etcd_int(const json_t *o, const char *field)
+{
+	const json_t *v;
+
+	if ((v = json_object_get(o, field)) == NULL)
+		return 0;
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_string(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return json_is_true(v);
+}
+
+json_t *
+ipc_etcd_b64(const void *p, size_t n)
+{
+	json_t *v;
+	char *s;
+
+	if ((s = malloc(IPC_BASE64_MAX(n) + 1)) == NULL)
+		return NULL;
+	s[ipc_base64(s, p, n)] = '\0';
+	v = json_string(s);
+	free(s);
+	return v;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+unsigned char *
+ipc_etcd_bytes(const json_t *o, const char *field, size_t *n)
+{
+	const json_t *v = json_object_get(o, field);
+	const char *s = v != NULL ? json_string_value(v) : "";
+	unsigned char *out;
+	unsigned int acc = 0;
+	size_t i, len;
+	int bits = 0, d;
+
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	if ((out = malloc(len / 4 * 3 + 3)) == NULL)
+		return NULL;
+	*n = 0;
+	for (i = 0; i < len; i++) {
+		if ((d = b64val((unsigned char)s[i])) == -1)
+			continue;	/* '=' and line ends */
+		acc = acc << 6 | (unsigned int)d;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[(*n)++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return out;
+}
+
+/* Milliseconds to the deadline, at least 1; or dflt without one. */
+static long
+ms_left(const struct timespec *deadline, long dflt)
+{
+	struct timespec now;
+	long ms;
+
+	if (deadline == NULL)
+		return dflt;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 1 ? 1 : ms + 1;
+}
+
+/*
+ * A watch's messages, one JSON object after another: the first event on
+ * the key ends the transfer, a cancel by compaction too.
+ */
+static void
+watch_scan(struct body *b)
+{
+	json_t *m, *r, *ev, *events;
+	json_error_t err;
+	size_t used;
+
+	while (b->len > 0 && b->event == NULL && !b->compacted && !b->failed) {
+		m = json_loadb(b->buf, b->len, JSON_DISABLE_EOF_CHECK, &err);
+		if (m == NULL)
+			return;		/* not whole yet */
+		used = (size_t)err.position;
+		memmove(b->buf, b->buf + used, b->len - used);
+		b->len -= used;
+		if ((r = json_object_get(m, "error")) != NULL) {
+			snprintf(b->msg, sizeof(b->msg), "%s",
+			    json_string_value(json_object_get(r, "message")) ?
+			    json_string_value(json_object_get(r, "message")) :
+			    "the watch failed");
+			b->failed = 1;
+		} else if ((r = json_object_get(m, "result")) != NULL) {
+			if (ipc_etcd_int(r, "compact_revision") > 0)
+				b->compacted = ipc_etcd_int(r,
+				    "compact_revision");
+			else if (json_is_true(json_object_get(r, "canceled"))) {
+				snprintf(b->msg, sizeof(b->msg), "%s",
+				    "etcd cancelled the watch");
+				b->failed = 1;
+			}
+			events = json_object_get(r, "events");
+			if (json_array_size(events) > 0) {
+				ev = json_array_get(events, 0);
+				b->deleted = json_is_string(json_object_get(ev,
+				    "type")) && strcmp(json_string_value(
+				    json_object_get(ev, "type")), "DELETE") == 0;
+				b->event = json_incref(json_object_get(ev,
+				    "kv"));
+				if (b->event == NULL)
+					b->event = json_object();
+			}
+		}
+		json_decref(m);
+	}
+}
+
+static size_t
+writer(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		if ((nb = realloc(b->buf, b->cap)) == NULL)
+			return 0;
+		b->buf = nb;
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	if (b->watch) {
+		watch_scan(b);
+		if (b->event != NULL || b->compacted || b->failed)
+			return 0;	/* done: end the transfer */
+	}
+	return n;
+}
+
+/* A signal asks us to stop (ipc_catch_signals). */
+static int
+progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)arg, (void)a, (void)b, (void)c, (void)d;
+	return ipc_signalled != 0;
+}
+
+/* The handle's options for one host. */
+static int
+setup(struct ipc_etcd *e, CURL *c, const char *path, const char *data,
+    struct curl_slist *hdrs, struct body *b, long ms)
+{
+	const struct ipc_url_host *h = &e->url.hosts[e->host];
+	const struct ipc_tls_opts *o = e->tls;
+	char url[512];
+
+	snprintf(url, sizeof(url), strchr(h->name, ':') != NULL ?
+	    "%s://[%s]:%d/v3/%s" : "%s://%s:%d/v3/%s",
+	    e->url.tls ? "https" : "http", h->name, h->port, path);
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, writer);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (e->url.tls && o != NULL) {
+		if (o->ca != NULL)
+			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
+		if (o->cert != NULL)
+			curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
+		if (o->key != NULL)
+			curl_easy_setopt(c, CURLOPT_SSLKEY, o->key);
+		if (o->noverify) {
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	return 0;
+}
+
+static const char *
+hostname(const struct ipc_etcd *e)
+{
+	static char buf[300];
+	const struct ipc_url_host *h = &e->url.hosts[e->host];
+
+	snprintf(buf, sizeof(buf), "%s:%d", ipc_shown(h->name), h->port);
+	return buf;
+}
+
+/*
+ * One POST to the current host: 0 and *out the answer; -1 with errno,
+ * and *next when another host may do better.
+ */
+static int
+post(struct ipc_etcd *e, const char *path, const char *data,
+    const struct timespec *deadline, json_t **out, int *next)
+{
+	struct curl_slist *hdrs = NULL, *t;
+	struct body b;
+	json_error_t jerr;
+	json_t *j, *er;
+	const char *msg;
+	char auth[1024];
+	long status = 0;
+	CURLcode rc;
+	int code;
+
+	*next = 0;
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	if ((t = curl_slist_append(hdrs, "Content-Type: application/json"))
+	    == NULL)
+		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+	hdrs = t;
+	if (e->token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", e->token);
+		if ((t = curl_slist_append(hdrs, auth)) == NULL) {
+			curl_slist_free_all(hdrs);
+			return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+		}
+		hdrs = t;
+	}
+	setup(e, e->curl, path, data, hdrs, &b, ms_left(deadline, CALL_MS));
+	rc = curl_easy_perform(e->curl);
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
+		free(b.buf);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && ipc_signalled)
+			return fail(e, EINTR, "%s", strerror(EINTR));
+		if (rc == CURLE_OPERATION_TIMEDOUT && deadline != NULL &&
+		    ipc_expired(deadline))
+			return fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
+		*next = 1;
+		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CONNECT_ERROR ||
+		    rc == CURLE_SSL_CACERT_BADFILE ||
+		    rc == CURLE_SSL_CERTPROBLEM)
+			return fail(e, EPROTO, "etcd at %s: TLS: %s",
+			    hostname(e), curl_easy_strerror(rc));
+		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
+		    curl_easy_strerror(rc));
+	}
+	j = json_loadb(b.buf != NULL ? b.buf : "", b.len, 0, &jerr);
+	free(b.buf);
+	if (j == NULL) {
+		*next = 1;
+		return fail(e, EIO, "etcd at %s: HTTP %ld, not JSON", hostname(e),
+		    status);
+	}
+	if (status == 200 && json_object_get(j, "error") == NULL) {
+		*out = j;
+		return 0;
+	}
+	er = json_object_get(j, "error") != NULL &&
+	    json_is_object(json_object_get(j, "error")) ?
+	    json_object_get(j, "error") : j;
+	msg = json_string_value(json_object_get(er, "message"));
+	if (msg == NULL)
+		msg = json_string_value(json_object_get(j, "error"));
+	if (msg == NULL)
+		msg = "an error without a message";
+	code = (int)ipc_etcd_int(er, "code");
+	if (strstr(msg, "too large") != NULL)
+		fail(e, EFBIG, "larger than etcd takes (%s; etcd's "
+		    "--max-request-bytes, 1.5 MiB by default)", msg);
+	else if (code == 16 || code == 7 || strstr(msg, "auth") != NULL ||
+	    strstr(msg, "permission") != NULL)
+		fail(e, EACCES, "etcd: %s", msg);
+	else {
+		/* Unavailable (14): no leader there; another may have one. */
+		*next = code == 14 || status == 503;
+		fail(e, EIO, "etcd at %s: %s", hostname(e), msg);
+	}
+	json_decref(j);
+	return -1;
+}
+
+/* Log in to the current host when there is a user: 0, or -1 and why. */
+static int
+login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
+{
+	struct ipc_cred cred;
+	json_t *req, *ans;
+	char *data;
+	int rv;
+
+	*next = 0;
+	if (e->authed)
+		return 0;
+	free(e->token);
+	e->token = NULL;
+	if (ipc_cred_get(&cred, "etcd", e->url.hosts[e->host].name,
+	    e->url.user, NULL) == -1) {
+		fail(e, errno, "%s", cred.why);
+		ipc_cred_free(&cred);
+		return -1;
+	}
+	if (cred.user == NULL) {
+		ipc_cred_free(&cred);
+		e->authed = 1;
+		return 0;
+	}
+	req = json_pack("{s:s, s:s}", "name", cred.user, "password",
+	    cred.password != NULL ? cred.password : "");
+	ipc_cred_free(&cred);
+	if (req == NULL || (data = json_dumps(req, JSON_COMPACT)) == NULL) {
+		json_decref(req);
+		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+	}
+	json_decref(req);
+	rv = post(e, "auth/authenticate", data, deadline, &ans, next);
+	free(data);
+	if (rv == -1) {
+		if (errno == EACCES || errno == EIO)
+			fail(e, EACCES, "etcd refused the login: %s", e->why);
+		return -1;
+	}
+	if (json_string_value(json_object_get(ans, "token")) != NULL &&
+	    (e->token = strdup(json_string_value(json_object_get(ans,
+	    "token")))) == NULL) {
+		json_decref(ans);
+		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+	}
+	json_decref(ans);
+	e->authed = 1;
+	return 0;
+}
+
+json_t *
+ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
+    const struct timespec *deadline)
+{
+	json_t *ans;
+	char *data;
+	size_t tried;
+	int next, relogged = 0;
+
+	data = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (data == NULL) {
+		fail(e, ENOMEM, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	for (tried = 0; tried < e->url.nhosts; ) {
+		if (login(e, deadline, &next) == 0 &&
+		    post(e, path, data, deadline, &ans, &next) == 0) {
+			free(data);
+			return ans;
+		}
+		/* A token that expired: log in again, once. */
+		if (errno == EACCES && e->token != NULL && !relogged &&
+		    strstr(e->why, "token") != NULL) {
+			relogged = 1;
+			e->authed = 0;
+			continue;
+		}
+		if (!next)
+			break;
+		tried++;
+		e->host = (e->host + 1) % e->url.nhosts;
+		e->authed = 0;
+	}
+	free(data);
+	return NULL;
+}
+
+json_t *
+ipc_etcd_watch(struct ipc_etcd *e, const char *key, int64_t rev,
+    const struct timespec *deadline, int *deleted, int64_t *compacted)
+{
+	struct curl_slist *hdrs = NULL, *t;
+	struct body b;
+	json_t *req;
+	char *data, auth[1024], revs[32];
+	size_t fails = 0;
+	CURLcode rc;
+	int next, e0;
+
+	*deleted = 0;
+	*compacted = 0;
+	snprintf(revs, sizeof(revs), "%lld", (long long)rev);
+	req = json_pack("{s:{s:o, s:s}}", "create_request", "key",
+	    ipc_etcd_b64(key, strlen(key)), "start_revision", revs);
+	if (req == NULL || (data = json_dumps(req, JSON_COMPACT)) == NULL) {
+		json_decref(req);
+		fail(e, ENOMEM, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	json_decref(req);
+	for (;;) {
+		memset(&b, 0, sizeof(b));
+		b.watch = 1;
+		hdrs = NULL;
+		if (login(e, deadline, &next) == -1)
+			goto next;
+		if ((hdrs = curl_slist_append(NULL,
+		    "Content-Type: application/json")) == NULL) {
+			fail(e, ENOMEM, "%s", strerror(ENOMEM));
+			break;
+		}
+		if (e->token != NULL) {
+			snprintf(auth, sizeof(auth), "Authorization: %s",
+			    e->token);
+			if ((t = curl_slist_append(hdrs, auth)) == NULL) {
+				fail(e, ENOMEM, "%s", strerror(ENOMEM));
+				break;
+			}
+			hdrs = t;
+		}
+		setup(e, e->curl, "watch", data, hdrs, &b,
+		    deadline != NULL ? ms_left(deadline, 0) : 0L);
+		rc = curl_easy_perform(e->curl);
+		curl_slist_free_all(hdrs);
+		hdrs = NULL;
+		free(b.buf);
+		if (b.event != NULL) {
+			free(data);
+			*deleted = b.deleted;
+			return b.event;
+		}
+		if (b.compacted) {
+			free(data);
+			*compacted = b.compacted;
+			fail(e, ESTALE, "etcd compacted revision %lld away",
+			    (long long)rev);
+			return NULL;
+		}
+		if (b.failed) {
+			free(data);
+			fail(e, EIO, "etcd at %s: %s", hostname(e), b.msg);
+			return NULL;
+		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK && ipc_signalled) {
+			free(data);
+			fail(e, EINTR, "%s", strerror(EINTR));
+			return NULL;
+		}
+		/* curl's limit was the deadline's, to the millisecond. */
+		if (rc == CURLE_OPERATION_TIMEDOUT && deadline != NULL) {
+			free(data);
+			fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
+			return NULL;
+		}
+		/*
+		 * The host went away, or ended the stream: the watch goes on
+		 * from the same revision, on the next host in turn, so that
+		 * nothing is missed; when no host answers, stop.
+		 */
+		fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
+		    rc != CURLE_OK ? curl_easy_strerror(rc) :
+		    "the watch ended");
+		fails = rc == CURLE_OK ? 0 : fails + 1;
+		if (fails >= e->url.nhosts)
+			break;
+		e->host = (e->host + 1) % e->url.nhosts;
+		e->authed = 0;
+		continue;
+next:
+		if (errno != ECONNREFUSED || ++fails >= e->url.nhosts)
+			break;
+		e->host = (e->host + 1) % e->url.nhosts;
+		e->authed = 0;
+	}
+	e0 = errno;
+	curl_slist_free_all(hdrs);
+	free(data);
+	errno = e0;
+	return NULL;
+}
