@@ -15,6 +15,8 @@
 
 #include "queue.h"
 #include "objects.h"
+#include "shm.h"
+#include "url.h"
 
 enum { OPT_OLDER = IPC_OPT_TOOL };
 
@@ -33,6 +35,7 @@ static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
 static void		 ambiguous(const struct ipc_objects *, char **, int);
 static int		 rm_remote(char **, int, int, int, int);
+static int		 rm_shm(void *, const struct ipc_shm_info *);
 static _Noreturn void	 usage(int);
 
 int
@@ -171,19 +174,39 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 }
 
 /* Remove objects of backends (names with a scheme, all of them). */
+struct rm_shm {
+	int		 nflag, vflag, status;
+};
+
 static int
 rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *shown, *mixed;
-	char why[IPC_WHYLEN];
-	int i, status = IPC_OK;
+	struct rm_shm rs = { nflag, vflag, IPC_OK };
+	char why[IPC_WHYLEN], *s;
+	int i, r, status = IPC_OK;
 
 	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
 	for (i = 0; i < n; i++) {
+		/* Shared memory on etcd: each object the name or glob finds. */
+		rs.status = IPC_OK;
+		if ((r = ipc_shm_list(names[i], rm_shm, &rs, why,
+		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
+			if ((r == -1 || (r == 0 && !fflag)) &&
+			    (s = ipc_url_shown(names[i])) != NULL) {
+				warnx("%s: %s", ipc_shown(s), r == 0 ?
+				    strerror(ENOENT) : why);
+				free(s);
+			}
+			if (r == -1 || (r == 0 && !fflag) ||
+			    rs.status != IPC_OK)
+				status = IPC_ERROR;
+			continue;
+		}
 		if ((q = ipc_queue_open(names[i], IPC_Q_LOOK, &c, &shown, why,
 		    sizeof(why))) == NULL) {
 			if (!fflag || errno != ENOENT) {
@@ -203,6 +226,23 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 	}
 	ipc_xfflush(stdout, "stdout");
 	return status;
+}
+
+/* Remove one object that rm_remote's list found. */
+static int
+rm_shm(void *arg, const struct ipc_shm_info *o)
+{
+	struct rm_shm *rs = arg;
+	char why[IPC_WHYLEN];
+
+	if (rs->nflag)
+		printf("would remove shm %s\n", ipc_shown(o->name));
+	else if (ipc_shm_unlink(o->raw, why, sizeof(why)) == -1) {
+		warnx("%s: %s", ipc_shown(o->name), why);
+		rs->status = IPC_ERROR;
+	} else if (rs->vflag)
+		printf("removed shm %s\n", ipc_shown(o->name));
+	return 0;
 }
 
 static _Noreturn void

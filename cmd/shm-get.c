@@ -17,6 +17,7 @@ static const struct option longopts[] = {
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "wait",	no_argument,		NULL, 'w' },
 	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_TLS_LONGOPTS,
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -27,6 +28,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_tls_opts tls = { 0 };
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
 	struct ipc_shm *shm;
 	const char *shown;
@@ -57,6 +59,9 @@ main(int argc, char *argv[])
 		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -67,7 +72,7 @@ main(int argc, char *argv[])
 		usage(IPC_ERROR);
 
 	ipc_catch_signals();
-	if ((shm = ipc_shm_open(argv[0], IPC_SHM_GET, &c, &shown, why,
+	if ((shm = ipc_shm_open(argv[0], IPC_SHM_GET, &c, &tls, &shown, why,
 	    sizeof(why))) == NULL)
 		errx(IPC_ERROR, "%s: %s", shown, why);
 	deadline = ipc_deadline(timeout, &abs);
@@ -105,7 +110,10 @@ usage(int status)
 	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-w] [-l length] [-o offset] [-t timeout] "
-	    "[--any-owner] name\n", getprogname());
+	    "[--any-owner]\n"
+	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
+	    "[--tls-name name]\n"
+	    "\t[--tls-noverify] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
 		    "of it, to standard output.\n\n"
@@ -117,6 +125,15 @@ usage(int status)
 		    "then write it\n"
 		    "      --any-owner      read it even if another user "
 		    "owns it\n"
+		    "      --tls-ca file    etcds://: verify etcd against "
+		    "this CA\n"
+		    "      --tls-cert file, --tls-key file\n"
+		    "                       etcds://: this client "
+		    "certificate and key\n"
+		    "      --tls-name name  etcds://: the name etcd's "
+		    "certificate must have\n"
+		    "      --tls-noverify   etcds://: do not verify etcd's "
+		    "certificate\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,9 +96,11 @@ range(struct eshm *x, json_t **kv, int64_t *rev,
 
 static struct ipc_shm *
 eshm_open(const char *name, int how, const struct ipc_create *c,
-    const char **shownp, char *why, size_t len)
+    const struct ipc_tls_opts *tls, const char **shownp, char *why,
+    size_t len)
 {
 	struct eshm *x;
+	const char *bad;
 	json_t *kv;
 	int r;
 
@@ -115,9 +118,16 @@ eshm_open(const char *name, int how, const struct ipc_create *c,
 	x->s.be = &ipc_shm_etcd;
 	x->s.shown = *shownp;
 	x->c = *c;
-	if (ipc_etcd_init(&x->e, name, NULL, why, len) == -1) {
+	if (ipc_etcd_init(&x->e, name, tls, why, len) == -1) {
 		free(x);
 		return NULL;
+	}
+	if ((bad = ipc_tls_check(tls, x->e.url.tls, 0, "an etcds:// name",
+	    why, len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		errno = EINVAL;
+		goto bad;
 	}
 	if ((x->key = ipc_etcd_key(&x->e, "shm/", x->e.name)) == NULL) {
 		snprintf(why, len, "%s", strerror(ENOMEM));
@@ -469,15 +479,111 @@ eshm_close(struct ipc_shm *s)
 	free(x);
 }
 
+/* The first bytes ipc-ls shows of a value. */
+#define HEADLEN		64
+
+/*
+ * The keys of NAME, or of every name under the prefix that NAME's glob
+ * matches; the name of each, as given but its last part.
+ */
+static int
+eshm_list(const char *name, int (*cb)(void *, const struct ipc_shm_info *),
+    void *arg, char *why, size_t len)
+{
+	struct ipc_shm_info info;
+	struct ipc_etcd e;
+	json_t *req, *ans, *kvs, *kv;
+	unsigned char *k, *v;
+	char *key = NULL, *end = NULL, *base = NULL, *sh = NULL, *raw = NULL;
+	const char *s, *slash;
+	size_t i, klen, vlen, plen;
+	int glob, n = 0, e0;
+
+	if (ipc_etcd_init(&e, name, NULL, why, len) == -1)
+		return -1;
+	glob = strpbrk(e.name, "*?[") != NULL;
+	if ((key = ipc_etcd_key(&e, "shm/", glob ? "" : e.name)) == NULL)
+		goto nomem;
+	plen = strlen(key);
+	if (glob) {
+		/* The range [prefix, prefix with its last byte + 1). */
+		if ((end = strdup(key)) == NULL)
+			goto nomem;
+		end[plen - 1]++;
+		req = json_pack("{s:o, s:o}", "key", ipc_etcd_b64(key, plen),
+		    "range_end", ipc_etcd_b64(end, plen));
+	} else
+		req = json_pack("{s:o}", "key", ipc_etcd_b64(key, plen));
+	if (req == NULL)
+		goto nomem;
+	if ((ans = ipc_etcd_call(&e, "kv/range", req, NULL)) == NULL) {
+		e0 = errno;
+		snprintf(why, len, "%s", e.why);
+		goto fail;
+	}
+	/* The name as given, up to the '/' before NAME. */
+	slash = strrchr(name, '/');
+	if ((base = strndup(name, (size_t)(slash - name))) == NULL) {
+		json_decref(ans);
+		goto nomem;
+	}
+	kvs = json_object_get(ans, "kvs");
+	for (i = 0; i < json_array_size(kvs); i++) {
+		kv = json_array_get(kvs, i);
+		if ((k = ipc_etcd_bytes(kv, "key", &klen)) == NULL)
+			break;
+		k[klen] = '\0';
+		s = (char *)k + plen - (glob ? 0 : strlen(e.name));
+		if (klen < plen || strchr(s, '/') != NULL ||
+		    (glob && fnmatch(e.name, s, 0) != 0)) {
+			free(k);
+			continue;
+		}
+		v = ipc_etcd_bytes(kv, "value", &vlen);
+		if (asprintf(&raw, "%s/%s", base, s) == -1)
+			raw = NULL;
+		sh = raw != NULL ? ipc_url_shown(raw) : NULL;
+		if (v == NULL || sh == NULL) {
+			free(k), free(v), free(raw), free(sh);
+			json_decref(ans);
+			goto nomem;
+		}
+		info.name = sh;
+		info.raw = raw;
+		info.size = (int64_t)vlen;
+		info.head = v;
+		info.headlen = vlen < HEADLEN ? vlen : HEADLEN;
+		info.revision = ipc_etcd_int(kv, "mod_revision");
+		n++;
+		e0 = cb(arg, &info);
+		free(k), free(v), free(raw), free(sh);
+		if (e0 == -1)
+			break;
+	}
+	json_decref(ans);
+	free(key), free(end), free(base);
+	ipc_etcd_free(&e);
+	return n;
+nomem:
+	e0 = ENOMEM;
+	snprintf(why, len, "%s", strerror(ENOMEM));
+fail:
+	free(key), free(end), free(base);
+	ipc_etcd_free(&e);
+	errno = e0;
+	return -1;
+}
+
 const struct ipc_shm_backend ipc_shm_etcd = {
-	"etcd",
-	eshm_open,
-	eshm_load,
-	eshm_put,
-	eshm_update,
-	eshm_get,
-	eshm_wait,
-	eshm_size,
-	eshm_unlink,
-	eshm_close,
+	.scheme = "etcd",
+	.open = eshm_open,
+	.load = eshm_load,
+	.put = eshm_put,
+	.update = eshm_update,
+	.get = eshm_get,
+	.wait = eshm_wait,
+	.size = eshm_size,
+	.unlink = eshm_unlink,
+	.close = eshm_close,
+	.list = eshm_list,
 };

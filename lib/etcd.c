@@ -103,6 +103,7 @@ ipc_etcd_free(struct ipc_etcd *e)
 {
 	if (e->curl != NULL)
 		curl_easy_cleanup(e->curl);
+	curl_slist_free_all(e->connect_to);
 	free(e->prefix);
 	free(e->token);
 	ipc_url_free(&e->url);
@@ -214,6 +215,7 @@ static void
 watch_scan(struct body *b)
 {
 	json_t *m, *r, *ev, *events;
+	const char *type;
 	json_error_t err;
 	size_t used;
 
@@ -242,9 +244,10 @@ watch_scan(struct body *b)
 			events = json_object_get(r, "events");
 			if (json_array_size(events) > 0) {
 				ev = json_array_get(events, 0);
-				b->deleted = json_is_string(json_object_get(ev,
-				    "type")) && strcmp(json_string_value(
-				    json_object_get(ev, "type")), "DELETE") == 0;
+				type = json_string_value(json_object_get(ev,
+				    "type"));
+				b->deleted = type != NULL &&
+				    strcmp(type, "DELETE") == 0;
 				b->event = json_incref(json_object_get(ev,
 				    "kv"));
 				if (b->event == NULL)
@@ -293,13 +296,26 @@ setup(struct ipc_etcd *e, CURL *c, const char *path, const char *data,
 {
 	const struct ipc_url_host *h = &e->url.hosts[e->host];
 	const struct ipc_tls_opts *o = e->tls;
-	char url[512];
+	const char *host = h->name;
+	char url[512], to[600];
 
-	snprintf(url, sizeof(url), strchr(h->name, ':') != NULL ?
+	curl_slist_free_all(e->connect_to);
+	e->connect_to = NULL;
+	/* --tls-name: the name in the URL, for TLS; the host to connect to. */
+	if (e->url.tls && o != NULL && o->name != NULL) {
+		host = o->name;
+		snprintf(to, sizeof(to), strchr(h->name, ':') != NULL ?
+		    "%s:%d:[%s]:%d" : "%s:%d:%s:%d", o->name, h->port,
+		    h->name, h->port);
+		e->connect_to = curl_slist_append(NULL, to);
+	}
+	snprintf(url, sizeof(url), strchr(host, ':') != NULL ?
 	    "%s://[%s]:%d/v3/%s" : "%s://%s:%d/v3/%s",
-	    e->url.tls ? "https" : "http", h->name, h->port, path);
+	    e->url.tls ? "https" : "http", host, h->port, path);
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (e->connect_to != NULL)
+		curl_easy_setopt(c, CURLOPT_CONNECT_TO, e->connect_to);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -394,8 +410,8 @@ post(struct ipc_etcd *e, const char *path, const char *data,
 	free(b.buf);
 	if (j == NULL) {
 		*next = 1;
-		return fail(e, EIO, "etcd at %s: HTTP %ld, not JSON", hostname(e),
-		    status);
+		return fail(e, EIO, "etcd at %s: HTTP %ld, not JSON",
+		    hostname(e), status);
 	}
 	if (status == 200 && json_object_get(j, "error") == NULL) {
 		*out = j;

@@ -28,6 +28,7 @@ struct ipc_etcd {
 	void		*curl;		/* CURL *, of the plain calls */
 	size_t		 host;		/* the one that answered last */
 	char		*token;		/* of the login, or NULL */
+	void		*connect_to;	/* struct curl_slist *: --tls-name */
 	int		 authed;	/* logged in to that host, or no user */
 	char		 why[256];
 };

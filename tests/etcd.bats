@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# shm-put, shm-get, ipc-ls and ipc-rm on etcd:// names, against a private
+# etcd that setup_file starts (tests/etcd.bash): one member, with a TLS
+# port; one more with authentication on.
+
+setup_file() {
+	load etcd
+	etcd_start
+	etcd_auth_start
+	if [ -n "$ETCD_SKIP" ]; then
+		echo "# etcd: $ETCD_SKIP" >&3
+	else
+		echo "# etcd: started in ${ETCD_START_SECONDS}s on port $ETCD_PORT" >&3
+	fi
+}
+
+teardown_file() {
+	load etcd
+	etcd_stop
+}
+
+setup() {
+	load test_helper
+	load etcd
+	requires_etcd
+	S="$ETCD_URL/$N"
+	K="/ipcutils/shm/$N"
+}
+
+teardown() {
+	kill_bg "${pid:-}"
+	[ -z "${ETCD_PORT:-}" ] || [ -n "${ETCD_SKIP:-}" ] ||
+	    etcd_ctl del --prefix "/ipcutils/shm/$N" >/dev/null 2>&1 || true
+}
+
+@test "etcd: shm-put writes the key etcdctl reads, and shm-get reads what etcdctl put" {
+	printf 'one\ntwo' | shm-put "$S"
+	run -0 etcd_ctl get --print-value-only "$K"
+	assert_output "$(printf 'one\ntwo')"
+	etcd_ctl put "$K" "from etcdctl" >/dev/null
+	run -0 shm-get "$S"
+	assert_output "from etcdctl"
+}
+
+@test "etcd: a 1 MiB binary value goes through byte for byte" {
+	head -c 1048576 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	shm-put "$S" < "$BATS_TEST_TMPDIR/in"
+	shm-get "$S" > "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	etcd_ctl get --print-value-only "$K" | head -c 1048576 > "$BATS_TEST_TMPDIR/ctl"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/ctl"
+}
+
+@test "etcd: shm-get -o and -l take a slice" {
+	printf 'abcdefgh' | shm-put "$S"
+	run -0 shm-get -o 2 -l 3 "$S"
+	assert_output cde
+	run -0 shm-get -o 6 "$S"
+	assert_output gh
+	run -0 shm-get -o 20 "$S"
+	assert_output ""
+}
+
+@test "etcd: shm-put -o splices in place, keeping the rest; past the end it grows with zeros" {
+	printf 'abcdefgh' | shm-put "$S"
+	printf 'XY' | shm-put -o 3 "$S"
+	run -0 shm-get "$S"
+	assert_output abcXYfgh
+	printf 'Z' | shm-put -o 10 "$S"
+	run -0 bash -c "shm-get '$S' | od -An -c | tr -s ' '"
+	assert_output " a b c X Y f g h \\0 \\0 Z"
+}
+
+@test "etcd: shm-put -s sets the size: the rest is zeros, or cut" {
+	printf 'abc' | shm-put -s 5 "$S"
+	run -0 bash -c "shm-get '$S' | od -An -c | tr -s ' '"
+	assert_output " a b c \\0 \\0"
+	printf 'abcdef' | shm-put -s 2 "$S"
+	run -0 shm-get "$S"
+	assert_output ab
+}
+
+@test "etcd: a value over etcd's 1.5 MiB is exit 2 naming the limit, and the old value stays" {
+	printf old | shm-put "$S"
+	run -2 --separate-stderr bash -c "head -c 1600000 /dev/zero | shm-put '$S'"
+	[ "$stderr" = "shm-put: $S: more than etcd takes in one request (1.5 MiB, $((1572864 - ${#K} - 64)) bytes of value for this key): nothing was written" ]
+	run -0 shm-get "$S"
+	assert_output old
+	run -2 bash -c "printf x | shm-put -o 1600000 '$S'"
+	run -0 shm-get "$S"
+	assert_output old
+}
+
+@test "etcd: -e does not create; -x refuses an object that exists" {
+	run -2 --separate-stderr bash -c "echo x | shm-put -e '$S'"
+	[ "$stderr" = "shm-put: $S: No such file or directory" ]
+	run -0 etcd_ctl get --keys-only "$K"
+	assert_output ""
+	run -0 bash -c "echo x | shm-put -x '$S'"
+	run -2 --separate-stderr bash -c "echo y | shm-put -x '$S'"
+	[ "$stderr" = "shm-put: $S: File exists" ]
+	run -0 bash -c "echo z | shm-put -e '$S'"
+	run -0 shm-get "$S"
+	assert_output z
+}
+
+@test "etcd: shm-get of a missing object is exit 2; -m is refused naming it" {
+	run -2 --separate-stderr shm-get "$S"
+	[ "$stderr" = "shm-get: $S: No such file or directory" ]
+	run -2 --separate-stderr bash -c "echo x | shm-put -m 0644 '$S'"
+	[ "$stderr" = "shm-put: $S: -m: etcd's objects have no mode (etcd's roles say who may read and write)" ]
+	run -0 etcd_ctl get --keys-only "$K"
+	assert_output ""
+}
+
+@test "etcd: bad names are exit 2, one line" {
+	run -2 --separate-stderr shm-get "$ETCD_URL/a/b"
+	[ "$stderr" = "shm-get: $ETCD_URL/a/b: the name needs one segment after the hosts (etcd://host/NAME)" ]
+	run -2 --separate-stderr shm-get "$ETCD_URL/"
+	[ "$stderr" = "shm-get: $ETCD_URL/: the name needs one segment after the hosts (etcd://host/NAME)" ]
+	run -2 --separate-stderr shm-get "etcd://u:secret@127.0.0.1:$ETCD_PORT/$N"
+	[ "$stderr" = "shm-get: etcd://u@127.0.0.1:$ETCD_PORT/$N: a password in the name: give it in IPCUTILS_ETCD_PASSWORD or the etcd-credentials file" ]
+}
+
+@test "etcd: shm-get -w writes the next value; -t gives up with exit 1" {
+	printf old | shm-put "$S"
+	shm-get -w -t 10s "$S" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	wait_asleep "$pid"
+	printf new | shm-put "$S"
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = new ]
+	run -1 shm-get -w -t 300ms "$S"
+}
+
+# Has shm-get, under strace, sent n reads?
+ranges_sent() {
+	[ "$(grep -c 'kv/range' "$BATS_TEST_TMPDIR/trace")" -ge "$1" ]
+}
+
+@test "etcd: shm-get -w misses no change between its read and its watch" {
+	requires strace
+	printf old | shm-put "$S"
+	# The third request (the watch) leaves a second after the second
+	# (the read); the put lands in between.
+	strace -f -o "$BATS_TEST_TMPDIR/trace" -e trace=sendto \
+	    -e inject=sendto:delay_enter=1000000:when=3 \
+	    shm-get -w -t 10s "$S" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	wait_until ranges_sent 2
+	printf new | shm-put "$S"
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = new ]
+}
+
+@test "etcd: shm-get -w of an object deleted meanwhile is exit 2" {
+	printf old | shm-put "$S"
+	shm-get -w -t 10s "$S" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_asleep "$pid"
+	etcd_ctl del "$K" >/dev/null
+	reap "$pid"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "shm-get: $S: deleted while waited on" ]
+}
+
+@test "etcd: the hosts are tried in turn; none answering is one line, exit 2" {
+	port=$(free_port)
+	printf v | shm-put "etcd://127.0.0.1:$port,127.0.0.1:$ETCD_PORT/$N"
+	run -0 shm-get "$S"
+	assert_output v
+	run -2 --separate-stderr shm-get "etcd://127.0.0.1:$port/$N"
+	[ "$stderr" = "shm-get: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+}
+
+@test "etcd: IPCUTILS_ETCD_PREFIX moves the objects" {
+	printf v | IPCUTILS_ETCD_PREFIX=/other shm-put "$S"
+	run -0 etcd_ctl get --print-value-only "/other/shm/$N"
+	assert_output v
+	run -2 shm-get "$S"
+	etcd_ctl del "/other/shm/$N" >/dev/null
+}
+
+@test "etcd: etcds:// with the CA of the test; without it, exit 2" {
+	[ -n "$ETCDS_URL" ] || skip "needs openssl"
+	printf secret | shm-put --tls-ca "$ETCD_CA" "$ETCDS_URL/$N"
+	run -0 shm-get "$S"
+	assert_output secret
+	run -0 shm-get --tls-ca "$ETCD_CA" --tls-name etcd.test "$ETCDS_URL/$N"
+	assert_output secret
+	run -2 --separate-stderr shm-get "$ETCDS_URL/$N"
+	[[ "$stderr" == "shm-get: $ETCDS_URL/$N: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "* ]]
+	run -2 --separate-stderr shm-get --tls-ca "$ETCD_CA" --tls-name wrong.test "$ETCDS_URL/$N"
+	run -0 shm-get --tls-noverify "$ETCDS_URL/$N"
+	assert_output secret
+	run -2 --separate-stderr shm-get --tls-ca "$ETCD_CA" "$S"
+	[ "$stderr" = "shm-get: $S: the --tls options need an etcds:// name" ]
+	run -2 --separate-stderr shm-get --tls-ca "$ETCD_CA" "$N"
+	[ "$stderr" = "shm-get: $N: the --tls options are for etcds:// names" ]
+}
+
+@test "etcd: a password from the environment logs in; a wrong one is exit 2" {
+	[ -n "${ETCD_AUTH_URL:-}" ] || skip "the etcd with authentication did not start"
+	printf v | IPCUTILS_ETCD_USER=root IPCUTILS_ETCD_PASSWORD="$ETCD_AUTH_PASSWORD" \
+	    shm-put "$ETCD_AUTH_URL/$N"
+	run -0 env IPCUTILS_ETCD_PASSWORD="$ETCD_AUTH_PASSWORD" \
+	    shm-get "etcd://root@127.0.0.1:$ETCD_AUTH_PORT/$N"
+	assert_output v
+	run -2 --separate-stderr env IPCUTILS_ETCD_USER=root IPCUTILS_ETCD_PASSWORD=wrong \
+	    shm-get "$ETCD_AUTH_URL/$N"
+	[[ "$stderr" == "shm-get: $ETCD_AUTH_URL/$N: etcd refused the login: "* ]]
+	run -2 shm-get "$ETCD_AUTH_URL/$N"
+	IPCUTILS_ETCD_USER=root IPCUTILS_ETCD_PASSWORD="$ETCD_AUTH_PASSWORD" \
+	    ipc-rm "$ETCD_AUTH_URL/$N"
+}
+
+@test "etcd: ipc-rm removes an object; a missing one is exit 2 unless -f" {
+	printf v | shm-put "$S"
+	run -0 ipc-rm -v "$S"
+	assert_output "removed shm $S"
+	run -0 etcd_ctl get --keys-only "$K"
+	assert_output ""
+	run -2 --separate-stderr ipc-rm "$S"
+	[ "$stderr" = "ipc-rm: $S: No such file or directory" ]
+	run -0 ipc-rm -f "$S"
+}
+
+@test "etcd: ipc-ls shows an object's type, size and value; -J as JSON; a glob over the prefix" {
+	printf hello | shm-put "$S-a"
+	printf 'x y' | shm-put "$S-b"
+	run -0 ipc-ls -n "$S-a"
+	assert_output --regexp "^shm +$S-a +5 +hello +[0-9]+\$"
+	run -0 ipc-ls -J "$S-a"
+	assert_output --regexp "^\[\{\"type\":\"shm\",\"name\":\"$S-a\",\"size\":5,\"value\":\"hello\",\"revision\":[0-9]+\}\]\$"
+	run -0 ipc-ls -n "$S-*"
+	assert_line -n 0 --regexp "^shm +$S-a +5 "
+	assert_line -n 1 --regexp "^shm +$S-b +3 "
+	run -2 --separate-stderr ipc-ls "$S-c"
+	[ "$stderr" = "ipc-ls: $S-c: No such file or directory" ]
+}
