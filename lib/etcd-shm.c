@@ -382,7 +382,7 @@ eshm_wait(struct ipc_shm *s, const struct timespec *deadline)
 	mod = ipc_etcd_int(kv, "mod_revision");
 	json_decref(kv);
 	for (;;) {
-		ev = ipc_etcd_watch(&x->e, x->key, rev + 1, deadline,
+		ev = ipc_etcd_watch(&x->e, x->key, NULL, rev + 1, deadline,
 		    &deleted, &compacted);
 		if (ev != NULL)
 			break;

@@ -531,8 +531,9 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 }
 
 json_t *
-ipc_etcd_watch(struct ipc_etcd *e, const char *key, int64_t rev,
-    const struct timespec *deadline, int *deleted, int64_t *compacted)
+ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
+    int64_t rev, const struct timespec *deadline, int *deleted,
+    int64_t *compacted)
 {
 	struct curl_slist *hdrs = NULL, *t;
 	struct body b;
@@ -547,6 +548,9 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, int64_t rev,
 	snprintf(revs, sizeof(revs), "%lld", (long long)rev);
 	req = json_pack("{s:{s:o, s:s}}", "create_request", "key",
 	    ipc_etcd_b64(key, strlen(key)), "start_revision", revs);
+	if (req != NULL && end != NULL)
+		json_object_set_new(json_object_get(req, "create_request"),
+		    "range_end", ipc_etcd_b64(end, strlen(end)));
 	if (req == NULL || (data = json_dumps(req, JSON_COMPACT)) == NULL) {
 		json_decref(req);
 		fail(e, ENOMEM, "%s", strerror(ENOMEM));

@@ -60,13 +60,14 @@ json_t		*ipc_etcd_call(struct ipc_etcd *, const char *, json_t *,
 		    const struct timespec *);
 
 /*
- * Watch key from revision rev on: the first event's kv (a new
- * reference) and *deleted, or NULL with errno as ipc_etcd_call's, and
- * ESTALE when etcd compacted rev away (*compacted: the revision to read
- * again from).  deadline: absolute, or NULL for ever.
+ * Watch key (to end, exclusive, when not NULL: a range) from revision
+ * rev on: the first event's kv (a new reference) and *deleted, or NULL
+ * with errno as ipc_etcd_call's, and ESTALE when etcd compacted rev away
+ * (*compacted: the revision to read again from).  deadline: absolute, or
+ * NULL for ever.
  */
-json_t		*ipc_etcd_watch(struct ipc_etcd *, const char *, int64_t,
-		    const struct timespec *, int *, int64_t *);
+json_t		*ipc_etcd_watch(struct ipc_etcd *, const char *, const char *,
+		    int64_t, const struct timespec *, int *, int64_t *);
 
 /* JSON's strings of int64 (and absent: 0). */
 int64_t		 ipc_etcd_int(const json_t *, const char *);

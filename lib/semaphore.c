@@ -1,4 +1,6 @@
 /* semaphore.c: the semaphore family: a name's backend, and its calls. */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,11 +8,11 @@
 #include "backend.h"
 #include "sem.h"
 
-/*
- * The backends of a scheme built in.  An etcd:// backend is one more line
- * here, and its table; a plain name is POSIX's.
- */
+/* The backends of a scheme built in; a plain name is POSIX's. */
 static const struct ipc_sem_backend *const schemes[] = {
+#ifdef HAVE_ETCD
+	&ipc_sem_etcd,
+#endif
 	NULL
 };
 
@@ -112,6 +114,18 @@ ipc_sem_release(struct ipc_sem *s)
 {
 	s->why[0] = '\0';
 	return s->be->release(s);
+}
+
+int
+ipc_sem_lostfd(struct ipc_sem *s)
+{
+	return s->be->lostfd != NULL ? s->be->lostfd(s) : -1;
+}
+
+long long
+ipc_sem_token(struct ipc_sem *s)
+{
+	return s->be->token != NULL ? s->be->token(s) : 0;
 }
 
 void
