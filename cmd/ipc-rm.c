@@ -15,6 +15,7 @@
 
 #include "queue.h"
 #include "objects.h"
+#include "sem.h"
 #include "shm.h"
 #include "url.h"
 
@@ -34,8 +35,13 @@ static const struct option longopts[] = {
 static int		 old_enough(const struct ipc_object *,
 			    const struct timespec *);
 static void		 ambiguous(const struct ipc_objects *, char **, int);
+struct rm_shm {
+	int		 nflag, vflag, status;
+};
+
 static int		 rm_remote(char **, int, int, int, int);
 static int		 rm_shm(void *, const struct ipc_shm_info *);
+static int		 rm_sem(const char *, const char *, struct rm_shm *);
 static _Noreturn void	 usage(int);
 
 int
@@ -174,9 +180,6 @@ ambiguous(const struct ipc_objects *l, char **args, int nargs)
 }
 
 /* Remove objects of backends (names with a scheme, all of them). */
-struct rm_shm {
-	int		 nflag, vflag, status;
-};
 
 static int
 rm_remote(char **names, int n, int fflag, int nflag, int vflag)
@@ -192,16 +195,22 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
 	for (i = 0; i < n; i++) {
-		/* Shared memory on etcd: each object the name or glob finds. */
+		/*
+		 * Shared memory of a backend that lists it (etcd): each
+		 * object the name or glob finds; and the semaphore of that
+		 * name, which has no list.
+		 */
 		rs.status = IPC_OK;
 		if ((r = ipc_shm_list(names[i], rm_shm, &rs, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
-			if ((r == -1 || (r == 0 && !fflag)) &&
-			    (s = ipc_url_shown(names[i])) != NULL) {
+			if ((s = ipc_url_shown(names[i])) == NULL)
+				err(IPC_ERROR, NULL);
+			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
+				r += rm_sem(names[i], s, &rs);
+			if (r == -1 || (r == 0 && !fflag))
 				warnx("%s: %s", ipc_shown(s), r == 0 ?
 				    strerror(ENOENT) : why);
-				free(s);
-			}
+			free(s);
 			if (r == -1 || (r == 0 && !fflag) ||
 			    rs.status != IPC_OK)
 				status = IPC_ERROR;
@@ -243,6 +252,31 @@ rm_shm(void *arg, const struct ipc_shm_info *o)
 	} else if (rs->vflag)
 		printf("removed shm %s\n", ipc_shown(o->name));
 	return 0;
+}
+
+/* The semaphore of a backend's name: 1 removed (or would be), 0 none. */
+static int
+rm_sem(const char *name, const char *shown, struct rm_shm *rs)
+{
+	char why[IPC_WHYLEN];
+	int value;
+
+	if (rs->nflag) {
+		if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
+			return 0;
+		printf("would remove sem %s\n", ipc_shown(shown));
+		return 1;
+	}
+	if (ipc_sem_unlink(name, why, sizeof(why)) == -1) {
+		if (errno != ENOENT) {
+			warnx("%s: %s", ipc_shown(shown), why);
+			rs->status = IPC_ERROR;
+		}
+		return 0;
+	}
+	if (rs->vflag)
+		printf("removed sem %s\n", ipc_shown(shown));
+	return 1;
 }
 
 static _Noreturn void

@@ -15,6 +15,7 @@
 #   etcd_stop       stop every member started, by pid
 #   etcd_ctl ...    etcdctl against the single member
 #   etcd_member_stop N / etcd_member_start N   one member of the cluster
+#   cluster_leader  which member of the cluster leads (0, 1, 2)
 
 # Free TCP ports on the loopback, as many as asked.
 etcd_ports() {
@@ -143,6 +144,23 @@ etcd_member_start() {
 
 etcd_member_stop() {
 	etcd_kill "$ETCD_DIR/c$1/pid"
+}
+
+# Which member of the three (0, 1, 2) leads.
+cluster_leader() {
+	local i=0 p
+	for p in $ETCD_CPORTS; do
+		if ETCDCTL_API=3 etcdctl --endpoints="127.0.0.1:$p" \
+		    endpoint status -w json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)[0]["Status"]
+sys.exit(0 if s["header"]["member_id"] == s["leader"] else 1)'; then
+			echo "$i"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	return 1
 }
 
 etcd_cluster() {

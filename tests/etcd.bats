@@ -1,12 +1,14 @@
 #!/usr/bin/env bats
-# shm-put, shm-get, ipc-ls and ipc-rm on etcd:// names, against a private
-# etcd that setup_file starts (tests/etcd.bash): one member, with a TLS
-# port; one more with authentication on.
+# sem-wait, sem-post, shm-put, shm-get, ipc-ls and ipc-rm on etcd://
+# names, against private etcd members that setup_file starts
+# (tests/etcd.bash): one, with a TLS port; one with authentication on;
+# a cluster of three for the faults.
 
 setup_file() {
 	load etcd
 	etcd_start
 	etcd_auth_start
+	etcd_cluster
 	if [ -n "$ETCD_SKIP" ]; then
 		echo "# etcd: $ETCD_SKIP" >&3
 	else
@@ -25,12 +27,44 @@ setup() {
 	requires_etcd
 	S="$ETCD_URL/$N"
 	K="/ipcutils/shm/$N"
+	D=$BATS_TEST_TMPDIR
 }
 
 teardown() {
-	kill_bg "${pid:-}"
-	[ -z "${ETCD_PORT:-}" ] || [ -n "${ETCD_SKIP:-}" ] ||
-	    etcd_ctl del --prefix "/ipcutils/shm/$N" >/dev/null 2>&1 || true
+	kill_bg "${pid:-}" "${pid2:-}" "${pid3:-}"
+	[ -z "${ETCD_PORT:-}" ] || [ -n "${ETCD_SKIP:-}" ] || {
+		etcd_ctl del --prefix "/ipcutils/shm/$N" >/dev/null 2>&1
+		etcd_ctl del --prefix "/ipcutils/sem/$N" >/dev/null 2>&1
+	} || true
+	[ -z "${ETCD_CPORTS:-}" ] || [ -n "${ETCD_CLUSTER_SKIP:-}" ] ||
+	    cluster_ctl del --prefix "/ipcutils/sem/$N" >/dev/null 2>&1 || true
+}
+
+requires_cluster() {
+	[ -z "${ETCD_CLUSTER_SKIP:-}" ] || skip "$ETCD_CLUSTER_SKIP"
+}
+
+cluster_ctl() {
+	local p e=
+	for p in $ETCD_CPORTS; do
+		e="$e${e:+,}127.0.0.1:$p"
+	done
+	ETCDCTL_API=3 etcdctl --endpoints="$e" "$@"
+}
+
+# The waiter keys of semaphore $N, on the single member.
+waiters() {
+	etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c . || true
+}
+
+waiters_are() {
+	[ "$(waiters)" -eq "$1" ]
+}
+
+# A critical section that records an overlap: another inside at once.
+critical() {
+	# shellcheck disable=SC2016
+	echo 'mkdir "$1/in" 2>/dev/null || echo overlap >> "$1/bad"; sleep 0.01; rmdir "$1/in"'
 }
 
 @test "etcd: shm-put writes the key etcdctl reads, and shm-get reads what etcdctl put" {
@@ -239,4 +273,165 @@ ranges_sent() {
 	assert_line -n 1 --regexp "^shm +$S-b +3 "
 	run -2 --separate-stderr ipc-ls "$S-c"
 	[ "$stderr" = "ipc-ls: $S-c: No such file or directory" ]
+}
+
+@test "etcd: sem-wait holds a unit for a command and passes its status through; 126 and 127" {
+	run -0 sem-wait "$ETCD_URL/$N" -- true
+	run -7 sem-wait "$ETCD_URL/$N" -- sh -c 'exit 7'
+	run -127 sem-wait "$ETCD_URL/$N" -- /nonexistent/ipct
+	run -126 sem-wait "$ETCD_URL/$N" -- /dev/null
+	run -0 waiters
+	assert_output 0
+}
+
+@test "etcd: 3 x 20 critical sections through three members never overlap" {
+	requires_cluster
+	read -r a b c <<< "$ETCD_CPORTS"
+	for p in $a $b $c; do
+		(for i in $(seq 20); do
+			sem-wait "etcd://127.0.0.1:$p/$N" -- sh -c "$(critical)" sh "$D" || echo "fail $?" >> "$D/bad"
+		done) &
+	done
+	wait
+	[ ! -e "$D/bad" ] || { cat "$D/bad"; false; }
+}
+
+@test "etcd: --init 2 lets exactly two commands run at once" {
+	for i in 1 2 3 4; do
+		sem-wait --init 2 "$ETCD_URL/$N" -- sh -c 'echo x > "$1/run.$2"; while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" "$i" &
+		eval "p$i=\$!"
+	done
+	wait_until waiters_are 4
+	wait_until test "$(ls "$D" | grep -c '^run\.')" -eq 2
+	sleep 0.5
+	[ "$(ls "$D" | grep -c '^run\.')" -eq 2 ]
+	touch "$D/go"
+	wait
+	[ "$(ls "$D" | grep -c '^run\.')" -eq 4 ]
+}
+
+@test "etcd: -n and -t give up on a held semaphore (exit 1, or -E's), leaving no waiter key" {
+	sem-wait "$ETCD_URL/$N" -- sleep 30 &
+	pid=$!
+	wait_until waiters_are 1
+	run -1 sem-wait -n "$ETCD_URL/$N"
+	run -1 sem-wait -t 300ms "$ETCD_URL/$N" -- true
+	run -9 sem-wait -E 9 -n "$ETCD_URL/$N"
+	run -0 waiters
+	assert_output 1
+}
+
+@test "etcd: plain sem-wait consumes a unit, sem-post gives one, --max bounds it" {
+	run -0 sem-post -v "$ETCD_URL/$N"
+	assert_output 1
+	run -0 sem-wait -v "$ETCD_URL/$N"
+	assert_output 0
+	run -1 sem-wait -n "$ETCD_URL/$N"
+	run -0 sem-post -c 2 -v "$ETCD_URL/$N"
+	assert_output 2
+	run -1 sem-post --max 2 "$ETCD_URL/$N"
+	run -0 etcd_ctl get --print-value-only "/ipcutils/sem/$N/count"
+	assert_output 2
+}
+
+@test "etcd: waiters are served first come, first served" {
+	sem-wait "$ETCD_URL/$N" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	sem-wait "$ETCD_URL/$N" -- sh -c 'echo a >> "$1/order"' sh "$D" &
+	pid2=$!
+	wait_until waiters_are 2
+	sem-wait "$ETCD_URL/$N" -- sh -c 'echo b >> "$1/order"' sh "$D" &
+	pid3=$!
+	wait_until waiters_are 3
+	touch "$D/go"
+	wait
+	[ "$(cat "$D/order" | tr -d '\n')" = ab ]
+}
+
+@test "etcd: the fencing tokens of successive holders strictly increase" {
+	for i in 1 2 3 4 5; do
+		sem-wait "$ETCD_URL/$N" -- sh -c 'echo "$IPC_SEM_TOKEN"' >> "$D/tokens"
+	done
+	[ "$(wc -l < "$D/tokens")" -eq 5 ]
+	sort -n -u "$D/tokens" | cmp - "$D/tokens"
+}
+
+@test "etcd: SIGKILL of sem-wait kills its command; the next waiter gets the unit within the TTL and a second" {
+	sem-wait --ttl 2s "$ETCD_URL/$N" -- sh -c 'echo $$ > "$1/cmd"; exec sleep 60' sh "$D" &
+	pid=$!
+	wait_for_file "$D/cmd"
+	cmd=$(cat "$D/cmd")
+	kill -9 "$pid"
+	wait_until bash -c "! kill -0 $cmd 2>/dev/null"
+	start=$SECONDS
+	run -0 sem-wait -t 10s "$ETCD_URL/$N" -- true
+	[ $((SECONDS - start)) -le 3 ]
+}
+
+@test "etcd: a lease revoked while the command runs ends it, and sem-wait exits 125 saying so" {
+	sem-wait "$ETCD_URL/$N" -- sh -c 'echo $$ > "$1/cmd"; exec sleep 60' sh "$D" 2> "$D/err" &
+	pid=$!
+	wait_for_file "$D/cmd"
+	lease=$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | head -n 1 | sed 's|.*/||')
+	etcd_ctl lease revoke "$lease" >/dev/null
+	reap "$pid"
+	[ "$status" -eq 125 ]
+	[ "$(cat "$D/err")" = "sem-wait: $ETCD_URL/$N: the unit was lost (its lease ended) while the command ran; it was ended" ]
+	run -1 kill -0 "$(cat "$D/cmd")"
+}
+
+@test "etcd: the leader killed while a unit is held: no second holder, both commands finish" {
+	requires_cluster
+	read -r a b c <<< "$ETCD_CPORTS"
+	url="etcd://127.0.0.1:$a,127.0.0.1:$b,127.0.0.1:$c/$N"
+	url2="etcd://127.0.0.1:$c,127.0.0.1:$b,127.0.0.1:$a/$N"
+	# shellcheck disable=SC2016
+	sem-wait "$url" -- sh -c 'mkdir "$1/in"; sleep 2; rmdir "$1/in"; echo done >> "$1/done"' sh "$D" &
+	pid=$!
+	wait_until test -d "$D/in"
+	# shellcheck disable=SC2016
+	sem-wait "$url2" -- sh -c 'mkdir "$1/in" || echo overlap >> "$1/bad"; rmdir "$1/in"; echo done >> "$1/done"' sh "$D" &
+	pid2=$!
+	leader=$(cluster_leader)
+	etcd_member_stop "$leader"
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	reap "$pid2"
+	[ "$status" -eq 0 ]
+	etcd_member_start "$leader"
+	[ ! -e "$D/bad" ]
+	[ "$(wc -l < "$D/done")" -eq 2 ]
+}
+
+@test "etcd: etcd unreachable: one line, exit 2; 125 with a command" {
+	port=$(free_port)
+	run -2 --separate-stderr sem-wait "etcd://127.0.0.1:$port/$N"
+	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+	run -125 --separate-stderr sem-wait "etcd://127.0.0.1:$port/$N" -- true
+	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+	run -2 --separate-stderr sem-post "etcd://127.0.0.1:$port/$N"
+}
+
+@test "etcd: --ttl under 2s and -m are refused naming them; --ttl on a POSIX name too" {
+	run -125 --separate-stderr sem-wait --ttl 1s "$ETCD_URL/$N" -- true
+	[ "$stderr" = "sem-wait: $ETCD_URL/$N: --ttl: at least 2s, etcd's shortest lease" ]
+	run -2 --separate-stderr sem-wait -m 0644 "$ETCD_URL/$N"
+	[ "$stderr" = "sem-wait: $ETCD_URL/$N: -m: etcd's semaphores have no mode (etcd's roles say who may use them)" ]
+	run -2 --separate-stderr sem-wait --ttl 5s "$N"
+	[ "$stderr" = "sem-wait: /$N: --ttl is for etcd:// names: a POSIX semaphore's unit comes back when its holder dies" ]
+}
+
+@test "etcd: ipc-rm removes a semaphore's keys; a waiter then fails" {
+	sem-wait "$ETCD_URL/$N" -- sleep 30 &
+	pid=$!
+	wait_until waiters_are 1
+	sem-wait -t 20s "$ETCD_URL/$N" 2> "$D/err" &
+	pid2=$!
+	wait_until waiters_are 2
+	run -0 ipc-rm -v "$ETCD_URL/$N"
+	assert_output "removed sem $ETCD_URL/$N"
+	reap "$pid2"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "sem-wait: $ETCD_URL/$N: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
 }
