@@ -23,6 +23,7 @@
 #include "mq.h"
 #include "objects.h"
 #include "queue.h"
+#include "sem.h"
 #include "shm.h"
 #include "url.h"
 
@@ -86,6 +87,7 @@ static void		 limits_grid(struct ipc_grid *);
 static int		 list_remote(char **, int, int, int);
 static int		 list_shm(void *, const struct ipc_shm_info *);
 static const char	*shown_url(const char *);
+static int		 list_sem(const char *, void *);
 static _Noreturn void	 usage(int);
 
 int
@@ -476,10 +478,15 @@ list_remote(char **names, int n, int nflag, int Jflag)
 	if (Jflag)
 		putchar('[');
 	for (i = 0; i < n; i++) {
-		/* The shared memory family's, unless it has no list of it. */
+		/*
+		 * The shared memory family's, unless it has no list of it;
+		 * and the semaphore of that name, which has none.
+		 */
 		sl.first = first;
 		if ((r = ipc_shm_list(names[i], list_shm, &sl, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
+			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
+				r += list_sem(names[i], &sl);
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),
 				    r == 0 ? strerror(ENOENT) : why);
@@ -534,6 +541,30 @@ shown_url(const char *name)
 	if ((s = ipc_url_shown(name)) == NULL)
 		return ipc_shown(name);
 	return ipc_shown(s);
+}
+
+/* The semaphore of a backend's name, in list_remote's table: 1, or 0. */
+static int
+list_sem(const char *name, void *arg)
+{
+	struct shm_list *sl = arg;
+	char why[IPC_WHYLEN];
+	int value;
+
+	if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
+		return 0;
+	if (sl->first && !sl->Jflag && !sl->nflag)
+		printf("%-4s  %-32s  %8s  %-20s  %s\n", "TYPE", "NAME", "SIZE",
+		    "VALUE", "REVISION");
+	if (sl->Jflag) {
+		printf("%s{\"type\":\"sem\",\"name\":", sl->first ? "" : ",");
+		ipc_json_name(shown_url(name));
+		printf(",\"value\":%d}", value);
+	} else
+		printf("%-4s  %-32s  %8s  %-20d  %s\n", "sem", shown_url(name),
+		    "-", value, "-");
+	sl->first = 0;
+	return 1;
 }
 
 /* One shared memory object of a backend, in list_remote's table. */

@@ -435,3 +435,13 @@ ranges_sent() {
 	[ "$status" -eq 2 ]
 	[ "$(cat "$D/err")" = "sem-wait: $ETCD_URL/$N: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
 }
+
+@test "etcd: ipc-ls shows a semaphore's value next to an object of the same name" {
+	sem-post -c 3 "$S"
+	printf hi | shm-put "$S"
+	run -0 ipc-ls -n "$S"
+	assert_line -n 0 --regexp "^shm +$S +2 +hi +[0-9]+\$"
+	assert_line -n 1 --regexp "^sem +$S +- +3 +-\$"
+	run -0 ipc-ls -J "$S"
+	assert_output --regexp ",\{\"type\":\"sem\",\"name\":\"$S\",\"value\":3\}\]\$"
+}
