@@ -24,6 +24,7 @@ teardown_file() {
 setup() {
 	load test_helper
 	load etcd
+	requires etcd
 	requires_etcd
 	S="$ETCD_URL/$N"
 	K="/ipcutils/shm/$N"

@@ -327,6 +327,7 @@ hup_both() {
 }
 
 @test "sem-wait: an etcd:// name in a build without etcd gives exit 2 (125 with a command), one line, and runs nothing" {
+	requires no-etcd
 	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
 	run -2 --separate-stderr sem-wait -n "etcd://127.0.0.1:2379/$N"
 	assert_output ""

@@ -277,13 +277,14 @@ PY
 	run -2 --separate-stderr shm-get -t -1 "$N"
 	assert_equal "$stderr" "shm-get: timeout is negative: -1"
 	run -2 --separate-stderr shm-get "$N" extra
-	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-get [-w] [-l length] [-o offset] [-t timeout] [--any-owner]"
 	run -2 --separate-stderr shm-get -w -t 1 "$N"
 	assert_equal "$stderr" "shm-get: /$N: No such file or directory"
 	run -1 shm_exists "$N"
 }
 
 @test "shm-get: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
+	requires no-etcd
 	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
 	run -2 --separate-stderr shm-get "etcd://127.0.0.1:2379/$N"
 	assert_equal "$stderr" "shm-get: etcd://127.0.0.1:2379/$N: $msg"

@@ -357,6 +357,7 @@ PY
 }
 
 @test "shm-put: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
+	requires no-etcd
 	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
 	run -2 --separate-stderr shm-put "etcd://127.0.0.1:2379/$N" <<< "x"
 	assert_equal "$stderr" "shm-put: etcd://127.0.0.1:2379/$N: $msg"
@@ -372,7 +373,7 @@ PY
 	run -2 --separate-stderr shm-put -q "$N"
 	assert_equal "${stderr_lines[0]}" "shm-put: -q: unknown option"
 	run -2 --separate-stderr shm-put
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner]"
 }
 
 @test "shm-put: bad names, offsets, sizes and modes give exit 2, one line, and create nothing" {
@@ -408,6 +409,6 @@ PY
 	run -2 --separate-stderr shm-put -m 800 "$N" < /dev/null
 	assert_equal "$stderr" "shm-put: mode is invalid: 800"
 	run -2 --separate-stderr shm-put "$N" extra < /dev/null
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner]"
 	run -1 shm_exists "$N"
 }
