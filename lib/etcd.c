@@ -1,15 +1,24 @@
-/* etcd.c: etcd's v3 HTTP/JSON gateway through libcurl, hosts in turn. */
+/* etcd.c: etcd's v3 HTTP/JSON gateway over HTTP/1.1, hosts in turn. */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
+#include <tls.h>
 
 #include "cred.h"
 #include "etcd.h"
@@ -37,6 +46,9 @@ struct body {
 	char		 msg[160];
 };
 
+static void		 hangup(struct ipc_etcd *);
+static const char	*hostname(const struct ipc_etcd *);
+
 static int
 fail(struct ipc_etcd *e, int err, const char *fmt, ...)
 {
@@ -57,6 +69,7 @@ ipc_etcd_init(struct ipc_etcd *e, const char *name,
 	size_t n;
 
 	memset(e, 0, sizeof(*e));
+	e->fd = -1;
 	if (ipc_url_parse(name, "etcd", 2379, 2379, &e->url, &errstr) == -1) {
 		snprintf(why, len, "%s", errstr);
 		return -1;
@@ -88,8 +101,6 @@ ipc_etcd_init(struct ipc_etcd *e, const char *name,
 	memcpy(e->prefix, p, n + 1);
 	if (p[n - 1] != '/')
 		memcpy(e->prefix + n, "/", 2);
-	if ((e->curl = curl_easy_init()) == NULL)
-		goto nomem;
 	return 0;
 nomem:
 	snprintf(why, len, "%s", strerror(ENOMEM));
@@ -101,9 +112,7 @@ nomem:
 void
 ipc_etcd_free(struct ipc_etcd *e)
 {
-	if (e->curl != NULL)
-		curl_easy_cleanup(e->curl);
-	curl_slist_free_all(e->connect_to);
+	hangup(e);
 	free(e->prefix);
 	free(e->token);
 	ipc_url_free(&e->url);
@@ -258,11 +267,10 @@ watch_scan(struct body *b)
 	}
 }
 
+/* Take n bytes of the answer: n, or fewer to end the transfer. */
 static size_t
-writer(char *p, size_t size, size_t nmemb, void *arg)
+writer(const char *p, size_t n, struct body *b)
 {
-	struct body *b = arg;
-	size_t n = size * nmemb;
 	char *nb;
 
 	if (b->len + n + 1 > b->cap) {
@@ -281,65 +289,379 @@ writer(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* A signal asks us to stop (ipc_catch_signals). */
-static int
-progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* An HTTP/1.1 connection to the current host, kept open between calls. */
+
+static void
+hangup(struct ipc_etcd *e)
 {
-	(void)arg, (void)a, (void)b, (void)c, (void)d;
-	return ipc_signalled != 0;
+	if (e->ctx != NULL) {
+		tls_close(e->ctx);
+		tls_free(e->ctx);
+	}
+	e->ctx = NULL;
+	if (e->fd != -1)
+		close(e->fd);
+	e->fd = -1;
+	e->rlen = e->roff = 0;
 }
 
-/* The handle's options for one host. */
+/* Wait for fd to be ready for ev, until the deadline ms (monotonic). */
 static int
-setup(struct ipc_etcd *e, CURL *c, const char *path, const char *data,
-    struct curl_slist *hdrs, struct body *b, long ms)
+ready(struct ipc_etcd *e, short ev, const struct timespec *deadline,
+    long limit)
 {
-	const struct ipc_url_host *h = &e->url.hosts[e->host];
-	const struct ipc_tls_opts *o = e->tls;
-	const char *host = h->name;
-	char url[512], to[600];
+	struct pollfd pfd = { e->fd, ev, 0 };
+	int n;
 
-	curl_slist_free_all(e->connect_to);
-	e->connect_to = NULL;
-	/* --tls-name: the name in the URL, for TLS; the host to connect to. */
-	if (e->url.tls && o != NULL && o->name != NULL) {
-		host = o->name;
-		snprintf(to, sizeof(to), strchr(h->name, ':') != NULL ?
-		    "%s:%d:[%s]:%d" : "%s:%d:%s:%d", o->name, h->port,
-		    h->name, h->port);
-		e->connect_to = curl_slist_append(NULL, to);
-	}
-	snprintf(url, sizeof(url), strchr(host, ':') != NULL ?
-	    "%s://[%s]:%d/v3/%s" : "%s://%s:%d/v3/%s",
-	    e->url.tls ? "https" : "http", host, h->port, path);
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (e->connect_to != NULL)
-		curl_easy_setopt(c, CURLOPT_CONNECT_TO, e->connect_to);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, writer);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (e->url.tls && o != NULL) {
-		if (o->ca != NULL)
-			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
-		if (o->cert != NULL)
-			curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
-		if (o->key != NULL)
-			curl_easy_setopt(c, CURLOPT_SSLKEY, o->key);
-		if (o->noverify) {
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	for (;;) {
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
 		}
+		n = poll(&pfd, 1, (int)ms_left(deadline, limit));
+		if (n > 0)
+			return 0;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+tls_start(struct ipc_etcd *e, const char *host,
+    const struct timespec *deadline)
+{
+	static const struct ipc_tls_opts none;
+	const struct ipc_tls_opts *o = e->tls != NULL ? e->tls : &none;
+	struct tls_config *cfg;
+	int r;
+
+	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL ||
+	    (e->ctx = tls_client()) == NULL)
+		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+	if (o->ca != NULL && tls_config_set_ca_file(cfg, o->ca) == -1)
+		goto cfgfail;
+	if (o->cert != NULL &&
+	    tls_config_set_keypair_file(cfg, o->cert, o->key) == -1)
+		goto cfgfail;
+	if (o->noverify) {
+		tls_config_insecure_noverifycert(cfg);
+		tls_config_insecure_noverifyname(cfg);
+	}
+	if (tls_configure(e->ctx, cfg) == -1) {
+		fail(e, EPROTO, "TLS: %s", tls_error(e->ctx));
+		tls_config_free(cfg);
+		return -1;
+	}
+	tls_config_free(cfg);
+	if (tls_connect_socket(e->ctx, e->fd, o->name != NULL ? o->name :
+	    host) == -1)
+		return fail(e, EPROTO, "etcd at %s: TLS: %s", hostname(e),
+		    tls_error(e->ctx));
+	while ((r = tls_handshake(e->ctx)) != 0) {
+		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+			if (ready(e, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
+			    deadline, CONNECT_MS) == -1)
+				return fail(e, errno, "etcd at %s: TLS: %s",
+				    hostname(e), strerror(errno));
+			continue;
+		}
+		return fail(e, EPROTO, "etcd at %s: TLS: %s", hostname(e),
+		    tls_error(e->ctx));
 	}
 	return 0;
+cfgfail:
+	fail(e, EINVAL, "%s", tls_config_error(cfg));
+	tls_config_free(cfg);
+	return -1;
+}
+
+/* Connect to the current host: 0, or -1 and why. */
+static int
+dial(struct ipc_etcd *e, const struct timespec *deadline)
+{
+	const struct ipc_url_host *h = &e->url.hosts[e->host];
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	socklen_t len;
+	int one = 1, err = ECONNREFUSED, rv;
+
+	if (e->fd != -1)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", h->port);
+	if ((rv = getaddrinfo(h->name, port, &hints, &res)) != 0)
+		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
+		    gai_strerror(rv));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((e->fd = socket(ai->ai_family, ai->ai_socktype |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) == -1) {
+			err = errno;
+			continue;
+		}
+		if (connect(e->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS &&
+		    ready(e, POLLOUT, deadline, CONNECT_MS) == 0)) {
+			len = sizeof(err);
+			if (getsockopt(e->fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == 0)
+				break;
+		} else
+			err = errno;
+		close(e->fd);
+		e->fd = -1;
+		if (err == EINTR)
+			break;
+	}
+	freeaddrinfo(res);
+	if (e->fd == -1) {
+		if (err == EINTR)
+			return fail(e, EINTR, "%s", strerror(EINTR));
+		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
+		    strerror(err));
+	}
+	setsockopt(e->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (e->url.tls && tls_start(e, h->name, deadline) == -1) {
+		rv = errno;
+		hangup(e);
+		errno = rv;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write all of it: 0, or -1 with errno. */
+static int
+put_all(struct ipc_etcd *e, const char *p, size_t n,
+    const struct timespec *deadline)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if (e->ctx != NULL) {
+			w = tls_write(e->ctx, p, n);
+			if (w == TLS_WANT_POLLIN || w == TLS_WANT_POLLOUT) {
+				if (ready(e, w == TLS_WANT_POLLIN ? POLLIN :
+				    POLLOUT, deadline, CALL_MS) == -1)
+					return -1;
+				continue;
+			}
+			if (w == -1) {
+				errno = EPIPE;
+				return -1;
+			}
+		} else if ((w = send(e->fd, p, n, MSG_NOSIGNAL)) == -1) {
+			if (errno == EAGAIN) {
+				if (ready(e, POLLOUT, deadline, CALL_MS) == -1)
+					return -1;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Fill the read buffer: bytes read, 0 at the end, -1 with errno. */
+static ssize_t
+fill(struct ipc_etcd *e, const struct timespec *deadline, long limit)
+{
+	ssize_t r;
+
+	if (e->roff > 0) {
+		memmove(e->rbuf, e->rbuf + e->roff, e->rlen - e->roff);
+		e->rlen -= e->roff;
+		e->roff = 0;
+	}
+	if (e->rlen == sizeof(e->rbuf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	for (;;) {
+		if (e->ctx != NULL) {
+			r = tls_read(e->ctx, e->rbuf + e->rlen,
+			    sizeof(e->rbuf) - e->rlen);
+			if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+				if (ready(e, r == TLS_WANT_POLLIN ? POLLIN :
+				    POLLOUT, deadline, limit) == -1)
+					return -1;
+				continue;
+			}
+			if (r == -1) {
+				errno = ECONNRESET;
+				return -1;
+			}
+		} else if ((r = recv(e->fd, e->rbuf + e->rlen,
+		    sizeof(e->rbuf) - e->rlen, 0)) == -1) {
+			if (errno == EAGAIN) {
+				if (ready(e, POLLIN, deadline, limit) == -1)
+					return -1;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		e->rlen += (size_t)r;
+		return r;
+	}
+}
+
+/* A line of the answer's head, without its CRLF: NULL with errno. */
+static char *
+line(struct ipc_etcd *e, const struct timespec *deadline, long limit)
+{
+	char *nl, *l;
+	ssize_t r;
+
+	for (;;) {
+		if ((nl = memchr(e->rbuf + e->roff, '\n', e->rlen - e->roff))
+		    != NULL) {
+			l = e->rbuf + e->roff;
+			*nl = '\0';
+			if (nl > l && nl[-1] == '\r')
+				nl[-1] = '\0';
+			e->roff = (size_t)(nl + 1 - e->rbuf);
+			return l;
+		}
+		if ((r = fill(e, deadline, limit)) <= 0) {
+			if (r == 0)
+				errno = ECONNRESET;
+			return NULL;
+		}
+	}
+}
+
+/* n bytes of the body to b (the writer), as they come. */
+static int
+body_bytes(struct ipc_etcd *e, struct body *b, size_t n,
+    const struct timespec *deadline, long limit, int *stopped)
+{
+	size_t k;
+	ssize_t r;
+
+	while (n > 0) {
+		if (e->roff == e->rlen && (r = fill(e, deadline, limit)) <= 0) {
+			if (r == 0)
+				errno = ECONNRESET;
+			return -1;
+		}
+		k = e->rlen - e->roff < n ? e->rlen - e->roff : n;
+		if (writer(e->rbuf + e->roff, k, b) != k) {
+			*stopped = 1;
+			return 0;
+		}
+		e->roff += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * POST data to /v3/path, the answer's body to b: the HTTP status, or -1
+ * with errno (ECONNRESET and the like: the connection failed).  A watch
+ * ends the transfer early, and the connection with it.
+ */
+static int
+http(struct ipc_etcd *e, const char *path, const char *data,
+    struct body *b, const struct timespec *deadline, long limit)
+{
+	const struct ipc_url_host *h = &e->url.hosts[e->host];
+	char *req, *l, *v;
+	long long clen = -1;
+	int n, status, chunked = 0, closing = 0, stopped = 0;
+	unsigned long long csize;
+
+	/* One write: the head and the body in one segment. */
+	n = asprintf(&req, "POST /v3/%s HTTP/1.1\r\n"
+	    "Host: %s%s%s:%d\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n%s%s%s\r\n%s", path,
+	    strchr(h->name, ':') != NULL ? "[" : "", h->name,
+	    strchr(h->name, ':') != NULL ? "]" : "", h->port, strlen(data),
+	    e->token != NULL ? "Authorization: " : "",
+	    e->token != NULL ? e->token : "", e->token != NULL ? "\r\n" : "",
+	    data);
+	if (n == -1)
+		return -1;
+	n = put_all(e, req, (size_t)n, deadline);
+	free(req);
+	if (n == -1)
+		return -1;
+	if ((l = line(e, deadline, limit)) == NULL)
+		return -1;
+	if (sscanf(l, "HTTP/1.%*d %d", &status) != 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	while ((l = line(e, deadline, limit)) != NULL && *l != '\0') {
+		if ((v = strchr(l, ':')) == NULL)
+			continue;
+		*v++ = '\0';
+		v += strspn(v, " \t");
+		if (strcasecmp(l, "Content-Length") == 0)
+			clen = strtoll(v, NULL, 10);
+		else if (strcasecmp(l, "Transfer-Encoding") == 0 &&
+		    strcasestr(v, "chunked") != NULL)
+			chunked = 1;
+		else if (strcasecmp(l, "Connection") == 0 &&
+		    strcasecmp(v, "close") == 0)
+			closing = 1;
+	}
+	if (l == NULL)
+		return -1;
+	if (chunked) {
+		for (;;) {
+			if ((l = line(e, deadline, limit)) == NULL)
+				return -1;
+			csize = strtoull(l, NULL, 16);
+			if (csize == 0) {
+				/* The trailer, to its empty line. */
+				while ((l = line(e, deadline, limit)) != NULL &&
+				    *l != '\0')
+					;
+				if (l == NULL)
+					return -1;
+				break;
+			}
+			if (body_bytes(e, b, csize, deadline, limit,
+			    &stopped) == -1)
+				return -1;
+			if (stopped)
+				break;
+			if ((l = line(e, deadline, limit)) == NULL)
+				return -1;
+		}
+	} else if (clen >= 0) {
+		if (body_bytes(e, b, (size_t)clen, deadline, limit,
+		    &stopped) == -1)
+			return -1;
+	} else {
+		closing = 1;
+		for (;;) {
+			if (e->roff < e->rlen) {
+				if (writer(e->rbuf + e->roff, e->rlen - e->roff,
+				    b) != e->rlen - e->roff) {
+					stopped = 1;
+					break;
+				}
+				e->roff = e->rlen;
+			}
+			if (fill(e, deadline, limit) <= 0)
+				break;
+		}
+	}
+	if (closing || stopped)
+		hangup(e);
+	return status;
 }
 
 static const char *
@@ -353,6 +675,42 @@ hostname(const struct ipc_etcd *e)
 }
 
 /*
+ * One request on the current host's connection, made again on a new
+ * one when a kept one turns out closed: the status, or -1 and why, with
+ * *next when another host may do better.
+ */
+static int
+exchange(struct ipc_etcd *e, const char *path, const char *data,
+    struct body *b, const struct timespec *deadline, long limit, int *next)
+{
+	int st, reused, err;
+
+	*next = 0;
+	for (;;) {
+		reused = e->fd != -1;
+		if (dial(e, deadline) == -1) {
+			*next = errno != EINTR;
+			return -1;
+		}
+		if ((st = http(e, path, data, b, deadline, limit)) != -1)
+			return st;
+		err = errno;
+		hangup(e);
+		if (err == EINTR || ipc_signalled)
+			return fail(e, EINTR, "%s", strerror(EINTR));
+		if (err == ETIMEDOUT && deadline != NULL &&
+		    ipc_expired(deadline))
+			return fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
+		/* A kept connection the server closed meanwhile: anew. */
+		if (reused && b->len == 0 && err != ETIMEDOUT)
+			continue;
+		*next = 1;
+		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
+		    strerror(err));
+	}
+}
+
+/*
  * One POST to the current host: 0 and *out the answer; -1 with errno,
  * and *next when another host may do better.
  */
@@ -360,52 +718,21 @@ static int
 post(struct ipc_etcd *e, const char *path, const char *data,
     const struct timespec *deadline, json_t **out, int *next)
 {
-	struct curl_slist *hdrs = NULL, *t;
 	struct body b;
 	json_error_t jerr;
 	json_t *j, *er;
 	const char *msg;
-	char auth[1024];
-	long status = 0;
-	CURLcode rc;
-	int code;
+	long status;
+	int code, st;
 
-	*next = 0;
 	*out = NULL;
 	memset(&b, 0, sizeof(b));
-	if ((t = curl_slist_append(hdrs, "Content-Type: application/json"))
-	    == NULL)
-		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
-	hdrs = t;
-	if (e->token != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: %s", e->token);
-		if ((t = curl_slist_append(hdrs, auth)) == NULL) {
-			curl_slist_free_all(hdrs);
-			return fail(e, ENOMEM, "%s", strerror(ENOMEM));
-		}
-		hdrs = t;
-	}
-	setup(e, e->curl, path, data, hdrs, &b, ms_left(deadline, CALL_MS));
-	rc = curl_easy_perform(e->curl);
-	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hdrs);
-	if (rc != CURLE_OK) {
+	if ((st = exchange(e, path, data, &b, deadline, CALL_MS, next)) ==
+	    -1) {
 		free(b.buf);
-		if (rc == CURLE_ABORTED_BY_CALLBACK && ipc_signalled)
-			return fail(e, EINTR, "%s", strerror(EINTR));
-		if (rc == CURLE_OPERATION_TIMEDOUT && deadline != NULL &&
-		    ipc_expired(deadline))
-			return fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
-		*next = 1;
-		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CONNECT_ERROR ||
-		    rc == CURLE_SSL_CACERT_BADFILE ||
-		    rc == CURLE_SSL_CERTPROBLEM)
-			return fail(e, EPROTO, "etcd at %s: TLS: %s",
-			    hostname(e), curl_easy_strerror(rc));
-		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
-		    curl_easy_strerror(rc));
+		return -1;
 	}
+	status = st;
 	j = json_loadb(b.buf != NULL ? b.buf : "", b.len, 0, &jerr);
 	free(b.buf);
 	if (j == NULL) {
@@ -441,7 +768,6 @@ post(struct ipc_etcd *e, const char *path, const char *data,
 	return -1;
 }
 
-/* Log in to the current host when there is a user: 0, or -1 and why. */
 static int
 login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
 {
@@ -535,13 +861,11 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
     int64_t rev, const struct timespec *deadline, int *deleted,
     int64_t *compacted)
 {
-	struct curl_slist *hdrs = NULL, *t;
 	struct body b;
 	json_t *req;
-	char *data, auth[1024], revs[32];
+	char *data, revs[32];
 	size_t fails = 0;
-	CURLcode rc;
-	int next, e0;
+	int next, st, e0;
 
 	*deleted = 0;
 	*compacted = 0;
@@ -560,28 +884,9 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 	for (;;) {
 		memset(&b, 0, sizeof(b));
 		b.watch = 1;
-		hdrs = NULL;
-		if (login(e, deadline, &next) == -1)
-			goto next;
-		if ((hdrs = curl_slist_append(NULL,
-		    "Content-Type: application/json")) == NULL) {
-			fail(e, ENOMEM, "%s", strerror(ENOMEM));
-			break;
-		}
-		if (e->token != NULL) {
-			snprintf(auth, sizeof(auth), "Authorization: %s",
-			    e->token);
-			if ((t = curl_slist_append(hdrs, auth)) == NULL) {
-				fail(e, ENOMEM, "%s", strerror(ENOMEM));
-				break;
-			}
-			hdrs = t;
-		}
-		setup(e, e->curl, "watch", data, hdrs, &b,
-		    deadline != NULL ? ms_left(deadline, 0) : 0L);
-		rc = curl_easy_perform(e->curl);
-		curl_slist_free_all(hdrs);
-		hdrs = NULL;
+		st = -1;
+		if (login(e, deadline, &next) == 0)
+			st = exchange(e, "watch", data, &b, deadline, -1, &next);
 		free(b.buf);
 		if (b.event != NULL) {
 			free(data);
@@ -600,15 +905,10 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 			fail(e, EIO, "etcd at %s: %s", hostname(e), b.msg);
 			return NULL;
 		}
-		if (rc == CURLE_ABORTED_BY_CALLBACK && ipc_signalled) {
+		if (st != -1 && st != 200) {
 			free(data);
-			fail(e, EINTR, "%s", strerror(EINTR));
-			return NULL;
-		}
-		/* curl's limit was the deadline's, to the millisecond. */
-		if (rc == CURLE_OPERATION_TIMEDOUT && deadline != NULL) {
-			free(data);
-			fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
+			fail(e, EIO, "etcd at %s: HTTP status %d", hostname(e),
+			    st);
 			return NULL;
 		}
 		/*
@@ -616,23 +916,16 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 		 * from the same revision, on the next host in turn, so that
 		 * nothing is missed; when no host answers, stop.
 		 */
-		fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
-		    rc != CURLE_OK ? curl_easy_strerror(rc) :
-		    "the watch ended");
-		fails = rc == CURLE_OK ? 0 : fails + 1;
-		if (fails >= e->url.nhosts)
+		if (st == -1 && (!next || ++fails >= e->url.nhosts))
 			break;
-		e->host = (e->host + 1) % e->url.nhosts;
-		e->authed = 0;
-		continue;
-next:
-		if (errno != ECONNREFUSED || ++fails >= e->url.nhosts)
-			break;
-		e->host = (e->host + 1) % e->url.nhosts;
-		e->authed = 0;
+		if (st != -1)
+			fails = 0;
+		else {
+			e->host = (e->host + 1) % e->url.nhosts;
+			e->authed = 0;
+		}
 	}
 	e0 = errno;
-	curl_slist_free_all(hdrs);
 	free(data);
 	errno = e0;
 	return NULL;

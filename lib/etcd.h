@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <tls.h>
 
 #include "tls-opt.h"
 #include "url.h"
@@ -25,10 +26,12 @@ struct ipc_etcd {
 	const char	*name;		/* NAME, decoded (the url's) */
 	char		*prefix;	/* "/ipcutils/" */
 	const struct ipc_tls_opts *tls;	/* NULL: none given */
-	void		*curl;		/* CURL *, of the plain calls */
 	size_t		 host;		/* the one that answered last */
 	char		*token;		/* of the login, or NULL */
-	void		*connect_to;	/* struct curl_slist *: --tls-name */
+	int		 fd;		/* the connection to host, or -1 */
+	struct tls	*ctx;		/* its TLS, etcds:// */
+	char		 rbuf[16384];	/* what was read of the answer */
+	size_t		 roff, rlen;
 	int		 authed;	/* logged in to that host, or no user */
 	char		 why[256];
 };

@@ -207,7 +207,7 @@ ranges_sent() {
 	run -0 shm-get "$S"
 	assert_output v
 	run -2 --separate-stderr shm-get "etcd://127.0.0.1:$port/$N"
-	[ "$stderr" = "shm-get: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+	[ "$stderr" = "shm-get: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Connection refused" ]
 }
 
 @test "etcd: IPCUTILS_ETCD_PREFIX moves the objects" {
@@ -408,9 +408,9 @@ ranges_sent() {
 @test "etcd: etcd unreachable: one line, exit 2; 125 with a command" {
 	port=$(free_port)
 	run -2 --separate-stderr sem-wait "etcd://127.0.0.1:$port/$N"
-	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Connection refused" ]
 	run -125 --separate-stderr sem-wait "etcd://127.0.0.1:$port/$N" -- true
-	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Couldn't connect to server" ]
+	[ "$stderr" = "sem-wait: etcd://127.0.0.1:$port/$N: etcd at 127.0.0.1:$port: Connection refused" ]
 	run -2 --separate-stderr sem-post "etcd://127.0.0.1:$port/$N"
 }
 

@@ -178,7 +178,7 @@ teardown() {
 
 @test "sem-post: an etcd:// name in a build without etcd gives exit 2, one line" {
 	requires no-etcd
-	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	built_without="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr sem-post --max 1 "etcd://127.0.0.1:2379/$N"
 	assert_output ""
 	assert_equal "$stderr" "sem-post: etcd://127.0.0.1:2379/$N: $built_without"

@@ -285,7 +285,7 @@ PY
 
 @test "shm-get: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
 	requires no-etcd
-	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	msg="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr shm-get "etcd://127.0.0.1:2379/$N"
 	assert_equal "$stderr" "shm-get: etcd://127.0.0.1:2379/$N: $msg"
 	assert_output ""

@@ -358,7 +358,7 @@ PY
 
 @test "shm-put: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
 	requires no-etcd
-	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	msg="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr shm-put "etcd://127.0.0.1:2379/$N" <<< "x"
 	assert_equal "$stderr" "shm-put: etcd://127.0.0.1:2379/$N: $msg"
 	assert_output ""
