@@ -70,6 +70,7 @@ struct state {
 	int64_t		 countmod;	/* 0: no count key */
 	size_t		 nkeys;
 	long		 rank;		/* mine's, or -1: not there */
+	char		 ahead[512];	/* the key just ahead of mine, or "" */
 };
 
 static int
@@ -155,8 +156,12 @@ state(struct esem *x, struct state *st, const struct timespec *deadline)
 		    NULL)
 			break;
 		v[n] = '\0';
-		if (strcmp((char *)v, x->mine) == 0)
+		if (strcmp((char *)v, x->mine) == 0) {
 			st->rank = (long)i;
+			free(v);
+			break;
+		}
+		strlcpy(st->ahead, (char *)v, sizeof(st->ahead));
 		free(v);
 	}
 	json_decref(ans);
@@ -432,19 +437,46 @@ setcount(struct esem *x, const struct state *st, long long n, int del)
 	return ok;
 }
 
-/* Wait for a change of the semaphore's keys after revision rev. */
+/*
+ * Wait for a change after revision rev: of the semaphore's keys for the
+ * first waiter, which a holder's leaving or a post lets in; of the key
+ * just ahead for the others, so that a release wakes one waiter, not
+ * all.  The key ahead changes when it goes (a waiter gives up, a unit is
+ * consumed) and when its waiter enters, which touches it (touch()).
+ */
 static int
-change(struct esem *x, int64_t rev, const struct timespec *deadline)
+change(struct esem *x, const struct state *st,
+    const struct timespec *deadline)
 {
 	int64_t compacted;
 	json_t *ev;
-	int deleted;
+	int deleted, first = st->rank == st->count;
 
-	if ((ev = ipc_etcd_watch(&x->e, x->dir, x->end, rev + 1, deadline,
-	    &deleted, &compacted)) == NULL && errno != ESTALE)
+	if ((ev = ipc_etcd_watch(&x->e, first ? x->dir : st->ahead,
+	    first ? x->end : NULL, st->rev + 1, deadline, &deleted,
+	    &compacted)) == NULL && errno != ESTALE)
 		return fail(x, errno, NULL);
 	json_decref(ev);
 	return 0;		/* compacted too: read again */
+}
+
+/* Put our key again, the same on the same lease: its mod revision moves. */
+static int
+touch(struct esem *x)
+{
+	json_t *ans;
+	char host[256], val[300];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	ans = txn(x, json_pack("{s:[{s:{s:o, s:o, s:o}}]}", "success",
+	    "request_put", "key", b64(x->mine), "value", b64(val), "lease",
+	    numstr(x->lease)), NULL);
+	if (ans == NULL)
+		return -1;
+	json_decref(ans);
+	return 0;
 }
 
 static int
@@ -453,7 +485,7 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 	struct esem *x = (struct esem *)s;
 	struct timespec abs, *deadline;
 	struct state st;
-	int r, e;
+	int r, e, waited = 0;
 
 	deadline = ipc_deadline(timeout, &abs);
 	if (enter(x) == -1)
@@ -473,9 +505,13 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 			fail(x, EAGAIN, "%s", strerror(EAGAIN));
 			goto out;
 		}
-		if (change(x, st.rev, deadline) == -1)
+		if (change(x, &st, deadline) == -1)
 			goto out;
+		waited = 1;
 	}
+	/* The waiter behind, watching our key, reads again. */
+	if (waited && st.nkeys > (size_t)st.rank + 1 && touch(x) == -1)
+		goto out;
 	if (x->conf.hold) {
 		x->held = 1;
 		return 0;

@@ -32,7 +32,10 @@ setup() {
 }
 
 teardown() {
-	kill_bg "${pid:-}" "${pid2:-}" "${pid3:-}"
+	# Commands that wait for go end; the tools in the background too.
+	[ -z "${D:-}" ] || touch "$D/go"
+	kill_bg "${pid:-}" "${pid2:-}" "${pid3:-}" "${p1:-}" "${p2:-}" \
+	    "${p3:-}" "${p4:-}"
 	[ -z "${ETCD_PORT:-}" ] || [ -n "${ETCD_SKIP:-}" ] || {
 		etcd_ctl del --prefix "/ipcutils/shm/$N" >/dev/null 2>&1
 		etcd_ctl del --prefix "/ipcutils/sem/$N" >/dev/null 2>&1
@@ -445,4 +448,25 @@ ranges_sent() {
 	assert_line -n 1 --regexp "^sem +$S +- +3 +-\$"
 	run -0 ipc-ls -J "$S"
 	assert_output --regexp ",\{\"type\":\"sem\",\"name\":\"$S\",\"value\":3\}\]\$"
+}
+
+@test "etcd: sem-post -c 3 lets three waiters in at once, each woken in turn" {
+	sem-post --init 0 -c 1 "$ETCD_URL/$N"
+	sem-wait "$ETCD_URL/$N"
+	for i in 1 2 3 4; do
+		# shellcheck disable=SC2016
+		sem-wait -t 20s "$ETCD_URL/$N" -- sh -c 'touch "$1/in.$2"; while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" "$i" &
+		eval "p$i=\$!"
+		wait_until waiters_are "$i"
+	done
+	sem-post -c 3 "$ETCD_URL/$N"
+	wait_until test -e "$D/in.3"
+	[ -e "$D/in.1" ] && [ -e "$D/in.2" ] || false
+	[ ! -e "$D/in.4" ]
+	touch "$D/go"
+	for p in "$p1" "$p2" "$p3" "$p4"; do
+		reap "$p"
+		[ "$status" -eq 0 ]
+	done
+	[ -e "$D/in.4" ]
 }
