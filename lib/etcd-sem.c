@@ -118,26 +118,37 @@ txn(struct esem *x, json_t *req, const struct timespec *deadline)
 	return ans;
 }
 
-/* The count and the waiters, at one revision. */
+/*
+ * The count and the waiters, at one revision; with put (our key's value),
+ * our key put on our lease first, in the same transaction, and its
+ * create revision, the token, kept.
+ */
 static int
-state(struct esem *x, struct state *st, const struct timespec *deadline)
+state(struct esem *x, struct state *st, const struct timespec *deadline,
+    const char *put)
 {
-	json_t *ans, *r, *kvs, *kv;
+	json_t *ans, *r, *kvs, *kv, *ops;
 	unsigned char *v;
-	size_t i, n;
+	size_t i, n, at = put != NULL;
 
-	ans = txn(x, json_pack("{s:[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s, "
-	    "s:b}}]}", "success", "request_range", "key", b64(x->count),
+	ops = json_pack("[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s, s:b}}]",
+	    "request_range", "key", b64(x->count),
 	    "request_range", "key", b64(x->wdir), "range_end", b64(x->wend),
-	    "sort_target", "CREATE", "sort_order", "ASCEND", "keys_only", 1),
-	    deadline);
-	if (ans == NULL)
+	    "sort_target", "CREATE", "sort_order", "ASCEND", "keys_only", 1);
+	if (ops != NULL && put != NULL)
+		json_array_insert_new(ops, 0, json_pack("{s:{s:o, s:o, s:o}}",
+		    "request_put", "key", b64(x->mine), "value", b64(put),
+		    "lease", numstr(x->lease)));
+	if ((ans = txn(x, json_pack("{s:o}", "success", ops), deadline)) ==
+	    NULL)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	st->rank = -1;
 	st->rev = ipc_etcd_int(json_object_get(ans, "header"), "revision");
+	if (put != NULL)
+		x->token = st->rev;
 	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
-	    0), "response_range");
+	    at), "response_range");
 	kv = json_array_get(json_object_get(r, "kvs"), 0);
 	if (kv != NULL) {
 		st->countmod = ipc_etcd_int(kv, "mod_revision");
@@ -148,7 +159,7 @@ state(struct esem *x, struct state *st, const struct timespec *deadline)
 		}
 	}
 	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
-	    1), "response_range");
+	    at + 1), "response_range");
 	kvs = json_object_get(r, "kvs");
 	st->nkeys = json_array_size(kvs);
 	for (i = 0; x->mine != NULL && i < st->nkeys; i++) {
@@ -338,12 +349,11 @@ lost:
 	return NULL;
 }
 
-/* A lease, the keeper that keeps it, and our key on it. */
+/* A lease, and the keeper that keeps it; our key goes on it later. */
 static int
 enter(struct esem *x)
 {
-	json_t *ans, *r;
-	char host[256], val[300];
+	json_t *ans;
 
 	if ((ans = ipc_etcd_call(&x->e, "lease/grant", json_pack("{s:o}",
 	    "TTL", numstr(x->ttl)), NULL)) == NULL)
@@ -362,17 +372,6 @@ enter(struct esem *x)
 		x->mine = NULL;
 		return fail(x, ENOMEM, "%s", strerror(ENOMEM));
 	}
-	if (gethostname(host, sizeof(host)) == -1)
-		strlcpy(host, "?", sizeof(host));
-	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
-	ans = txn(x, json_pack("{s:[{s:{s:o, s:o, s:o}}]}", "success",
-	    "request_put", "key", b64(x->mine), "value", b64(val), "lease",
-	    numstr(x->lease)), NULL);
-	if (ans == NULL)
-		return -1;
-	r = json_object_get(ans, "header");
-	x->token = ipc_etcd_int(r, "revision");
-	json_decref(ans);
 	return 0;
 }
 
@@ -485,13 +484,18 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 	struct esem *x = (struct esem *)s;
 	struct timespec abs, *deadline;
 	struct state st;
+	char host[256], val[300];
+	const char *put;
 	int r, e, waited = 0;
 
 	deadline = ipc_deadline(timeout, &abs);
 	if (enter(x) == -1)
 		goto out;
-	for (;;) {
-		if (state(x, &st, NULL) == -1)
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	for (put = val;; put = NULL) {
+		if (state(x, &st, NULL, put) == -1)
 			goto out;
 		if (st.rank == -1) {
 			fail(x, EIO, "the wait was lost: its key is gone "
@@ -517,7 +521,7 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 		return 0;
 	}
 	while ((r = setcount(x, &st, st.count - 1, 1)) == 0)
-		if (state(x, &st, NULL) == -1)
+		if (state(x, &st, NULL, NULL) == -1)
 			goto out;
 	if (r == -1)
 		goto out;
@@ -539,7 +543,7 @@ esem_post(struct ipc_sem *s, unsigned int n, int *value)
 	int r;
 
 	do {
-		if (state(x, &st, NULL) == -1)
+		if (state(x, &st, NULL, NULL) == -1)
 			return -1;
 		*value = value_of(&st);
 		if (x->conf.max >= 0 && (long long)*value + n > x->conf.max)
@@ -560,7 +564,7 @@ esem_value(struct ipc_sem *s, int *value)
 	struct esem *x = (struct esem *)s;
 	struct state st;
 
-	if (state(x, &st, NULL) == -1)
+	if (state(x, &st, NULL, NULL) == -1)
 		return -1;
 	*value = value_of(&st);
 	return 0;
@@ -656,7 +660,7 @@ esem_peek(const char *name, int *value, char *why, size_t len)
 
 	if ((x = bare(name, why, len)) == NULL)
 		return -1;
-	if (state(x, &st, NULL) == -1 || (st.countmod == 0 &&
+	if (state(x, &st, NULL, NULL) == -1 || (st.countmod == 0 &&
 	    fail(x, ENOENT, "%s", strerror(ENOENT)) == -1)) {
 		e = errno;
 		snprintf(why, len, "%s", x->s.why);
