@@ -316,6 +316,7 @@ keeper(void *arg)
 	/* A client of its own: the main thread's is in use meanwhile. */
 	if (ipc_etcd_init(&e, x->rawname, x->e.tls, why, sizeof(why)) == -1)
 		goto lost;
+	e.nointr = 1;		/* the command's signals are not ours */
 	clock_gettime(CLOCK_MONOTONIC, &ok);
 	pfd.fd = x->stop[0];
 	pfd.events = POLLIN;
@@ -353,7 +354,9 @@ lost:
 static int
 enter(struct esem *x)
 {
+	sigset_t all, old;
 	json_t *ans;
+	int e;
 
 	if ((ans = ipc_etcd_call(&x->e, "lease/grant", json_pack("{s:o}",
 	    "TTL", numstr(x->ttl)), NULL)) == NULL)
@@ -364,8 +367,13 @@ enter(struct esem *x)
 		return fail(x, EIO, "etcd granted no lease");
 	if (pipe2(x->stop, O_CLOEXEC) == -1 || pipe2(x->lost, O_CLOEXEC) == -1)
 		return fail(x, errno, "%s", strerror(errno));
-	if ((errno = pthread_create(&x->keeper, NULL, keeper, x)) != 0)
-		return fail(x, errno, "%s", strerror(errno));
+	/* Signals are the main thread's, whose waits they end. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&x->keeper, NULL, keeper, x);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
+		return fail(x, e, "%s", strerror(e));
 	x->keeping = 1;
 	if (asprintf(&x->mine, "%s%016" PRIx64, x->wdir, (uint64_t)x->lease)
 	    == -1) {
@@ -385,6 +393,8 @@ leave(struct esem *x)
 		x->keeping = 0;
 	}
 	if (x->lease != 0) {
+		/* Even after a signal: the unit comes back now, not at TTL. */
+		x->e.nointr = 1;
 		json_decref(ipc_etcd_call(&x->e, "kv/lease/revoke",
 		    json_pack("{s:o}", "ID", numstr(x->lease)), NULL));
 		x->lease = 0;

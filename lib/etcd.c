@@ -267,6 +267,24 @@ watch_scan(struct body *b)
 	}
 }
 
+/* Between two rounds of the hosts, while a cluster elects a leader. */
+#define PAUSE_MS	100
+
+static int
+breather(struct ipc_etcd *e, const struct timespec *deadline)
+{
+	struct timespec ts = { 0, PAUSE_MS * 1000000L };
+	int err = errno;
+
+	if (deadline != NULL && ipc_expired(deadline))
+		return fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
+	while (nanosleep(&ts, &ts) == -1)
+		if (ipc_signalled && !e->nointr)
+			return fail(e, EINTR, "%s", strerror(EINTR));
+	errno = err;
+	return 0;
+}
+
 /* Take n bytes of the answer: n, or fewer to end the transfer. */
 static size_t
 writer(const char *p, size_t n, struct body *b)
@@ -314,7 +332,7 @@ ready(struct ipc_etcd *e, short ev, const struct timespec *deadline,
 	int n;
 
 	for (;;) {
-		if (ipc_signalled) {
+		if (ipc_signalled && !e->nointr) {
 			errno = EINTR;
 			return -1;
 		}
@@ -696,7 +714,7 @@ exchange(struct ipc_etcd *e, const char *path, const char *data,
 			return st;
 		err = errno;
 		hangup(e);
-		if (err == EINTR || ipc_signalled)
+		if (err == EINTR || (ipc_signalled && !e->nointr))
 			return fail(e, EINTR, "%s", strerror(EINTR));
 		if (err == ETIMEDOUT && deadline != NULL &&
 		    ipc_expired(deadline))
@@ -760,9 +778,14 @@ post(struct ipc_etcd *e, const char *path, const char *data,
 	    strstr(msg, "permission") != NULL)
 		fail(e, EACCES, "etcd: %s", msg);
 	else {
-		/* Unavailable (14): no leader there; another may have one. */
+		/*
+		 * Unavailable (14): no leader there, or it is going; another
+		 * may have one, or this one soon (EAGAIN: ipc_etcd_call
+		 * tries again a while).
+		 */
 		*next = code == 14 || status == 503;
-		fail(e, EIO, "etcd at %s: %s", hostname(e), msg);
+		fail(e, *next ? EAGAIN : EIO, "etcd at %s: %s", hostname(e),
+		    msg);
 	}
 	json_decref(j);
 	return -1;
@@ -825,7 +848,8 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 	json_t *ans;
 	char *data;
 	size_t tried;
-	int next, relogged = 0;
+	int next, relogged = 0, busy = 0;
+	long waited = 0;
 
 	data = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -848,10 +872,22 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 		}
 		if (!next)
 			break;
-		tried++;
+		busy |= errno == EAGAIN;
 		e->host = (e->host + 1) % e->url.nhosts;
 		e->authed = 0;
+		/*
+		 * Every host failed: when one answered without a leader (an
+		 * election), again after a pause, for at most CALL_MS.
+		 */
+		if (++tried % e->url.nhosts == 0) {
+			if (!busy || (waited += PAUSE_MS) > CALL_MS ||
+			    breather(e, deadline) == -1)
+				break;
+			busy = 0;
+		}
 	}
+	if (errno == EAGAIN)
+		errno = EIO;
 	free(data);
 	return NULL;
 }
@@ -865,6 +901,7 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 	json_t *req;
 	char *data, revs[32];
 	size_t fails = 0;
+	long waited = 0;
 	int next, st, e0;
 
 	*deleted = 0;
@@ -900,10 +937,15 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 			    (long long)rev);
 			return NULL;
 		}
+		/* A stream etcd ended (its leader going): on, for a while. */
 		if (b.failed) {
-			free(data);
 			fail(e, EIO, "etcd at %s: %s", hostname(e), b.msg);
-			return NULL;
+			if ((waited += PAUSE_MS) > CALL_MS ||
+			    breather(e, deadline) == -1)
+				break;
+			e->host = (e->host + 1) % e->url.nhosts;
+			e->authed = 0;
+			continue;
 		}
 		if (st != -1 && st != 200) {
 			free(data);

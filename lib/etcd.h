@@ -33,6 +33,8 @@ struct ipc_etcd {
 	char		 rbuf[16384];	/* what was read of the answer */
 	size_t		 roff, rlen;
 	int		 authed;	/* logged in to that host, or no user */
+	int		 nointr;	/* SIGINT and SIGTERM do not end a call:
+					   the lease's keepalive and revoke */
 	char		 why[256];
 };
 

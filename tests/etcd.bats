@@ -470,3 +470,20 @@ ranges_sent() {
 	done
 	[ -e "$D/in.4" ]
 }
+
+@test "etcd: SIGTERM ends a waiting sem-wait and goes on to a holder's command; both keys go at once" {
+	sem-wait "$ETCD_URL/$N" -- sleep 30 &
+	pid=$!
+	wait_until waiters_are 1
+	sem-wait "$ETCD_URL/$N" &
+	pid2=$!
+	wait_until waiters_are 2
+	terminate "$pid2"
+	[ "$status" -eq 143 ]
+	run -0 waiters
+	assert_output 1
+	terminate "$pid"
+	[ "$status" -eq 143 ]
+	run -0 waiters
+	assert_output 0
+}
