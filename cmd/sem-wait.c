@@ -229,7 +229,7 @@ run(char **cmd, int vflag)
 		}
 	}
 
-	/* A fencing token: a resource can refuse a holder older than its last. */
+	/* The fencing token: a resource can refuse a holder it outlived. */
 	if (ipc_sem_token(s) > 0) {
 		snprintf(token, sizeof(token), "%lld", ipc_sem_token(s));
 		if (setenv("IPC_SEM_TOKEN", token, 1) == -1) {

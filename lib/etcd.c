@@ -923,7 +923,8 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 		b.watch = 1;
 		st = -1;
 		if (login(e, deadline, &next) == 0)
-			st = exchange(e, "watch", data, &b, deadline, -1, &next);
+			st = exchange(e, "watch", data, &b, deadline, -1,
+			    &next);
 		free(b.buf);
 		if (b.event != NULL) {
 			free(data);
