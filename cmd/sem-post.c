@@ -22,6 +22,7 @@ static const struct option longopts[] = {
 	{ "init",		required_argument,	NULL, OPT_INIT },
 	{ "max",		required_argument,	NULL, OPT_MAX },
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_TLS_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -66,6 +67,9 @@ main(int argc, char *argv[])
 		case OPT_MAX:
 			max = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--max");
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&conf.tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -109,7 +113,9 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-evx] [-c count] [-m mode] [--init n] "
 	    "[--max n]\n"
-	    "\t[--any-owner] name\n", getprogname());
+	    "\t[--any-owner] [--tls-ca file] [--tls-cert file] "
+	    "[--tls-key file]\n"
+	    "\t[--tls-name name] [--tls-noverify] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
@@ -123,6 +129,9 @@ usage(int status)
 		    "(exit 1)\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
+		    "      --tls-ca file, --tls-cert file, --tls-key file, "
+		    "--tls-name name,\n"
+		    "      --tls-noverify    etcds://: as shm-get's\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -32,6 +32,7 @@ static const struct option longopts[] = {
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "init",		required_argument,	NULL, OPT_INIT },
 	{ "ttl",		required_argument,	NULL, OPT_TTL },
+	IPC_TLS_LONGOPTS,
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
@@ -105,6 +106,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TTL:
 			ipc_xduration(optarg, &conf.ttl, "--ttl");
+			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&conf.tls, ch, optarg);
 			break;
 		default:
 			usage(ipc_errexit);
@@ -334,8 +338,10 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
 	    "[--init n]\n"
-	    "\t[--ttl duration] [--any-owner] name "
-	    "[-- command [argument ...]]\n",
+	    "\t[--ttl duration] [--any-owner] [--tls-ca file] "
+	    "[--tls-cert file]\n"
+	    "\t[--tls-key file] [--tls-name name] [--tls-noverify]\n"
+	    "\tname [-- command [argument ...]]\n",
 	    getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
@@ -357,6 +363,9 @@ usage(int status)
 		    "not heard from comes\n"
 		    "                        back after duration "
 		    "(10s; at least 2s)\n"
+		    "      --tls-ca file, --tls-cert file, --tls-key file, "
+		    "--tls-name name,\n"
+		    "      --tls-noverify    etcds://: as shm-get's\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
 		    "  -h, --help            show this help\n"

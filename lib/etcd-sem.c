@@ -253,6 +253,7 @@ esem_open(const char *name, const struct ipc_sem_conf *conf,
     const char **shownp, char *why, size_t len)
 {
 	struct esem *x;
+	const char *bad;
 	long ttl = DEFAULT_TTL;
 
 	*shownp = shown(name);
@@ -279,8 +280,16 @@ esem_open(const char *name, const struct ipc_sem_conf *conf,
 	x->conf = *conf;
 	x->ttl = ttl;
 	x->stop[0] = x->stop[1] = x->lost[0] = x->lost[1] = -1;
-	if (ipc_etcd_init(&x->e, name, NULL, why, len) == -1) {
+	if (ipc_etcd_init(&x->e, name, &x->conf.tls, why, len) == -1) {
 		free(x);
+		return NULL;
+	}
+	if ((bad = ipc_tls_check(&x->conf.tls, x->e.url.tls, 0,
+	    "an etcds:// name", why, len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		esem_close(&x->s);
+		errno = EINVAL;
 		return NULL;
 	}
 	if ((x->rawname = strdup(name)) == NULL || keys(x) == -1) {

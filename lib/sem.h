@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "ipcutils.h"
+#include "tls-opt.h"
 
 /*
  * sem-wait and sem-post reach every semaphore through this: a POSIX named
@@ -32,8 +33,10 @@ struct ipc_sem_conf {
 	struct timespec	 ttl;		/* sem-wait --ttl: how long a holder
 					   that cannot be reached keeps the
 					   unit; { 0, 0 }: the backend's */
+	struct ipc_tls_opts tls;	/* --tls-: etcds:// only */
 };
-#define IPC_SEM_CONF_DEFAULT	{ IPC_CREATE_DEFAULT, 0, -1, 0, { 0, 0 } }
+#define IPC_SEM_CONF_DEFAULT \
+	{ IPC_CREATE_DEFAULT, 0, -1, 0, { 0, 0 }, { NULL, NULL, NULL, NULL, 0 } }
 
 /* What every backend's semaphore starts with; the rest is the backend's. */
 struct ipc_sem {

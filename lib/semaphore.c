@@ -57,6 +57,12 @@ ipc_sem_open(const char *name, const struct ipc_sem_conf *conf,
 		*shown = ipc_shown(name);
 		return NULL;
 	}
+	if (be == &ipc_sem_posix && ipc_tls_given(&conf->tls)) {
+		*shown = ipc_shown(name);
+		snprintf(why, len, "the --tls options are for etcds:// names");
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((s = be->open(name, conf, shown, why, len)) == NULL) {
 		e = errno;
 		reason(why, len);

@@ -487,3 +487,18 @@ ranges_sent() {
 	run -0 waiters
 	assert_output 0
 }
+
+@test "etcd: sem-wait and sem-post on etcds:// with the CA of the test; --tls options with a POSIX name are refused" {
+	[ -n "$ETCDS_URL" ] || skip "needs openssl"
+	run -0 sem-post --tls-ca "$ETCD_CA" -v "$ETCDS_URL/$N"
+	assert_output 1
+	run -0 sem-wait --tls-ca "$ETCD_CA" --tls-name etcd.test "$ETCDS_URL/$N" -- true
+	run -0 sem-wait --tls-ca "$ETCD_CA" -v "$ETCDS_URL/$N"
+	assert_output 0
+	run -2 --separate-stderr sem-wait -n "$ETCDS_URL/$N"
+	[[ "$stderr" == "sem-wait: $ETCDS_URL/$N: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "* ]]
+	run -2 --separate-stderr sem-post --tls-ca "$ETCD_CA" "$N"
+	[ "$stderr" = "sem-post: $N: the --tls options are for etcds:// names" ]
+	run -2 --separate-stderr sem-post --tls-ca "$ETCD_CA" "$S"
+	[ "$stderr" = "sem-post: $S: the --tls options need an etcds:// name" ]
+}

@@ -210,7 +210,7 @@ teardown() {
 
 @test "sem-post: usage errors and conflicts give exit 2" {
 	run -2 --separate-stderr sem-post
-	assert_equal "$stderr" $'usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]\n\t[--any-owner] name'
+	assert_equal "$stderr" $'usage: sem-post [-evx] [-c count] [-m mode] [--init n] [--max n]\n\t[--any-owner] [--tls-ca file] [--tls-cert file] [--tls-key file]\n\t[--tls-name name] [--tls-noverify] name'
 	run -2 --separate-stderr sem-post "$N" extra
 	run -2 --separate-stderr sem-post -t 1 "$N"
 	run -2 --separate-stderr sem-post -e -x "$N"
