@@ -24,7 +24,9 @@
 #include "objects.h"
 #include "queue.h"
 #include "sem.h"
+#include "shm.h"
 #include "sysv.h"
+#include "url.h"
 
 enum column {
 	C_TYPE, C_NAME, C_KEY, C_ID, C_MODE, C_OWNER, C_GROUP, C_CREATOR,
@@ -117,6 +119,9 @@ static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
 static void		 limits_grid(struct ipc_grid *);
 static int		 list_remote(char **, int, int, int);
+static int		 list_shm(void *, const struct ipc_shm_info *);
+static const char	*shown_url(const char *);
+static int		 list_sem(const char *, void *);
 static _Noreturn void	 usage(int);
 
 int
@@ -682,18 +687,25 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 /*
  * Objects of backends (names with a scheme, all of them): a broker's
  * queues, what their declaration tells, messages ready and consumers.
- * -n and -J apply.
+ * -n and -J apply.  A name that the shared memory family serves is
+ * listed by it (etcd://: size, first bytes, revision of the last change;
+ * its last part may be a glob).
  */
+struct shm_list {
+	int		 nflag, Jflag, first;
+};
+
 static int
 list_remote(char **names, int n, int nflag, int Jflag)
 {
+	struct shm_list sl = { nflag, Jflag, 1 };
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *mixed, *type;
 	static char *shown;	/* reachable at an exit */
 	char why[IPC_WHYLEN];
 	long long msgs, cons;
-	int i, status = IPC_OK, first = 1;
+	int i, r, status = IPC_OK, first = 1;
 
 	if (ncols > 0)
 		errx(IPC_ERROR, "cannot use -o with names of a backend");
@@ -703,6 +715,23 @@ list_remote(char **names, int n, int nflag, int Jflag)
 	if (Jflag)
 		putchar('[');
 	for (i = 0; i < n; i++) {
+		/*
+		 * The shared memory family's, unless it has no list of it;
+		 * and the semaphore of that name, which has none.
+		 */
+		sl.first = first;
+		if ((r = ipc_shm_list(names[i], list_shm, &sl, why,
+		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
+			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
+				r += list_sem(names[i], &sl);
+			if (r <= 0) {
+				warnx("%s: %s", shown_url(names[i]),
+				    r == 0 ? strerror(ENOENT) : why);
+				status = IPC_ERROR;
+			}
+			first = sl.first;
+			continue;
+		}
 		free(shown);
 		shown = ipc_xqueue_shown(names[i]);
 		if ((q = ipc_queue_open(names[i], shown, IPC_Q_LOOK, &c, why,
@@ -739,6 +768,72 @@ list_remote(char **names, int n, int nflag, int Jflag)
 		puts("]");
 	ipc_xfflush(stdout, "stdout");
 	return status;
+}
+
+/* A backend's name as messages show it: without a password. */
+static const char *
+shown_url(const char *name)
+{
+	static char *s;
+
+	free(s);
+	if ((s = ipc_url_shown(name)) == NULL)
+		return ipc_shown(name);
+	return ipc_shown(s);
+}
+
+/* The semaphore of a backend's name, in list_remote's table: 1, or 0. */
+static int
+list_sem(const char *name, void *arg)
+{
+	struct shm_list *sl = arg;
+	char why[IPC_WHYLEN];
+	int value;
+
+	if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
+		return 0;
+	if (sl->first && !sl->Jflag && !sl->nflag)
+		printf("%-4s  %-32s  %8s  %-20s  %s\n", "TYPE", "NAME", "SIZE",
+		    "VALUE", "REVISION");
+	if (sl->Jflag) {
+		printf("%s{\"type\":\"sem\",\"name\":", sl->first ? "" : ",");
+		ipc_json_name(shown_url(name));
+		printf(",\"value\":%d}", value);
+	} else
+		printf("%-4s  %-32s  %8s  %-20d  %s\n", "sem", shown_url(name),
+		    "-", value, "-");
+	sl->first = 0;
+	return 1;
+}
+
+/* One shared memory object of a backend, in list_remote's table. */
+static int
+list_shm(void *arg, const struct ipc_shm_info *o)
+{
+	struct shm_list *sl = arg;
+	char vis[4 * 20 + 1], js[IPC_JSON_MAX(64)];
+
+	if (sl->first && !sl->Jflag && !sl->nflag)
+		printf("%-4s  %-32s  %8s  %-20s  %s\n", "TYPE", "NAME", "SIZE",
+		    "VALUE", "REVISION");
+	if (sl->Jflag) {
+		printf("%s{\"type\":\"shm\",\"name\":", sl->first ? "" : ",");
+		ipc_json_name(o->name);
+		printf(",\"size\":%lld,\"value\":", (long long)o->size);
+		if (ipc_json_string(js, o->head, o->headlen, 0) > 0)
+			fputs(js, stdout);
+		else
+			fputs("null", stdout);
+		printf(",\"revision\":%lld}", (long long)o->revision);
+	} else {
+		strvisx(vis, (const char *)o->head, o->headlen < 20 ?
+		    o->headlen : 20, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+		printf("%-4s  %-32s  %8lld  %-20s  %lld\n", "shm",
+		    ipc_shown(o->name), (long long)o->size, vis,
+		    (long long)o->revision);
+	}
+	sl->first = 0;
+	return 0;
 }
 
 static _Noreturn void

@@ -15,7 +15,10 @@
 
 #include "queue.h"
 #include "objects.h"
+#include "sem.h"
+#include "shm.h"
 #include "sysv.h"
+#include "url.h"
 
 enum { OPT_OLDER = IPC_OPT_TOOL, OPT_UNATTACHED };
 
@@ -40,7 +43,13 @@ static int		 wanted(const struct ipc_object *, char **, int, int,
 			    const struct timespec *);
 static void		 refused(const struct ipc_objects *, char **, int,
 			    const struct timespec *);
+struct rm_shm {
+	int		 nflag, vflag, status;
+};
+
 static int		 rm_remote(char **, int, int, int, int);
+static int		 rm_shm(void *, const struct ipc_shm_info *);
+static int		 rm_sem(const char *, const char *, struct rm_shm *);
 static _Noreturn void	 usage(int);
 
 int
@@ -276,6 +285,7 @@ refused(const struct ipc_objects *l, char **args, int fflag,
 }
 
 /* Remove objects of backends (names with a scheme, all of them). */
+
 static int
 rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 {
@@ -283,13 +293,35 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 	struct ipc_queue *q;
 	const char *mixed;
 	static char *shown;	/* reachable at an exit */
-	char why[IPC_WHYLEN];
-	int i, status = IPC_OK;
+	struct rm_shm rs = { nflag, vflag, IPC_OK };
+	char why[IPC_WHYLEN], *s;
+	int i, r, status = IPC_OK;
 
 	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
 	for (i = 0; i < n; i++) {
+		/*
+		 * Shared memory of a backend that lists it (etcd): each
+		 * object the name or glob finds; and the semaphore of that
+		 * name, which has no list.
+		 */
+		rs.status = IPC_OK;
+		if ((r = ipc_shm_list(names[i], rm_shm, &rs, why,
+		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
+			if ((s = ipc_url_shown(names[i])) == NULL)
+				err(IPC_ERROR, NULL);
+			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
+				r += rm_sem(names[i], s, &rs);
+			if (r == -1 || (r == 0 && !fflag))
+				warnx("%s: %s", ipc_shown(s), r == 0 ?
+				    strerror(ENOENT) : why);
+			free(s);
+			if (r == -1 || (r == 0 && !fflag) ||
+			    rs.status != IPC_OK)
+				status = IPC_ERROR;
+			continue;
+		}
 		free(shown);
 		shown = ipc_xqueue_shown(names[i]);
 		if ((q = ipc_queue_open(names[i], shown, IPC_Q_LOOK, &c, why,
@@ -311,6 +343,48 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag)
 	}
 	ipc_xfflush(stdout, "stdout");
 	return status;
+}
+
+/* Remove one object that rm_remote's list found. */
+static int
+rm_shm(void *arg, const struct ipc_shm_info *o)
+{
+	struct rm_shm *rs = arg;
+	char why[IPC_WHYLEN];
+
+	if (rs->nflag)
+		printf("would remove shm %s\n", ipc_shown(o->name));
+	else if (ipc_shm_unlink(o->raw, why, sizeof(why)) == -1) {
+		warnx("%s: %s", ipc_shown(o->name), why);
+		rs->status = IPC_ERROR;
+	} else if (rs->vflag)
+		printf("removed shm %s\n", ipc_shown(o->name));
+	return 0;
+}
+
+/* The semaphore of a backend's name: 1 removed (or would be), 0 none. */
+static int
+rm_sem(const char *name, const char *shown, struct rm_shm *rs)
+{
+	char why[IPC_WHYLEN];
+	int value;
+
+	if (rs->nflag) {
+		if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
+			return 0;
+		printf("would remove sem %s\n", ipc_shown(shown));
+		return 1;
+	}
+	if (ipc_sem_unlink(name, why, sizeof(why)) == -1) {
+		if (errno != ENOENT) {
+			warnx("%s: %s", ipc_shown(shown), why);
+			rs->status = IPC_ERROR;
+		}
+		return 0;
+	}
+	if (rs->vflag)
+		printf("removed sem %s\n", ipc_shown(shown));
+	return 1;
 }
 
 static _Noreturn void

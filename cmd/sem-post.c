@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "init",		required_argument,	NULL, OPT_INIT },
 	{ "max",		required_argument,	NULL, OPT_MAX },
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_TLS_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -74,6 +75,9 @@ main(int argc, char *argv[])
 		case OPT_MAX:
 			max = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--max");
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&conf.tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -121,7 +125,9 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-envx] [-c count] [-m mode] [-t timeout] "
 	    "[--init n]\n"
-	    "\t[--max n] [--any-owner] name\n", getprogname());
+	    "\t[--max n] [--any-owner] [--tls-ca file] [--tls-cert file] "
+	    "[--tls-key file]\n"
+	    "\t[--tls-name name] [--tls-noverify] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Give back one unit of the semaphore, or count "
 		    "units.\n\n"
@@ -139,6 +145,9 @@ usage(int status)
 		    "(exit 1)\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
+		    "      --tls-ca file, --tls-cert file, --tls-key file, "
+		    "--tls-name name,\n"
+		    "      --tls-noverify    etcds://: as shm-get's\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -1,12 +1,14 @@
 /* sem-wait: take a unit of a named semaphore, or hold one for a command. */
 #include "config.h"
 
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include "exec.h"
 #include "sem.h"
 
-enum { OPT_INIT = IPC_OPT_TOOL };
+enum { OPT_INIT = IPC_OPT_TOOL, OPT_TTL };
 
 static const struct option longopts[] = {
 	{ "conflict-exit-code",	required_argument,	NULL, 'E' },
@@ -29,6 +31,8 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "exclusive",		no_argument,		NULL, 'x' },
 	{ "init",		required_argument,	NULL, OPT_INIT },
+	{ "ttl",		required_argument,	NULL, OPT_TTL },
+	IPC_TLS_LONGOPTS,
 	{ "any-owner",		no_argument,		NULL, IPC_OPT_ANYOWNER },
 	{ NULL,			0,			NULL, 0 }
 };
@@ -44,6 +48,7 @@ static void		 record(void *);
 static _Noreturn void	 giveback(int, const char *, const char *);
 static _Noreturn void	 leave(int);
 static _Noreturn void	 run(char **, int);
+static int		 reap(pid_t, int *);
 static _Noreturn void	 usage(int);
 
 int
@@ -99,6 +104,12 @@ main(int argc, char *argv[])
 		case OPT_INIT:
 			init = ipc_xnum(optarg, 0, IPC_SEM_VALUE_MAX, "--init");
 			break;
+		case OPT_TTL:
+			ipc_xduration(optarg, &conf.ttl, "--ttl");
+			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&conf.tls, ch, optarg);
+			break;
 		default:
 			usage(ipc_errexit);
 		}
@@ -109,6 +120,7 @@ main(int argc, char *argv[])
 	if (argc != 1 || (cmd != NULL && cmd[0] == NULL))
 		usage(ipc_errexit);
 	conf.init = init == -1 ? cmd != NULL : init;
+	conf.hold = cmd != NULL;
 
 	/*
 	 * SIGINT, SIGTERM and SIGHUP end a wait; once the command runs they
@@ -198,6 +210,7 @@ run(char **cmd, int vflag)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	sigset_t fwd, old, dfl;
+	char token[32];
 	pid_t pid;
 	size_t i;
 	int e, status, value;
@@ -217,6 +230,15 @@ run(char **cmd, int vflag)
 		printf("%d\n", value);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			warn("stdout");
+			leave(IPC_CMD_FAILED);
+		}
+	}
+
+	/* The fencing token: a resource can refuse a holder it outlived. */
+	if (ipc_sem_token(s) > 0) {
+		snprintf(token, sizeof(token), "%lld", ipc_sem_token(s));
+		if (setenv("IPC_SEM_TOKEN", token, 1) == -1) {
+			warn("IPC_SEM_TOKEN");
 			leave(IPC_CMD_FAILED);
 		}
 	}
@@ -251,12 +273,63 @@ run(char **cmd, int vflag)
 	child = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			warn("wait");
-			leave(IPC_CMD_FAILED);
-		}
+	if (reap(pid, &status) == -1) {
+		warn("wait");
+		leave(IPC_CMD_FAILED);
+	}
 	leave(ipc_cmd_status(status));
+}
+
+/* Time the command has to end after SIGTERM, when its unit was lost. */
+#define GRACE_MS	5000
+
+/*
+ * Wait for the command; where the unit can be lost while it runs (a
+ * lease that ended), end it then: SIGTERM, SIGKILL after GRACE_MS, and
+ * exit 125 saying so.  0 and its status, or -1 with errno.
+ */
+static int
+reap(pid_t pid, int *status)
+{
+	struct pollfd pfd[2];
+	int lost, n, timeout = -1;
+
+	if ((lost = ipc_sem_lostfd(s)) == -1 ||
+	    (pfd[1].fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		while (waitpid(pid, status, 0) == -1)
+			if (errno != EINTR)
+				return -1;
+		return 0;
+	}
+	pfd[0].fd = lost;
+	pfd[0].events = pfd[1].events = POLLIN;
+	for (;;) {
+		n = poll(pfd, 2, timeout);
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n > 0 && pfd[1].revents != 0)
+			break;
+		if (n == 0) {		/* the grace period is over */
+			kill(pid, SIGKILL);
+			timeout = -1;
+			continue;
+		}
+		if (n > 0 && pfd[0].revents != 0 && pfd[0].fd != -1) {
+			kill(pid, SIGTERM);
+			pfd[0].fd = -1;
+			timeout = GRACE_MS;
+		}
+	}
+	close(pfd[1].fd);
+	while (waitpid(pid, status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (pfd[0].fd == -1) {
+		ipc_sem_release(s);
+		errx(IPC_CMD_FAILED, "%s: the unit was lost (its lease "
+		    "ended) while the command ran; it was ended", shown);
+	}
+	return 0;
 }
 
 static _Noreturn void
@@ -266,7 +339,10 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-envx] [-E code] [-m mode] [-t timeout] "
 	    "[--init n]\n"
-	    "\t[--any-owner] name [-- command [argument ...]]\n",
+	    "\t[--ttl duration] [--any-owner] [--tls-ca file] "
+	    "[--tls-cert file]\n"
+	    "\t[--tls-key file] [--tls-name name] [--tls-noverify]\n"
+	    "\tname [-- command [argument ...]]\n",
 	    getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Take one unit of the semaphore; with a command, "
@@ -284,6 +360,13 @@ usage(int status)
 		    "  -x, --exclusive       fail if the semaphore exists\n"
 		    "      --init n          value of a new semaphore "
 		    "(0; 1 with a command)\n"
+		    "      --ttl duration    etcd://: the unit of a holder "
+		    "not heard from comes\n"
+		    "                        back after duration "
+		    "(10s; at least 2s)\n"
+		    "      --tls-ca file, --tls-cert file, --tls-key file, "
+		    "--tls-name name,\n"
+		    "      --tls-noverify    etcds://: as shm-get's\n"
 		    "      --any-owner       use it even if another user "
 		    "owns it\n"
 		    "  -h, --help            show this help\n"

@@ -22,6 +22,7 @@ static const struct option longopts[] = {
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "wait",	no_argument,		NULL, 'w' },
 	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_TLS_LONGOPTS,
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -37,6 +38,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_tls_opts tls = { 0 };
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
 	const char *shown;
 	char why[256];
@@ -78,6 +80,9 @@ main(int argc, char *argv[])
 		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -93,7 +98,7 @@ main(int argc, char *argv[])
 		errx(IPC_ERROR, "-0 and -a need -F");
 
 	ipc_catch_signals();
-	if ((shm = ipc_shm_open(argv[0], IPC_SHM_GET, &c, &shown, why,
+	if ((shm = ipc_shm_open(argv[0], IPC_SHM_GET, &c, &tls, &shown, why,
 	    sizeof(why))) == NULL)
 		errx(IPC_ERROR, "%s: %s", shown, why);
 	if (fflag)
@@ -190,7 +195,9 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0aFw] [-c count] [-l length] [-o offset] "
 	    "[-t timeout]\n"
-	    "\t[--any-owner] name\n", getprogname());
+	    "\t[--any-owner] [--tls-ca file] [--tls-cert file] "
+	    "[--tls-key file]\n"
+	    "\t[--tls-name name] [--tls-noverify] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Write the shared memory object, or length bytes "
 		    "of it, to standard output.\n\n"
@@ -208,6 +215,15 @@ usage(int status)
 		    "then write it\n"
 		    "      --any-owner      read it even if another user "
 		    "owns it\n"
+		    "      --tls-ca file    etcds://: verify etcd against "
+		    "this CA\n"
+		    "      --tls-cert file, --tls-key file\n"
+		    "                       etcds://: this client "
+		    "certificate and key\n"
+		    "      --tls-name name  etcds://: the name etcd's "
+		    "certificate must have\n"
+		    "      --tls-noverify   etcds://: do not verify etcd's "
+		    "certificate\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

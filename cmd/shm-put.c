@@ -20,6 +20,7 @@ static const struct option longopts[] = {
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "exclusive",	no_argument,		NULL, 'x' },
 	{ "any-owner",	no_argument,		NULL, IPC_OPT_ANYOWNER },
+	IPC_TLS_LONGOPTS,
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -32,6 +33,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
+	struct ipc_tls_opts tls = { 0 };
 	struct ipc_wait w = { { 0, 0 }, 0 };
 	const char *shown;
 	char why[256];
@@ -68,6 +70,9 @@ main(int argc, char *argv[])
 		case IPC_OPT_ANYOWNER:
 			ipc_xcreate_option(&c, ch, optarg);
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -79,7 +84,7 @@ main(int argc, char *argv[])
 		usage(IPC_ERROR);
 
 	/* Say what is wrong with the object before reading any input. */
-	if ((shm = ipc_shm_open(argv[0], IPC_SHM_PUT, &c, &shown, why,
+	if ((shm = ipc_shm_open(argv[0], IPC_SHM_PUT, &c, &tls, &shown, why,
 	    sizeof(why))) == NULL)
 		errx(IPC_ERROR, "%s: %s", shown, why);
 	/* A signal meanwhile kills as it would anyway: nothing has changed. */
@@ -119,7 +124,10 @@ usage(int status)
 	FILE *fp = status == IPC_OK ? stdout : stderr;
 
 	fprintf(fp, "usage: %s [-ex] [-m mode] [-n | -t timeout] [-o offset] "
-	    "[-s size] [--any-owner] name\n", getprogname());
+	    "[-s size] [--any-owner]\n"
+	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
+	    "[--tls-name name]\n"
+	    "\t[--tls-noverify] name\n", getprogname());
 	if (status == IPC_OK) {
 		fprintf(fp, "Write standard input into the shared memory "
 		    "object, all of it or nothing.\n\n"
@@ -136,6 +144,15 @@ usage(int status)
 		    "  -x, --exclusive      fail if the object exists\n"
 		    "      --any-owner      use it even if another user "
 		    "owns it\n"
+		    "      --tls-ca file    etcds://: verify etcd against "
+		    "this CA\n"
+		    "      --tls-cert file, --tls-key file\n"
+		    "                       etcds://: this client "
+		    "certificate and key\n"
+		    "      --tls-name name  etcds://: the name etcd's "
+		    "certificate must have\n"
+		    "      --tls-noverify   etcds://: do not verify etcd's "
+		    "certificate\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

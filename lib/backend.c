@@ -22,7 +22,7 @@ static const struct {
 } known[] = {
 	{ "amqp",	"AMQP",	"--with-amqp",	"librabbitmq",
 	    1U << IPC_MQ },
-	{ "etcd",	"etcd",	"--with-etcd",	"libcurl and jansson",
+	{ "etcd",	"etcd",	"--with-etcd",	"jansson and libtls",
 	    1U << IPC_SEM | 1U << IPC_SHM },
 };
 static const char *const kindnames[IPC_NKINDS] = {

@@ -197,6 +197,12 @@ posix_open(const char *arg, const struct ipc_sem_conf *conf,
 		return NULL;
 	}
 	*shown = ipc_shown(name);
+	if (conf->ttl.tv_sec != 0 || conf->ttl.tv_nsec != 0) {
+		snprintf(why, len, "--ttl is for etcd:// names: a POSIX "
+		    "semaphore's unit comes back when its holder dies");
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->shown = strdup(*shown)) == NULL)
 		goto fail;
@@ -520,6 +526,8 @@ const struct ipc_sem_backend ipc_sem_posix = {
 	posix_hold,
 	posix_child,
 	posix_release,
+	NULL,			/* a unit held is never lost */
+	NULL,			/* no fencing token */
 	posix_peek,
 	posix_unlink,
 	posix_holders,

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "ipcutils.h"
+#include "tls-opt.h"
 
 /*
  * sem-wait and sem-post reach every semaphore through this: a POSIX named
@@ -27,8 +28,15 @@ struct ipc_sem_conf {
 	struct ipc_create create;	/* -e, -m, -x, --any-owner */
 	unsigned int	 init;		/* --init: the value of a new one */
 	long		 max;		/* sem-post --max, -1: no bound */
+	int		 hold;		/* the unit taken will be held for a
+					   command (ipc_sem_hold) */
+	struct timespec	 ttl;		/* sem-wait --ttl: how long a holder
+					   that cannot be reached keeps the
+					   unit; { 0, 0 }: the backend's */
+	struct ipc_tls_opts tls;	/* --tls-: etcds:// only */
 };
-#define IPC_SEM_CONF_DEFAULT	{ IPC_CREATE_DEFAULT, 0, -1 }
+#define IPC_SEM_CONF_DEFAULT \
+	{ IPC_CREATE_DEFAULT, 0, -1, 0, { 0, 0 }, { NULL, NULL, NULL, NULL, 0 } }
 
 /* What every backend's semaphore starts with; the rest is the backend's. */
 struct ipc_sem {
@@ -89,6 +97,15 @@ struct ipc_sem_backend {
 	int		(*hold)(struct ipc_sem *);
 	void		(*child)(struct ipc_sem *, pid_t);
 	int		(*release)(struct ipc_sem *);
+	/*
+	 * While the unit is held: a descriptor that becomes readable when
+	 * the unit is lost although the command still runs (a lease that
+	 * ended), or -1 where that cannot happen; a fencing token that grows
+	 * with every grant of the semaphore, or 0 where there is none.
+	 * NULL: -1, 0.
+	 */
+	int		(*lostfd)(struct ipc_sem *);
+	long long	(*token)(struct ipc_sem *);
 	/* By name, without opening it: its value; remove it. */
 	int		(*peek)(const char *, int *, char *, size_t);
 	int		(*unlink)(const char *, char *, size_t);
@@ -116,6 +133,8 @@ int		 ipc_sem_read(struct ipc_sem *, int *);
 int		 ipc_sem_hold(struct ipc_sem *);
 void		 ipc_sem_child(struct ipc_sem *, pid_t);
 int		 ipc_sem_release(struct ipc_sem *);
+int		 ipc_sem_lostfd(struct ipc_sem *);
+long long	 ipc_sem_token(struct ipc_sem *);
 void		 ipc_sem_close(struct ipc_sem *);
 /*
  * By name (plain or SCHEME://): the value, and removal, for ipc-ls and
@@ -126,8 +145,9 @@ int		 ipc_sem_unlink(const char *, char *, size_t);
 int		 ipc_sem_holders(const char *, struct ipc_sem_holder **,
 		    size_t *, char *, size_t);
 
-/* The backends (sem.c); the tools reach them only through the calls. */
+/* The backends (sem.c, etcd-sem.c); the tools reach them only here. */
 extern const struct ipc_sem_backend ipc_sem_posix;
+extern const struct ipc_sem_backend ipc_sem_etcd;
 
 /* POSIX: where glibc keeps a semaphore, and its value read from there. */
 int		 ipc_sem_path(const char *, char *, size_t);

@@ -1,4 +1,6 @@
 /* semaphore.c: the semaphore family: a name's backend, and its calls. */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,11 +8,11 @@
 #include "backend.h"
 #include "sem.h"
 
-/*
- * The backends of a scheme built in.  An etcd:// backend is one more line
- * here, and its table; a plain name is POSIX's.
- */
+/* The backends of a scheme built in; a plain name is POSIX's. */
 static const struct ipc_sem_backend *const schemes[] = {
+#ifdef HAVE_ETCD
+	&ipc_sem_etcd,
+#endif
 	NULL
 };
 
@@ -53,6 +55,12 @@ ipc_sem_open(const char *name, const struct ipc_sem_conf *conf,
 	why[0] = '\0';
 	if ((be = backend(name, why, len)) == NULL) {
 		*shown = ipc_shown(name);
+		return NULL;
+	}
+	if (be == &ipc_sem_posix && ipc_tls_given(&conf->tls)) {
+		*shown = ipc_shown(name);
+		snprintf(why, len, "the --tls options are for etcds:// names");
+		errno = EINVAL;
 		return NULL;
 	}
 	if ((s = be->open(name, conf, shown, why, len)) == NULL) {
@@ -113,6 +121,18 @@ ipc_sem_release(struct ipc_sem *s)
 {
 	s->why[0] = '\0';
 	return s->be->release(s);
+}
+
+int
+ipc_sem_lostfd(struct ipc_sem *s)
+{
+	return s->be->lostfd != NULL ? s->be->lostfd(s) : -1;
+}
+
+long long
+ipc_sem_token(struct ipc_sem *s)
+{
+	return s->be->token != NULL ? s->be->token(s) : 0;
 }
 
 void

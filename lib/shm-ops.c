@@ -1,13 +1,19 @@
 /* shm-ops.c: the shared memory calls, each through its object's backend. */
+#include "config.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "backend.h"
 #include "shm.h"
 
 /* The backends of this build; the one without a scheme takes plain names. */
 static const struct ipc_shm_backend *const backends[] = {
+#ifdef HAVE_ETCD
+	&ipc_shm_etcd,
+#endif
 	&ipc_shm_posix,
 };
 #define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))
@@ -43,7 +49,8 @@ fresh(struct ipc_shm *s)
 
 struct ipc_shm *
 ipc_shm_open(const char *name, int how, const struct ipc_create *c,
-    const char **shown, char *why, size_t len)
+    const struct ipc_tls_opts *tls, const char **shown, char *why,
+    size_t len)
 {
 	const struct ipc_shm_backend *be;
 	struct ipc_shm *s;
@@ -52,7 +59,13 @@ ipc_shm_open(const char *name, int how, const struct ipc_create *c,
 		*shown = ipc_shown(name);
 		return NULL;
 	}
-	if ((s = be->open(name, how, c, shown, why, len)) == NULL)
+	if (be->scheme == NULL && tls != NULL && ipc_tls_given(tls)) {
+		*shown = ipc_shown(name);
+		snprintf(why, len, "the --tls options are for etcds:// names");
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((s = be->open(name, how, c, tls, shown, why, len)) == NULL)
 		return NULL;
 	s->last = -1;
 	return fresh(s);
@@ -117,6 +130,22 @@ ipc_shm_unlink(const char *name, char *why, size_t len)
 	if ((be = backend(name, why, len)) == NULL)
 		return -1;
 	return be->unlink(name, why, len);
+}
+
+int
+ipc_shm_list(const char *name, int (*cb)(void *,
+    const struct ipc_shm_info *), void *arg, char *why, size_t len)
+{
+	const struct ipc_shm_backend *be;
+
+	if ((be = backend(name, why, len)) == NULL)
+		return -1;
+	if (be->list == NULL) {
+		snprintf(why, len, "%s", strerror(EPROTONOSUPPORT));
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	return be->list(name, cb, arg, why, len);
 }
 
 void

@@ -50,13 +50,15 @@ static int	modified(int);
 
 static struct ipc_shm *
 posix_open(const char *arg, int how, const struct ipc_create *c,
-    const char **shown, char *why, size_t len)
+    const struct ipc_tls_opts *tls, const char **shown, char *why, size_t len)
 {
 	struct ipc_create def = IPC_CREATE_DEFAULT, old;
 	struct ipc_pshm *p;
 	const char *errstr;
 	char name[IPC_NAMEBUF];
 	int e;
+
+	(void)tls;		/* ipc_shm_open refuses them here */
 
 	if (ipc_name(arg, IPC_SHM, name, sizeof(name), &errstr) == NULL) {
 		*shown = ipc_shown(arg);

@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "ipcutils.h"
+#include "tls-opt.h"
 
 /*
  * shm-put and shm-get reach every object through this: a POSIX shared
@@ -39,6 +40,16 @@ struct ipc_shm {
 					   -1: it wrote none */
 };
 
+/* An object as ipc-ls shows it (list). */
+struct ipc_shm_info {
+	const char	*name;		/* the whole name, as messages show it */
+	const char	*raw;		/* the whole name, to open it again */
+	int64_t		 size;
+	const unsigned char *head;	/* its first bytes */
+	size_t		 headlen;
+	int64_t		 revision;	/* of its last change; 0: none kept */
+};
+
 /*
  * A backend's operations.  Each returns 0, or -1 with errno:
  *   EAGAIN	the lock was not had by the deadline (put, get)
@@ -55,10 +66,12 @@ struct ipc_shm_backend {
 	/*
 	 * The object, or NULL and why; *shown is the name for messages
 	 * either way.  For IPC_SHM_PUT an object that is not there yet is
-	 * no failure unless -e: the put makes it.
+	 * no failure unless -e: the put makes it.  The --tls options come
+	 * only to a backend with a scheme.
 	 */
 	struct ipc_shm	*(*open)(const char *, int, const struct ipc_create *,
-			    const char **, char *, size_t);
+			    const struct ipc_tls_opts *, const char **, char *,
+			    size_t);
 	/* Take all of what the next put writes from fd, changing nothing. */
 	int		(*load)(struct ipc_shm *, int);
 	/*
@@ -101,15 +114,25 @@ struct ipc_shm_backend {
 	int		(*unlink)(const char *, char *, size_t);
 	/* Let go of it and free it; what was done stands. */
 	void		(*close)(struct ipc_shm *);
+	/*
+	 * The objects of a name whose last part may be a glob, for ipc-ls
+	 * and ipc-rm, each to the callback (which stops the list with
+	 * -1): the count, or -1 and why.  NULL: the tools list these
+	 * objects themselves (POSIX: objects.h).
+	 */
+	int		(*list)(const char *,
+			    int (*)(void *, const struct ipc_shm_info *),
+			    void *, char *, size_t);
 };
 
 /*
  * Open the object the name says (SCHEME://... or a POSIX name), as the
  * backend's open does; a name of a scheme that no backend of this build
- * serves is refused with ipc_backend_missing's words.
+ * serves is refused with ipc_backend_missing's words, and the --tls
+ * options (NULL: none) with a plain name.
  */
 struct ipc_shm	*ipc_shm_open(const char *, int, const struct ipc_create *,
-		    const char **, char *, size_t);
+		    const struct ipc_tls_opts *, const char **, char *, size_t);
 /* The reason for the last failure: why[], or errno e's words. */
 const char	*ipc_shm_why(const struct ipc_shm *, int);
 
@@ -125,8 +148,13 @@ int		 ipc_shm_follow(struct ipc_shm *);
 int		 ipc_shm_size(struct ipc_shm *, int64_t *);
 int		 ipc_shm_unlink(const char *, char *, size_t);
 void		 ipc_shm_close(struct ipc_shm *);
+/* The backend's list; -1 with EPROTONOSUPPORT where it has none. */
+int		 ipc_shm_list(const char *,
+		    int (*)(void *, const struct ipc_shm_info *), void *,
+		    char *, size_t);
 
-/* The backends (shm.c); the tools reach them only through these. */
+/* The backends (shm.c, etcd-shm.c); the tools reach them only here. */
 extern const struct ipc_shm_backend ipc_shm_posix;
+extern const struct ipc_shm_backend ipc_shm_etcd;
 
 #endif

@@ -252,7 +252,8 @@ stopped() {
 }
 
 @test "sem-post: an etcd:// name in a build without etcd gives exit 2, one line" {
-	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	requires no-etcd
+	built_without="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr sem-post --max 1 "etcd://127.0.0.1:2379/$N"
 	assert_output ""
 	assert_equal "$stderr" "sem-post: etcd://127.0.0.1:2379/$N: $built_without"
@@ -284,7 +285,7 @@ stopped() {
 
 @test "sem-post: usage errors and conflicts give exit 2" {
 	run -2 --separate-stderr sem-post
-	assert_equal "$stderr" $'usage: sem-post [-envx] [-c count] [-m mode] [-t timeout] [--init n]\n\t[--max n] [--any-owner] name'
+	assert_equal "$stderr" $'usage: sem-post [-envx] [-c count] [-m mode] [-t timeout] [--init n]\n\t[--max n] [--any-owner] [--tls-ca file] [--tls-cert file] [--tls-key file]\n\t[--tls-name name] [--tls-noverify] name'
 	run -2 --separate-stderr sem-post "$N" extra
 	run -2 --separate-stderr sem-post -t 1x "$N"
 	assert_equal "$stderr" "sem-post: timeout is invalid: 1x"

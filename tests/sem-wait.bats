@@ -327,7 +327,8 @@ hup_both() {
 }
 
 @test "sem-wait: an etcd:// name in a build without etcd gives exit 2 (125 with a command), one line, and runs nothing" {
-	built_without="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	requires no-etcd
+	built_without="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr sem-wait -n "etcd://127.0.0.1:2379/$N"
 	assert_output ""
 	assert_equal "$stderr" "sem-wait: etcd://127.0.0.1:2379/$N: $built_without"

@@ -429,7 +429,8 @@ last_is() {
 }
 
 @test "shm-get: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
-	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	requires no-etcd
+	msg="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr shm-get "etcd://127.0.0.1:2379/$N"
 	assert_equal "$stderr" "shm-get: etcd://127.0.0.1:2379/$N: $msg"
 	assert_output ""

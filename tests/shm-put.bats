@@ -357,7 +357,8 @@ PY
 }
 
 @test "shm-put: an etcd:// name, which this build has no backend for, is exit 2 with the configure option" {
-	msg="this ipcutils was built without etcd (configure --with-etcd, libcurl and jansson)"
+	requires no-etcd
+	msg="this ipcutils was built without etcd (configure --with-etcd, jansson and libtls)"
 	run -2 --separate-stderr shm-put "etcd://127.0.0.1:2379/$N" <<< "x"
 	assert_equal "$stderr" "shm-put: etcd://127.0.0.1:2379/$N: $msg"
 	assert_output ""
@@ -372,7 +373,7 @@ PY
 	run -2 --separate-stderr shm-put -q "$N"
 	assert_equal "${stderr_lines[0]}" "shm-put: -q: unknown option"
 	run -2 --separate-stderr shm-put
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner]"
 }
 
 @test "shm-put: an object larger than /dev/shm can hold is refused, nothing changed" {
@@ -430,6 +431,6 @@ PY
 	run -2 --separate-stderr shm-put -m 800 "$N" < /dev/null
 	assert_equal "$stderr" "shm-put: mode is invalid: 800"
 	run -2 --separate-stderr shm-put "$N" extra < /dev/null
-	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner] name"
+	assert_equal "${stderr_lines[0]}" "usage: shm-put [-ex] [-m mode] [-n | -t timeout] [-o offset] [-s size] [--any-owner]"
 	run -1 shm_exists "$N"
 }

@@ -28,6 +28,16 @@ requires() {
 			setpriv --reuid=nobody --regid=nogroup --clear-groups \
 			    sh -c 'exec ipc-ls --version' >/dev/null 2>&1 ||
 			    skip "nobody cannot run the built tools here" ;;
+		etcd)
+			if sem-post etcd://127.0.0.1:1/ipct 2>&1 |
+			    grep -q 'built without etcd'; then
+				skip "this ipcutils was built without etcd"
+			fi ;;
+		no-etcd)
+			# The tests of a build with etcd are tests/etcd.bats.
+			sem-post etcd://127.0.0.1:1/ipct 2>&1 |
+			    grep -q 'built without etcd' ||
+			    skip "this build has etcd (tests/etcd.bats)" ;;
 		ipv6)
 			python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
 			    2>/dev/null || skip "no ::1 on this machine" ;;

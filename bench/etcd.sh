@@ -1,0 +1,90 @@
+# bench/etcd.sh: sem-wait, shm-put and shm-get on etcd:// names of a
+# private etcd member, against what a user does without ipcutils
+# (etcdctl lock, etcdctl put and get); the hand-over time from one
+# holder's exit to the next waiter's command; 64 waiters on --init 4,
+# and etcd's requests per grant (from its /metrics), against 16 waiters.
+LOCKS=${ETCD_LOCKS:-200}
+PUTS=${ETCD_PUTS:-500}
+HANDOVERS=${ETCD_HANDOVERS:-50}
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/etcd.bash"
+etcd_start
+if [ -n "$ETCD_SKIP" ]; then
+	echo "etcd: skipped: $ETCD_SKIP"
+	return 0
+fi
+echo "etcd started in ${ETCD_START_SECONDS}s"
+dir=$(mktemp -d)
+trap 'etcd_stop; rm -rf "$dir"' EXIT
+u=$ETCD_URL
+ctl="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT"
+head -c 1024 /dev/urandom | base64 -w 0 | head -c 1024 > "$dir/1k"
+
+compare "$LOCKS critical sections, one after another (a command: true)" \
+    "etcdctl lock L true" \
+	"for i in \$(seq $LOCKS); do $ctl lock bench-l true >/dev/null; done" \
+    "sem-wait etcd://.../L -- true" \
+	"for i in \$(seq $LOCKS); do sem-wait $u/bench-l -- true; done"
+
+compare "$PUTS puts of 1 KiB" \
+    "etcdctl put" \
+	"for i in \$(seq $PUTS); do $ctl put /ipcutils/shm/bench-p < $dir/1k >/dev/null; done" \
+    "shm-put etcd://..." \
+	"for i in \$(seq $PUTS); do shm-put $u/bench-s < $dir/1k; done"
+
+compare "$PUTS gets of 1 KiB" \
+    "etcdctl get" \
+	"for i in \$(seq $PUTS); do $ctl get --print-value-only /ipcutils/shm/bench-p >/dev/null; done" \
+    "shm-get etcd://..." \
+	"for i in \$(seq $PUTS); do shm-get $u/bench-s >/dev/null; done"
+
+# The hand-over: the holder's command writes the time as it ends, the
+# waiter's the time it starts; each pair's difference, in ms.
+echo "hand-over, one holder's command's end to the next waiter's command's start ($HANDOVERS)"
+: > "$dir/ho"
+for i in $(seq "$HANDOVERS"); do
+	sem-wait "$u/bench-h" -- sh -c "while [ ! -e $dir/go ]; do sleep 0.005; done; date +%s%N > $dir/end" &
+	holder=$!
+	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 1 ]; do sleep 0.01; done
+	sem-wait "$u/bench-h" -- sh -c "date +%s%N > $dir/start" &
+	waiter=$!
+	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 2 ]; do sleep 0.01; done
+	touch "$dir/go"
+	wait "$holder" "$waiter"
+	rm -f "$dir/go"
+	echo $(( $(cat "$dir/start") - $(cat "$dir/end") )) >> "$dir/ho"
+done
+sort -n "$dir/ho" | awk '{ v[NR] = $1 } END {
+	p = int(NR * 0.99 + 0.999); if (p < 1) p = 1
+	printf "  median %.2f ms, 99th percentile %.2f ms (goal: under 5 ms)\n",
+	    (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1e6,
+	    v[p] / 1e6 }'
+
+# etcd's gRPC requests so far (the gateway turns each HTTP call into one).
+requests() {
+	curl -s "http://127.0.0.1:$ETCD_PORT/metrics" |
+	    awk '/^grpc_server_started_total/ { n += $2 } END { printf "%d\n", n }'
+}
+
+# n waiters at once on --init 4, each a 50 ms command.
+crowd() {
+	local n=$1 t0 t1 r0 r1 i
+	r0=$(requests)
+	t0=$(now_ns)
+	for i in $(seq "$n"); do
+		sem-wait --init 4 "$u/bench-c$n" -- sleep 0.05 &
+	done
+	wait
+	t1=$(now_ns)
+	r1=$(requests)
+	awk -v n="$n" -v t=$((t1 - t0)) -v r=$((r1 - r0)) 'BEGIN {
+		ideal = n / 4 * 50
+		printf "  %2d waiters: %.0f ms (%.2fx the %d ms of %d x the command), %.1f etcd requests per grant\n",
+		    n, t / 1e6, t / 1e6 / ideal, ideal, n / 4, r / n }'
+}
+if command -v curl >/dev/null; then
+	echo "waiters on --init 4, a 50 ms command each (goal: requests per grant constant)"
+	crowd 16
+	crowd 64
+else
+	echo "waiters: skipped: needs curl"
+fi

@@ -1,0 +1,766 @@
+/* etcd-sem.c: semaphores on etcd: a count, and a waiter key on a lease. */
+#include "config.h"
+
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "etcd.h"
+#include "exec.h"
+#include "sem.h"
+
+/*
+ * Under PREFIXsem/NAME/: "count", the number of units there are, as
+ * decimal text; and "w/LEASE", one key per sem-wait, on its lease.  A
+ * waiter holds a unit when its rank by create revision among the w/ keys
+ * is below the count, both read in one transaction at one revision, so
+ * waiters are served first come, first served and a newcomer never
+ * passes one that holds.  It waits by watching the semaphore's keys from
+ * the revision after that read, so no change is missed, and reads again
+ * on each.  A unit taken without a command is consumed: the count less
+ * one and the key deleted, in one transaction guarded by the count's mod
+ * revision and the key's create revision.  A unit held for a command
+ * stays the key's, while sem-wait keeps the lease alive (every TTL/3);
+ * the key's create revision is the fencing token.  The value, as POSIX
+ * has it, is the count less the keys, or 0.
+ */
+#define DEFAULT_TTL	10	/* seconds */
+#define MIN_TTL		2	/* etcd's minimum lease */
+
+struct esem {
+	struct ipc_sem	 s;
+	struct ipc_etcd	 e;
+	struct ipc_sem_conf conf;
+	char		*dir;		/* PREFIXsem/NAME/ */
+	char		*end;		/* PREFIXsem/NAME0: the range's end */
+	char		*count;		/* .../count */
+	char		*wdir, *wend;	/* .../w/ and .../w0 */
+	char		*mine;		/* .../w/LEASE */
+	long		 ttl;		/* seconds */
+	int64_t		 lease;		/* 0: none */
+	long long	 token;		/* mine's create revision */
+	int		 held;		/* mine is a unit, not consumed */
+	int		 consumed;	/* a unit taken, count less one */
+	/* The keeper: a thread that keeps the lease alive. */
+	pthread_t	 keeper;
+	int		 keeping;
+	int		 stop[2];	/* written: the keeper ends */
+	int		 lost[2];	/* written by the keeper: lease lost */
+	pid_t		 parent;	/* for the command's check */
+	char		*rawname;	/* the name as given, for the keeper */
+};
+
+/* The semaphore's state, as one transaction read it. */
+struct state {
+	int64_t		 rev;		/* the store's revision of the read */
+	long long	 count;
+	int64_t		 countmod;	/* 0: no count key */
+	size_t		 nkeys;
+	long		 rank;		/* mine's, or -1: not there */
+	char		 ahead[512];	/* the key just ahead of mine, or "" */
+};
+
+static int
+fail(struct esem *x, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt == NULL)
+		snprintf(x->s.why, sizeof(x->s.why), "%s", x->e.why);
+	else {
+		va_start(ap, fmt);
+		vsnprintf(x->s.why, sizeof(x->s.why), fmt, ap);
+		va_end(ap);
+	}
+	errno = err;
+	return -1;
+}
+
+static json_t *
+b64(const char *s)
+{
+	return ipc_etcd_b64(s, strlen(s));
+}
+
+static json_t *
+numstr(long long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", n);
+	return json_string(buf);
+}
+
+static json_t *
+txn(struct esem *x, json_t *req, const struct timespec *deadline)
+{
+	json_t *ans;
+
+	if (req == NULL) {
+		fail(x, ENOMEM, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	if ((ans = ipc_etcd_call(&x->e, "kv/txn", req, deadline)) == NULL)
+		fail(x, errno, NULL);
+	return ans;
+}
+
+/*
+ * The count and the waiters, at one revision; with put (our key's value),
+ * our key put on our lease first, in the same transaction, and its
+ * create revision, the token, kept.
+ */
+static int
+state(struct esem *x, struct state *st, const struct timespec *deadline,
+    const char *put)
+{
+	json_t *ans, *r, *kvs, *kv, *ops;
+	unsigned char *v;
+	size_t i, n, at = put != NULL;
+
+	ops = json_pack("[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s, s:b}}]",
+	    "request_range", "key", b64(x->count),
+	    "request_range", "key", b64(x->wdir), "range_end", b64(x->wend),
+	    "sort_target", "CREATE", "sort_order", "ASCEND", "keys_only", 1);
+	if (ops != NULL && put != NULL)
+		json_array_insert_new(ops, 0, json_pack("{s:{s:o, s:o, s:o}}",
+		    "request_put", "key", b64(x->mine), "value", b64(put),
+		    "lease", numstr(x->lease)));
+	if ((ans = txn(x, json_pack("{s:o}", "success", ops), deadline)) ==
+	    NULL)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->rank = -1;
+	st->rev = ipc_etcd_int(json_object_get(ans, "header"), "revision");
+	if (put != NULL)
+		x->token = st->rev;
+	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
+	    at), "response_range");
+	kv = json_array_get(json_object_get(r, "kvs"), 0);
+	if (kv != NULL) {
+		st->countmod = ipc_etcd_int(kv, "mod_revision");
+		if ((v = ipc_etcd_bytes(kv, "value", &n)) != NULL) {
+			v[n] = '\0';
+			st->count = strtoll((char *)v, NULL, 10);
+			free(v);
+		}
+	}
+	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
+	    at + 1), "response_range");
+	kvs = json_object_get(r, "kvs");
+	st->nkeys = json_array_size(kvs);
+	for (i = 0; x->mine != NULL && i < st->nkeys; i++) {
+		if ((v = ipc_etcd_bytes(json_array_get(kvs, i), "key", &n)) ==
+		    NULL)
+			break;
+		v[n] = '\0';
+		if (strcmp((char *)v, x->mine) == 0) {
+			st->rank = (long)i;
+			free(v);
+			break;
+		}
+		strlcpy(st->ahead, (char *)v, sizeof(st->ahead));
+		free(v);
+	}
+	json_decref(ans);
+	return 0;
+}
+
+static int
+value_of(const struct state *st)
+{
+	return st->count > (long long)st->nkeys ?
+	    (int)(st->count - (long long)st->nkeys) : 0;
+}
+
+static const char *
+shown(const char *name)
+{
+	char *s, *v;
+
+	if ((s = ipc_url_shown(name)) == NULL)
+		return "etcd://";
+	v = strdup(ipc_shown(s));
+	free(s);
+	return v != NULL ? v : "etcd://";
+}
+
+static int
+keys(struct esem *x)
+{
+	char *base;
+	int r;
+
+	/* The range of .../sem/NAME/ ends before .../sem/NAME0 ('/' + 1). */
+	if ((base = ipc_etcd_key(&x->e, "sem/", x->e.name)) == NULL)
+		return -1;
+	r = asprintf(&x->dir, "%s/", base) == -1 ||
+	    asprintf(&x->end, "%s0", base) == -1 ||
+	    asprintf(&x->count, "%s/count", base) == -1 ||
+	    asprintf(&x->wdir, "%s/w/", base) == -1 ||
+	    asprintf(&x->wend, "%s/w0", base) == -1 ? -1 : 0;
+	free(base);
+	return r;
+}
+
+/* Make the count key, as -x and -e say. */
+static int
+create(struct esem *x)
+{
+	const struct ipc_create *c = &x->conf.create;
+	char buf[32];
+	json_t *ans;
+	int ok;
+
+	snprintf(buf, sizeof(buf), "%u", x->conf.init);
+	ans = txn(x, json_pack("{s:[{s:s, s:s, s:o, s:s}], s:[{s:{s:o, "
+	    "s:o}}]}", "compare", "target", "CREATE", "result", "EQUAL",
+	    "key", b64(x->count), "create_revision", "0", "success",
+	    "request_put", "key", b64(x->count), "value",
+	    ipc_etcd_b64(buf, strlen(buf))), NULL);
+	if (ans == NULL)
+		return -1;
+	ok = json_is_true(json_object_get(ans, "succeeded"));
+	json_decref(ans);
+	if (ok && !c->create) {
+		/* -e: it was not there; take back what we made. */
+		json_decref(ipc_etcd_call(&x->e, "kv/deleterange",
+		    json_pack("{s:o}", "key", b64(x->count)), NULL));
+		return fail(x, ENOENT, "%s", strerror(ENOENT));
+	}
+	if (!ok && c->exclusive)
+		return fail(x, EEXIST, "%s", strerror(EEXIST));
+	return 0;
+}
+
+static void	esem_close(struct ipc_sem *);
+
+static struct ipc_sem *
+esem_open(const char *name, const struct ipc_sem_conf *conf,
+    const char **shownp, char *why, size_t len)
+{
+	struct esem *x;
+	const char *bad;
+	long ttl = DEFAULT_TTL;
+
+	*shownp = shown(name);
+	if (conf->create.modeset) {
+		snprintf(why, len, "-m: etcd's semaphores have no mode "
+		    "(etcd's roles say who may use them)");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (conf->ttl.tv_sec != 0 || conf->ttl.tv_nsec != 0) {
+		ttl = (long)conf->ttl.tv_sec + (conf->ttl.tv_nsec > 0);
+		if (conf->ttl.tv_sec < MIN_TTL) {
+			snprintf(why, len, "--ttl: at least %ds, etcd's "
+			    "shortest lease", MIN_TTL);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	x->s.shown = *shownp;
+	x->conf = *conf;
+	x->ttl = ttl;
+	x->stop[0] = x->stop[1] = x->lost[0] = x->lost[1] = -1;
+	if (ipc_etcd_init(&x->e, name, &x->conf.tls, why, len) == -1) {
+		free(x);
+		return NULL;
+	}
+	if ((bad = ipc_tls_check(&x->conf.tls, x->e.url.tls, 0,
+	    "an etcds:// name", why, len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		esem_close(&x->s);
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((x->rawname = strdup(name)) == NULL || keys(x) == -1) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		esem_close(&x->s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (create(x) == -1) {
+		int e = errno;
+
+		snprintf(why, len, "%s", x->s.why);
+		esem_close(&x->s);
+		errno = e;
+		return NULL;
+	}
+	return &x->s;
+}
+
+/* The keeper: keepalive every TTL/3; the lease lost, say so on lost[]. */
+static void *
+keeper(void *arg)
+{
+	struct esem *x = arg;
+	struct ipc_etcd e;
+	struct pollfd pfd;
+	struct timespec now, ok, sent;
+	json_t *ans;
+	char why[256];
+	long wait = x->ttl * 1000 / 3;
+	int64_t ttl;
+
+	/* A client of its own: the main thread's is in use meanwhile. */
+	if (ipc_etcd_init(&e, x->rawname, x->e.tls, why, sizeof(why)) == -1)
+		goto lost;
+	e.nointr = 1;		/* the command's signals are not ours */
+	clock_gettime(CLOCK_MONOTONIC, &ok);
+	pfd.fd = x->stop[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, (int)wait) != 0)
+			break;		/* stopped (or poll failed: stop too) */
+		clock_gettime(CLOCK_MONOTONIC, &sent);
+		ans = ipc_etcd_call(&e, "lease/keepalive", json_pack("{s:o}",
+		    "ID", numstr(x->lease)), NULL);
+		if (ans != NULL) {
+			ttl = ipc_etcd_int(json_object_get(ans, "result"),
+			    "TTL");
+			json_decref(ans);
+			if (ttl <= 0)
+				goto lostfree;
+			ok = sent;
+			wait = x->ttl * 1000 / 3;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - ok.tv_sec >= x->ttl)
+			goto lostfree;
+		wait = 200;	/* again soon: another host may answer */
+	}
+	ipc_etcd_free(&e);
+	return NULL;
+lostfree:
+	ipc_etcd_free(&e);
+lost:
+	(void)!write(x->lost[1], "", 1);
+	return NULL;
+}
+
+/* A lease, and the keeper that keeps it; our key goes on it later. */
+static int
+enter(struct esem *x)
+{
+	sigset_t all, old;
+	json_t *ans;
+	int e;
+
+	if ((ans = ipc_etcd_call(&x->e, "lease/grant", json_pack("{s:o}",
+	    "TTL", numstr(x->ttl)), NULL)) == NULL)
+		return fail(x, errno, NULL);
+	x->lease = ipc_etcd_int(ans, "ID");
+	json_decref(ans);
+	if (x->lease == 0)
+		return fail(x, EIO, "etcd granted no lease");
+	if (pipe2(x->stop, O_CLOEXEC) == -1 || pipe2(x->lost, O_CLOEXEC) == -1)
+		return fail(x, errno, "%s", strerror(errno));
+	/* Signals are the main thread's, whose waits they end. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&x->keeper, NULL, keeper, x);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
+		return fail(x, e, "%s", strerror(e));
+	x->keeping = 1;
+	if (asprintf(&x->mine, "%s%016" PRIx64, x->wdir, (uint64_t)x->lease)
+	    == -1) {
+		x->mine = NULL;
+		return fail(x, ENOMEM, "%s", strerror(ENOMEM));
+	}
+	return 0;
+}
+
+/* Our key and lease gone, the keeper stopped. */
+static void
+leave(struct esem *x)
+{
+	if (x->keeping) {
+		(void)!write(x->stop[1], "", 1);
+		pthread_join(x->keeper, NULL);
+		x->keeping = 0;
+	}
+	if (x->lease != 0) {
+		/* Even after a signal: the unit comes back now, not at TTL. */
+		x->e.nointr = 1;
+		json_decref(ipc_etcd_call(&x->e, "kv/lease/revoke",
+		    json_pack("{s:o}", "ID", numstr(x->lease)), NULL));
+		x->lease = 0;
+	}
+}
+
+/* A count as the value of its key: decimal text, base64. */
+static json_t *
+countval(long long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", n);
+	return ipc_etcd_b64(buf, strlen(buf));
+}
+
+/*
+ * Put the count n, if it is still as st read it: 1 done, 0 changed
+ * meanwhile, -1 and why.  With del, our key goes in the same revision.
+ */
+static int
+setcount(struct esem *x, const struct state *st, long long n, int del)
+{
+	json_t *req, *cmp, *ops, *ans;
+	int ok;
+
+	if (st->countmod != 0)
+		cmp = json_pack("[{s:s, s:s, s:o, s:o}]", "target", "MOD",
+		    "result", "EQUAL", "key", b64(x->count), "mod_revision",
+		    numstr(st->countmod));
+	else
+		cmp = json_pack("[{s:s, s:s, s:o, s:s}]", "target", "CREATE",
+		    "result", "EQUAL", "key", b64(x->count), "create_revision",
+		    "0");
+	ops = json_pack("[{s:{s:o, s:o}}]", "request_put", "key",
+	    b64(x->count), "value", countval(n));
+	if (del && cmp != NULL && ops != NULL) {
+		json_array_append_new(cmp, json_pack("{s:s, s:s, s:o, s:o}",
+		    "target", "CREATE", "result", "EQUAL", "key", b64(x->mine),
+		    "create_revision", numstr(x->token)));
+		json_array_append_new(ops, json_pack("{s:{s:o}}",
+		    "request_delete_range", "key", b64(x->mine)));
+	}
+	req = json_pack("{s:o, s:o}", "compare", cmp, "success", ops);
+	if ((ans = txn(x, req, NULL)) == NULL)
+		return -1;
+	ok = json_is_true(json_object_get(ans, "succeeded"));
+	json_decref(ans);
+	return ok;
+}
+
+/*
+ * Wait for a change after revision rev: of the semaphore's keys for the
+ * first waiter, which a holder's leaving or a post lets in; of the key
+ * just ahead for the others, so that a release wakes one waiter, not
+ * all.  The key ahead changes when it goes (a waiter gives up, a unit is
+ * consumed) and when its waiter enters, which touches it (touch()).
+ */
+static int
+change(struct esem *x, const struct state *st,
+    const struct timespec *deadline)
+{
+	int64_t compacted;
+	json_t *ev;
+	int deleted, first = st->rank == st->count;
+
+	if ((ev = ipc_etcd_watch(&x->e, first ? x->dir : st->ahead,
+	    first ? x->end : NULL, st->rev + 1, deadline, &deleted,
+	    &compacted)) == NULL && errno != ESTALE)
+		return fail(x, errno, NULL);
+	json_decref(ev);
+	return 0;		/* compacted too: read again */
+}
+
+/* Put our key again, the same on the same lease: its mod revision moves. */
+static int
+touch(struct esem *x)
+{
+	json_t *ans;
+	char host[256], val[300];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	ans = txn(x, json_pack("{s:[{s:{s:o, s:o, s:o}}]}", "success",
+	    "request_put", "key", b64(x->mine), "value", b64(val), "lease",
+	    numstr(x->lease)), NULL);
+	if (ans == NULL)
+		return -1;
+	json_decref(ans);
+	return 0;
+}
+
+static int
+esem_take(struct ipc_sem *s, const struct timespec *timeout)
+{
+	struct esem *x = (struct esem *)s;
+	struct timespec abs, *deadline;
+	struct state st;
+	char host[256], val[300];
+	const char *put;
+	int r, e, waited = 0;
+
+	deadline = ipc_deadline(timeout, &abs);
+	if (enter(x) == -1)
+		goto out;
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	for (put = val;; put = NULL) {
+		if (state(x, &st, NULL, put) == -1)
+			goto out;
+		if (st.rank == -1) {
+			fail(x, EIO, "the wait was lost: its key is gone "
+			    "(its lease ended, or the semaphore was removed)");
+			goto out;
+		}
+		if (st.rank < st.count)
+			break;
+		if (timeout != NULL && timeout->tv_sec == 0 &&
+		    timeout->tv_nsec == 0) {
+			fail(x, EAGAIN, "%s", strerror(EAGAIN));
+			goto out;
+		}
+		if (change(x, &st, deadline) == -1)
+			goto out;
+		waited = 1;
+	}
+	/* The waiter behind, watching our key, reads again. */
+	if (waited && st.nkeys > (size_t)st.rank + 1 && touch(x) == -1)
+		goto out;
+	if (x->conf.hold) {
+		x->held = 1;
+		return 0;
+	}
+	while ((r = setcount(x, &st, st.count - 1, 1)) == 0)
+		if (state(x, &st, NULL, NULL) == -1)
+			goto out;
+	if (r == -1)
+		goto out;
+	x->consumed = 1;
+	leave(x);
+	return 0;
+out:
+	e = errno;
+	leave(x);
+	errno = e;
+	return -1;
+}
+
+static int
+esem_post(struct ipc_sem *s, unsigned int n, const struct timespec *timeout,
+    int *value)
+{
+	struct esem *x = (struct esem *)s;
+
+	(void)timeout;		/* no lock to wait for: a transaction */
+	struct state st;
+	int r;
+
+	do {
+		if (state(x, &st, NULL, NULL) == -1)
+			return -1;
+		*value = value_of(&st);
+		if (x->conf.max >= 0 && (long long)*value + n > x->conf.max)
+			return fail(x, EAGAIN, "%s", strerror(EAGAIN));
+		if (st.count + n > IPC_SEM_VALUE_MAX)
+			return fail(x, EOVERFLOW, "%s", strerror(EOVERFLOW));
+	} while ((r = setcount(x, &st, st.count + n, 0)) == 0);
+	if (r == -1)
+		return -1;
+	st.count += n;
+	*value = value_of(&st);
+	return 0;
+}
+
+static int
+esem_value(struct ipc_sem *s, int *value)
+{
+	struct esem *x = (struct esem *)s;
+	struct state st;
+
+	if (state(x, &st, NULL, NULL) == -1)
+		return -1;
+	*value = value_of(&st);
+	return 0;
+}
+
+/* The unit is our key's already, on a lease we keep. */
+static int
+esem_hold(struct ipc_sem *s)
+{
+	struct esem *x = (struct esem *)s;
+
+	x->parent = getpid();
+	return 0;
+}
+
+/*
+ * In the command's process (vfork), before its exec: it dies with
+ * sem-wait, so that it never runs on while the lease runs out.  A
+ * sem-wait killed before the prctl is seen by the check after it.
+ */
+static void
+esem_child(struct ipc_sem *s, pid_t pid)
+{
+	struct esem *x = (struct esem *)s;
+
+	(void)pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != x->parent)
+		_exit(IPC_CMD_FAILED);
+}
+
+static int
+esem_release(struct ipc_sem *s)
+{
+	struct esem *x = (struct esem *)s;
+	int value;
+
+	if (x->held) {
+		x->held = 0;
+		leave(x);
+		return 0;
+	}
+	if (x->consumed) {
+		x->consumed = 0;
+		return esem_post(s, 1, NULL, &value);
+	}
+	leave(x);
+	return 0;
+}
+
+static int
+esem_lostfd(struct ipc_sem *s)
+{
+	return ((struct esem *)s)->lost[0];
+}
+
+static long long
+esem_token(struct ipc_sem *s)
+{
+	return ((struct esem *)s)->token;
+}
+
+/* A semaphore by name, without making it. */
+static struct esem *
+bare(const char *name, char *why, size_t len)
+{
+	struct esem *x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	x->stop[0] = x->stop[1] = x->lost[0] = x->lost[1] = -1;
+	if (ipc_etcd_init(&x->e, name, NULL, why, len) == -1) {
+		free(x);
+		return NULL;
+	}
+	if (keys(x) == -1) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		esem_close(&x->s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return x;
+}
+
+static int
+esem_peek(const char *name, int *value, char *why, size_t len)
+{
+	struct esem *x;
+	struct state st;
+	int e;
+
+	if ((x = bare(name, why, len)) == NULL)
+		return -1;
+	if (state(x, &st, NULL, NULL) == -1 || (st.countmod == 0 &&
+	    fail(x, ENOENT, "%s", strerror(ENOENT)) == -1)) {
+		e = errno;
+		snprintf(why, len, "%s", x->s.why);
+		esem_close(&x->s);
+		errno = e;
+		return -1;
+	}
+	*value = value_of(&st);
+	esem_close(&x->s);
+	return 0;
+}
+
+/*
+ * Every key of the semaphore goes: its count and the waiters' keys.  A
+ * waiter sees its key gone and fails; a command that holds a unit runs
+ * on to its end (its lease stays until then).
+ */
+static int
+esem_unlink(const char *name, char *why, size_t len)
+{
+	struct esem *x;
+	json_t *ans;
+	int64_t n;
+	int e;
+
+	if ((x = bare(name, why, len)) == NULL)
+		return -1;
+	if ((ans = ipc_etcd_call(&x->e, "kv/deleterange", json_pack(
+	    "{s:o, s:o}", "key", b64(x->dir), "range_end", b64(x->end)),
+	    NULL)) == NULL) {
+		e = errno;
+		snprintf(why, len, "%s", x->e.why);
+		esem_close(&x->s);
+		errno = e;
+		return -1;
+	}
+	n = ipc_etcd_int(ans, "deleted");
+	json_decref(ans);
+	esem_close(&x->s);
+	if (n == 0) {
+		snprintf(why, len, "%s", strerror(ENOENT));
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+esem_close(struct ipc_sem *s)
+{
+	struct esem *x = (struct esem *)s;
+	int i;
+
+	leave(x);
+	for (i = 0; i < 2; i++) {
+		if (x->stop[i] != -1)
+			close(x->stop[i]);
+		if (x->lost[i] != -1)
+			close(x->lost[i]);
+	}
+	ipc_etcd_free(&x->e);
+	free(x->dir), free(x->end), free(x->count), free(x->wdir);
+	free(x->wend), free(x->mine), free(x->rawname);
+	free(x);
+}
+
+const struct ipc_sem_backend ipc_sem_etcd = {
+	.scheme = "etcd",
+	.open = esem_open,
+	.take = esem_take,
+	.post = esem_post,
+	.value = esem_value,
+	.hold = esem_hold,
+	.child = esem_child,
+	.release = esem_release,
+	.lostfd = esem_lostfd,
+	.token = esem_token,
+	.peek = esem_peek,
+	.unlink = esem_unlink,
+	.close = esem_close,
+};
