@@ -400,6 +400,10 @@ tell(enum ipc_pool_event ev, long long seq, const char *how, int e)
 		warnx("%s: %s: a message done may come again", shown,
 		    ipc_queue_why(q, e));
 		break;
+	case IPC_POOL_FULL:
+		warnx("%s: message %lld: command %s; %s stayed full, put back "
+		    "on %s", shown, seq, how, failshown, shown);
+		break;
 	case IPC_POOL_ORPHANS:
 		warnx("%s: waiting for the %lld command%s still running", shown,
 		    seq, seq == 1 ? "" : "s");
