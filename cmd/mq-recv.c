@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,9 +360,9 @@ receive(long long count, const struct timespec *timeout)
 				break;
 			}
 			/*
-			 * ... and written out before a wait, and read: what
-			 * is in the pipe is not done with until it is, and
-			 * a broker sends no more than its window of those.
+			 * ... and written out before a wait; and read, when
+			 * as many are in the pipe as may be taken before any
+			 * is done with (a broker's window): not before.
 			 */
 			if (nheld > 0) {
 				flush();
@@ -369,8 +370,8 @@ receive(long long count, const struct timespec *timeout)
 					return -1;
 				m = slot();
 			}
-			if (ninpipe > 0 && (rv = readerwait(received)) !=
-			    IPC_OK)
+			if (ninpipe >= (size_t)q->maxmsg &&
+			    (rv = readerwait(received)) != IPC_OK)
 				return rv;
 			rv = ipc_queue_take(q, m, timeout);
 		}
@@ -669,14 +670,16 @@ trim(void)
  * Wait until the reader took all that is in the pipe (0), or until the
  * deadline (NULL: none) passed or a signal came: -1 and ETIMEDOUT or
  * EINTR.  No poll(2) event says that a pipe was read: it is looked at
- * after naps that double from 20 us to 10 ms.  A reader that is gone
- * leaves it there: back on the queue, and mq-recv exits 2.
+ * after a few yields to the reader (another core often has it running),
+ * then after naps that double from 20 us to 10 ms.  A reader that is
+ * gone leaves it there: back on the queue, and mq-recv exits 2.
  */
 static int
 drained(const struct timespec *deadline)
 {
 	struct timespec nap = { 0, 20000 };
 	struct pollfd pfd = { STDOUT_FILENO, 0, 0 };
+	int yields = 4;
 
 	for (;;) {
 		trim();
@@ -693,6 +696,11 @@ drained(const struct timespec *deadline)
 		if (deadline != NULL && ipc_expired(deadline)) {
 			errno = ETIMEDOUT;
 			return -1;
+		}
+		if (yields > 0) {
+			yields--;
+			sched_yield();
+			continue;
 		}
 		nanosleep(&nap, NULL);
 		if (nap.tv_nsec < 10000000)
