@@ -1,4 +1,4 @@
-/* poll.c: wait for descriptors until a deadline, or a signal that ends waits. */
+/* poll.c: wait for descriptors until a deadline, or a signal that ends it. */
 #include "config.h"
 
 #include <errno.h>

@@ -15,8 +15,8 @@
  * 2).  While failed is full, the message waits in its slot for room, the
  * other commands reaped meanwhile, for the timeout at most (then back on
  * its own queue, and the pool stops with 1) or until a signal (back on
- * its own queue too).  One that cannot be run (126, 127) puts it back and stops the pool
- * with that status.  A signal stops taking and goes on to the commands
+ * its own queue too).  One that cannot be run (126, 127) puts it back
+ * and stops the pool with that status.  A signal stops taking and goes on to the commands
  * (each leads a process group); what they did not finish goes back.
  *
  * The pool never prints: what the tool should tell comes to its tell()
