@@ -16,8 +16,9 @@
  * other commands reaped meanwhile, for the timeout at most (then back on
  * its own queue, and the pool stops with 1) or until a signal (back on
  * its own queue too).  One that cannot be run (126, 127) puts it back
- * and stops the pool with that status.  A signal stops taking and goes on to the commands
- * (each leads a process group); what they did not finish goes back.
+ * and stops the pool with that status.  A signal stops taking and goes
+ * on to the commands (each leads a process group); what they did not
+ * finish goes back.
  *
  * The pool never prints: what the tool should tell comes to its tell()
  * as an event, and a failure of its own as -1, errno and why[].
@@ -54,7 +55,7 @@ struct ipc_pool {
 	/* Private to pool.c. */
 	struct ipc_pool_job *jobs;
 	long long	 running;
-	long long	 waiting;	/* failed commands' messages for failed */
+	long long	 waiting;	/* messages waiting for room in failed */
 	struct ipc_msg	 in;
 	char		*stdinbuf;
 	char		 why[256];
