@@ -717,6 +717,7 @@ drained(const struct timespec *deadline)
 static _Noreturn void
 giveback(size_t first, int e)
 {
+	char why[IPC_WHYLEN];
 	int sig = ipc_signalled;
 	size_t i, n = 0, lost = 0;
 
@@ -744,6 +745,9 @@ giveback(size_t first, int e)
 	else if (!ipc_signalled)
 		warnc(e, "stdout: %zu message%s put back on %s", n,
 		    n == 1 ? "" : "s", shown);
+	/* What the reader took is done with: a broker hears it on close. */
+	if (ipc_queue_close(q, why, sizeof(why)) == -1)
+		warnx("%s: %s", shown, why);
 	if (ipc_signalled)
 		ipc_die_signalled();
 	exit(IPC_ERROR);

@@ -531,11 +531,12 @@ ready_is() {
 
 @test "amqp: what a pipe's reader left unread when it went goes back to the broker" {
 	seq 1 10 | mq-send "$Q"
-	# dd takes four bytes, "1\n2\n", and goes.
-	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | dd bs=4 count=1 status=none; echo "${PIPESTATUS[*]}"' sh "$Q" "$BATS_TEST_TMPDIR/err"
+	# head takes four bytes, "1\n2\n", and goes; a message at a time
+	# (basic.get), mq-recv may or may not have written more by then.
+	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | head -c 4; echo "${PIPESTATUS[*]}"' sh "$Q" "$BATS_TEST_TMPDIR/err"
 	assert_output $'1\n2\n2 0'
 	run -0 cat "$BATS_TEST_TMPDIR/err"
-	assert_output "mq-recv: stdout: 8 messages put back on $Q: Broken pipe"
+	assert_output --regexp "^mq-recv: stdout: (Broken pipe|[0-9]+ messages? put back on $Q: Broken pipe)\$"
 	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$Q"
 	assert_output "$(seq 3 10)"
 }
