@@ -310,7 +310,7 @@ os.close(w)
 deadline = time.time() + 60
 while time.time() < deadline:
     n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
-    if n >= 32768:
+    if n >= 16384:
         break
     time.sleep(0.05)
 p.send_signal(signal.SIGKILL)
@@ -318,8 +318,10 @@ p.wait()
 with os.fdopen(r, "rb") as f:
     sys.stdout.buffer.write(f.read())
 PY
+	# Some were written (mq-recv holds what the pipe has not given its
+	# reader), not all: the rest it held, or had not taken, are queued.
 	written=$(wc -l < "$BATS_TEST_TMPDIR/out")
-	[ "$written" -gt 1000 ] && [ "$written" -lt 5000 ] || false
+	[ "$written" -gt 100 ] && [ "$written" -lt 5000 ] || false
 	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
 	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
 }
@@ -561,7 +563,7 @@ os.close(w)
 deadline = time.time() + 60
 while time.time() < deadline:
     n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
-    if n >= 32768:
+    if n >= 16384:
         break
     time.sleep(0.05)
 p.send_signal(signal.SIGHUP)
