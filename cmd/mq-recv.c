@@ -327,9 +327,13 @@ receive(long long count, const struct timespec *timeout)
 			return timedout(received, count);
 		if (rv == -1 && errno == EINTR)
 			return -1;
-		if (rv == -1)
-			errx(IPC_ERROR, "%s: %s", shown,
-			    ipc_queue_why(q, errno));
+		if (rv == -1) {
+			int e = errno;
+
+			/* What was taken before is not lost with the exit. */
+			flush();
+			errx(IPC_ERROR, "%s: %s", shown, ipc_queue_why(q, e));
+		}
 		received++;
 		hold(m);
 	}
