@@ -1,4 +1,5 @@
 /* mq-recv: receive messages from a message queue, or run a command for each. */
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -6,9 +7,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -24,7 +27,8 @@
 enum {
 	OPT_EXEC = IPC_OPT_TOOL,
 	OPT_FAILED,
-	OPT_RETRIES
+	OPT_RETRIES,
+	OPT_LOCKSTEP
 };
 
 static const struct option longopts[] = {
@@ -51,6 +55,7 @@ static const struct option longopts[] = {
 	{ "exec",		required_argument,	NULL, OPT_EXEC },
 	{ "failed",		required_argument,	NULL, OPT_FAILED },
 	{ "retries",		required_argument,	NULL, OPT_RETRIES },
+	{ "lockstep",		no_argument,		NULL, OPT_LOCKSTEP },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -63,10 +68,22 @@ static const struct option longopts[] = {
  * writable takes without blocking: so a reader that stops reading stops
  * mq-recv before it takes more, not with a batch in hand.  Elsewhere a
  * batch is at most the queue's capacity.
+ *
+ * What went into a pipe is not delivered yet: the reader may go without
+ * reading it.  So it stays in inpipe[] (its data in pipedata[]) until
+ * FIONREAD on our end, which counts the bytes written and not read, also
+ * once the reader is gone, says the reader took it; then it is done with,
+ * and what the reader left is put back.
  */
 struct held {
 	struct ipc_msg	 m;
 	size_t		 end;	/* the end of its framing in out[] */
+};
+
+struct inpipe {
+	struct ipc_msg	 m;	/* its data: at off in pipedata[] */
+	size_t		 off;
+	size_t		 framed;	/* its bytes in the pipe */
 };
 
 static char		*shown;		/* the queue, for messages */
@@ -82,11 +99,18 @@ static char		*command;	/* --exec */
 static struct ipc_command cmd;
 static struct ipc_pool	 pool = { .njobs = 1 };
 static char		*failshown;	/* --failed, as shown */
+static int		 topipe, lockstep;
+static struct inpipe	*inpipe;
+static size_t		 ninpipe, inpipecap, unread;	/* unread: framed */
+static char		*pipedata;
+static size_t		 pipedatalen, pipedatacap;
+static const struct timespec *readlimit; /* -t: the wait for a reader */
 
 static void		 setup_workers(const char *, struct ipc_queue_conf *);
 static void		 setup_output(void);
 static void		 done(struct ipc_msg *);
 static int		 receive(long long, const struct timespec *);
+static int		 readerwait(long long);
 static int		 timedout(long long, long long);
 static int		 workers(long long, const struct timespec *);
 static void		 tell(enum ipc_pool_event, long long, const char *, int);
@@ -96,6 +120,9 @@ static struct ipc_msg	*slot(void);
 static size_t		 maxframe(size_t);
 static void		 hold(struct ipc_msg *);
 static void		 flush(void);
+static void		 inthepipe(const struct ipc_msg *, size_t);
+static void		 trim(void);
+static int		 drained(const struct timespec *);
 static _Noreturn void	 giveback(size_t, int);
 static _Noreturn void	 finish(int);
 static _Noreturn void	 usage(int);
@@ -105,6 +132,7 @@ main(int argc, char *argv[])
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
+	struct stat st;
 	const char *failarg = NULL, *e;
 	char why[IPC_WHYLEN];
 	long long count = 1;
@@ -177,6 +205,9 @@ main(int argc, char *argv[])
 			    "retries");
 			rset = 1;
 			break;
+		case OPT_LOCKSTEP:
+			lockstep = 1;
+			break;
 		default:
 			usage(ipc_errexit);
 		}
@@ -193,6 +224,8 @@ main(int argc, char *argv[])
 		errx(ipc_errexit, "cannot use -J with -0, -a or -p");
 	if (command == NULL && (jset || rset || failarg != NULL))
 		errx(ipc_errexit, "-j, --retries and --failed need --exec");
+	if (command != NULL && lockstep)
+		errx(ipc_errexit, "cannot use --lockstep with --exec");
 	if (dflag || fflag)
 		count = 0;
 	if ((e = ipc_queue_unused(&c, (char *[]){ argv[0], (char *)failarg },
@@ -205,6 +238,10 @@ main(int argc, char *argv[])
 			errx(ipc_errexit, "%s: --failed is the queue itself",
 			    shown);
 	}
+
+	if (lockstep && (fstat(STDOUT_FILENO, &st) == -1 ||
+	    !S_ISFIFO(st.st_mode)))
+		errx(ipc_errexit, "stdout: --lockstep needs a pipe");
 
 	ipc_catch_signals();
 	if ((q = ipc_queue_open(argv[0], shown, IPC_Q_RECV, &c, why,
@@ -220,6 +257,9 @@ main(int argc, char *argv[])
 		finish(workers(count, IPC_WAIT_TIMEOUT(&wait)));
 	}
 	setup_output();
+	/* -n is about the queue: a reader is waited for all the same. */
+	if (wait.set && (wait.ts.tv_sec != 0 || wait.ts.tv_nsec != 0))
+		readlimit = &wait.ts;
 	finish(receive(count, IPC_WAIT_TIMEOUT(&wait)));
 }
 
@@ -264,8 +304,9 @@ setup_output(void)
 	 * then at most a queue's worth is to be put back.
 	 */
 	if (pollout && S_ISFIFO(st.st_mode)) {
+		topipe = 1;
 		batchcap = PIPE_BUF;
-		maxheld = PIPE_BUF;
+		maxheld = lockstep ? 1 : PIPE_BUF;
 	} else {
 		batchcap = OUTCAP;
 		maxheld = q->maxmsg;
@@ -303,6 +344,10 @@ receive(long long count, const struct timespec *timeout)
 		if (nheld > 0 && (nheld == maxheld ||
 		    outlen + maxframe(q->msgsize) > batchcap))
 			flush();
+		/* --lockstep: the next only once the reader took the last. */
+		if (lockstep && ninpipe > 0 &&
+		    (rv = readerwait(received)) != IPC_OK)
+			return rv;
 		/* ... and nothing is taken that could not be written now. */
 		if (nheld == 0 && writable() == -1)
 			return -1;
@@ -314,13 +359,20 @@ receive(long long count, const struct timespec *timeout)
 				flush();
 				break;
 			}
-			/* ... and written out before a wait. */
+			/*
+			 * ... and written out before a wait; and read, when
+			 * as many are in the pipe as may be taken before any
+			 * is done with (a broker's window): not before.
+			 */
 			if (nheld > 0) {
 				flush();
 				if (writable() == -1)
 					return -1;
 				m = slot();
 			}
+			if (ninpipe >= (size_t)q->maxmsg &&
+			    (rv = readerwait(received)) != IPC_OK)
+				return rv;
 			rv = ipc_queue_take(q, m, timeout);
 		}
 		if (rv == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
@@ -338,6 +390,25 @@ receive(long long count, const struct timespec *timeout)
 		hold(m);
 	}
 	return IPC_OK;
+}
+
+/*
+ * Wait for the reader to take what is in the pipe, -t at most:
+ * IPC_OK; or -1 when a signal came; or 1, and why, when the reader took
+ * nothing in time.  A reader that is gone ends mq-recv (drained).
+ */
+static int
+readerwait(long long received)
+{
+	struct timespec abs;
+
+	if (drained(ipc_deadline(readlimit, &abs)) == 0)
+		return IPC_OK;
+	if (errno == EINTR)
+		return -1;
+	warnx("stdout: the reader took nothing in time; %lld message%s "
+	    "received", received, received == 1 ? "" : "s");
+	return IPC_NOTNOW;
 }
 
 /* Nothing came in time: 0 for -f once something came, or 1 and why. */
@@ -404,6 +475,10 @@ tell(enum ipc_pool_event ev, long long seq, const char *how, int e)
 		warnx("%s: %s: a message done may come again", shown,
 		    ipc_queue_why(q, e));
 		break;
+	case IPC_POOL_FULL:
+		warnx("%s: message %lld: command %s; %s stayed full, put back "
+		    "on %s", shown, seq, how, failshown, shown);
+		break;
 	case IPC_POOL_ORPHANS:
 		warnx("%s: waiting for the %lld command%s still running", shown,
 		    seq, seq == 1 ? "" : "s");
@@ -434,7 +509,7 @@ writable(void)
 	if (ev & POLLNVAL)
 		errc(IPC_ERROR, EBADF, "stdout");
 	if (ev & (POLLERR | POLLHUP))
-		errc(IPC_ERROR, EPIPE, "stdout");
+		giveback(nheld, EPIPE);
 	return 0;
 }
 
@@ -502,30 +577,163 @@ hold(struct ipc_msg *m)
 static void
 flush(void)
 {
-	size_t written, first;
+	size_t written, first, start;
+	int e;
 
 	if (nheld == 0)
 		return;
 	written = ipc_write_all(STDOUT_FILENO, out, outlen);
-	for (first = 0; first < nheld && held[first].end <= written; first++)
-		done(&held[first].m);
+	e = errno;
+	for (first = 0, start = 0; first < nheld &&
+	    held[first].end <= written; start = held[first++].end)
+		if (topipe)
+			inthepipe(&held[first].m, held[first].end - start);
+		else
+			done(&held[first].m);
 	if (first < nheld)
-		giveback(first, errno);
+		giveback(first, e);
+	if (topipe)
+		trim();
 	outlen = keeplen = nheld = 0;
+}
+
+/* A message went into the pipe: kept until the reader takes it. */
+static void
+inthepipe(const struct ipc_msg *m, size_t framed)
+{
+	struct inpipe *ip;
+	size_t cap;
+	char *d;
+
+	if (ninpipe == inpipecap) {
+		cap = inpipecap ? inpipecap * 2 : 64;
+		if ((ip = reallocarray(inpipe, cap, sizeof(*ip))) == NULL)
+			err(IPC_ERROR, NULL);
+		inpipe = ip;
+		inpipecap = cap;
+	}
+	if (pipedatalen + m->len > pipedatacap) {
+		cap = pipedatacap ? pipedatacap : OUTCAP;
+		while (pipedatalen + m->len > cap)
+			cap *= 2;
+		if ((d = realloc(pipedata, cap)) == NULL)
+			err(IPC_ERROR, NULL);
+		pipedata = d;
+		pipedatacap = cap;
+	}
+	ip = &inpipe[ninpipe++];
+	ip->m = *m;
+	ip->m.data = NULL;
+	ip->off = pipedatalen;
+	ip->framed = framed;
+	memcpy(pipedata + pipedatalen, m->data, m->len);
+	pipedatalen += m->len;
+	unread += framed;
+}
+
+/* The message i in the pipe, its data where it is now. */
+static struct ipc_msg *
+piped(size_t i)
+{
+	inpipe[i].m.data = pipedata + inpipe[i].off;
+	return &inpipe[i].m;
+}
+
+/*
+ * What the reader took is done with: FIONREAD counts the last bytes
+ * written that it did not take (0 where it cannot tell: all taken).
+ */
+static void
+trim(void)
+{
+	size_t i, j, off;
+	int u;
+
+	if (ninpipe == 0)
+		return;
+	if (ioctl(STDOUT_FILENO, FIONREAD, &u) == -1 || u < 0)
+		u = 0;
+	for (i = 0; i < ninpipe && unread - inpipe[i].framed >= (size_t)u;
+	    i++) {
+		unread -= inpipe[i].framed;
+		done(piped(i));
+	}
+	if (i == 0)
+		return;
+	off = i < ninpipe ? inpipe[i].off : pipedatalen;
+	memmove(pipedata, pipedata + off, pipedatalen - off);
+	pipedatalen -= off;
+	for (j = 0; i < ninpipe; i++, j++) {
+		inpipe[j] = inpipe[i];
+		inpipe[j].off -= off;
+	}
+	ninpipe = j;
+}
+
+/*
+ * Wait until the reader took all that is in the pipe (0), or until the
+ * deadline (NULL: none) passed or a signal came: -1 and ETIMEDOUT or
+ * EINTR.  No poll(2) event says that a pipe was read: it is looked at
+ * after a few yields to the reader (another core often has it running),
+ * then after naps that double from 20 us to 10 ms.  A reader that is
+ * gone leaves it there: back on the queue, and mq-recv exits 2.
+ */
+static int
+drained(const struct timespec *deadline)
+{
+	struct timespec nap = { 0, 20000 };
+	struct pollfd pfd = { STDOUT_FILENO, 0, 0 };
+	int yields = 4;
+
+	for (;;) {
+		trim();
+		if (ninpipe == 0)
+			return 0;
+		/* A pipe's writing end is in error once nobody reads. */
+		if (poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & (POLLERR | POLLHUP)))
+			giveback(nheld, EPIPE);
+		if (ipc_signalled) {
+			errno = EINTR;
+			return -1;
+		}
+		if (deadline != NULL && ipc_expired(deadline)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (yields > 0) {
+			yields--;
+			sched_yield();
+			continue;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 10000000)
+			nap.tv_nsec *= 2;
+	}
 }
 
 /*
  * Put back what is held from held[first] on, and exit: 2 with the reason
- * e, or by the signal that came.  The wait for room ends at a signal: at
- * a second one when a signal brought us here.
+ * e, or by the signal that came.  When the reader is gone (EPIPE), what
+ * it did not take from the pipe goes back first.  The wait for room ends
+ * at a signal: at a second one when a signal brought us here.
  */
 static _Noreturn void
 giveback(size_t first, int e)
 {
+	char why[IPC_WHYLEN];
 	int sig = ipc_signalled;
 	size_t i, n = 0, lost = 0;
 
 	ipc_signalled = 0;
+	if (topipe && e == EPIPE) {
+		trim();
+		for (i = 0; i < ninpipe; i++)
+			if (lost > 0 || ipc_queue_putback(q, piped(i)) == -1)
+				lost++;
+			else
+				n++;
+	}
 	for (i = first; i < nheld; i++)
 		if (lost > 0 || ipc_queue_putback(q, &held[i].m) == -1)
 			lost++;
@@ -533,12 +741,17 @@ giveback(size_t first, int e)
 			n++;
 	if (sig != 0)
 		ipc_signalled = sig;
-	if (lost > 0)
+	if (n + lost == 0 && !ipc_signalled)
+		warnc(e, "stdout");
+	else if (lost > 0)
 		warnc(e, "stdout: %zu message%s put back on %s, %zu lost", n,
 		    n == 1 ? "" : "s", shown, lost);
 	else if (!ipc_signalled)
 		warnc(e, "stdout: %zu message%s put back on %s", n,
 		    n == 1 ? "" : "s", shown);
+	/* What the reader took is done with: a broker hears it on close. */
+	if (ipc_queue_close(q, why, sizeof(why)) == -1)
+		warnx("%s: %s", shown, why);
 	if (ipc_signalled)
 		ipc_die_signalled();
 	exit(IPC_ERROR);
@@ -553,8 +766,17 @@ static _Noreturn void
 finish(int status)
 {
 	char why[IPC_WHYLEN];
+	struct timespec abs;
 
 	flush();
+	/*
+	 * Not gone before the reader took what is in the pipe, or went (then
+	 * it is put back), the timeout at most; after it, or after a signal,
+	 * what is left there is the reader's.
+	 */
+	if (ninpipe > 0 && status != -1 &&
+	    drained(ipc_deadline(readlimit, &abs)) == -1 && errno == EINTR)
+		status = -1;
 	if (ipc_queue_close(pool.failed, why, sizeof(why)) == -1)
 		errx(ipc_errexit, "%s: %s", failshown, why);
 	if (uflag && ipc_queue_remove(q) == -1 && errno != ENOENT)
@@ -573,8 +795,8 @@ usage(int status)
 
 	fprintf(fp, "usage: %s [-0aeJnpux] [-c count | -d | -f] [-m mode] "
 	    "[-t timeout]\n"
-	    "\t[--max-messages n] [--max-priority n] [--message-size bytes] "
-	    "[--any-owner]\n"
+	    "\t[--lockstep] [--max-messages n] [--max-priority n]\n"
+	    "\t[--message-size bytes] [--any-owner]\n"
 	    "\t[--exec command [-j jobs] [--retries n] [--failed queue]]\n"
 	    "\t[--tls-ca file] [--tls-cert file] [--tls-key file] "
 	    "[--tls-name name]\n"
@@ -602,6 +824,8 @@ usage(int status)
 		    "message\n"
 		    "  -u, --unlink          remove the queue when done\n"
 		    "  -x, --exclusive       fail if the queue exists\n"
+		    "      --lockstep        write a message once the reader "
+		    "took the last\n"
 		    "      --max-messages n  capacity of a new queue\n"
 		    "      --message-size b  message size of a new queue\n"
 		    "      --any-owner       use it even if another user "

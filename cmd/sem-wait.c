@@ -114,7 +114,7 @@ main(int argc, char *argv[])
 	 * go on to it.  One ignored at start (nohup) stays ignored, for the
 	 * command too.
 	 */
-	ipc_handle_signals(forward, 1, &ignored);
+	ipc_handle_signals(forward, &ignored);
 
 	if ((s = ipc_sem_open(argv[0], &conf, &shown, why,
 	    sizeof(why))) == NULL)
@@ -221,10 +221,7 @@ run(char **cmd, int vflag)
 	}
 
 	/* A signal from now on waits until the command can have it. */
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
+	ipc_ending(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	if (ipc_signalled) {
 		if (ipc_sem_release(s) == -1)

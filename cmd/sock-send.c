@@ -137,9 +137,7 @@ main(int argc, char *argv[])
 
 	/* Send in a thread, with the signals left to this one. */
 	active = ipc_now_ms();
-	sigemptyset(&all);
-	sigaddset(&all, SIGINT);
-	sigaddset(&all, SIGTERM);
+	ipc_ending(&all);
 	if (pipe2(done, O_CLOEXEC) == -1)
 		err(IPC_ERROR, NULL);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -29,8 +29,9 @@ static int	 spawn_command(pid_t *, const struct ipc_command *, int, int,
  * and already before the exec, while the child runs in the tool's memory,
  * where no handler may run: for which, every handler is set by ipc_catch;
  * one that was ignored when the tool started stays ignored (nohup);
- * those in dfl are set to their default (NULL: SIGPIPE, which every tool
- * ignores).  With group, the command leads a process group of its own, so
+ * those in dfl are set to their default, as SIGPIPE and SIGXFSZ, which a
+ * tool ignores, are (ipc_caught has them unless they were ignored at
+ * start).  With group, the command leads a process group of its own, so
  * that a signal the tool passes on (kill(-pid, sig)) reaches what the
  * command started.  before(arg), unless NULL, runs in the child just
  * before its exec, in this process's memory (vfork(2)): for what must
@@ -60,8 +61,6 @@ spawn(pid_t *pid, const char *file, char *const argv[], int in, int out,
 	ipc_caught(&reset);
 	if (dfl != NULL)
 		sigorset(&reset, &reset, dfl);
-	else
-		sigaddset(&reset, SIGPIPE);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);

@@ -100,12 +100,14 @@ void		 ipc_xframing(enum ipc_framing *, int);
 size_t		 ipc_write_all(int, const void *, size_t);
 void		 ipc_xfflush(FILE *, const char *);
 
-/* signal.c: SIGINT/SIGTERM interrupt waits; the tool ends cleanly. */
+/* signal.c: a signal that would end the tool interrupts waits; the tool
+   puts back what it holds and ends by it. */
 extern volatile sig_atomic_t ipc_signalled;
 int		 ipc_catch(int, void (*)(int), int, struct sigaction *);
 void		 ipc_caught(sigset_t *);
 void		 ipc_catch_signals(void);
-void		 ipc_handle_signals(void (*)(int), int, sigset_t *);
+void		 ipc_handle_signals(void (*)(int), sigset_t *);
+void		 ipc_ending(sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
 void		 ipc_sigbus_says(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

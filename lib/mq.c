@@ -219,9 +219,12 @@ mq_qopen(const char *arg, int flags, const struct ipc_queue_conf *conf,
 		errno = EINVAL;
 		return NULL;
 	}
+	/* What the user asked for wins over what the other queue holds. */
 	if (conf->like != NULL && conf->like->mkmaxmsg != 0) {
-		c.maxmsg = conf->like->mkmaxmsg;
-		c.msgsize = conf->like->mkmsgsize;
+		if (c.maxmsg == 0)
+			c.maxmsg = conf->like->mkmaxmsg;
+		if (c.msgsize == 0)
+			c.msgsize = conf->like->mkmsgsize;
 	}
 	if (flags & IPC_Q_LOOK) {
 		c.create = 0;

@@ -1,4 +1,4 @@
-/* poll.c: wait for descriptors until a deadline, and for SIGINT or SIGTERM. */
+/* poll.c: wait for descriptors until a deadline, or a signal that ends it. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,10 +10,10 @@
 /*
  * poll(2) the n descriptors until one is ready (or in error), until the
  * deadline (NULL: as long as it takes): how many are, or -1 with errno
- * ETIMEDOUT when the deadline passed first, EINTR when SIGINT or SIGTERM
- * came.  The signals are let in only inside ppoll(2), so that one that
- * comes between the caller's look at ipc_signalled and the sleep still
- * ends it.
+ * ETIMEDOUT when the deadline passed first, EINTR when a signal that ends
+ * waits came (ipc_ending).  Those are let in only inside ppoll(2), so
+ * that one that comes between the caller's look at ipc_signalled and the
+ * sleep still ends it.
  */
 int
 ipc_poll(struct pollfd *pfd, nfds_t n, const struct timespec *deadline)
@@ -22,9 +22,7 @@ ipc_poll(struct pollfd *pfd, nfds_t n, const struct timespec *deadline)
 	sigset_t block, old;
 	int ms, rv, e = 0;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	ipc_ending(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (;;) {
 		if (ipc_signalled) {

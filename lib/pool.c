@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -22,6 +23,8 @@ struct ipc_pool_job {
 	size_t		 cap;
 	long long	 seq;	/* IPC_MSG_SEQ: its number in this run */
 	long long	 tries;
+	int		 full;	/* its command failed; failed is full */
+	char		 how[64];	/* how its command ended */
 };
 
 static const struct timespec nowait = { 0, 0 };
@@ -128,14 +131,64 @@ done(struct ipc_pool *p, const struct ipc_pool_job *j)
 		p->tell(IPC_POOL_ACKLOST, j->seq, NULL, errno);
 }
 
-/* --failed: send a job's message there, at its priority: 0 or -1. */
+/*
+ * A failed command's message back on its own queue, told as ev; its slot
+ * is free again.  The wait for room there ends only at a signal: the
+ * first one ended the wait for room in failed, a second gives up.
+ */
+static void
+unwait(struct ipc_pool *p, struct ipc_pool_job *j, enum ipc_pool_event ev)
+{
+	if (j->full) {
+		j->full = 0;
+		p->waiting--;
+	}
+	if (ipc_queue_putback(p->q, &j->m) == -1)
+		p->tell(IPC_POOL_LOST, j->seq, j->how, errno);
+	else
+		p->tell(ev, j->seq, j->how, 0);
+}
+
+/* Put back what waits for room in failed, told as ev. */
+static void
+unwait_all(struct ipc_pool *p, enum ipc_pool_event ev)
+{
+	long long i;
+
+	for (i = 0; i < p->njobs && p->waiting > 0; i++)
+		if (p->jobs[i].full)
+			unwait(p, &p->jobs[i], ev);
+}
+
+/*
+ * --failed: send a job's message there, at its priority, without waiting
+ * for room: the pool's loop waits for it, reaping the other commands,
+ * until the timeout or a signal.  IPC_OK when it went, or waits for room
+ * (j->full); otherwise its message goes back and IPC_ERROR.
+ */
 static int
-sendfailed(struct ipc_pool *p, const struct ipc_pool_job *j)
+tofailed(struct ipc_pool *p, struct ipc_pool_job *j)
 {
 	if (ipc_queue_send(p->failed, j->m.data, j->m.len, j->m.prio, j->seq,
-	    NULL) == -1)
-		return -1;
-	return ipc_queue_sync(p->failed, NULL);
+	    &nowait) == 0 && ipc_queue_sync(p->failed, NULL) == 0) {
+		if (j->full) {
+			j->full = 0;
+			p->waiting--;
+		}
+		p->tell(IPC_POOL_SENT, j->seq, j->how, 0);
+		done(p, j);
+		return IPC_OK;
+	}
+	if (errno == EAGAIN || errno == ETIMEDOUT) {
+		if (!j->full) {
+			j->full = 1;
+			p->waiting++;
+		}
+		return IPC_OK;
+	}
+	p->tell(IPC_POOL_NOTSENT, j->seq, j->how, errno);
+	unwait(p, j, IPC_POOL_PUTBACK);
+	return IPC_ERROR;
 }
 
 /*
@@ -149,7 +202,7 @@ sendfailed(struct ipc_pool *p, const struct ipc_pool_job *j)
 static int
 ended(struct ipc_pool *p, struct ipc_pool_job *j, int st, int sig)
 {
-	char how[64];
+	char *how = j->how;
 	int code, rv;
 
 	if ((code = ipc_cmd_status(st)) == 0) {
@@ -162,22 +215,17 @@ ended(struct ipc_pool *p, struct ipc_pool_job *j, int st, int sig)
 		return IPC_OK;
 	}
 	if (WIFSIGNALED(st))
-		snprintf(how, sizeof(how), "was killed by signal %d",
+		snprintf(how, sizeof(j->how), "was killed by signal %d",
 		    WTERMSIG(st));
 	else
-		snprintf(how, sizeof(how), "exited %d", code);
+		snprintf(how, sizeof(j->how), "exited %d", code);
 	if (code != IPC_CMD_NOEXEC && code != IPC_CMD_NOTFOUND) {
 		if (j->tries < p->retries) {
 			j->tries++;
 			return start(p, j);
 		}
-		if (p->failed != NULL && sendfailed(p, j) == 0) {
-			p->tell(IPC_POOL_SENT, j->seq, how, 0);
-			done(p, j);
-			return IPC_OK;
-		}
 		if (p->failed != NULL)
-			p->tell(IPC_POOL_NOTSENT, j->seq, how, errno);
+			return tofailed(p, j);
 		rv = IPC_ERROR;
 	} else
 		rv = code;
@@ -232,40 +280,66 @@ reap(struct ipc_pool *p, const struct pollfd *pfd, int sig, int *status,
 	return 0;
 }
 
+/* failed may have room: send there what waits for it. */
+static int
+room(struct ipc_pool *p)
+{
+	long long i;
+	int rv = IPC_OK;
+
+	for (i = 0; i < p->njobs && p->waiting > 0; i++)
+		if (p->jobs[i].full && tofailed(p, &p->jobs[i]) != IPC_OK)
+			rv = IPC_ERROR;
+	return rv;
+}
+
 int
 ipc_pool_run(struct ipc_pool *p, long long count,
     const struct timespec *timeout, int drain)
 {
 	struct pollfd *pfd;
-	struct timespec abs, *deadline;
+	struct timespec abs, fullabs, *deadline, *fulldl = NULL, *dl;
 	struct ipc_pool_job *j;
 	long long taken = 0, i;
-	int status = IPC_OK, stop = 0, sig = 0, rearm = 1, want, rv;
+	int status = IPC_OK, stop = 0, sig = 0, rearm = 1, fullset = 0;
+	int want, rv;
 
 	p->timedout = 0;
+	p->waiting = 0;
 	p->why[0] = '\0';
-	if ((pfd = calloc(p->njobs + 1, sizeof(*pfd))) == NULL)
+	if ((pfd = calloc(p->njobs + 2, sizeof(*pfd))) == NULL)
 		return -1;
 	deadline = ipc_deadline(timeout, &abs);
 	for (;;) {
 		if (ipc_signalled) {
-			/* No more messages; the running commands get it. */
+			/*
+			 * No more messages; the running commands get it, and
+			 * what waits for room in failed goes back.
+			 */
 			sig = ipc_signalled;
 			ipc_signalled = 0;
 			stop = 1;
 			passon(p, sig);
+			unwait_all(p, IPC_POOL_PUTBACK);
+		}
+		/* The wait for room in failed: the timeout at most. */
+		if (p->waiting == 0)
+			fullset = 0;
+		else if (!fullset) {
+			fulldl = ipc_deadline(timeout, &fullabs);
+			fullset = 1;
 		}
 		want = !stop && (count == 0 || taken < count) &&
-		    p->running < p->njobs;
+		    p->running + p->waiting < p->njobs;
 		/* The timeout counts only while a slot is free. */
-		if (p->running >= p->njobs)
+		if (p->running + p->waiting >= p->njobs)
 			rearm = 1;
 		else if (want && rearm) {
 			deadline = ipc_deadline(timeout, &abs);
 			rearm = 0;
 		}
 		if (want) {
-			for (j = p->jobs; j->pid != 0; j++)
+			for (j = p->jobs; j->pid != 0 || j->full; j++)
 				continue;
 			if (ipc_queue_take(p->q, &p->in, &nowait) == 0) {
 				if (tojob(p, j) == -1)
@@ -295,7 +369,7 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 				want = 0;
 			}
 		}
-		if (!want && p->running == 0)
+		if (!want && p->running == 0 && p->waiting == 0)
 			break;
 		pfd[0].fd = !want ? -1 : ipc_queue_fd(p->q);
 		pfd[0].events = POLLIN;
@@ -304,8 +378,21 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 			    p->jobs[i].pidfd : -1;
 			pfd[i + 1].events = POLLIN;
 		}
-		if (ipc_poll(pfd, p->njobs + 1, want ? deadline : NULL) == -1) {
-			if (errno == ETIMEDOUT) {
+		pfd[i + 1].fd = p->waiting > 0 ? ipc_queue_fd(p->failed) : -1;
+		pfd[i + 1].events = POLLOUT;
+		dl = want ? deadline : NULL;
+		if (p->waiting > 0 && fulldl != NULL && (dl == NULL ||
+		    timespeccmp(fulldl, dl, <)))
+			dl = fulldl;
+		if (ipc_poll(pfd, p->njobs + 2, dl) == -1) {
+			if (errno == ETIMEDOUT && dl == fulldl) {
+				/* failed stayed full: back on their queue. */
+				unwait_all(p, IPC_POOL_FULL);
+				if (IPC_NOTNOW > status)
+					status = IPC_NOTNOW;
+				stop = 1;
+				p->timedout = 0;
+			} else if (errno == ETIMEDOUT) {
 				/* Nothing came in time: -f is done. */
 				rv = taken > 0 && count == 0 ? IPC_OK :
 				    IPC_NOTNOW;
@@ -321,6 +408,10 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 		}
 		if (reap(p, pfd, sig, &status, &stop) == -1)
 			goto fail;
+		if (pfd[p->njobs + 1].revents != 0 && room(p) != IPC_OK) {
+			status = IPC_ERROR;
+			stop = 1;
+		}
 	}
 	free(pfd);
 	p->taken = taken;
@@ -347,6 +438,7 @@ ipc_pool_wait(struct ipc_pool *p)
 	long long i;
 	int st;
 
+	unwait_all(p, IPC_POOL_PUTBACK);
 	if (p->running == 0)
 		return;
 	p->tell(IPC_POOL_ORPHANS, p->running, NULL, 0);

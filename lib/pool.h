@@ -12,9 +12,13 @@
  * of njobs slots is free, and done with once its command exits 0; a
  * command that fails runs again up to retries times, then its message
  * goes to the failed queue (or back on its own, and the pool stops with
- * 2); one that cannot be run (126, 127) puts it back and stops the pool
- * with that status.  A signal stops taking and goes on to the commands
- * (each leads a process group); what they did not finish goes back.
+ * 2).  While failed is full, the message waits in its slot for room, the
+ * other commands reaped meanwhile, for the timeout at most (then back on
+ * its own queue, and the pool stops with 1) or until a signal (back on
+ * its own queue too).  One that cannot be run (126, 127) puts it back
+ * and stops the pool with that status.  A signal stops taking and goes
+ * on to the commands (each leads a process group); what they did not
+ * finish goes back.
  *
  * The pool never prints: what the tool should tell comes to its tell()
  * as an event, and a failure of its own as -1, errno and why[].
@@ -26,7 +30,8 @@ enum ipc_pool_event {
 	IPC_POOL_NOTSENT,	/* failed could not take it: errno */
 	IPC_POOL_NOEXEC,	/* the command could not be run: errno */
 	IPC_POOL_ACKLOST,	/* a message done may come again */
-	IPC_POOL_ORPHANS	/* the pool failed; its commands run on */
+	IPC_POOL_ORPHANS,	/* the pool failed; its commands run on */
+	IPC_POOL_FULL		/* failed stayed full: put back */
 };
 
 struct ipc_pool_job;
@@ -50,6 +55,7 @@ struct ipc_pool {
 	/* Private to pool.c. */
 	struct ipc_pool_job *jobs;
 	long long	 running;
+	long long	 waiting;	/* messages waiting for room in failed */
 	struct ipc_msg	 in;
 	char		*stdinbuf;
 	char		 why[256];

@@ -311,13 +311,11 @@ change(struct watch *w, int fd, const struct timespec *deadline)
 	int rv;
 
 	/*
-	 * SIGINT and SIGTERM are let in only inside ppoll(2), so that one
-	 * that comes between the look at ipc_signalled and the sleep still
-	 * ends the sleep.
+	 * The signals that end a wait are let in only inside ppoll(2), so
+	 * that one that comes between the look at ipc_signalled and the
+	 * sleep still ends the sleep.
 	 */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	ipc_ending(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	rv = wait_change(w, fd, deadline, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);

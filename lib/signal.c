@@ -1,5 +1,6 @@
-/* signal.c: SIGINT and SIGTERM interrupt a wait, and the tool ends cleanly;
- * SIGBUS from a file cut short under a mapping is said in one line. */
+/* signal.c: a signal that would end the tool interrupts a wait, and the
+ * tool puts back what it holds and ends by it; SIGBUS from a file cut
+ * short under a mapping is said in one line. */
 #include "config.h"	/* first: _GNU_SOURCE, for ppoll */
 
 #include <sys/socket.h>
@@ -19,12 +20,14 @@
 volatile sig_atomic_t ipc_signalled;
 
 /*
- * The signals this process has a handler for: every handler a tool sets
- * is set by ipc_catch, so that ipc_spawn knows which to set back to their
- * default in a child that shares our memory, without asking the kernel
- * of each of the 64.
+ * The signals whose disposition this process changed: every handler a
+ * tool sets is set by ipc_catch, and SIGPIPE and SIGXFSZ are ignored here,
+ * so that ipc_spawn knows which to set back to their default in a child
+ * that shares our memory, without asking the kernel of each of the 64.
+ * ending: those that end a wait (ipc_handle_signals), for ipc_poll to let
+ * in only while it sleeps.
  */
-static sigset_t caught;
+static sigset_t caught, ending;
 
 static void
 catch(int sig)
@@ -32,13 +35,8 @@ catch(int sig)
 	ipc_signalled = sig;
 }
 
-/*
- * Handle sig with fn (flags: sigaction's, SA_RESTART), nothing blocked
- * meanwhile but sig; its disposition until now in *old unless NULL.
- * 0, or -1 with errno set.
- */
-int
-ipc_catch(int sig, void (*fn)(int), int flags, struct sigaction *old)
+static int
+handle(int sig, void (*fn)(int), int flags, struct sigaction *old)
 {
 	struct sigaction sa;
 
@@ -52,47 +50,107 @@ ipc_catch(int sig, void (*fn)(int), int flags, struct sigaction *old)
 	return 0;
 }
 
-/* The signals of this process's that have a handler (ipc_catch). */
+/*
+ * Handle sig with fn (flags: sigaction's, SA_RESTART), nothing blocked
+ * meanwhile but sig; its disposition until now in *old unless NULL.
+ * It no longer ends a wait: its handler is the caller's (shm-put's SIGIO).
+ * 0, or -1 with errno set.
+ */
+int
+ipc_catch(int sig, void (*fn)(int), int flags, struct sigaction *old)
+{
+	if (handle(sig, fn, flags, old) == -1)
+		return -1;
+	sigdelset(&ending, sig);
+	return 0;
+}
+
+/* The signals of this process's that have a handler, or that it ignores. */
 void
 ipc_caught(sigset_t *set)
 {
 	*set = caught;
 }
 
+/* The signals that end a wait (ipc_handle_signals). */
+void
+ipc_ending(sigset_t *set)
+{
+	*set = ending;
+}
+
 /*
- * fn on SIGINT and SIGTERM, and on SIGHUP with hup, without SA_RESTART,
- * so that a blocked mq_receive(3), sem_wait(3) or accept(2) returns EINTR
- * and the tool can tidy up before it goes.  A signal ignored when the tool
- * started (nohup, trap '' HUP, a shell's &) stays ignored, and goes in
- * *ignored (when not NULL), so that a command the tool runs gets it
- * ignored too.  SIGPIPE is ignored: a closed pipe is an error to report,
- * and a message to put back, not a silent death.
+ * Every signal whose default action ends the process, but those that a
+ * fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT:
+ * nothing is to be trusted after them), SIGKILL and SIGSTOP (which cannot
+ * be caught), SIGPIPE and SIGXFSZ (ignored: the write fails instead, an
+ * error to report), and the realtime ones after these.
+ */
+static const int fatal[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2,
+	SIGVTALRM, SIGPROF, SIGXCPU, SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
+
+/* A signal ignored when the tool started (nohup, trap '' HUP, &)? */
+static int
+ignored_at_start(int sig)
+{
+	struct sigaction old;
+
+	return sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+}
+
+static void
+end_with(int sig, void (*fn)(int), sigset_t *ignored)
+{
+	if (ignored_at_start(sig)) {
+		if (ignored != NULL)
+			sigaddset(ignored, sig);
+	} else if (handle(sig, fn, 0, NULL) == 0)
+		sigaddset(&ending, sig);
+}
+
+/*
+ * fn on every signal that would end the process (fatal[], SIGRTMIN to
+ * SIGRTMAX), without SA_RESTART, so that a blocked mq_receive(3),
+ * sem_wait(3) or accept(2) returns EINTR and the tool can put back what
+ * it holds before it goes, by that signal (ipc_die_signalled).  A signal
+ * ignored when the tool started (nohup, trap '' HUP, a shell's &) stays
+ * ignored, and goes in *ignored (when not NULL), so that a command the
+ * tool runs gets it ignored too.  SIGPIPE and SIGXFSZ are ignored: a
+ * closed pipe (EPIPE) and a file over ulimit -f (EFBIG) are errors to
+ * report, and messages to put back, not a silent death; a command gets
+ * them at their default again.
  */
 void
-ipc_handle_signals(void (*fn)(int), int hup, sigset_t *ignored)
+ipc_handle_signals(void (*fn)(int), sigset_t *ignored)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction old;
-	size_t i, n = hup ? 3 : 2;
+	static const int ign[] = { SIGPIPE, SIGXFSZ };
+	size_t i;
+	int sig;
 
 	if (ignored != NULL)
 		sigemptyset(ignored);
-	for (i = 0; i < n; i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN) {
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		end_with(fatal[i], fn, ignored);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		end_with(sig, fn, ignored);
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++) {
+		if (ignored_at_start(ign[i])) {
 			if (ignored != NULL)
-				sigaddset(ignored, sigs[i]);
-		} else
-			ipc_catch(sigs[i], fn, 0, NULL);
+				sigaddset(ignored, ign[i]);
+		} else if (signal(ign[i], SIG_IGN) != SIG_ERR)
+			sigaddset(&caught, ign[i]);
 	}
-	if (signal(SIGPIPE, SIG_IGN) == SIG_IGN && ignored != NULL)
-		sigaddset(ignored, SIGPIPE);
 }
 
 void
 ipc_catch_signals(void)
 {
-	ipc_handle_signals(catch, 0, NULL);
+	ipc_handle_signals(catch, NULL);
 }
 
 /* End as the signal would have ended us, so the shell sees 128+N. */

@@ -528,3 +528,49 @@ ready_is() {
 	assert_output $'2\n100001'
 	assert_equal "$stderr" ""
 }
+
+@test "amqp: what a pipe's reader left unread when it went goes back to the broker" {
+	seq 1 10 | mq-send "$Q"
+	# head takes four bytes, "1\n2\n", and goes; a message at a time
+	# (basic.get), mq-recv may or may not have written more by then.
+	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | head -c 4; echo "${PIPESTATUS[*]}"' sh "$Q" "$BATS_TEST_TMPDIR/err"
+	assert_output $'1\n2\n2 0'
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp "^mq-recv: stdout: (Broken pipe|[0-9]+ messages? put back on $Q: Broken pipe)\$"
+	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$Q"
+	assert_output "$(seq 3 10)"
+}
+
+@test "amqp: mq-recv --lockstep | head -n 1 takes one message, the broker keeps the others" {
+	seq 1 10 | mq-send "$Q"
+	run -0 bash -c 'mq-recv --lockstep -d "$1" 2>/dev/null | head -n 1' sh "$Q"
+	assert_output 1
+	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$Q"
+	assert_output "$(seq 2 10)"
+}
+
+@test "amqp: SIGHUP to an mq-recv blocked with messages held ends it by SIGHUP, nothing lost" {
+	requires python3
+	seq -f 'line-%025g' 5000 > "$BATS_TEST_TMPDIR/in"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/in"
+	python3 - mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/st" <<'PY'
+import fcntl, os, signal, struct, subprocess, sys, termios, time
+r, w = os.pipe()
+p = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+deadline = time.time() + 60
+while time.time() < deadline:
+    n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= 32768:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGHUP)
+sys.stderr.write("%d\n" % -p.wait())
+with os.fdopen(r, "rb") as f:
+    sys.stdout.buffer.write(f.read())
+PY
+	run -0 cat "$BATS_TEST_TMPDIR/st"
+	assert_output 1
+	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
+	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+}

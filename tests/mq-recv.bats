@@ -680,3 +680,225 @@ assert json.loads(sys.argv[1]) == {"priority": 0, "size": 7, "data": "a\nb\tc\x0
 	assert_equal "$stderr" "mq-recv: cannot use -J with -0, -a or -p"
 	run -1 mq_exists "$N"
 }
+
+# Is mq-recv asleep with no command of its own running (it waits for room
+# in --failed, or to put a message back)?
+alone_asleep() {
+	asleep "$1" && [ -z "$(cat "/proc/$1/task/$1/children" 2>/dev/null)" ]
+}
+
+@test "mq-recv --exec: a signal while --failed is full puts the message back on its own queue, even a full one" {
+	seq 1 10 | mq-send "$N-a"
+	seq 101 110 | mq-send "$N"
+	# A sender that takes every room made on the work queue.
+	seq 111 120 | mq-send "$N" 3>&- &
+	spid=$!
+	mq-recv -c 1 --failed "$N-a" --exec false "$N" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_until alone_asleep "$pid"
+	kill -TERM "$pid"
+	# The first signal ends the wait for room in --failed; the message
+	# waits for room on its own queue, which a reader now makes.
+	wait_until alone_asleep "$pid"
+	mq-recv -f -t 1 "$N" > "$BATS_TEST_TMPDIR/out"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	reap "$spid"
+	spid=
+	run -0 sort -n "$BATS_TEST_TMPDIR/out"
+	assert_output "$(seq 101 120)"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: /$N: message 1: command exited 1; put back on /$N"
+	run -0 mq_count "$N-a"
+	assert_output 10
+}
+
+@test "mq-recv --exec: -t bounds the wait for room in --failed, and the other commands are reaped meanwhile" {
+	seq 1 10 | mq-send "$N-a"
+	fill bad good good
+	run -1 --separate-stderr timeout 20 mq-recv -f -t 1 -j 2 --failed "$N-a" \
+	    --exec "read -r m; echo \$m >> $BATS_TEST_TMPDIR/ran; [ \$m = good ]" "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 1: command exited 1; /$N-a stayed full, put back on /$N"
+	run -0 sort "$BATS_TEST_TMPDIR/ran"
+	assert_output $'bad\ngood\ngood'
+	run -0 mq-recv -d "$N"
+	assert_output bad
+	run -0 mq_count "$N-a"
+	assert_output 10
+}
+
+@test "mq-recv --exec: -n does not wait for room in --failed" {
+	seq 1 10 | mq-send "$N-a"
+	fill bad
+	run -1 --separate-stderr timeout 20 mq-recv -n --failed "$N-a" --exec false "$N"
+	assert_equal "$stderr" "mq-recv: /$N: message 1: command exited 1; /$N-a stayed full, put back on /$N"
+	run -0 mq-recv -d "$N"
+	assert_output bad
+}
+
+@test "mq-recv --exec: a --failed queue made takes --max-messages and --message-size when given" {
+	fill a
+	run -0 mq-recv -d --max-messages 3 --message-size 128 --failed "$N-a" --exec true "$N"
+	run -0 peer-mq attr "/$N-a"
+	assert_output "3 128 0"
+}
+
+# Run mq-recv -f with standard output a socket that nobody reads, with a
+# small buffer; once it sleeps in the write, send it the signal.  Prints
+# its status, then what it wrote.
+recv_into_stalled_socket() {
+	python3 - "$@" <<'PY'
+import os, resource, signal, socket, subprocess, sys, time
+sig = getattr(signal, "SIG" + sys.argv[1])
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+def nocore():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+p = subprocess.Popen(sys.argv[2:], stdout=b.fileno(), preexec_fn=nocore)
+b.close()
+def state():
+    with open("/proc/%d/stat" % p.pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+def pending():
+    # A write asleep: the socket is full and mq-recv sleeps in it.
+    with open("/proc/%d/wchan" % p.pid) as f:
+        return f.read()
+end = time.time() + 10
+time.sleep(0.05)
+while state() != "S" or "poll" in pending():
+    assert time.time() < end, "mq-recv never blocked in its write"
+    time.sleep(0.05)
+p.send_signal(sig)
+try:
+    rc = p.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = "still running 20 s after the signal"
+print(128 - rc if isinstance(rc, int) and rc < 0 else rc)
+sys.stdout.flush()
+a.setblocking(False)
+data = b""
+while True:
+    try:
+        chunk = a.recv(65536)
+    except BlockingIOError:
+        break
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.buffer.write(data)
+PY
+}
+
+@test "mq-recv: every signal that would end it, while a write holds a batch, ends it by the signal with nothing lost" {
+	requires python3
+	local sig i num msgs=()
+	# More than the socket's buffers take: a write of the batch sleeps.
+	for i in 1 2 3 4 5 6 7 8; do
+		msgs+=("$i$(printf '%07999d' 0)")
+	done
+	for sig in HUP INT QUIT TERM ALRM USR1 USR2 VTALRM PROF XCPU IO PWR; do
+		mq-send --max-messages 8 --message-size 8192 "$N" "${msgs[@]}"
+		recv_into_stalled_socket "$sig" mq-recv -f "$N" \
+		    > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err"
+		num=$(kill -l "$sig")
+		run -0 head -n 1 "$BATS_TEST_TMPDIR/out"
+		assert_equal "$sig $output" "$sig $((128 + num))"
+		# Every message is written whole or still queued; one written
+		# in part was put back whole.
+		tail -n +2 "$BATS_TEST_TMPDIR/out" | grep -x '[0-9]\{8000\}' > "$BATS_TEST_TMPDIR/all" || true
+		mq-recv -d "$N" >> "$BATS_TEST_TMPDIR/all"
+		run -0 sort -u "$BATS_TEST_TMPDIR/all"
+		assert_equal "$sig $output" "$sig $(printf '%s\n' "${msgs[@]}")"
+		run -0 wc -l < "$BATS_TEST_TMPDIR/all"
+		[ "$output" -ge 8 ] && [ "$output" -le 9 ] || false
+	done
+}
+
+@test "mq-recv: SIGPIPE from kill is not a death: it goes on until SIGTERM" {
+	mq-recv -f "$N" > /dev/null 3>&- &
+	pid=$!
+	wait_asleep "$pid"
+	kill -PIPE "$pid"
+	mq-send "$N" a
+	wait_mq_count "$N" 0
+	terminate "$pid"
+	pid=
+	assert_equal "$status" 143
+}
+
+@test "mq-recv: a write over ulimit -f is an error, exit 2, one line; nothing is lost" {
+	local i
+	for i in $(seq 10); do
+		printf '%0209d\n' "$i"
+	done | mq-send "$N"
+	run -2 --separate-stderr bash -c 'ulimit -f 1; exec mq-recv -d "$1" > "$2"' sh "$N" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$stderr" "mq-recv: stdout: 6 messages put back on /$N: File too large"
+	# Four whole messages were written, the fifth in part: it is back.
+	grep -x '[0-9]\{209\}' "$BATS_TEST_TMPDIR/out" > "$BATS_TEST_TMPDIR/all"
+	mq-recv -d "$N" >> "$BATS_TEST_TMPDIR/all"
+	run -0 sort -n "$BATS_TEST_TMPDIR/all"
+	assert_output "$(for i in $(seq 10); do printf '%0209d\n' "$i"; done)"
+}
+
+@test "mq-recv: what a pipe's reader left unread when it went is put back" {
+	seq 1 10 | mq-send "$N"
+	# dd takes four bytes, "1\n2\n", and goes.
+	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | dd bs=4 count=1 status=none; echo "${PIPESTATUS[*]}"' sh "$N" "$BATS_TEST_TMPDIR/err"
+	assert_output $'1\n2\n2 0'
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: stdout: 8 messages put back on /$N: Broken pipe"
+	run -0 mq-recv -d "$N"
+	assert_output "$(seq 3 10)"
+}
+
+@test "mq-recv: -c does not end while what it wrote is unread; -t bounds that wait" {
+	seq 1 3 | mq-send "$N"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	mq-recv -c 3 "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
+	pid=$!
+	wait_mq_count "$N" 0
+	wait_asleep "$pid"
+	# It waits for the reader: still there.
+	run -1 ended "$pid"
+	run -0 head -n 3 <&7
+	assert_output "$(seq 1 3)"
+	wait_until ended "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	# With -t it leaves what is unread to the reader, and says nothing.
+	seq 1 3 | mq-send "$N"
+	run -0 --separate-stderr timeout 20 mq-recv -c 3 -t 300ms "$N" > "$BATS_TEST_TMPDIR/fifo"
+	assert_equal "$stderr" ""
+	exec 7>&-
+}
+
+@test "mq-recv --lockstep: | head -n 1 takes one message, the others stay queued" {
+	seq 1 10 | mq-send "$N"
+	run -0 bash -c 'mq-recv --lockstep -d "$1" 2>/dev/null | head -n 1' sh "$N"
+	assert_output 1
+	run -0 mq-recv -d "$N"
+	assert_output "$(seq 2 10)"
+}
+
+@test "mq-recv --lockstep: a read loop gets each message as it takes it; what it left is queued" {
+	seq 1 10 | mq-send "$N"
+	run -0 bash -c 'mq-recv --lockstep -d "$1" 2>/dev/null | { read -r a; read -r b; echo "$a $b"; }' sh "$N"
+	assert_output "1 2"
+	# 3 was not taken, or written and not read, and went back.
+	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$N"
+	assert_output "$(seq 3 10)"
+}
+
+@test "mq-recv --lockstep: needs a pipe, and not --exec" {
+	run -2 --separate-stderr bash -c 'mq-recv --lockstep -n "$1" > /dev/null' sh "$N"
+	assert_equal "$stderr" "mq-recv: stdout: --lockstep needs a pipe"
+	run -1 mq_exists "$N"
+	run -125 --separate-stderr mq-recv --lockstep --exec true "$N"
+	assert_equal "$stderr" "mq-recv: cannot use --lockstep with --exec"
+}

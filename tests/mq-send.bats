@@ -251,3 +251,26 @@ teardown() {
 	run -2 --separate-stderr mq-recv -e -n "$N"$'\n'x
 	assert_equal "$stderr" "mq-recv: /$N\\nx: No such file or directory"
 }
+
+@test "mq-send: every signal that would end it, while it waits for room, says how many were sent and ends by it" {
+	requires python3
+	local sig num
+	ulimit -c 0
+	for sig in HUP INT QUIT TERM ALRM USR1 USR2 VTALRM PROF XCPU IO PWR; do
+		with_default_signals mq-send --max-messages 2 --message-size 16 "$N" a b c d \
+		    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+		pid=$!
+		wait_mq_count "$N" 2
+		wait_asleep "$pid"
+		kill "-$sig" "$pid"
+		wait_until ended "$pid" || kill -KILL "$pid"
+		reap "$pid"
+		pid=
+		num=$(kill -l "$sig")
+		assert_equal "$sig $status" "$sig $((128 + num))"
+		run -0 cat "$BATS_TEST_TMPDIR/err"
+		assert_output "mq-send: /$N: queue is full; 2 messages sent"
+		run -0 mq-recv -d "$N"
+		assert_output $'a\nb'
+	done
+}

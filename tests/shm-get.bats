@@ -302,3 +302,9 @@ PY
 	run -2 --separate-stderr shm-get "$N"$'\n'x
 	assert_equal "$stderr" "shm-get: /$N\\nx: No such file or directory"
 }
+
+@test "shm-get: a write over ulimit -f is exit 2 and one line, not death by SIGXFSZ" {
+	head -c 5000 /dev/zero | shm-put "$N"
+	run -2 --separate-stderr bash -c 'ulimit -f 1; exec shm-get "$1" > "$2"' sh "$N" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$stderr" "shm-get: stdout: File too large"
+}

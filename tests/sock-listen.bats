@@ -731,3 +731,32 @@ PY
 	pid=
 	assert_equal "$status" 0
 }
+
+@test "sock-listen: a write over ulimit -f is exit 2 and one line, not death by SIGXFSZ" {
+	mkfifo "$T/ready"
+	bash -c 'ulimit -f 1; exec sock-listen --port-file "$1" 0 > "$2" 2> "$3"' sh \
+	    "$T/ready" "$T/out" "$T/err" 3>&- &
+	pid=$!
+	read -t 10 -r port <> "$T/ready"
+	head -c 5000 /dev/zero | sock-send "$port" || true
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$T/err"
+	assert_output "sock-listen: stdout: File too large"
+}
+
+@test "sock-listen: a signal that would end it (SIGHUP, SIGUSR1) ends it by that signal, its socket file removed" {
+	local sig num
+	for sig in HUP USR1; do
+		sock_listen_bg "unix:$T/u"
+		wait_asleep "$pid"
+		kill "-$sig" "$pid"
+		wait_until ended "$pid" || kill -KILL "$pid"
+		reap "$pid"
+		pid=
+		num=$(kill -l "$sig")
+		assert_equal "$sig $status" "$sig $((128 + num))"
+		[ ! -e "$T/u" ]
+	done
+}

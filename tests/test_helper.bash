@@ -289,3 +289,17 @@ attach_sysv() {
 	read -r ready < "$BATS_TEST_TMPDIR/attach-$1"
 	[ "$ready" = attached ]
 }
+
+# Start a command in the background with every signal at its default:
+# `with_default_signals CMD... &` (it execs, so that $! is the command's
+# pid).  A non-interactive shell's & alone starts it with SIGINT and
+# SIGQUIT ignored, which a tool keeps.
+with_default_signals() {
+	exec python3 -c 'import os, signal, sys
+for s in range(1, signal.NSIG):
+    try:
+        signal.signal(s, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
