@@ -24,7 +24,7 @@ compare "throughput, $N messages of 16 bytes through a 10 x 16 queue" \
 	"mq-recv -c $N $q > /dev/null & mq-send $q < $dir/lines; wait" \
     "... | mq-recv | cat (a pipe)" \
 	"mq-recv -c $N $q | cat > /dev/null & mq-send $q < $dir/lines; wait" \
-    "... | mq-recv --lockstep | cat (a message once the last was read)" \
+    "... | mq-recv --lockstep | cat" \
 	"mq-recv --lockstep -c $N $q | cat > /dev/null & mq-send $q < $dir/lines; wait"
 
 if socat -h 2>&1 | grep -q POSIXMQ-RECV; then
