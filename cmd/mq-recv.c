@@ -98,7 +98,7 @@ static size_t		 nheld, maxheld;
 static char		*command;	/* --exec */
 static struct ipc_command cmd;
 static struct ipc_pool	 pool = { .njobs = 1 };
-static const char	*failshown;	/* --failed, as shown */
+static char		*failshown;	/* --failed, as shown */
 static int		 topipe, lockstep;
 static struct inpipe	*inpipe;
 static size_t		 ninpipe, inpipecap, unread;	/* unread: framed */
@@ -380,9 +380,13 @@ receive(long long count, const struct timespec *timeout)
 			return timedout(received, count);
 		if (rv == -1 && errno == EINTR)
 			return -1;
-		if (rv == -1)
-			errx(IPC_ERROR, "%s: %s", shown,
-			    ipc_queue_why(q, errno));
+		if (rv == -1) {
+			int e = errno;
+
+			/* What was taken before is not lost with the exit. */
+			flush();
+			errx(IPC_ERROR, "%s: %s", shown, ipc_queue_why(q, e));
+		}
 		received++;
 		hold(m);
 	}

@@ -538,7 +538,11 @@ int
 ipc_addr_bound(const struct ipc_addr *a, int fd, char *buf, size_t len)
 {
 	const size_t off = offsetof(struct sockaddr_un, sun_path);
-	struct sockaddr_storage ss;
+	/*
+	 * Zeroed only for clang's analyzer, which does not know that
+	 * getsockname(2) fills it ("garbage value" in ipc_addr_peer).
+	 */
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sslen = sizeof(ss);
 	char host[64];
 	unsigned int port;

@@ -78,11 +78,10 @@ static int
 wait_in(struct ipc_copy *c)
 {
 	struct pollfd pfd = { c->in, POLLIN, 0 };
-	int n;
 
 	if (c->timeout < 0)
 		return 0;
-	if ((n = ipc_poll_until(&pfd, 1, c->timeout, c->active)) > 0)
+	if (ipc_poll_until(&pfd, 1, c->timeout, c->active) > 0)
 		return 0;
 	return fail(c, c->in, errno);
 }

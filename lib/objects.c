@@ -150,6 +150,15 @@ object_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * gcc 12's -fanalyzer says "leak of 'v'" here: it loses v once stored in
+ * l->v, which the caller frees (ipc_objects_free).  Silenced for this
+ * function only.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 /* One more object in l: 0, or -1 (ENOMEM); sysv.c's too. */
 int
 ipc_objects_add(struct ipc_objects *l, const struct ipc_object *o)
@@ -167,6 +176,9 @@ ipc_objects_add(struct ipc_objects *l, const struct ipc_object *o)
 	l->v[l->n++] = *o;
 	return 0;
 }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * Call fn for each object of kind: the regular files of its directory,

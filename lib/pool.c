@@ -341,7 +341,7 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 		if (want) {
 			for (j = p->jobs; j->pid != 0 || j->full; j++)
 				continue;
-			if ((rv = ipc_queue_take(p->q, &p->in, &nowait)) == 0) {
+			if (ipc_queue_take(p->q, &p->in, &nowait) == 0) {
 				if (tojob(p, j) == -1)
 					goto fail;
 				j->seq = ++taken;

@@ -25,7 +25,6 @@ static const struct ipc_queue_backend *
 choose(const char *name, char *why, size_t len)
 {
 	const struct ipc_queue_backend *be;
-	const char *e;
 	size_t i;
 
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
@@ -34,7 +33,7 @@ choose(const char *name, char *why, size_t len)
 			break;
 	}
 	if (be->scheme == NULL &&
-	    (e = ipc_backend_missing(IPC_MQ, name, why, len)) != NULL) {
+	    ipc_backend_missing(IPC_MQ, name, why, len) != NULL) {
 		errno = EPROTONOSUPPORT;
 		return NULL;
 	}

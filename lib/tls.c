@@ -325,7 +325,7 @@ ipc_tls_serve(struct tls *srv, int fd, int timeout, struct tls **cctx,
 
 	*cctx = NULL;
 	/* A TLS client speaks first, a handshake record: 22. */
-	if ((n = ipc_poll_until(&pfd, 1, timeout, NULL)) <= 0) {
+	if (ipc_poll_until(&pfd, 1, timeout, NULL) <= 0) {
 		*why = strerror(errno);
 		return -1;
 	}
