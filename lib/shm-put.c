@@ -533,6 +533,7 @@ update(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 	const struct ipc_pshm_src *in = &p->in;
 	struct stat st;
 	off_t oldsize, newsize;
+	int e;
 
 	if (fstat(p->fd, &st) == -1)
 		return fail(p, -1);
@@ -548,8 +549,17 @@ update(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 	/* Growing first, as it changes no byte, finds a size too large. */
 	if (newsize > oldsize && ftruncate(p->fd, newsize) == -1)
 		return fail(p, oldsize);
-	if (in->len > 0 && copy(p->fd, off, in) < in->len)
-		return fail(p, oldsize);
+	if (in->len > 0 && copy(p->fd, off, in) < in->len) {
+		/* Which side failed?  As in fill(): only a full /dev/shm is
+		 * the object's; the rest (EAGAIN, EIO) is the input's, never
+		 * taken for a busy lock. */
+		e = errno;
+		fail(p, oldsize);
+		if (e != ENOSPC && e != EFBIG && e != EDQUOT)
+			p->s.side = IPC_SHM_FD;
+		errno = e;
+		return -1;
+	}
 	/* Without -o nothing old stays: the tail beyond the input is zeros. */
 	if (!oflag && newsize > in->len && oldsize > in->len &&
 	    ftruncate(p->fd, in->len) == -1)
