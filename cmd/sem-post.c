@@ -32,13 +32,14 @@ static _Noreturn void	 usage(int);
 
 static struct ipc_sem	*s;	/* reachable at every exit */
 
+static const char	*shown;	/* the name, for messages; reachable at exit */
+
 int
 main(int argc, char *argv[])
 {
 	struct ipc_sem_conf conf = IPC_SEM_CONF_DEFAULT;
 	struct ipc_wait wait = { { 0, 0 }, 0 };
 	char why[256];
-	const char *shown;	/* the only string its messages show */
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, status = IPC_OK;
 

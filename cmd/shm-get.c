@@ -34,13 +34,14 @@ static struct ipc_shm	*shm;	/* reachable at every exit */
 static enum ipc_framing	 framing = IPC_LINE;	/* -F's records */
 static long long	 count;		/* -c; 0: until -t or a signal */
 
+static const char	*shown;	/* the name, for messages; reachable at exit */
+
 int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_tls_opts tls = { 0 };
 	struct timespec timeoutbuf, *timeout = NULL, abs, *deadline;
-	const char *shown;
 	char why[256];
 	int64_t off = 0, len = -1;	/* -1: to the end */
 	int ch, cflag = 0, fflag = 0, wflag = 0, xflag = 0;

@@ -29,13 +29,14 @@ static _Noreturn void	 usage(int);
 
 static struct ipc_shm	*shm;	/* reachable at every exit */
 
+static const char	*shown;	/* the name, for messages; reachable at exit */
+
 int
 main(int argc, char *argv[])
 {
 	struct ipc_create c = IPC_CREATE_DEFAULT;
 	struct ipc_tls_opts tls = { 0 };
 	struct ipc_wait w = { { 0, 0 }, 0 };
-	const char *shown;
 	char why[256];
 	int64_t off = 0, size = -1;	/* -1: the input's */
 	int ch, oflag = 0, rv;

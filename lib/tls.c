@@ -89,9 +89,9 @@ ipc_xtls_check(const struct ipc_addr *a, const struct ipc_tls_opts *o,
 struct tls *
 ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 {
-	/* Static: an exit on a bad file leaves it reachable, not leaked. */
+	/* Static: an exit on a bad file leaves them reachable, not leaked. */
 	static struct tls_config *cfg;
-	struct tls *ctx;
+	static struct tls *ctx;
 
 	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
