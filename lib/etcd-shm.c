@@ -258,8 +258,10 @@ sized(struct eshm *x, const unsigned char *old, size_t oldlen, int64_t off,
 		fail(x, ENOMEM, "%s", strerror(ENOMEM));
 		return NULL;
 	}
-	memcpy(b, old, oldlen < len ? oldlen : len);
-	if ((size_t)off < len)
+	/* No old value, or no input, is a NULL memcpy(3) may not take. */
+	if (old != NULL && oldlen > 0)
+		memcpy(b, old, oldlen < len ? oldlen : len);
+	if ((size_t)off < len && x->in != NULL && x->inlen > 0)
 		memcpy(b + off, x->in, end < len ? x->inlen : len - off);
 	*n = len;
 	return b;

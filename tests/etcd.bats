@@ -178,7 +178,7 @@ ranges_sent() {
 }
 
 @test "etcd: shm-get -w misses no change between its read and its watch" {
-	requires strace
+	requires strace ptrace
 	printf old | shm-put "$S"
 	# The third request (the watch) leaves a second after the second
 	# (the read); the put lands in between.

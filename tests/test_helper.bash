@@ -38,6 +38,12 @@ requires() {
 			sem-post etcd://127.0.0.1:1/ipct 2>&1 |
 			    grep -q 'built without etcd' ||
 			    skip "this build has etcd (tests/etcd.bats)" ;;
+		ptrace)
+			# LeakSanitizer does not work under strace or gdb.
+			if ldd "$(command -v ipc-ls)" 2>/dev/null |
+			    grep -q libasan; then
+				skip "a sanitizer build: LeakSanitizer does not work under ptrace"
+			fi ;;
 		ipv6)
 			python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
 			    2>/dev/null || skip "no ::1 on this machine" ;;
