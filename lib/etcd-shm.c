@@ -36,6 +36,9 @@ struct eshm {
 	int64_t		 seen;		/* the revision the last get wrote */
 };
 
+static int	fail(struct eshm *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct eshm *x, int err, const char *fmt, ...)
 {

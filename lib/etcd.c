@@ -49,6 +49,9 @@ struct body {
 static void		 hangup(struct ipc_etcd *);
 static const char	*hostname(const struct ipc_etcd *);
 
+static int	fail(struct ipc_etcd *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct ipc_etcd *e, int err, const char *fmt, ...)
 {
@@ -655,7 +658,8 @@ http(struct ipc_etcd *e, const char *path, const char *data,
 				return -1;
 			if (stopped)
 				break;
-			if ((l = line(e, deadline, limit)) == NULL)
+			/* The CRLF after the chunk's bytes. */
+			if (line(e, deadline, limit) == NULL)
 				return -1;
 		}
 	} else if (clen >= 0) {
