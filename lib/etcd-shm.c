@@ -36,24 +36,10 @@ struct eshm {
 	int64_t		 seen;		/* the revision the last get wrote */
 };
 
-static int	fail(struct eshm *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct eshm *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt == NULL)
-		snprintf(x->s.why, sizeof(x->s.why), "%s", x->e.why);
-	else {
-		va_start(ap, fmt);
-		vsnprintf(x->s.why, sizeof(x->s.why), fmt, ap);
-		va_end(ap);
-	}
-	errno = err;
-	return -1;
-}
+/* The reason in our object's why[] (NULL: the client's), and -1. */
+#define fail(x, err, ...) \
+	ipc_etcd_fail(&(x)->e, (x)->s.why, sizeof((x)->s.why), (err), \
+	    __VA_ARGS__)
 
 /* The largest value etcd takes for this key. */
 static size_t

@@ -112,6 +112,23 @@ nomem:
 	return -1;
 }
 
+int
+ipc_etcd_fail(const struct ipc_etcd *e, char *why, size_t len, int err,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt == NULL)
+		snprintf(why, len, "%s", e->why);
+	else {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	errno = err;
+	return -1;
+}
+
 void
 ipc_etcd_free(struct ipc_etcd *e)
 {

@@ -50,6 +50,12 @@ struct ipc_etcd {
 int		 ipc_etcd_init(struct ipc_etcd *, const char *,
 		    const struct ipc_tls_opts *, char *, size_t);
 void		 ipc_etcd_free(struct ipc_etcd *);
+/*
+ * A backend's failure: the reason into why (fmt NULL: the client's own
+ * why[]), errno err, and -1.
+ */
+int		 ipc_etcd_fail(const struct ipc_etcd *, char *, size_t, int,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 
 /* prefix + part + NAME, as a new string (NULL: ENOMEM). */
 char		*ipc_etcd_key(const struct ipc_etcd *, const char *,
