@@ -145,15 +145,7 @@ usage(int status)
 		    "  -x, --exclusive      fail if the object exists\n"
 		    "      --any-owner      use it even if another user "
 		    "owns it\n"
-		    "      --tls-ca file    etcds://: verify etcd against "
-		    "this CA\n"
-		    "      --tls-cert file, --tls-key file\n"
-		    "                       etcds://: this client "
-		    "certificate and key\n"
-		    "      --tls-name name  etcds://: the name etcd's "
-		    "certificate must have\n"
-		    "      --tls-noverify   etcds://: do not verify etcd's "
-		    "certificate\n"
+		    IPC_SHM_TLS_HELP
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n");
 		ipc_xfflush(stdout, "stdout");

@@ -29,6 +29,15 @@ enum ipc_shm_side {
 				   input, the get's output */
 };
 
+/* The --tls- options' lines in shm-get's and shm-put's --help. */
+#define IPC_SHM_TLS_HELP \
+	"      --tls-ca file    etcds://: verify etcd against this CA\n" \
+	"      --tls-cert file, --tls-key file\n" \
+	"                       etcds://: this client certificate and key\n" \
+	"      --tls-name name  etcds://: the name etcd's certificate must " \
+	"have\n" \
+	"      --tls-noverify   etcds://: do not verify etcd's certificate\n"
+
 struct ipc_shm {
 	const struct ipc_shm_backend *be;
 	const char	*shown;		/* the name, as messages show it */
