@@ -76,6 +76,18 @@ ipc_http_hostname(const struct ipc_http *h)
 	return buf;
 }
 
+/* "WHAT at HOST:PORT", or "HOST:PORT" without a what, for messages. */
+static const char *
+where(const struct ipc_http *h)
+{
+	static char buf[400];
+
+	if (h->what == NULL)
+		return ipc_http_hostname(h);
+	snprintf(buf, sizeof(buf), "%s at %s", h->what, ipc_http_hostname(h));
+	return buf;
+}
+
 void
 ipc_http_close(struct ipc_http *h)
 {
@@ -144,19 +156,18 @@ tls_start(struct ipc_http *h, const struct timespec *deadline)
 	tls_config_free(cfg);
 	if (tls_connect_socket(h->ctx, h->fd, o->name != NULL ? o->name :
 	    h->host) == -1)
-		return fail(h, EPROTO, "%s at %s: TLS: %s", h->what,
-		    ipc_http_hostname(h), tls_error(h->ctx));
+		return fail(h, EPROTO, "%s: TLS: %s", where(h),
+		    tls_error(h->ctx));
 	while ((r = tls_handshake(h->ctx)) != 0) {
 		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
 			if (ready(h, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
 			    deadline, IPC_HTTP_CONNECT_MS) == -1)
-				return fail(h, errno, "%s at %s: TLS: %s",
-				    h->what, ipc_http_hostname(h),
-				    strerror(errno));
+				return fail(h, errno, "%s: TLS: %s",
+				    where(h), strerror(errno));
 			continue;
 		}
-		return fail(h, EPROTO, "%s at %s: TLS: %s", h->what,
-		    ipc_http_hostname(h), tls_error(h->ctx));
+		return fail(h, EPROTO, "%s: TLS: %s", where(h),
+		    tls_error(h->ctx));
 	}
 	return 0;
 cfgfail:
@@ -180,8 +191,8 @@ ipc_http_connect(struct ipc_http *h, const struct timespec *deadline)
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", h->port);
 	if ((rv = getaddrinfo(h->host, port, &hints, &res)) != 0)
-		return fail(h, ECONNREFUSED, "%s at %s: %s", h->what,
-		    ipc_http_hostname(h), gai_strerror(rv));
+		return fail(h, ECONNREFUSED, "%s: %s", where(h),
+		    gai_strerror(rv));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((h->fd = socket(ai->ai_family, ai->ai_socktype |
 		    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) == -1) {
@@ -206,8 +217,8 @@ ipc_http_connect(struct ipc_http *h, const struct timespec *deadline)
 	if (h->fd == -1) {
 		if (err == EINTR)
 			return fail(h, EINTR, "%s", strerror(EINTR));
-		return fail(h, ECONNREFUSED, "%s at %s: %s", h->what,
-		    ipc_http_hostname(h), strerror(err));
+		return fail(h, ECONNREFUSED, "%s: %s", where(h),
+		    strerror(err));
 	}
 	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (h->tls && tls_start(h, deadline) == -1) {

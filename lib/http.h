@@ -20,7 +20,8 @@
  * at most for each wait.
  */
 struct ipc_http {
-	const char	*what;		/* "etcd": who answers, in messages */
+	const char	*what;		/* "etcd": who answers, in messages
+					   ("etcd at HOST:PORT: ..."), or NULL */
 	const char	*host;		/* the caller's; an IPv6 address bare */
 	int		 port;
 	int		 tls;		/* https: libtls with tlsopts */
