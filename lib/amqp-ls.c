@@ -466,8 +466,34 @@ ipc_amqp_ls_queue(const struct ipc_url *u, const char *vhost,
 		api_free(&a);
 		return fail(why, len, ENOMEM, strerror(ENOMEM));
 	}
-	free(vh);
-	free(qe);
+	j = NULL;
+	if (info->msgs < 0) {
+		/* Counted by the API: ready messages, and consumers. */
+		free(path);
+		if (asprintf(&path, "queues/%s/%s?columns=messages_ready,"
+		    "consumers", vh, qe) == -1)
+			path = NULL;
+		j = path != NULL ? api_get(&a, path, why, len) : NULL;
+		if (path != NULL) {
+			free(path);
+			path = NULL;
+			if (asprintf(&path, "queues/%s/%s/bindings", vh, qe) ==
+			    -1)
+				path = NULL;
+		}
+		if (j == NULL || path == NULL) {
+			if (path == NULL)
+				fail(why, len, ENOMEM, strerror(ENOMEM));
+			e = errno;
+			free(path);
+			goto out;
+		}
+		info->msgs = json_integer_value(json_object_get(j,
+		    "messages_ready"));
+		info->consumers = json_integer_value(json_object_get(j,
+		    "consumers"));
+		json_decref(j);
+	}
 	j = api_get(&a, path, why, len);
 	free(path);
 	if (j != NULL) {
@@ -482,6 +508,9 @@ ipc_amqp_ls_queue(const struct ipc_url *u, const char *vhost,
 		}
 	}
 	e = errno;
+out:
+	free(vh);
+	free(qe);
 	json_decref(j);
 	free_bindings(b);
 	api_free(&a);

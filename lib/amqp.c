@@ -1338,7 +1338,7 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 	struct ipc_queue_info info;
 	struct ipc_queue *q = NULL;
 	struct amqpq *a;
-	char kind[64], unreach[IPC_WHYLEN] = "", buf[IPC_WHYLEN];
+	char kind[64], unreach[IPC_WHYLEN] = "", buf[IPC_WHYLEN] = "";
 	char *base = NULL, *shown = NULL;
 	const char *e;
 	int r = -1, nomem = 0, err;
@@ -1369,7 +1369,24 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 	} else if ((shown = amqp_shown(name)) == NULL)
 		goto nomem;
 	if ((q = amqp_qopen(name, IPC_Q_LOOK, &conf, why, len)) == NULL) {
+		/*
+		 * Another connection's exclusive queue (a subscriber's)
+		 * cannot be declared: the API counts it, if it answers.
+		 */
 		r = -1;
+		if (*unreach != '\0' || strstr(why, "RESOURCE_LOCKED") == NULL)
+			goto out;
+		info.type = "amqp";
+		info.name = shown;
+		info.msgs = info.consumers = -1;
+		info.durable = -1;
+		if (ipc_amqp_ls_queue(&a->url, a->vhost, a->queue, base, &info,
+		    cb, arg, buf, sizeof(buf)) == -1 && *buf != '\0') {
+			if (errno != EHOSTUNREACH)
+				snprintf(why, len, "%s", buf);
+			goto out;
+		}
+		r = 1;
 		goto out;
 	}
 	release(a);
