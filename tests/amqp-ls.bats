@@ -123,6 +123,14 @@ for x in b:
 	run -0 ipc-ls -n "$AMQP_URL/$own"
 	assert_line -n 0 --regexp "^amqp +$AMQP_URL/$own +0 +1\$"
 	assert_line -n 1 --regexp "^bind +$AMQP_URL/$own\\?exchange=$N&key=logs\\.\\*\\.error +- +-\$"
+	# Its binding is its connection's: ipc-rm can neither unbind it nor
+	# remove the queue, and changes nothing.
+	run -2 --separate-stderr ipc-rm "$AMQP_URL/$own?exchange=$N&key=logs.*.error"
+	[[ $stderr == "ipc-rm: $AMQP_URL/$own?exchange=$N&key=logs.*.error: RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '$own'"* ]]
+	run -2 --separate-stderr ipc-rm "$AMQP_URL/$own"
+	[[ $stderr == "ipc-rm: $AMQP_URL/$own: RESOURCE_LOCKED - "* ]]
+	run -0 bind_rows "$X"
+	assert_output "$AMQP_URL/$own?exchange=$N&key=logs.*.error"
 	kill -TERM "$pids"
 	reap "$pids"
 	[ "$status" -eq 143 ]
