@@ -188,7 +188,7 @@ api_get(struct api *a, const char *path, char *why, size_t len)
 	char *full, tried[256] = "";
 	json_error_t jerr;
 	json_t *j;
-	int st, tls, port;
+	int st, tls, port, e, reused;
 
 	if (asprintf(&full, "%s/api/%s", a->prefix, path) == -1) {
 		fail(why, len, ENOMEM, strerror(ENOMEM));
@@ -199,11 +199,11 @@ api_get(struct api *a, const char *path, char *why, size_t len)
 		tls = a->hasenv ? a->env.tls : a->u->tls;
 		port = a->hasenv ? hh->port : tls ? API_TLSPORT : API_PORT;
 		if (a->h.fd == -1)
-			ipc_http_init(&a->h, NULL, hh->name,
-			    port, tls, NULL);
+			ipc_http_init(&a->h, NULL, hh->name, port, tls, NULL);
 		a->len = 0;
 		a->toobig = 0;
 		st = -1;
+		reused = a->h.fd != -1;
 		if (ipc_http_connect(&a->h, NULL) == 0) {
 			st = ipc_http_request(&a->h, "GET", full, NULL,
 			    a->auth, NULL, body, a, NULL, API_MS);
@@ -214,16 +214,20 @@ api_get(struct api *a, const char *path, char *why, size_t len)
 		}
 		if (st != -1)
 			break;
+		e = errno;
 		ipc_http_close(&a->h);
+		/* A kept connection the server closed meanwhile: anew. */
+		if (reused && e != EINTR && !a->toobig)
+			continue;
 		snprintf(tried, sizeof(tried), "%s", a->h.why);
-		if (errno == EINTR || ++a->host == hu->nhosts) {
+		if (e == EINTR || ++a->host == hu->nhosts) {
 			a->host = 0;
 			free(full);
 			snprintf(why, len, "the broker's management API is not "
 			    "reachable (%s): enable the plugin "
 			    "rabbitmq_management, or set IPCUTILS_AMQP_HTTP to "
 			    "where it is", tried);
-			errno = errno == EINTR ? EINTR : EHOSTUNREACH;
+			errno = e == EINTR ? EINTR : EHOSTUNREACH;
 			return NULL;
 		}
 	}
