@@ -119,6 +119,7 @@ static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
 static void		 limits_grid(struct ipc_grid *);
 static int		 list_remote(char **, int, int, int);
+static int		 list_queue(void *, const struct ipc_queue_info *);
 static int		 list_shm(void *, const struct ipc_shm_info *);
 static const char	*shown_url(const char *);
 static int		 list_sem(const char *, void *);
@@ -693,12 +694,14 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
  */
 struct shm_list {
 	int		 nflag, Jflag, first;
+	int		 header;	/* of the queue rows above: 1 queues,
+					   2 exchanges, or 0 */
 };
 
 static int
 list_remote(char **names, int n, int nflag, int Jflag)
 {
-	struct shm_list sl = { nflag, Jflag, 1 };
+	struct shm_list sl = { nflag, Jflag, 1, 0 };
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *mixed, *type;
@@ -724,6 +727,17 @@ list_remote(char **names, int n, int nflag, int Jflag)
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
 				r += list_sem(names[i], &sl);
+			if (r <= 0) {
+				warnx("%s: %s", shown_url(names[i]),
+				    r == 0 ? strerror(ENOENT) : why);
+				status = IPC_ERROR;
+			}
+			first = sl.first;
+			continue;
+		}
+		/* The queue family's list, where its backend has one. */
+		if ((r = ipc_queue_list(names[i], list_queue, &sl, why,
+		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),
 				    r == 0 ? strerror(ENOENT) : why);
@@ -780,6 +794,88 @@ shown_url(const char *name)
 	if ((s = ipc_url_shown(name)) == NULL)
 		return ipc_shown(name);
 	return ipc_shown(s);
+}
+
+/*
+ * A broker's queue or exchange, in list_remote's table: each binding (a
+ * name that mq-recv subscribes with and ipc-rm unbinds) on a row of its
+ * own under it; in -J, its bindings in the object, null when unknown.
+ */
+static int
+list_queue(void *arg, const struct ipc_queue_info *o)
+{
+	struct shm_list *sl = arg;
+	const struct ipc_queue_binding *b;
+	int x = o->kind != NULL;
+	size_t i;
+
+	if (!sl->Jflag && !sl->nflag && sl->header != 1 + x) {
+		if (x)
+			printf("%-8s  %-40s  %-6s  %s\n", "TYPE", "NAME",
+			    "KIND", "DURABLE");
+		else
+			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME",
+			    "MSGS", "CONSUMERS");
+	}
+	sl->header = 1 + x;
+	if (sl->Jflag) {
+		printf("%s{\"type\":\"%s\",\"name\":", sl->first ? "" : ",",
+		    o->type);
+		ipc_json_name(o->name);
+		if (x) {
+			printf(",\"kind\":");
+			ipc_json_name(o->kind);
+			printf(",\"durable\":%s", o->durable ? "true" :
+			    "false");
+		} else
+			printf(",\"msgs\":%lld,\"consumers\":%lld", o->msgs,
+			    o->consumers);
+		if (o->known) {
+			printf(",\"bindings\":[");
+			for (i = 0; i < o->nbindings; i++) {
+				b = &o->bindings[i];
+				printf("%s{\"name\":", i ? "," : "");
+				if (b->name != NULL)
+					ipc_json_name(b->name);
+				else
+					printf("null");
+				printf(",\"exchange\":");
+				ipc_json_name(b->exchange);
+				printf(",\"destination\":");
+				ipc_json_name(b->dest);
+				printf(",\"destination_type\":");
+				ipc_json_name(b->desttype);
+				printf(",\"key\":");
+				ipc_json_name(b->key);
+				putchar('}');
+			}
+			putchar(']');
+		} else if (x)
+			printf(",\"bindings\":null");
+		putchar('}');
+	} else {
+		if (x)
+			printf("%-8s  %-40s  %-6s  %s\n", o->type, o->name,
+			    ipc_shown(o->kind), o->durable ? "yes" : "no");
+		else
+			printf("%-4s  %-32s  %8lld  %9lld\n", o->type, o->name,
+			    o->msgs, o->consumers);
+		for (i = 0; o->known && i < o->nbindings; i++) {
+			b = &o->bindings[i];
+			if (b->name == NULL)
+				printf(x ? "%-8s  exchange %s, key %s\n" :
+				    "%-4s  exchange %s, key %s\n", "bind",
+				    ipc_shown(b->dest), ipc_shown(b->key));
+			else if (x)
+				printf("%-8s  %-40s  %-6s  %s\n", "bind",
+				    b->name, "-", "-");
+			else
+				printf("%-4s  %-32s  %8s  %9s\n", "bind",
+				    b->name, "-", "-");
+		}
+	}
+	sl->first = 0;
+	return 0;
 }
 
 /* The semaphore of a backend's name, in list_remote's table: 1, or 0. */

@@ -21,6 +21,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#ifdef HAVE_AMQP_LS
+#include "amqp-ls.h"
+#endif
 #include "cred.h"
 #include "queue.h"
 #include "sock.h"
@@ -1257,6 +1260,189 @@ amqp_qunlink(const char *name, char *why, size_t len)
 	return amqp_qclose(q, why, len);
 }
 
+#ifdef HAVE_AMQP_LS
+/*
+ * An exchange's type and durability, as declares tell them: the broker
+ * refuses one that differs from what is there, saying what is ("...
+ * inequivalent arg 'type' ...: received 'fanout' but current is
+ * 'topic'"), and checks the type before the durability.  The exchange
+ * was just found (a passive declare), so nothing is made, unless it
+ * goes in between.  0, or -1 and why.
+ */
+static int
+probe_exchange(struct amqpq *a, char *kind, size_t kindlen, int *durable)
+{
+	amqp_bytes_t ex = amqp_cstring_bytes(a->exchange);
+	amqp_channel_close_t *ch;
+	amqp_rpc_reply_t r;
+	char buf[512];
+	const char *cur;
+	int again;
+
+	snprintf(kind, kindlen, "fanout");
+	*durable = 1;
+	for (again = 0; again < 2; again++) {
+		if (amqp_exchange_declare(a->conn, CHANNEL, ex,
+		    amqp_cstring_bytes(kind), 0, 1, 0, 0, amqp_empty_table) !=
+		    NULL)
+			return 0;
+		r = amqp_get_rpc_reply(a->conn);
+		if (r.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION ||
+		    r.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
+			return failed(a, r);
+		ch = r.reply.decoded;
+		if (ch->reply_code != 406)
+			return failed(a, r);
+		reply_str(r, buf, sizeof(buf));
+		if (reopen(a) == -1)
+			return -1;
+		if (strstr(buf, "'durable'") != NULL) {
+			*durable = 0;
+			return 0;
+		}
+		if (strstr(buf, "'type'") == NULL ||
+		    (cur = strstr(buf, "current is '")) == NULL)
+			return 0;	/* auto_delete, internal, arguments */
+		cur += strlen("current is '");
+		snprintf(kind, kindlen, "%.*s", (int)strcspn(cur, "'"), cur);
+	}
+	return 0;
+}
+
+/* amqp://host/[vhost/], escaped, the start of the names listed. */
+static char *
+list_base(const char *name)
+{
+	char *s, *q, *p;
+
+	if ((s = amqp_shown(name)) == NULL)
+		return NULL;
+	if ((q = strchr(s, '?')) != NULL)
+		*q = '\0';
+	if ((p = strrchr(s, '/')) != NULL)
+		p[1] = '\0';
+	return s;
+}
+
+/*
+ * ipc-ls: an exchange (a glob too) and its bindings, from the management
+ * API; without it, what AMQP tells (there, the type and durability), and
+ * -1 with the reason.  A queue, as its declaration counts it, and its
+ * bindings when the API answers.
+ */
+static int
+amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
+    size_t len)
+{
+	struct ipc_queue_conf conf = IPC_QUEUE_CONF_DEFAULT;
+	struct ipc_queue_info info;
+	struct ipc_queue *q = NULL;
+	struct amqpq *a;
+	char kind[64], unreach[IPC_WHYLEN] = "", buf[IPC_WHYLEN] = "";
+	char *base = NULL, *shown = NULL;
+	const char *e;
+	int r = -1, nomem = 0, err;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	if ((e = parse(a, name, &nomem)) != NULL || nomem ||
+	    (base = list_base(name)) == NULL) {
+		release(a);
+		if (e == NULL || nomem) {
+			errno = ENOMEM;
+			return -1;
+		}
+		snprintf(why, len, "%s", e);
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&info, 0, sizeof(info));
+	if (a->exchange != NULL && a->queue[0] == '\0') {
+		r = ipc_amqp_ls_exchanges(&a->url, a->vhost, a->exchange, base,
+		    cb, arg, why, len);
+		if (r != -1 || errno != EHOSTUNREACH ||
+		    strpbrk(a->exchange, "*?[") != NULL)
+			goto out;
+		snprintf(unreach, sizeof(unreach), "%s", why);
+		if ((shown = ipc_amqp_ls_xname(base, a->exchange)) == NULL)
+			goto nomem;
+	} else if ((shown = amqp_shown(name)) == NULL)
+		goto nomem;
+	if ((q = amqp_qopen(name, IPC_Q_LOOK, &conf, why, len)) == NULL) {
+		/*
+		 * Another connection's exclusive queue (a subscriber's)
+		 * cannot be declared: the API counts it, if it answers.
+		 */
+		r = -1;
+		if (*unreach != '\0' || strstr(why, "RESOURCE_LOCKED") == NULL)
+			goto out;
+		info.type = "amqp";
+		info.name = shown;
+		info.msgs = info.consumers = -1;
+		info.durable = -1;
+		if (ipc_amqp_ls_queue(&a->url, a->vhost, a->queue, base, &info,
+		    cb, arg, buf, sizeof(buf)) == -1 && *buf != '\0') {
+			if (errno != EHOSTUNREACH)
+				snprintf(why, len, "%s", buf);
+			goto out;
+		}
+		r = 1;
+		goto out;
+	}
+	release(a);
+	a = (struct amqpq *)q;
+	info.name = shown;
+	if (*unreach != '\0') {
+		/* What AMQP tells of an exchange, and that it is not all. */
+		if (probe_exchange(a, kind, sizeof(kind), &info.durable) ==
+		    -1) {
+			snprintf(why, len, "%s", a->q.why);
+			r = -1;
+			goto out;
+		}
+		info.type = "exchange";
+		info.msgs = info.consumers = -1;
+		info.kind = kind;
+		cb(arg, &info);
+		snprintf(why, len, "%s", unreach);
+		errno = EHOSTUNREACH;
+		r = -1;
+		goto out;
+	}
+	info.type = "amqp";
+	info.msgs = a->msgs;
+	info.consumers = a->consumers;
+	info.durable = -1;
+	*buf = '\0';
+	if (ipc_amqp_ls_queue(&a->url, a->vhost, a->queue, base, &info, cb,
+	    arg, buf, sizeof(buf)) == -1 && *buf != '\0') {
+		/* Without the API, the queue as AMQP counts it. */
+		if (errno != EHOSTUNREACH) {
+			snprintf(why, len, "%s", buf);
+			r = -1;
+			goto out;
+		}
+		cb(arg, &info);
+	}
+	r = 1;
+	goto out;
+nomem:
+	snprintf(why, len, "%s", strerror(ENOMEM));
+	errno = ENOMEM;
+	r = -1;
+out:
+	err = errno;
+	free(base);
+	free(shown);
+	if (q != NULL)
+		amqp_qclose(q, buf, sizeof(buf));
+	else
+		release(a);
+	errno = err;
+	return r;
+}
+#endif
+
 const struct ipc_queue_backend ipc_queue_amqp = {
 	"amqp",
 	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE,
@@ -1273,4 +1459,9 @@ const struct ipc_queue_backend ipc_queue_amqp = {
 	amqp_qremove,
 	amqp_qunlink,
 	amqp_qclose,
+#ifdef HAVE_AMQP_LS
+	amqp_qlist,
+#else
+	NULL,
+#endif
 };

@@ -1,32 +1,22 @@
 /* etcd.c: etcd's v3 HTTP/JSON gateway over HTTP/1.1, hosts in turn. */
 #include "config.h"
 
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <tls.h>
 
 #include "cred.h"
 #include "etcd.h"
+#include "http.h"
 #include "ipcutils.h"
 #include "json.h"
 
-/* How long one host may take to accept a connection, in ms. */
-#define CONNECT_MS	2000
 /*
  * A plain call's limit without a deadline: long enough for a cluster to
  * elect a new leader (etcd's default election timeout is 1 s).
@@ -46,7 +36,6 @@ struct body {
 	char		 msg[160];
 };
 
-static void		 hangup(struct ipc_etcd *);
 static const char	*hostname(const struct ipc_etcd *);
 
 static int	fail(struct ipc_etcd *, int, const char *, ...)
@@ -72,7 +61,7 @@ ipc_etcd_init(struct ipc_etcd *e, const char *name,
 	size_t n;
 
 	memset(e, 0, sizeof(*e));
-	e->fd = -1;
+	ipc_http_init(&e->conn, "etcd", "", 0, 0, NULL);
 	if (ipc_url_parse(name, "etcd", 2379, 2379, &e->url, &errstr) == -1) {
 		snprintf(why, len, "%s", errstr);
 		return -1;
@@ -132,7 +121,7 @@ ipc_etcd_fail(const struct ipc_etcd *e, char *why, size_t len, int err,
 void
 ipc_etcd_free(struct ipc_etcd *e)
 {
-	hangup(e);
+	ipc_http_close(&e->conn);
 	free(e->prefix);
 	free(e->token);
 	ipc_url_free(&e->url);
@@ -221,21 +210,6 @@ ipc_etcd_bytes(const json_t *o, const char *field, size_t *n)
 	return out;
 }
 
-/* Milliseconds to the deadline, at least 1; or dflt without one. */
-static long
-ms_left(const struct timespec *deadline, long dflt)
-{
-	struct timespec now;
-	long ms;
-
-	if (deadline == NULL)
-		return dflt;
-	clock_gettime(CLOCK_REALTIME, &now);
-	ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 1 ? 1 : ms + 1;
-}
-
 /*
  * A watch's messages, one JSON object after another: the first event on
  * the key ends the transfer, a cancel by compaction too.
@@ -307,8 +281,9 @@ breather(struct ipc_etcd *e, const struct timespec *deadline)
 
 /* Take n bytes of the answer: n, or fewer to end the transfer. */
 static size_t
-writer(const char *p, size_t n, struct body *b)
+writer(const char *p, size_t n, void *arg)
 {
+	struct body *b = arg;
 	char *nb;
 
 	if (b->len + n + 1 > b->cap) {
@@ -327,280 +302,31 @@ writer(const char *p, size_t n, struct body *b)
 	return n;
 }
 
-/* An HTTP/1.1 connection to the current host, kept open between calls. */
-
-static void
-hangup(struct ipc_etcd *e)
+static const char *
+hostname(const struct ipc_etcd *e)
 {
-	if (e->ctx != NULL) {
-		tls_close(e->ctx);
-		tls_free(e->ctx);
-	}
-	e->ctx = NULL;
-	if (e->fd != -1)
-		close(e->fd);
-	e->fd = -1;
-	e->rlen = e->roff = 0;
+	static char buf[300];
+	const struct ipc_url_host *h = &e->url.hosts[e->host];
+
+	snprintf(buf, sizeof(buf), "%s:%d", ipc_shown(h->name), h->port);
+	return buf;
 }
 
-/* Wait for fd to be ready for ev, until the deadline ms (monotonic). */
-static int
-ready(struct ipc_etcd *e, short ev, const struct timespec *deadline,
-    long limit)
-{
-	struct pollfd pfd = { e->fd, ev, 0 };
-	int n;
-
-	for (;;) {
-		if (ipc_signalled && !e->nointr) {
-			errno = EINTR;
-			return -1;
-		}
-		n = poll(&pfd, 1, (int)ms_left(deadline, limit));
-		if (n > 0)
-			return 0;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static int
-tls_start(struct ipc_etcd *e, const char *host,
-    const struct timespec *deadline)
-{
-	static const struct ipc_tls_opts none;
-	const struct ipc_tls_opts *o = e->tls != NULL ? e->tls : &none;
-	struct tls_config *cfg;
-	int r;
-
-	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL ||
-	    (e->ctx = tls_client()) == NULL)
-		return fail(e, ENOMEM, "%s", strerror(ENOMEM));
-	if (o->ca != NULL && tls_config_set_ca_file(cfg, o->ca) == -1)
-		goto cfgfail;
-	if (o->cert != NULL &&
-	    tls_config_set_keypair_file(cfg, o->cert, o->key) == -1)
-		goto cfgfail;
-	if (o->noverify) {
-		tls_config_insecure_noverifycert(cfg);
-		tls_config_insecure_noverifyname(cfg);
-	}
-	if (tls_configure(e->ctx, cfg) == -1) {
-		fail(e, EPROTO, "TLS: %s", tls_error(e->ctx));
-		tls_config_free(cfg);
-		return -1;
-	}
-	tls_config_free(cfg);
-	if (tls_connect_socket(e->ctx, e->fd, o->name != NULL ? o->name :
-	    host) == -1)
-		return fail(e, EPROTO, "etcd at %s: TLS: %s", hostname(e),
-		    tls_error(e->ctx));
-	while ((r = tls_handshake(e->ctx)) != 0) {
-		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-			if (ready(e, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
-			    deadline, CONNECT_MS) == -1)
-				return fail(e, errno, "etcd at %s: TLS: %s",
-				    hostname(e), strerror(errno));
-			continue;
-		}
-		return fail(e, EPROTO, "etcd at %s: TLS: %s", hostname(e),
-		    tls_error(e->ctx));
-	}
-	return 0;
-cfgfail:
-	fail(e, EINVAL, "%s", tls_config_error(cfg));
-	tls_config_free(cfg);
-	return -1;
-}
-
-/* Connect to the current host: 0, or -1 and why. */
+/* Connect to the current host (http.c): 0, or -1 and why. */
 static int
 dial(struct ipc_etcd *e, const struct timespec *deadline)
 {
 	const struct ipc_url_host *h = &e->url.hosts[e->host];
-	struct addrinfo hints, *res, *ai;
-	char port[16];
-	socklen_t len;
-	int one = 1, err = ECONNREFUSED, rv;
 
-	if (e->fd != -1)
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", h->port);
-	if ((rv = getaddrinfo(h->name, port, &hints, &res)) != 0)
-		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
-		    gai_strerror(rv));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((e->fd = socket(ai->ai_family, ai->ai_socktype |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) == -1) {
-			err = errno;
-			continue;
-		}
-		if (connect(e->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS &&
-		    ready(e, POLLOUT, deadline, CONNECT_MS) == 0)) {
-			len = sizeof(err);
-			if (getsockopt(e->fd, SOL_SOCKET, SO_ERROR, &err,
-			    &len) == 0 && err == 0)
-				break;
-		} else
-			err = errno;
-		close(e->fd);
-		e->fd = -1;
-		if (err == EINTR)
-			break;
+	if (e->conn.fd == -1) {
+		e->conn.host = h->name;
+		e->conn.port = h->port;
+		e->conn.tls = e->url.tls;
+		e->conn.tlsopts = e->tls;
 	}
-	freeaddrinfo(res);
-	if (e->fd == -1) {
-		if (err == EINTR)
-			return fail(e, EINTR, "%s", strerror(EINTR));
-		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
-		    strerror(err));
-	}
-	setsockopt(e->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (e->url.tls && tls_start(e, h->name, deadline) == -1) {
-		rv = errno;
-		hangup(e);
-		errno = rv;
-		return -1;
-	}
-	return 0;
-}
-
-/* Write all of it: 0, or -1 with errno. */
-static int
-put_all(struct ipc_etcd *e, const char *p, size_t n,
-    const struct timespec *deadline)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if (e->ctx != NULL) {
-			w = tls_write(e->ctx, p, n);
-			if (w == TLS_WANT_POLLIN || w == TLS_WANT_POLLOUT) {
-				if (ready(e, w == TLS_WANT_POLLIN ? POLLIN :
-				    POLLOUT, deadline, CALL_MS) == -1)
-					return -1;
-				continue;
-			}
-			if (w == -1) {
-				errno = EPIPE;
-				return -1;
-			}
-		} else if ((w = send(e->fd, p, n, MSG_NOSIGNAL)) == -1) {
-			if (errno == EAGAIN) {
-				if (ready(e, POLLOUT, deadline, CALL_MS) == -1)
-					return -1;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Fill the read buffer: bytes read, 0 at the end, -1 with errno. */
-static ssize_t
-fill(struct ipc_etcd *e, const struct timespec *deadline, long limit)
-{
-	ssize_t r;
-
-	if (e->roff > 0) {
-		memmove(e->rbuf, e->rbuf + e->roff, e->rlen - e->roff);
-		e->rlen -= e->roff;
-		e->roff = 0;
-	}
-	if (e->rlen == sizeof(e->rbuf)) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	for (;;) {
-		if (e->ctx != NULL) {
-			r = tls_read(e->ctx, e->rbuf + e->rlen,
-			    sizeof(e->rbuf) - e->rlen);
-			if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-				if (ready(e, r == TLS_WANT_POLLIN ? POLLIN :
-				    POLLOUT, deadline, limit) == -1)
-					return -1;
-				continue;
-			}
-			if (r == -1) {
-				errno = ECONNRESET;
-				return -1;
-			}
-		} else if ((r = recv(e->fd, e->rbuf + e->rlen,
-		    sizeof(e->rbuf) - e->rlen, 0)) == -1) {
-			if (errno == EAGAIN) {
-				if (ready(e, POLLIN, deadline, limit) == -1)
-					return -1;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		e->rlen += (size_t)r;
-		return r;
-	}
-}
-
-/* A line of the answer's head, without its CRLF: NULL with errno. */
-static char *
-line(struct ipc_etcd *e, const struct timespec *deadline, long limit)
-{
-	char *nl, *l;
-	ssize_t r;
-
-	for (;;) {
-		if ((nl = memchr(e->rbuf + e->roff, '\n', e->rlen - e->roff))
-		    != NULL) {
-			l = e->rbuf + e->roff;
-			*nl = '\0';
-			if (nl > l && nl[-1] == '\r')
-				nl[-1] = '\0';
-			e->roff = (size_t)(nl + 1 - e->rbuf);
-			return l;
-		}
-		if ((r = fill(e, deadline, limit)) <= 0) {
-			if (r == 0)
-				errno = ECONNRESET;
-			return NULL;
-		}
-	}
-}
-
-/* n bytes of the body to b (the writer), as they come. */
-static int
-body_bytes(struct ipc_etcd *e, struct body *b, size_t n,
-    const struct timespec *deadline, long limit, int *stopped)
-{
-	size_t k;
-	ssize_t r;
-
-	while (n > 0) {
-		if (e->roff == e->rlen && (r = fill(e, deadline, limit)) <= 0) {
-			if (r == 0)
-				errno = ECONNRESET;
-			return -1;
-		}
-		k = e->rlen - e->roff < n ? e->rlen - e->roff : n;
-		if (writer(e->rbuf + e->roff, k, b) != k) {
-			*stopped = 1;
-			return 0;
-		}
-		e->roff += k;
-		n -= k;
-	}
+	e->conn.nointr = e->nointr;
+	if (ipc_http_connect(&e->conn, deadline) == -1)
+		return fail(e, errno, "%s", e->conn.why);
 	return 0;
 }
 
@@ -613,104 +339,11 @@ static int
 http(struct ipc_etcd *e, const char *path, const char *data,
     struct body *b, const struct timespec *deadline, long limit)
 {
-	const struct ipc_url_host *h = &e->url.hosts[e->host];
-	char *req, *l, *v;
-	long long clen = -1;
-	int n, status, chunked = 0, closing = 0, stopped = 0;
-	unsigned long long csize;
+	char full[128];
 
-	/* One write: the head and the body in one segment. */
-	n = asprintf(&req, "POST /v3/%s HTTP/1.1\r\n"
-	    "Host: %s%s%s:%d\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n%s%s%s\r\n%s", path,
-	    strchr(h->name, ':') != NULL ? "[" : "", h->name,
-	    strchr(h->name, ':') != NULL ? "]" : "", h->port, strlen(data),
-	    e->token != NULL ? "Authorization: " : "",
-	    e->token != NULL ? e->token : "", e->token != NULL ? "\r\n" : "",
-	    data);
-	if (n == -1)
-		return -1;
-	n = put_all(e, req, (size_t)n, deadline);
-	free(req);
-	if (n == -1)
-		return -1;
-	if ((l = line(e, deadline, limit)) == NULL)
-		return -1;
-	if (sscanf(l, "HTTP/1.%*d %d", &status) != 1) {
-		errno = EPROTO;
-		return -1;
-	}
-	while ((l = line(e, deadline, limit)) != NULL && *l != '\0') {
-		if ((v = strchr(l, ':')) == NULL)
-			continue;
-		*v++ = '\0';
-		v += strspn(v, " \t");
-		if (strcasecmp(l, "Content-Length") == 0)
-			clen = strtoll(v, NULL, 10);
-		else if (strcasecmp(l, "Transfer-Encoding") == 0 &&
-		    strcasestr(v, "chunked") != NULL)
-			chunked = 1;
-		else if (strcasecmp(l, "Connection") == 0 &&
-		    strcasecmp(v, "close") == 0)
-			closing = 1;
-	}
-	if (l == NULL)
-		return -1;
-	if (chunked) {
-		for (;;) {
-			if ((l = line(e, deadline, limit)) == NULL)
-				return -1;
-			csize = strtoull(l, NULL, 16);
-			if (csize == 0) {
-				/* The trailer, to its empty line. */
-				while ((l = line(e, deadline, limit)) != NULL &&
-				    *l != '\0')
-					;
-				if (l == NULL)
-					return -1;
-				break;
-			}
-			if (body_bytes(e, b, csize, deadline, limit,
-			    &stopped) == -1)
-				return -1;
-			if (stopped)
-				break;
-			/* The CRLF after the chunk's bytes. */
-			if (line(e, deadline, limit) == NULL)
-				return -1;
-		}
-	} else if (clen >= 0) {
-		if (body_bytes(e, b, (size_t)clen, deadline, limit,
-		    &stopped) == -1)
-			return -1;
-	} else {
-		closing = 1;
-		for (;;) {
-			if (e->roff < e->rlen) {
-				if (writer(e->rbuf + e->roff, e->rlen - e->roff,
-				    b) != e->rlen - e->roff) {
-					stopped = 1;
-					break;
-				}
-				e->roff = e->rlen;
-			}
-			if (fill(e, deadline, limit) <= 0)
-				break;
-		}
-	}
-	if (closing || stopped)
-		hangup(e);
-	return status;
-}
-
-static const char *
-hostname(const struct ipc_etcd *e)
-{
-	static char buf[300];
-	const struct ipc_url_host *h = &e->url.hosts[e->host];
-
-	snprintf(buf, sizeof(buf), "%s:%d", ipc_shown(h->name), h->port);
-	return buf;
+	snprintf(full, sizeof(full), "/v3/%s", path);
+	return ipc_http_request(&e->conn, "POST", full, "application/json",
+	    e->token, data, writer, b, deadline, limit);
 }
 
 /*
@@ -726,7 +359,7 @@ exchange(struct ipc_etcd *e, const char *path, const char *data,
 
 	*next = 0;
 	for (;;) {
-		reused = e->fd != -1;
+		reused = e->conn.fd != -1;
 		if (dial(e, deadline) == -1) {
 			*next = errno != EINTR;
 			return -1;
@@ -734,7 +367,7 @@ exchange(struct ipc_etcd *e, const char *path, const char *data,
 		if ((st = http(e, path, data, b, deadline, limit)) != -1)
 			return st;
 		err = errno;
-		hangup(e);
+		ipc_http_close(&e->conn);
 		if (err == EINTR || (ipc_signalled && !e->nointr))
 			return fail(e, EINTR, "%s", strerror(EINTR));
 		if (err == ETIMEDOUT && deadline != NULL &&

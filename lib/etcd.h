@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <tls.h>
 
+#include "http.h"
 #include "tls-opt.h"
 #include "url.h"
 
@@ -28,10 +28,7 @@ struct ipc_etcd {
 	const struct ipc_tls_opts *tls;	/* NULL: none given */
 	size_t		 host;		/* the one that answered last */
 	char		*token;		/* of the login, or NULL */
-	int		 fd;		/* the connection to host, or -1 */
-	struct tls	*ctx;		/* its TLS, etcds:// */
-	char		 rbuf[16384];	/* what was read of the answer */
-	size_t		 roff, rlen;
+	struct ipc_http	 conn;		/* to that host (http.c) */
 	int		 authed;	/* logged in to that host, or no user */
 	int		 nointr;	/* SIGINT and SIGTERM do not end a call:
 					   the lease's keepalive and revoke */

@@ -435,4 +435,5 @@ const struct ipc_queue_backend ipc_queue_posix = {
 	mq_qremove,
 	mq_qunlink,
 	mq_qclose,
+	NULL,
 };

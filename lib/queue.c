@@ -218,3 +218,20 @@ ipc_queue_unlink(const char *name, char *why, size_t len)
 	}
 	return 0;
 }
+
+int
+ipc_queue_list(const char *name, ipc_queue_lister cb, void *arg, char *why,
+    size_t len)
+{
+	const struct ipc_queue_backend *be;
+
+	*why = '\0';
+	if ((be = choose(name, why, len)) == NULL)
+		return -1;
+	if (be->list == NULL) {
+		snprintf(why, len, "%s", strerror(EPROTONOSUPPORT));
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	return be->list(name, cb, arg, why, len);
+}

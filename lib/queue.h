@@ -93,6 +93,34 @@ struct ipc_queue {
 };
 
 /*
+ * What ipc-ls shows of a broker's queue or exchange (list): the strings
+ * are the backend's, valid during the callback.  Names are as the tools
+ * take them, without a password, escaped.
+ */
+struct ipc_queue_binding {
+	const char	*name;		/* QUEUE?exchange=EX[&key=KEY], which
+					   ipc-rm unbinds; NULL: the
+					   destination is an exchange */
+	const char	*exchange;	/* the source */
+	const char	*dest;		/* the queue (or exchange) bound */
+	const char	*desttype;	/* "queue" or "exchange" */
+	const char	*key;		/* the routing key or pattern */
+};
+struct ipc_queue_info {
+	const char	*type;		/* "amqp": a queue; "exchange" */
+	const char	*name;
+	long long	 msgs, consumers;	/* a queue's */
+	const char	*kind;		/* an exchange's: fanout, topic... */
+	int		 durable;	/* an exchange's; -1: unknown */
+	/* Its bindings (an exchange's: from it), but the default
+	 * exchange's, which every queue has; NULL with known 0: unknown. */
+	const struct ipc_queue_binding *bindings;
+	size_t		 nbindings;
+	int		 known;		/* the bindings are known */
+};
+typedef int	(*ipc_queue_lister)(void *, const struct ipc_queue_info *);
+
+/*
  * A backend's operations.  Each returns 0, or -1 with errno:
  *   EAGAIN	nothing now (timeout 0): a full queue, an empty one
  *   ETIMEDOUT	nothing in time
@@ -131,6 +159,13 @@ struct ipc_queue_backend {
 	int		(*unlink)(const char *, char *, size_t);
 	/* Close and free; -1 when what was done may come again, and why. */
 	int		(*close)(struct ipc_queue *, char *, size_t);
+	/*
+	 * What the name is, each object to the callback (which stops the
+	 * list with -1): the count, or -1 and why.  NULL: ipc-ls opens the
+	 * queue and shows its counts.
+	 */
+	int		(*list)(const char *, ipc_queue_lister, void *, char *,
+			    size_t);
 };
 #define IPC_QT_TLS	0x1	/* --tls- */
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
@@ -169,6 +204,9 @@ int		 ipc_queue_counts(struct ipc_queue *, long long *, long long *);
 int		 ipc_queue_remove(struct ipc_queue *);
 int		 ipc_queue_unlink(const char *, char *, size_t);
 int		 ipc_queue_close(struct ipc_queue *, char *, size_t);
+/* The backend's list; -1 with EPROTONOSUPPORT where it has none. */
+int		 ipc_queue_list(const char *, ipc_queue_lister, void *, char *,
+		    size_t);
 
 /* The backends (mq.c, amqp.c); the tools reach them only through these. */
 extern const struct ipc_queue_backend ipc_queue_posix;

@@ -7,7 +7,14 @@
 #                   BROKER_PORT, and credentials in the environment;
 #                   with openssl, also AMQPS_URL on BROKER_TLS_PORT, its
 #                   CA in BROKER_CA and a certificate for broker.test;
-#                   BROKER_SKIP holds the reason when it cannot run
+#                   BROKER_SKIP holds the reason when it cannot run.
+#                   IPCUTILS_AMQP_HTTP is http://127.0.0.1:BROKER_HTTP_PORT
+#   broker_start management
+#                   the same, with the plugin rabbitmq_management serving
+#                   its HTTP API there (it slows the start: only for the
+#                   file that needs it), its counts of a queue kept for
+#                   0.5 s, not 5; without it, nothing listens on
+#                   BROKER_HTTP_PORT
 #   broker_stop     stop it and its epmd, by pid
 #   broker_ctl ...  rabbitmqctl against it
 #   broker_pause / broker_resume   stop and start the node again on the
@@ -78,10 +85,21 @@ broker_run() {
 		fi
 		sleep 0.1
 	done
+	# The management API, when it is on: until its port answers.
+	until [ -z "${BROKER_MANAGEMENT:-}" ] ||
+	    timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BROKER_HTTP_PORT" \
+	    2>/dev/null; do
+		if ! kill -0 "$BROKER_PID" 2>/dev/null ||
+		    [ "$SECONDS" -ge "$deadline" ]; then
+			BROKER_SKIP="the management API did not start: $(tail -n 3 "$BROKER_DIR/log/out" | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 broker_start() {
-	local t0=$SECONDS ports
+	local t0=$SECONDS ports mgmt=${1:-}
 	BROKER_SKIP=
 	if [ ! -x "$RABBITMQ_BIN/rabbitmq-server" ]; then
 		BROKER_SKIP="needs rabbitmq-server (Debian package rabbitmq-server)"
@@ -93,9 +111,9 @@ broker_start() {
 	fi
 	BROKER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipct-broker.XXXXXX")
 	mkdir -p "$BROKER_DIR/home" "$BROKER_DIR/mnesia" "$BROKER_DIR/log"
-	ports=$(broker_ports 5)
+	ports=$(broker_ports 6)
 	read -r BROKER_PORT BROKER_DIST_PORT BROKER_EPMD_PORT BROKER_CTL_PORT \
-	    BROKER_TLS_PORT <<< "$ports"
+	    BROKER_TLS_PORT BROKER_HTTP_PORT <<< "$ports"
 	BROKER_NODE="ipct-$$@localhost"
 	BROKER_PASSWORD="pw-$$-$RANDOM$RANDOM"
 	: > "$BROKER_DIR/rabbitmq-env.conf"
@@ -109,6 +127,22 @@ broker_start() {
 	log.console = false
 	log.file.level = warning
 	EOF
+	BROKER_MANAGEMENT=
+	if [ "$mgmt" = management ]; then
+		if ! ls -d /usr/lib/rabbitmq/lib/*/plugins/rabbitmq_management-* \
+		    >/dev/null 2>&1; then
+			BROKER_SKIP="needs the plugin rabbitmq_management (Debian package rabbitmq-server)"
+			rm -rf "$BROKER_DIR"
+			return 0
+		fi
+		echo '[rabbitmq_management].' > "$BROKER_DIR/enabled_plugins"
+		cat >> "$BROKER_DIR/rabbitmq.conf" <<-EOF
+		management.tcp.ip = 127.0.0.1
+		management.tcp.port = $BROKER_HTTP_PORT
+		collect_statistics_interval = 500
+		EOF
+		BROKER_MANAGEMENT=1
+	fi
 	if broker_certs; then
 		cat >> "$BROKER_DIR/rabbitmq.conf" <<-EOF
 		listeners.ssl.default = 127.0.0.1:$BROKER_TLS_PORT
@@ -134,7 +168,8 @@ broker_start() {
 	export BROKER_CTL_PORT BROKER_NODE
 	export BROKER_PASSWORD BROKER_START_SECONDS BROKER_SKIP
 	export AMQP_URL="amqp://127.0.0.1:$BROKER_PORT"
-	export BROKER_TLS_PORT BROKER_CA
+	export BROKER_TLS_PORT BROKER_CA BROKER_HTTP_PORT BROKER_MANAGEMENT
+	export IPCUTILS_AMQP_HTTP="http://127.0.0.1:$BROKER_HTTP_PORT"
 	export AMQPS_URL=${BROKER_TLS_PORT:+amqps://127.0.0.1:$BROKER_TLS_PORT}
 	export IPCUTILS_AMQP_PASSWORD=$BROKER_PASSWORD
 	export IPCUTILS_AMQP_USER=ipct
