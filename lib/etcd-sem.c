@@ -317,45 +317,87 @@ esem_open(const char *name, const struct ipc_sem_conf *conf,
 	return &x->s;
 }
 
-/* The keeper: keepalive every TTL/3; the lease lost, say so on lost[]. */
+/* Now and ms more, as a deadline (CLOCK_REALTIME: ipc_deadline's). */
+static void
+later(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* What the keeper said on lost[] taken back: the lease was renewed. */
+static void
+unsay(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char c;
+
+	while (poll(&pfd, 1, 0) == 1 && read(fd, &c, 1) == 1)
+		continue;
+}
+
+/*
+ * The keeper: keepalive every TTL/3; the lease lost, say so on lost[].
+ * A lease not renewed for half its TTL counts as lost: etcd ends it no
+ * sooner than a TTL after the last renewal reached it, so a command
+ * ended now is gone before anybody else can have the unit (a SIGTERM it
+ * ignores aside).  The keeper tries on until the TTL is over, for a
+ * waiter, which holds no unit yet: renewed, the loss is taken back.
+ */
 static void *
 keeper(void *arg)
 {
 	struct esem *x = arg;
 	struct ipc_etcd e;
 	struct pollfd pfd;
-	struct timespec now, ok, sent;
+	struct timespec half, end, sent, sentend;
 	json_t *ans;
 	char why[256];
 	long wait = x->ttl * 1000 / 3;
 	int64_t ttl;
+	int said = 0;
 
 	/* A client of its own: the main thread's is in use meanwhile. */
 	if (ipc_etcd_init(&e, x->rawname, x->e.tls, why, sizeof(why)) == -1)
 		goto lost;
 	e.nointr = 1;		/* the command's signals are not ours */
-	clock_gettime(CLOCK_MONOTONIC, &ok);
+	later(&half, x->ttl * 1000 / 2);
+	later(&end, x->ttl * 1000);
 	pfd.fd = x->stop[0];
 	pfd.events = POLLIN;
 	for (;;) {
 		if (poll(&pfd, 1, (int)wait) != 0)
 			break;		/* stopped (or poll failed: stop too) */
-		clock_gettime(CLOCK_MONOTONIC, &sent);
+		if (ipc_expired(&end))
+			goto lostfree;
+		if (!said && ipc_expired(&half)) {
+			(void)!write(x->lost[1], "", 1);
+			said = 1;
+		}
+		/* Renewed, etcd's TTL runs from no sooner than now. */
+		later(&sent, x->ttl * 1000 / 2);
+		later(&sentend, x->ttl * 1000);
 		ans = ipc_etcd_call(&e, "lease/keepalive", json_pack("{s:o}",
-		    "ID", numstr(x->lease)), NULL);
+		    "ID", numstr(x->lease)), said ? &end : &half);
 		if (ans != NULL) {
 			ttl = ipc_etcd_int(json_object_get(ans, "result"),
 			    "TTL");
 			json_decref(ans);
 			if (ttl <= 0)
 				goto lostfree;
-			ok = sent;
+			half = sent;
+			end = sentend;
+			if (said)
+				unsay(x->lost[0]);
+			said = 0;
 			wait = x->ttl * 1000 / 3;
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - ok.tv_sec >= x->ttl)
-			goto lostfree;
 		wait = 200;	/* again soon: another host may answer */
 	}
 	ipc_etcd_free(&e);
@@ -363,7 +405,8 @@ keeper(void *arg)
 lostfree:
 	ipc_etcd_free(&e);
 lost:
-	(void)!write(x->lost[1], "", 1);
+	if (!said)
+		(void)!write(x->lost[1], "", 1);
 	return NULL;
 }
 
