@@ -789,8 +789,11 @@ usage(int status)
 	fprintf(fp, "usage: %s [-0Jnr] [-N pid] [-o columns] [-T type] "
 	    "[name ...]\n"
 	    "       %s --holders [-J | -r] [-n] [-N pid] [name ...]\n"
-	    "       %s -g [-J | -r] [-n] [-N pid]\n", getprogname(),
-	    getprogname(), getprogname());
+	    "       %s -g [-J | -r] [-n] [-N pid]\n"
+	    "       %s [-Jnr] [--holders] [-T type] [--tls-ca file] "
+	    "[--tls-cert file]\n"
+	    "\t[--tls-key file] [--tls-name name] [--tls-noverify] url ...\n",
+	    getprogname(), getprogname(), getprogname(), getprogname());
 	if (status == 0) {
 		fprintf(fp, "List the message queues, semaphores and shared "
 		    "memory objects, POSIX and\n"
@@ -818,6 +821,16 @@ usage(int status)
 		    "                        or a list: mq,shm\n"
 		    "      --holders         who holds each semaphore's "
 		    "units\n"
+		    "      --tls-ca file     etcds://, amqps://: the CAs to "
+		    "trust\n"
+		    "      --tls-cert file   etcds://, amqps://: our "
+		    "certificate\n"
+		    "      --tls-key file    etcds://, amqps://: its key\n"
+		    "      --tls-name name   etcds://, amqps://: the name the "
+		    "server's certificate\n"
+		    "                        must have\n"
+		    "      --tls-noverify    etcds://, amqps://: check no "
+		    "certificate\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");
