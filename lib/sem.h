@@ -54,7 +54,7 @@ struct ipc_sem_holder {
 		IPC_HOLDER_HOLDS,	/* alive */
 		IPC_HOLDER_DEAD,	/* both gone, the unit not yet back */
 		IPC_HOLDER_ELSEWHERE,	/* another PID namespace: not known */
-		IPC_HOLDER_WAITS	/* in line for a unit, not holding one */
+		IPC_HOLDER_WAITS	/* in line for a unit, holding none */
 	}		 state;
 	char		 cmd[256];	/* the command's line, or "" */
 	/* Of a backend across hosts (etcd): 0 and "" where none. */
@@ -67,7 +67,7 @@ struct ipc_sem_holder {
 
 /* A semaphore as ipc-ls lists it (list). */
 struct ipc_sem_info {
-	const char	*name;		/* the whole name, as messages show it */
+	const char	*name;		/* the whole name, for messages */
 	const char	*raw;		/* the whole name, to open it again */
 	int		 value;
 	long		 holders;	/* units held for commands */
@@ -128,8 +128,8 @@ struct ipc_sem_backend {
 	 * By name, without opening it, with the --tls options (NULL: none):
 	 * its value; remove it.
 	 */
-	int		(*peek)(const char *, const struct ipc_tls_opts *, int *,
-			    char *, size_t);
+	int		(*peek)(const char *, const struct ipc_tls_opts *,
+			    int *, char *, size_t);
 	int		(*unlink)(const char *, const struct ipc_tls_opts *,
 			    char *, size_t);
 	/*
