@@ -245,8 +245,10 @@ create(struct esem *x)
 	json_decref(ans);
 	if (ok && !c->create) {
 		/* -e: it was not there; take back what we made. */
-		json_decref(ipc_etcd_call(&x->e, "kv/deleterange",
-		    json_pack("{s:o}", "key", b64(x->count)), NULL));
+		json_decref(ipc_etcd_call(&x->e, "kv/txn", json_pack(
+		    "{s:[{s:{s:o}}, {s:{s:o}}]}", "success",
+		    "request_delete_range", "key", b64(x->count),
+		    "request_delete_range", "key", b64(x->time)), NULL));
 		return fail(x, ENOENT, "%s", strerror(ENOENT));
 	}
 	if (!ok && c->exclusive)

@@ -142,6 +142,11 @@ critical() {
 	run -0 bash -c "echo z | shm-put -e '$S'"
 	run -0 shm-get "$S"
 	assert_output z
+	# A semaphore: nothing is left of it, its time key neither.
+	run -2 --separate-stderr sem-wait -e -n "$S"
+	[ "$stderr" = "sem-wait: $S: No such file or directory" ]
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/"
+	assert_output ""
 }
 
 @test "etcd: shm-get of a missing object is exit 2; -m is refused naming it" {
