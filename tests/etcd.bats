@@ -67,6 +67,16 @@ waiters_are() {
 	[ "$(waiters)" -eq "$1" ]
 }
 
+# Are there $2 keys under the prefix $1, on the single member?
+keys_are() {
+	[ "$(etcd_ctl get --prefix --keys-only "$1" | grep -c .)" -eq "$2" ]
+}
+
+# Have $1 commands of the --init test started?
+runs_are() {
+	[ "$(find "$D" -maxdepth 1 -name 'run.*' | grep -c .)" -eq "$1" ]
+}
+
 # A critical section that records an overlap: another inside at once.
 critical() {
 	# shellcheck disable=SC2016
@@ -344,7 +354,7 @@ out_lines() {
 		eval "p$i=\$!"
 	done
 	wait_until waiters_are 4
-	wait_until test "$(ls "$D" | grep -c '^run\.')" -eq 2
+	wait_until runs_are 2
 	sleep 0.5
 	[ "$(ls "$D" | grep -c '^run\.')" -eq 2 ]
 	touch "$D/go"
@@ -568,7 +578,7 @@ out_lines() {
 	wait_until test -e "$D/in"
 	sem-wait -t 20s "$S-l" -- true &
 	pid2=$!
-	wait_until test "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N-l/w/" | grep -c .)" -eq 2
+	wait_until keys_are "/ipcutils/sem/$N-l/w/" 2
 	run -0 ipc-ls -n -T sem "$S-*"
 	assert_line -n 0 --regexp "^sem +$S-a +- +2 +0 +0 +$ISO +[0-9]+\$"
 	assert_line -n 1 --regexp "^sem +$S-l +- +0 +1 +1 +$ISO +[0-9]+\$"
@@ -590,7 +600,7 @@ out_lines() {
 	wait_until test -s "$D/token"
 	sem-wait -t 20s "$S" -- true &
 	pid2=$!
-	wait_until test "$(waiters)" -eq 2
+	wait_until waiters_are 2
 	lease=$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | head -n 1 | sed 's|.*/||')
 	run -0 ipc-ls --holders -n "$S"
 	assert_line -n 0 --regexp "^$S +$(hostname) +$pid +$(cat "$D/token") +${lease#"${lease%%[!0]*}"} +[1-7] +$ISO +holds\$"
@@ -615,7 +625,7 @@ out_lines() {
 	wait_until test -e "$D/in"
 	sem-wait -t 20s "$S" 2> "$D/err" &
 	pid2=$!
-	wait_until test "$(waiters)" -eq 2
+	wait_until waiters_are 2
 	run -0 ipc-rm -v "$S"
 	assert_output "removed sem $S"
 	reap "$pid2"
