@@ -20,6 +20,7 @@
 
 #include "grid.h"
 #include "json.h"
+#include "lsremote.h"
 #include "mq.h"
 #include "objects.h"
 #include "queue.h"
@@ -93,6 +94,7 @@ static const struct option longopts[] = {
 	{ "type",		required_argument,	NULL, 'T' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "holders",		no_argument,		NULL, OPT_HOLDERS },
+	IPC_TLS_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -118,11 +120,10 @@ static int		 holders_grid(struct ipc_objects *, struct ipc_grid *);
 static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 			    int);
 static void		 limits_grid(struct ipc_grid *);
-static int		 list_remote(char **, int, int, int);
+static int		 list_remote(char **, int, unsigned int, int, int, int,
+			    int, const struct ipc_tls_opts *);
 static int		 list_queue(void *, const struct ipc_queue_info *);
-static int		 list_shm(void *, const struct ipc_shm_info *);
 static const char	*shown_url(const char *);
-static int		 list_sem(const char *, void *);
 static _Noreturn void	 usage(int);
 
 int
@@ -130,6 +131,7 @@ main(int argc, char *argv[])
 {
 	struct ipc_objects l;
 	struct ipc_grid g;
+	struct ipc_tls_opts tls = { NULL, NULL, NULL, NULL, 0 };
 	unsigned int kinds = IPC_KINDS_ALL;
 	const char *errstr, *ns = NULL;
 	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
@@ -174,6 +176,9 @@ main(int argc, char *argv[])
 		case OPT_HOLDERS:
 			Hflag = 1;
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -195,6 +200,9 @@ main(int argc, char *argv[])
 		    "than sem");
 	if (ns != NULL && argc > 0 && ipc_has_scheme(argv[0]))
 		errx(IPC_ERROR, "cannot use -N with names of a backend");
+	if (ipc_tls_given(&tls) && (argc == 0 || !ipc_has_scheme(argv[0])))
+		errx(IPC_ERROR, "the --tls options are for names of a backend "
+		    "(etcds://, amqps://)");
 	/*
 	 * Before anything is looked at, and before any thread.  Inside, no
 	 * name of a user is looked up: that would load the NSS modules that
@@ -215,7 +223,8 @@ main(int argc, char *argv[])
 		return IPC_OK;
 	}
 	if (argc > 0 && ipc_has_scheme(argv[0]))
-		return list_remote(argv, argc, nflag, Jflag);
+		return list_remote(argv, argc, kinds, Hflag, nflag, Jflag,
+		    rflag, &tls);
 	/* Without -o, the columns of the kinds listed. */
 	if (ncols == 0 && !Hflag)
 		for (i = 0; i < NCOLUMNS; i++)
@@ -451,15 +460,7 @@ field(const struct ipc_object *o, enum column c, char *buf, int visible)
 static const char *
 iso8601(const struct tm *tm, char *buf)
 {
-	size_t n;
-
-	n = strftime(buf, FIELDMAX, "%Y-%m-%dT%H:%M:%S%z", tm);
-	if (n < 5)
-		return NULL;
-	/* +0900 to +09:00 */
-	memmove(buf + n - 1, buf + n - 2, 3);
-	buf[n - 2] = ':';
-	return buf;
+	return ipc_iso8601(tm, buf, FIELDMAX);
 }
 
 /* The objects' fields as a grid; a name strvis(3)ed for a table. */
@@ -634,7 +635,7 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 	int c, status = IPC_OK;
 
 	for (k = 0; k < l->n; k++) {
-		if (ipc_sem_holders(l->v[k].name, &h, &n, why,
+		if (ipc_sem_holders(l->v[k].name, NULL, &h, &n, why,
 		    sizeof(why)) == -1) {
 			warnx("%s: %s", ipc_shown(l->v[k].name), why);
 			status = IPC_ERROR;
@@ -687,22 +688,24 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
 
 /*
  * Objects of backends (names with a scheme, all of them): a broker's
- * queues, what their declaration tells, messages ready and consumers.
- * -n and -J apply.  A name that the shared memory family serves is
- * listed by it (etcd://: size, first bytes, revision of the last change;
- * its last part may be a glob).
+ * queues, what their declaration tells, messages ready and consumers;
+ * and the semaphores and shared memory objects that their families list
+ * (etcd://: lsremote.c), whose last part may be a glob, -T picking the
+ * type.  -n and -J apply; -r and --holders to these families' objects.
  */
-struct shm_list {
+struct queue_list {
 	int		 nflag, Jflag, first;
 	int		 header;	/* of the queue rows above: 1 queues,
 					   2 exchanges, or 0 */
 };
 
 static int
-list_remote(char **names, int n, int nflag, int Jflag)
+list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
+    int Jflag, int rflag, const struct ipc_tls_opts *tls)
 {
-	struct shm_list sl = { nflag, Jflag, 1, 0 };
+	struct queue_list ql = { nflag, Jflag, 1, 0 };
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
+	struct ipc_lsr lsr;
 	struct ipc_queue *q;
 	const char *mixed, *type;
 	static char *shown;	/* reachable at an exit */
@@ -715,35 +718,36 @@ list_remote(char **names, int n, int nflag, int Jflag)
 	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
-	if (Jflag)
+	c.tls = *tls;
+	ipc_lsr_init(&lsr, kinds, Hflag, tls);
+	if (Jflag && !Hflag)
 		putchar('[');
 	for (i = 0; i < n; i++) {
-		/*
-		 * The shared memory family's, unless it has no list of it;
-		 * and the semaphore of that name, which has none.
-		 */
-		sl.first = first;
-		if ((r = ipc_shm_list(names[i], list_shm, &sl, why,
-		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
-			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
-				r += list_sem(names[i], &sl);
+		if ((r = ipc_lsr_add(&lsr, names[i], why, sizeof(why))) != -1 ||
+		    errno != EPROTONOSUPPORT) {
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),
 				    r == 0 ? strerror(ENOENT) : why);
 				status = IPC_ERROR;
 			}
-			first = sl.first;
+			continue;
+		}
+		if (Hflag) {
+			warnx("%s: --holders is for semaphores",
+			    shown_url(names[i]));
+			status = IPC_ERROR;
 			continue;
 		}
 		/* The queue family's list, where its backend has one. */
-		if ((r = ipc_queue_list(names[i], list_queue, &sl, why,
+		ql.first = first;
+		if ((r = ipc_queue_list(names[i], list_queue, &ql, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),
 				    r == 0 ? strerror(ENOENT) : why);
 				status = IPC_ERROR;
 			}
-			first = sl.first;
+			first = ql.first;
 			continue;
 		}
 		free(shown);
@@ -778,7 +782,8 @@ list_remote(char **names, int n, int nflag, int Jflag)
 			first = 0;
 		}
 	}
-	if (Jflag)
+	ipc_lsr_print(&lsr, Jflag, nflag, rflag, &first);
+	if (Jflag && !Hflag)
 		puts("]");
 	ipc_xfflush(stdout, "stdout");
 	return status;
@@ -804,7 +809,7 @@ shown_url(const char *name)
 static int
 list_queue(void *arg, const struct ipc_queue_info *o)
 {
-	struct shm_list *sl = arg;
+	struct queue_list *sl = arg;
 	const struct ipc_queue_binding *b;
 	int x = o->kind != NULL;
 	size_t i;
@@ -878,60 +883,6 @@ list_queue(void *arg, const struct ipc_queue_info *o)
 	return 0;
 }
 
-/* The semaphore of a backend's name, in list_remote's table: 1, or 0. */
-static int
-list_sem(const char *name, void *arg)
-{
-	struct shm_list *sl = arg;
-	char why[IPC_WHYLEN];
-	int value;
-
-	if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
-		return 0;
-	if (sl->first && !sl->Jflag && !sl->nflag)
-		printf("%-4s  %-32s  %8s  %-20s  %s\n", "TYPE", "NAME", "SIZE",
-		    "VALUE", "REVISION");
-	if (sl->Jflag) {
-		printf("%s{\"type\":\"sem\",\"name\":", sl->first ? "" : ",");
-		ipc_json_name(shown_url(name));
-		printf(",\"value\":%d}", value);
-	} else
-		printf("%-4s  %-32s  %8s  %-20d  %s\n", "sem", shown_url(name),
-		    "-", value, "-");
-	sl->first = 0;
-	return 1;
-}
-
-/* One shared memory object of a backend, in list_remote's table. */
-static int
-list_shm(void *arg, const struct ipc_shm_info *o)
-{
-	struct shm_list *sl = arg;
-	char vis[4 * 20 + 1], js[IPC_JSON_MAX(64)];
-
-	if (sl->first && !sl->Jflag && !sl->nflag)
-		printf("%-4s  %-32s  %8s  %-20s  %s\n", "TYPE", "NAME", "SIZE",
-		    "VALUE", "REVISION");
-	if (sl->Jflag) {
-		printf("%s{\"type\":\"shm\",\"name\":", sl->first ? "" : ",");
-		ipc_json_name(o->name);
-		printf(",\"size\":%lld,\"value\":", (long long)o->size);
-		if (ipc_json_string(js, o->head, o->headlen, 0) > 0)
-			fputs(js, stdout);
-		else
-			fputs("null", stdout);
-		printf(",\"revision\":%lld}", (long long)o->revision);
-	} else {
-		strvisx(vis, (const char *)o->head, o->headlen < 20 ?
-		    o->headlen : 20, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
-		printf("%-4s  %-32s  %8lld  %-20s  %lld\n", "shm",
-		    ipc_shown(o->name), (long long)o->size, vis,
-		    (long long)o->revision);
-	}
-	sl->first = 0;
-	return 0;
-}
-
 static _Noreturn void
 usage(int status)
 {
@@ -940,8 +891,11 @@ usage(int status)
 	fprintf(fp, "usage: %s [-0Jnr] [-N pid] [-o columns] [-T type] "
 	    "[name ...]\n"
 	    "       %s --holders [-J | -r] [-n] [-N pid] [name ...]\n"
-	    "       %s -g [-J | -r] [-n] [-N pid]\n", getprogname(),
-	    getprogname(), getprogname());
+	    "       %s -g [-J | -r] [-n] [-N pid]\n"
+	    "       %s [-Jnr] [--holders] [-T type] [--tls-ca file] "
+	    "[--tls-cert file]\n"
+	    "\t[--tls-key file] [--tls-name name] [--tls-noverify] url ...\n",
+	    getprogname(), getprogname(), getprogname(), getprogname());
 	if (status == 0) {
 		fprintf(fp, "List the message queues, semaphores and shared "
 		    "memory objects, POSIX and\n"
@@ -969,6 +923,16 @@ usage(int status)
 		    "                        or a list: mq,shm\n"
 		    "      --holders         who holds each semaphore's "
 		    "units\n"
+		    "      --tls-ca file     etcds://, amqps://: the CAs to "
+		    "trust\n"
+		    "      --tls-cert file   etcds://, amqps://: our "
+		    "certificate\n"
+		    "      --tls-key file    etcds://, amqps://: its key\n"
+		    "      --tls-name name   etcds://, amqps://: the name the "
+		    "server's certificate\n"
+		    "                        must have\n"
+		    "      --tls-noverify    etcds://, amqps://: check no "
+		    "certificate\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

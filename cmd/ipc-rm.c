@@ -32,6 +32,7 @@ static const struct option longopts[] = {
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "older-than",		required_argument,	NULL, OPT_OLDER },
 	{ "unattached",		no_argument,		NULL, OPT_UNATTACHED },
+	IPC_TLS_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -45,11 +46,13 @@ static void		 refused(const struct ipc_objects *, char **, int,
 			    const struct timespec *);
 struct rm_shm {
 	int		 nflag, vflag, status;
+	const struct ipc_tls_opts *tls;
 };
 
-static int		 rm_remote(char **, int, int, int, int);
+static int		 rm_remote(char **, int, int, int, int,
+			    const struct ipc_tls_opts *);
 static int		 rm_shm(void *, const struct ipc_shm_info *);
-static int		 rm_sem(const char *, const char *, struct rm_shm *);
+static int		 rm_sem(void *, const struct ipc_sem_info *);
 static _Noreturn void	 usage(int);
 
 int
@@ -58,6 +61,7 @@ main(int argc, char *argv[])
 	struct ipc_objects l;
 	struct ipc_object *o;
 	struct timespec agebuf, *age = NULL;
+	struct ipc_tls_opts tls = { NULL, NULL, NULL, NULL, 0 };
 	unsigned int kinds = IPC_KINDS_ALL;
 	const char *errstr, *ns = NULL;
 	char vis[4 * IPC_NAMEBUF + 1], why[IPC_WHYLEN], *all[] = { "key:*" };
@@ -98,6 +102,9 @@ main(int argc, char *argv[])
 		case OPT_UNATTACHED:
 			uflag = 1;
 			break;
+		IPC_TLS_CASES:
+			ipc_xtls_option(&tls, ch, optarg);
+			break;
 		default:
 			usage(IPC_ERROR);
 		}
@@ -111,8 +118,11 @@ main(int argc, char *argv[])
 		if (Tflag || age != NULL || uflag || ns != NULL)
 			errx(IPC_ERROR, "cannot use -T, -N, --older-than or "
 			    "--unattached with names of a backend");
-		return rm_remote(argv, argc, fflag, nflag, vflag);
+		return rm_remote(argv, argc, fflag, nflag, vflag, &tls);
 	}
+	if (ipc_tls_given(&tls))
+		errx(IPC_ERROR, "the --tls options are for names of a backend "
+		    "(etcds://, amqps://)");
 	if (uflag) {
 		if (Tflag && kinds != 1U << IPC_SYSV_SHM)
 			errx(IPC_ERROR, "cannot use --unattached with -T other "
@@ -287,32 +297,37 @@ refused(const struct ipc_objects *l, char **args, int fflag,
 /* Remove objects of backends (names with a scheme, all of them). */
 
 static int
-rm_remote(char **names, int n, int fflag, int nflag, int vflag)
+rm_remote(char **names, int n, int fflag, int nflag, int vflag,
+    const struct ipc_tls_opts *tls)
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
 	const char *mixed;
 	static char *shown;	/* reachable at an exit */
-	struct rm_shm rs = { nflag, vflag, IPC_OK };
+	struct rm_shm rs = { nflag, vflag, IPC_OK, tls };
 	char why[IPC_WHYLEN], *s;
-	int i, r, status = IPC_OK;
+	int i, r, r2, status = IPC_OK;
 
 	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
 		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
 		    "others at once", ipc_shown(mixed));
+	c.tls = *tls;
 	for (i = 0; i < n; i++) {
 		/*
-		 * Shared memory of a backend that lists it (etcd): each
-		 * object the name or glob finds; and the semaphore of that
-		 * name, which has no list.
+		 * Shared memory and semaphores of a backend that lists them
+		 * (etcd): each object the name or glob finds.
 		 */
 		rs.status = IPC_OK;
-		if ((r = ipc_shm_list(names[i], rm_shm, &rs, why,
+		if ((r = ipc_shm_list(names[i], tls, rm_shm, &rs, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if ((s = ipc_url_shown(names[i])) == NULL)
 				err(IPC_ERROR, NULL);
-			if (r != -1 && strpbrk(names[i], "*?[") == NULL)
-				r += rm_sem(names[i], s, &rs);
+			if (r != -1) {
+				r2 = ipc_sem_list(names[i], tls, rm_sem, &rs,
+				    why, sizeof(why));
+				r = r2 == -1 && errno != EPROTONOSUPPORT ?
+				    -1 : r + (r2 > 0 ? r2 : 0);
+			}
 			if (r == -1 || (r == 0 && !fflag))
 				warnx("%s: %s", ipc_shown(s), r == 0 ?
 				    strerror(ENOENT) : why);
@@ -354,7 +369,7 @@ rm_shm(void *arg, const struct ipc_shm_info *o)
 
 	if (rs->nflag)
 		printf("would remove shm %s\n", ipc_shown(o->name));
-	else if (ipc_shm_unlink(o->raw, why, sizeof(why)) == -1) {
+	else if (ipc_shm_unlink(o->raw, rs->tls, why, sizeof(why)) == -1) {
 		warnx("%s: %s", ipc_shown(o->name), why);
 		rs->status = IPC_ERROR;
 	} else if (rs->vflag)
@@ -362,29 +377,27 @@ rm_shm(void *arg, const struct ipc_shm_info *o)
 	return 0;
 }
 
-/* The semaphore of a backend's name: 1 removed (or would be), 0 none. */
+/*
+ * One semaphore that rm_remote's list found.  Its holders' commands run
+ * on; its waiters fail (ipc-rm(1)).
+ */
 static int
-rm_sem(const char *name, const char *shown, struct rm_shm *rs)
+rm_sem(void *arg, const struct ipc_sem_info *o)
 {
+	struct rm_shm *rs = arg;
 	char why[IPC_WHYLEN];
-	int value;
 
-	if (rs->nflag) {
-		if (ipc_sem_peek(name, &value, why, sizeof(why)) == -1)
-			return 0;
-		printf("would remove sem %s\n", ipc_shown(shown));
-		return 1;
-	}
-	if (ipc_sem_unlink(name, why, sizeof(why)) == -1) {
+	if (rs->nflag)
+		printf("would remove sem %s\n", ipc_shown(o->name));
+	else if (ipc_sem_unlink(o->raw, rs->tls, why, sizeof(why)) == -1) {
+		/* Gone since the list: another ipc-rm's, no failure. */
 		if (errno != ENOENT) {
-			warnx("%s: %s", ipc_shown(shown), why);
+			warnx("%s: %s", ipc_shown(o->name), why);
 			rs->status = IPC_ERROR;
 		}
-		return 0;
-	}
-	if (rs->vflag)
-		printf("removed sem %s\n", ipc_shown(shown));
-	return 1;
+	} else if (rs->vflag)
+		printf("removed sem %s\n", ipc_shown(o->name));
+	return 0;
 }
 
 static _Noreturn void
@@ -395,7 +408,11 @@ usage(int status)
 	fprintf(fp, "usage: %s [-fnv] [-N pid] [-T type] [--older-than "
 	    "duration] name ...\n"
 	    "       %s [-fnv] [-N pid] --unattached [--older-than duration] "
-	    "[name ...]\n", getprogname(), getprogname());
+	    "[name ...]\n"
+	    "       %s [-fnv] [--tls-ca file] [--tls-cert file] "
+	    "[--tls-key file]\n"
+	    "\t[--tls-name name] [--tls-noverify] url ...\n",
+	    getprogname(), getprogname(), getprogname());
 	if (status == 0) {
 		fprintf(fp, "Remove message queues, semaphores and shared "
 		    "memory objects, POSIX and\n"
@@ -415,6 +432,16 @@ usage(int status)
 		    "longer ago (1h, 2m)\n"
 		    "      --unattached      only segments no process has "
 		    "attached (all, without names)\n"
+		    "      --tls-ca file     etcds://, amqps://: the CAs to "
+		    "trust\n"
+		    "      --tls-cert file   etcds://, amqps://: our "
+		    "certificate\n"
+		    "      --tls-key file    etcds://, amqps://: its key\n"
+		    "      --tls-name name   etcds://, amqps://: the name the "
+		    "server's certificate\n"
+		    "                        must have\n"
+		    "      --tls-noverify    etcds://, amqps://: check no "
+		    "certificate\n"
 		    "  -h, --help            show this help\n"
 		    "  -V, --version         show the version\n");
 		ipc_xfflush(stdout, "stdout");

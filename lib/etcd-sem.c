@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +26,10 @@
 
 /*
  * Under PREFIXsem/NAME/: "count", the number of units there are, as
- * decimal text; and "w/LEASE", one key per sem-wait, on its lease.  A
+ * decimal text; "time", the seconds since the epoch when the count was
+ * last written, written with it in one revision (ipc-ls's MTIME); and
+ * "w/LEASE", one key per sem-wait, on its lease, holding "HOST PID
+ * SINCE" (the seconds since the epoch when it came: ipc-ls --holders).  A
  * waiter holds a unit when its rank by create revision among the w/ keys
  * is below the count, both read in one transaction at one revision, so
  * waiters are served first come, first served and a newcomer never
@@ -47,6 +52,8 @@ struct esem {
 	char		*dir;		/* PREFIXsem/NAME/ */
 	char		*end;		/* PREFIXsem/NAME0: the range's end */
 	char		*count;		/* .../count */
+	char		*time;		/* .../time */
+	time_t		 since;		/* when our key was first put */
 	char		*wdir, *wend;	/* .../w/ and .../w0 */
 	char		*mine;		/* .../w/LEASE */
 	long		 ttl;		/* seconds */
@@ -199,10 +206,22 @@ keys(struct esem *x)
 	r = asprintf(&x->dir, "%s/", base) == -1 ||
 	    asprintf(&x->end, "%s0", base) == -1 ||
 	    asprintf(&x->count, "%s/count", base) == -1 ||
+	    asprintf(&x->time, "%s/time", base) == -1 ||
 	    asprintf(&x->wdir, "%s/w/", base) == -1 ||
 	    asprintf(&x->wend, "%s/w0", base) == -1 ? -1 : 0;
 	free(base);
 	return r;
+}
+
+/* The put of the time key, for a transaction that writes the count. */
+static json_t *
+stamp(const struct esem *x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	return json_pack("{s:{s:o, s:o}}", "request_put", "key",
+	    b64(x->time), "value", b64(buf));
 }
 
 /* Make the count key, as -x and -e say. */
@@ -216,18 +235,20 @@ create(struct esem *x)
 
 	snprintf(buf, sizeof(buf), "%u", x->conf.init);
 	ans = txn(x, json_pack("{s:[{s:s, s:s, s:o, s:s}], s:[{s:{s:o, "
-	    "s:o}}]}", "compare", "target", "CREATE", "result", "EQUAL",
+	    "s:o}}, o]}", "compare", "target", "CREATE", "result", "EQUAL",
 	    "key", b64(x->count), "create_revision", "0", "success",
 	    "request_put", "key", b64(x->count), "value",
-	    ipc_etcd_b64(buf, strlen(buf))), NULL);
+	    ipc_etcd_b64(buf, strlen(buf)), stamp(x)), NULL);
 	if (ans == NULL)
 		return -1;
 	ok = json_is_true(json_object_get(ans, "succeeded"));
 	json_decref(ans);
 	if (ok && !c->create) {
 		/* -e: it was not there; take back what we made. */
-		json_decref(ipc_etcd_call(&x->e, "kv/deleterange",
-		    json_pack("{s:o}", "key", b64(x->count)), NULL));
+		json_decref(ipc_etcd_call(&x->e, "kv/txn", json_pack(
+		    "{s:[{s:{s:o}}, {s:{s:o}}]}", "success",
+		    "request_delete_range", "key", b64(x->count),
+		    "request_delete_range", "key", b64(x->time)), NULL));
 		return fail(x, ENOENT, "%s", strerror(ENOENT));
 	}
 	if (!ok && c->exclusive)
@@ -298,45 +319,87 @@ esem_open(const char *name, const struct ipc_sem_conf *conf,
 	return &x->s;
 }
 
-/* The keeper: keepalive every TTL/3; the lease lost, say so on lost[]. */
+/* Now and ms more, as a deadline (CLOCK_REALTIME: ipc_deadline's). */
+static void
+later(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* What the keeper said on lost[] taken back: the lease was renewed. */
+static void
+unsay(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char c;
+
+	while (poll(&pfd, 1, 0) == 1 && read(fd, &c, 1) == 1)
+		continue;
+}
+
+/*
+ * The keeper: keepalive every TTL/3; the lease lost, say so on lost[].
+ * A lease not renewed for half its TTL counts as lost: etcd ends it no
+ * sooner than a TTL after the last renewal reached it, so a command
+ * ended now is gone before anybody else can have the unit (a SIGTERM it
+ * ignores aside).  The keeper tries on until the TTL is over, for a
+ * waiter, which holds no unit yet: renewed, the loss is taken back.
+ */
 static void *
 keeper(void *arg)
 {
 	struct esem *x = arg;
 	struct ipc_etcd e;
 	struct pollfd pfd;
-	struct timespec now, ok, sent;
+	struct timespec half, end, sent, sentend;
 	json_t *ans;
 	char why[256];
 	long wait = x->ttl * 1000 / 3;
 	int64_t ttl;
+	int said = 0;
 
 	/* A client of its own: the main thread's is in use meanwhile. */
 	if (ipc_etcd_init(&e, x->rawname, x->e.tls, why, sizeof(why)) == -1)
 		goto lost;
 	e.nointr = 1;		/* the command's signals are not ours */
-	clock_gettime(CLOCK_MONOTONIC, &ok);
+	later(&half, x->ttl * 1000 / 2);
+	later(&end, x->ttl * 1000);
 	pfd.fd = x->stop[0];
 	pfd.events = POLLIN;
 	for (;;) {
 		if (poll(&pfd, 1, (int)wait) != 0)
 			break;		/* stopped (or poll failed: stop too) */
-		clock_gettime(CLOCK_MONOTONIC, &sent);
+		if (ipc_expired(&end))
+			goto lostfree;
+		if (!said && ipc_expired(&half)) {
+			(void)!write(x->lost[1], "", 1);
+			said = 1;
+		}
+		/* Renewed, etcd's TTL runs from no sooner than now. */
+		later(&sent, x->ttl * 1000 / 2);
+		later(&sentend, x->ttl * 1000);
 		ans = ipc_etcd_call(&e, "lease/keepalive", json_pack("{s:o}",
-		    "ID", numstr(x->lease)), NULL);
+		    "ID", numstr(x->lease)), said ? &end : &half);
 		if (ans != NULL) {
 			ttl = ipc_etcd_int(json_object_get(ans, "result"),
 			    "TTL");
 			json_decref(ans);
 			if (ttl <= 0)
 				goto lostfree;
-			ok = sent;
+			half = sent;
+			end = sentend;
+			if (said)
+				unsay(x->lost[0]);
+			said = 0;
 			wait = x->ttl * 1000 / 3;
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - ok.tv_sec >= x->ttl)
-			goto lostfree;
 		wait = 200;	/* again soon: another host may answer */
 	}
 	ipc_etcd_free(&e);
@@ -344,7 +407,8 @@ keeper(void *arg)
 lostfree:
 	ipc_etcd_free(&e);
 lost:
-	(void)!write(x->lost[1], "", 1);
+	if (!said)
+		(void)!write(x->lost[1], "", 1);
 	return NULL;
 }
 
@@ -427,8 +491,8 @@ setcount(struct esem *x, const struct state *st, long long n, int del)
 		cmp = json_pack("[{s:s, s:s, s:o, s:s}]", "target", "CREATE",
 		    "result", "EQUAL", "key", b64(x->count), "create_revision",
 		    "0");
-	ops = json_pack("[{s:{s:o, s:o}}]", "request_put", "key",
-	    b64(x->count), "value", countval(n));
+	ops = json_pack("[{s:{s:o, s:o}}, o]", "request_put", "key",
+	    b64(x->count), "value", countval(n), stamp(x));
 	if (del && cmp != NULL && ops != NULL) {
 		json_array_append_new(cmp, json_pack("{s:s, s:s, s:o, s:o}",
 		    "target", "CREATE", "result", "EQUAL", "key", b64(x->mine),
@@ -467,16 +531,29 @@ change(struct esem *x, const struct state *st,
 	return 0;		/* compacted too: read again */
 }
 
+/* What our key holds: "HOST PID SINCE", the same each time it is put. */
+static void
+record(struct esem *x, char *val, size_t len)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "?", sizeof(host));
+	host[strcspn(host, " ")] = '\0';
+	if (x->since == 0)
+		x->since = time(NULL);
+	snprintf(val, len, "%s %ld %lld", host, (long)getpid(),
+	    (long long)x->since);
+}
+
 /* Put our key again, the same on the same lease: its mod revision moves. */
 static int
 touch(struct esem *x)
 {
 	json_t *ans;
-	char host[256], val[300];
+	char val[300];
 
-	if (gethostname(host, sizeof(host)) == -1)
-		strlcpy(host, "?", sizeof(host));
-	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	record(x, val, sizeof(val));
 	ans = txn(x, json_pack("{s:[{s:{s:o, s:o, s:o}}]}", "success",
 	    "request_put", "key", b64(x->mine), "value", b64(val), "lease",
 	    numstr(x->lease)), NULL);
@@ -492,16 +569,15 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 	struct esem *x = (struct esem *)s;
 	struct timespec abs, *deadline;
 	struct state st;
-	char host[256], val[300];
+	char val[300];
 	const char *put;
 	int r, e, waited = 0;
 
 	deadline = ipc_deadline(timeout, &abs);
 	if (enter(x) == -1)
 		goto out;
-	if (gethostname(host, sizeof(host)) == -1)
-		strlcpy(host, "?", sizeof(host));
-	snprintf(val, sizeof(val), "%s %ld", host, (long)getpid());
+	x->since = 0;
+	record(x, val, sizeof(val));
 	for (put = val;; put = NULL) {
 		if (state(x, &st, NULL, put) == -1)
 			goto out;
@@ -640,19 +716,21 @@ esem_token(struct ipc_sem *s)
 
 /*
  * gcc 12's -fanalyzer says "leak of '<unknown>'" where esem_peek and
- * esem_unlink get NULL from bare(): it loses track of what
+ * esem_unlink (and the lists) get NULL from bare(): it loses track of what
  * ipc_etcd_init allocates, which that frees on each of its failures
- * (ipc_url_free, ipc_etcd_free).  Silenced for these three functions.
+ * (ipc_url_free, ipc_etcd_free).  Silenced for these functions.
  */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 #endif
 
-/* A semaphore by name, without making it. */
+/* A semaphore by name, without making it, for ipc-ls and ipc-rm. */
 static struct esem *
-bare(const char *name, char *why, size_t len)
+bare(const char *name, const struct ipc_tls_opts *tls, char *why, size_t len)
 {
+	const char *bad;
+
 	struct esem *x;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
@@ -660,8 +738,18 @@ bare(const char *name, char *why, size_t len)
 		return NULL;
 	}
 	x->stop[0] = x->stop[1] = x->lost[0] = x->lost[1] = -1;
-	if (ipc_etcd_init(&x->e, name, NULL, why, len) == -1) {
+	if (tls != NULL)
+		x->conf.tls = *tls;
+	if (ipc_etcd_init(&x->e, name, &x->conf.tls, why, len) == -1) {
 		free(x);
+		return NULL;
+	}
+	if ((bad = ipc_tls_check(&x->conf.tls, x->e.url.tls, 0,
+	    "an etcds:// name", why, len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		esem_close(&x->s);
+		errno = EINVAL;
 		return NULL;
 	}
 	if (keys(x) == -1) {
@@ -674,13 +762,14 @@ bare(const char *name, char *why, size_t len)
 }
 
 static int
-esem_peek(const char *name, int *value, char *why, size_t len)
+esem_peek(const char *name, const struct ipc_tls_opts *tls, int *value,
+    char *why, size_t len)
 {
 	struct esem *x;
 	struct state st;
 	int e;
 
-	if ((x = bare(name, why, len)) == NULL)
+	if ((x = bare(name, tls, why, len)) == NULL)
 		return -1;
 	if (state(x, &st, NULL, NULL) == -1 || (st.countmod == 0 &&
 	    fail(x, ENOENT, "%s", strerror(ENOENT)) == -1)) {
@@ -701,14 +790,15 @@ esem_peek(const char *name, int *value, char *why, size_t len)
  * on to its end (its lease stays until then).
  */
 static int
-esem_unlink(const char *name, char *why, size_t len)
+esem_unlink(const char *name, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
 {
 	struct esem *x;
 	json_t *ans;
 	int64_t n;
 	int e;
 
-	if ((x = bare(name, why, len)) == NULL)
+	if ((x = bare(name, tls, why, len)) == NULL)
 		return -1;
 	if ((ans = ipc_etcd_call(&x->e, "kv/deleterange", json_pack(
 	    "{s:o, s:o}", "key", b64(x->dir), "range_end", b64(x->end)),
@@ -729,6 +819,252 @@ esem_unlink(const char *name, char *why, size_t len)
 	}
 	return 0;
 }
+/* The count a count key's kv holds (absent: 0). */
+static long long
+count_of(const json_t *kv)
+{
+	unsigned char *v;
+	long long c = 0;
+	size_t n;
+
+	if (kv != NULL && (v = ipc_etcd_bytes(kv, "value", &n)) != NULL) {
+		v[n] = '\0';
+		c = strtoll((char *)v, NULL, 10);
+		free(v);
+	}
+	return c;
+}
+
+/* The seconds a lease has left: 0 and *ttl (-1: it ended), or -1. */
+static int
+lease_left(struct esem *x, long long lease, long long *ttl)
+{
+	json_t *ans;
+
+	if ((ans = ipc_etcd_call(&x->e, "kv/lease/timetolive",
+	    json_pack("{s:o}", "ID", numstr(lease)), NULL)) == NULL)
+		return fail(x, errno, NULL);
+	*ttl = ipc_etcd_int(ans, "TTL");
+	json_decref(ans);
+	return 0;
+}
+
+/*
+ * The waiters' keys in their order, at one revision: each holds a unit
+ * while its rank is below the count, and waits after that; with what its
+ * key records ("HOST PID SINCE", older keys "HOST PID") and what its
+ * lease has left.
+ */
+static int
+esem_holders(const char *name, const struct ipc_tls_opts *tls,
+    struct ipc_sem_holder **v, size_t *n, char *why, size_t len)
+{
+	struct ipc_sem_holder *h = NULL;
+	struct esem *x;
+	json_t *ans, *rs, *kvs, *kv;
+	unsigned char *val;
+	long long count, since, pid;
+	size_t i, nk, vl;
+	int e, got;
+
+	*v = NULL;
+	*n = 0;
+	if ((x = bare(name, tls, why, len)) == NULL)
+		return -1;
+	ans = txn(x, json_pack("{s:[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s}}]}",
+	    "success", "request_range", "key", b64(x->count),
+	    "request_range", "key", b64(x->wdir), "range_end", b64(x->wend),
+	    "sort_target", "CREATE", "sort_order", "ASCEND"), NULL);
+	if (ans == NULL)
+		goto fail;
+	rs = json_object_get(ans, "responses");
+	kv = json_array_get(json_object_get(json_object_get(json_array_get(rs,
+	    0), "response_range"), "kvs"), 0);
+	if (kv == NULL) {
+		json_decref(ans);
+		fail(x, ENOENT, "%s", strerror(ENOENT));
+		goto fail;
+	}
+	count = count_of(kv);
+	kvs = json_object_get(json_object_get(json_array_get(rs, 1),
+	    "response_range"), "kvs");
+	nk = json_array_size(kvs);
+	if ((h = calloc(nk > 0 ? nk : 1, sizeof(*h))) == NULL) {
+		json_decref(ans);
+		fail(x, ENOMEM, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	for (i = 0; i < nk; i++) {
+		kv = json_array_get(kvs, i);
+		h[i].token = ipc_etcd_int(kv, "create_revision");
+		h[i].lease = ipc_etcd_int(kv, "lease");
+		h[i].state = (long long)i < count ? IPC_HOLDER_HOLDS :
+		    IPC_HOLDER_WAITS;
+		h[i].ttl = -1;
+		if ((val = ipc_etcd_bytes(kv, "value", &vl)) != NULL) {
+			val[vl] = '\0';
+			since = 0;
+			got = sscanf((char *)val, "%255s %lld %lld", h[i].host,
+			    &pid, &since);
+			if (got >= 2 && pid > 0 && pid <= INT_MAX)
+				h[i].pid = (pid_t)pid;
+			if (got == 3 && since > 0)
+				h[i].since = (time_t)since;
+			free(val);
+		}
+		if (h[i].lease != 0 &&
+		    lease_left(x, h[i].lease, &h[i].ttl) == -1) {
+			json_decref(ans);
+			goto fail;
+		}
+	}
+	json_decref(ans);
+	esem_close(&x->s);
+	*v = h;
+	*n = nk;
+	return 0;
+fail:
+	e = errno;
+	free(h);
+	snprintf(why, len, "%s", x->s.why);
+	esem_close(&x->s);
+	errno = e;
+	return -1;
+}
+
+/* One semaphore as esem_list gathers its keys. */
+struct gathered {
+	char		*name;		/* NAME, or NULL: none yet */
+	int		 have;		/* its count key was there */
+	long long	 count;
+	int64_t		 countmod;
+	long long	 t;		/* the time key's */
+	int64_t		 tmod;
+	long		 nkeys;
+};
+
+/* The semaphore gathered to the callback: its return, and *n counted. */
+static int
+gathered(struct gathered *g, const char *base, const char *pattern,
+    int (*cb)(void *, const struct ipc_sem_info *), void *arg, int *n)
+{
+	struct ipc_sem_info info;
+	char *raw = NULL, *sh = NULL;
+	int r = 0;
+
+	if (g->name == NULL || !g->have ||
+	    (pattern != NULL && fnmatch(pattern, g->name, 0) != 0))
+		goto out;
+	if (asprintf(&raw, "%s/%s", base, g->name) == -1) {
+		raw = NULL;
+		r = -2;
+		goto out;
+	}
+	if ((sh = ipc_url_shown(raw)) == NULL) {
+		r = -2;
+		goto out;
+	}
+	info.name = sh;
+	info.raw = raw;
+	info.value = g->count > g->nkeys ? (int)(g->count - g->nkeys) : 0;
+	info.holders = g->count < g->nkeys ? (long)g->count : g->nkeys;
+	info.waiters = g->nkeys - info.holders;
+	info.revision = g->countmod;
+	/* A time written with another count (etcdctl's) is no longer its. */
+	info.mtime = g->tmod == g->countmod ? (time_t)g->t : 0;
+	(*n)++;
+	r = cb(arg, &info);
+out:
+	free(raw), free(sh), free(g->name);
+	memset(g, 0, sizeof(*g));
+	return r;
+}
+
+/*
+ * The semaphores of NAME, or of every name under the prefix that NAME's
+ * glob matches: the keys of each, read in one range at one revision.
+ */
+static int
+esem_list(const char *name, const struct ipc_tls_opts *tls,
+    int (*cb)(void *, const struct ipc_sem_info *), void *arg, char *why,
+    size_t len)
+{
+	struct gathered g;
+	struct esem *x;
+	json_t *ans, *kvs, *kv;
+	unsigned char *k;
+	char *from = NULL, *to = NULL, *base = NULL, *part;
+	const char *pattern, *slash;
+	size_t i, klen, plen;
+	int n = 0, r = 0, e;
+
+	memset(&g, 0, sizeof(g));
+	if ((x = bare(name, tls, why, len)) == NULL)
+		return -1;
+	pattern = strpbrk(x->e.name, "*?[") != NULL ? x->e.name : NULL;
+	if ((from = ipc_etcd_key(&x->e, "sem/", "")) == NULL ||
+	    (to = strdup(from)) == NULL ||
+	    (slash = strrchr(name, '/')) == NULL ||
+	    (base = strndup(name, (size_t)(slash - name))) == NULL) {
+		fail(x, ENOMEM, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	plen = strlen(from);
+	to[plen - 1]++;		/* PREFIXsem0 ends PREFIXsem/'s range */
+	ans = ipc_etcd_call(&x->e, "kv/range", json_pack("{s:o, s:o}", "key",
+	    pattern != NULL ? b64(from) : b64(x->dir), "range_end",
+	    pattern != NULL ? b64(to) : b64(x->end)), NULL);
+	if (ans == NULL) {
+		fail(x, errno, NULL);
+		goto fail;
+	}
+	kvs = json_object_get(ans, "kvs");
+	for (i = 0; r == 0 && i < json_array_size(kvs); i++) {
+		kv = json_array_get(kvs, i);
+		if ((k = ipc_etcd_bytes(kv, "key", &klen)) == NULL)
+			break;
+		k[klen] = '\0';
+		if (klen <= plen || (part = strchr((char *)k + plen, '/')) ==
+		    NULL) {
+			free(k);
+			continue;
+		}
+		*part++ = '\0';
+		if (g.name != NULL && strcmp(g.name, (char *)k + plen) != 0)
+			r = gathered(&g, base, pattern, cb, arg, &n);
+		if (g.name == NULL && r == 0 &&
+		    (g.name = strdup((char *)k + plen)) == NULL)
+			r = -2;
+		if (strcmp(part, "count") == 0) {
+			g.have = 1;
+			g.count = count_of(kv);
+			g.countmod = ipc_etcd_int(kv, "mod_revision");
+		} else if (strcmp(part, "time") == 0) {
+			g.t = count_of(kv);
+			g.tmod = ipc_etcd_int(kv, "mod_revision");
+		} else if (strncmp(part, "w/", 2) == 0)
+			g.nkeys++;
+		free(k);
+	}
+	if (r == 0)
+		r = gathered(&g, base, pattern, cb, arg, &n);
+	free(g.name);
+	json_decref(ans);
+	if (r == -2) {
+		fail(x, ENOMEM, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	free(from), free(to), free(base);
+	esem_close(&x->s);
+	return n;
+fail:
+	e = errno;
+	snprintf(why, len, "%s", x->s.why);
+	free(from), free(to), free(base);
+	esem_close(&x->s);
+	errno = e;
+	return -1;
+}
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
 #pragma GCC diagnostic pop
 #endif
@@ -747,7 +1083,8 @@ esem_close(struct ipc_sem *s)
 			close(x->lost[i]);
 	}
 	ipc_etcd_free(&x->e);
-	free(x->dir), free(x->end), free(x->count), free(x->wdir);
+	free(x->dir), free(x->end), free(x->count), free(x->time);
+	free(x->wdir);
 	free(x->wend), free(x->mine), free(x->rawname);
 	free(x);
 }
@@ -765,5 +1102,7 @@ const struct ipc_sem_backend ipc_sem_etcd = {
 	.token = esem_token,
 	.peek = esem_peek,
 	.unlink = esem_unlink,
+	.holders = esem_holders,
+	.list = esem_list,
 	.close = esem_close,
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -19,13 +20,17 @@
  * byte for byte, so that etcdctl reads and writes it too.  A put is one
  * etcd put (one revision: a reader sees the old value or the new); -o
  * reads, splices and writes back under a compare of the mod revision,
- * again on a conflict.  There is no lock: -n and -t never wait.
+ * again on a conflict.  There is no lock: -n and -t never wait.  Each
+ * put also writes PREFIXtime/shm/NAME, the seconds since the epoch, in
+ * the same revision: ipc-ls's MTIME, while the two mod revisions agree
+ * (a put of etcdctl's writes the object alone).
  */
 struct eshm {
 	struct ipc_shm	 s;
 	struct ipc_etcd	 e;
 	struct ipc_create c;
 	char		*key;
+	char		*tkey;		/* PREFIXtime/shm/NAME */
 	unsigned char	*in;		/* what load read */
 	size_t		 inlen;
 	unsigned char	*val;		/* what a wait saw, for the get */
@@ -121,7 +126,8 @@ eshm_open(const char *name, int how, const struct ipc_create *c,
 		errno = EINVAL;
 		goto bad;
 	}
-	if ((x->key = ipc_etcd_key(&x->e, "shm/", x->e.name)) == NULL) {
+	if ((x->key = ipc_etcd_key(&x->e, "shm/", x->e.name)) == NULL ||
+	    (x->tkey = ipc_etcd_key(&x->e, "time/shm/", x->e.name)) == NULL) {
 		snprintf(why, len, "%s", strerror(ENOMEM));
 		goto bad;
 	}
@@ -146,6 +152,7 @@ bad:
 	r = errno;
 	ipc_etcd_free(&x->e);
 	free(x->key);
+	free(x->tkey);
 	free(x);
 	errno = r;
 	return NULL;
@@ -194,7 +201,7 @@ static int
 txn(struct eshm *x, const unsigned char *v, size_t n, int cmp, int64_t rev)
 {
 	json_t *req, *ans, *compare, *put;
-	char revs[32];
+	char revs[32], now[32];
 	int ok;
 
 	if (n > maxval(x))
@@ -202,9 +209,11 @@ txn(struct eshm *x, const unsigned char *v, size_t n, int cmp, int64_t rev)
 		    "(1.5 MiB, %zu bytes of value for this key): nothing was "
 		    "written", maxval(x));
 	snprintf(revs, sizeof(revs), "%lld", (long long)rev);
-	put = json_pack("[{s:{s:o, s:o}}]", "request_put", "key",
-	    ipc_etcd_b64(x->key, strlen(x->key)), "value",
-	    ipc_etcd_b64(v, n));
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	put = json_pack("[{s:{s:o, s:o}}, {s:{s:o, s:o}}]", "request_put",
+	    "key", ipc_etcd_b64(x->key, strlen(x->key)), "value",
+	    ipc_etcd_b64(v, n), "request_put", "key", ipc_etcd_b64(x->tkey,
+	    strlen(x->tkey)), "value", ipc_etcd_b64(now, strlen(now)));
 	if (cmp == 'm')
 		compare = json_pack("[{s:s, s:s, s:o, s:s}]", "target", "MOD",
 		    "result", "EQUAL", "key", ipc_etcd_b64(x->key,
@@ -455,32 +464,49 @@ eshm_size(struct ipc_shm *s, int64_t *size)
 	return 0;
 }
 
+/* The object's key and its time go in one revision. */
 static int
-eshm_unlink(const char *name, char *why, size_t len)
+eshm_unlink(const char *name, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
 {
 	struct ipc_etcd e;
 	json_t *req, *ans;
-	char *key;
+	const char *bad;
+	char *key, *tkey;
 	int64_t n;
 
-	if (ipc_etcd_init(&e, name, NULL, why, len) == -1)
+	if (ipc_etcd_init(&e, name, tls, why, len) == -1)
 		return -1;
-	if ((key = ipc_etcd_key(&e, "shm/", e.name)) == NULL) {
+	if ((bad = ipc_tls_check(tls, e.url.tls, 0, "an etcds:// name", why,
+	    len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		ipc_etcd_free(&e);
+		errno = EINVAL;
+		return -1;
+	}
+	key = ipc_etcd_key(&e, "shm/", e.name);
+	tkey = ipc_etcd_key(&e, "time/shm/", e.name);
+	if (key == NULL || tkey == NULL) {
+		free(key), free(tkey);
 		ipc_etcd_free(&e);
 		snprintf(why, len, "%s", strerror(ENOMEM));
 		errno = ENOMEM;
 		return -1;
 	}
-	req = json_pack("{s:o}", "key", ipc_etcd_b64(key, strlen(key)));
-	free(key);
-	if ((ans = ipc_etcd_call(&e, "kv/deleterange", req, NULL)) == NULL) {
+	req = json_pack("{s:[{s:{s:o}}, {s:{s:o}}]}", "success",
+	    "request_delete_range", "key", ipc_etcd_b64(key, strlen(key)),
+	    "request_delete_range", "key", ipc_etcd_b64(tkey, strlen(tkey)));
+	free(key), free(tkey);
+	if ((ans = ipc_etcd_call(&e, "kv/txn", req, NULL)) == NULL) {
 		snprintf(why, len, "%s", e.why);
 		n = errno;
 		ipc_etcd_free(&e);
 		errno = (int)n;
 		return -1;
 	}
-	n = ipc_etcd_int(ans, "deleted");
+	n = ipc_etcd_int(json_object_get(json_array_get(json_object_get(ans,
+	    "responses"), 0), "response_delete_range"), "deleted");
 	json_decref(ans);
 	ipc_etcd_free(&e);
 	if (n == 0) {
@@ -498,6 +524,7 @@ eshm_close(struct ipc_shm *s)
 
 	ipc_etcd_free(&x->e);
 	free(x->key);
+	free(x->tkey);
 	free(x->in);
 	free(x->val);
 	free(x);
@@ -506,41 +533,105 @@ eshm_close(struct ipc_shm *s)
 /* The first bytes ipc-ls shows of a value. */
 #define HEADLEN		64
 
+/* A range's request in a transaction: of key, or [key, end). */
+static json_t *
+ranged(const char *key, const char *end)
+{
+	if (end == NULL)
+		return json_pack("{s:{s:o}}", "request_range", "key",
+		    ipc_etcd_b64(key, strlen(key)));
+	return json_pack("{s:{s:o, s:o}}", "request_range", "key",
+	    ipc_etcd_b64(key, strlen(key)), "range_end",
+	    ipc_etcd_b64(end, strlen(end)));
+}
+
+/* The kvs of a transaction's nth range. */
+static json_t *
+kvs_of(json_t *ans, size_t nth)
+{
+	return json_object_get(json_object_get(json_array_get(
+	    json_object_get(ans, "responses"), nth), "response_range"), "kvs");
+}
+
+/*
+ * The time key's kv of the object whose key ends in s, among the time
+ * keys' kvs (in the order of their keys: the objects' order), from *at
+ * on; NULL: none.
+ */
+static json_t *
+time_of(json_t *tkvs, size_t *at, size_t tplen, const char *s)
+{
+	unsigned char *k;
+	json_t *kv;
+	size_t klen;
+	int c;
+
+	for (; *at < json_array_size(tkvs); (*at)++) {
+		kv = json_array_get(tkvs, *at);
+		if ((k = ipc_etcd_bytes(kv, "key", &klen)) == NULL)
+			return NULL;
+		k[klen] = '\0';
+		c = klen < tplen ? -1 : strcmp((char *)k + tplen, s);
+		free(k);
+		if (c == 0)
+			return kv;
+		if (c > 0)
+			return NULL;
+	}
+	return NULL;
+}
+
 /*
  * The keys of NAME, or of every name under the prefix that NAME's glob
- * matches; the name of each, as given but its last part.
+ * matches, with their times, in one transaction (one revision); the name
+ * of each, as given but its last part.
  */
 static int
-eshm_list(const char *name, int (*cb)(void *, const struct ipc_shm_info *),
-    void *arg, char *why, size_t len)
+eshm_list(const char *name, const struct ipc_tls_opts *tls,
+    int (*cb)(void *, const struct ipc_shm_info *), void *arg, char *why,
+    size_t len)
 {
 	struct ipc_shm_info info;
 	struct ipc_etcd e;
-	json_t *req, *ans, *kvs, *kv;
-	unsigned char *k, *v;
-	char *key = NULL, *end = NULL, *base = NULL, *sh = NULL, *raw = NULL;
-	const char *s, *slash;
-	size_t i, klen, vlen, plen;
+	json_t *req, *ans, *kvs, *tkvs, *kv, *tkv;
+	unsigned char *k, *v, *t;
+	char *key = NULL, *end = NULL, *tkey = NULL, *tend = NULL;
+	char *base = NULL, *sh = NULL, *raw = NULL;
+	const char *s, *slash, *bad;
+	size_t i, at = 0, klen, vlen, tlen, plen, tplen;
 	int glob, n = 0, e0;
 
-	if (ipc_etcd_init(&e, name, NULL, why, len) == -1)
+	if (ipc_etcd_init(&e, name, tls, why, len) == -1)
 		return -1;
+	if ((bad = ipc_tls_check(tls, e.url.tls, 0, "an etcds:// name", why,
+	    len)) != NULL) {
+		if (bad != why)
+			snprintf(why, len, "%s", bad);
+		ipc_etcd_free(&e);
+		errno = EINVAL;
+		return -1;
+	}
 	glob = strpbrk(e.name, "*?[") != NULL;
-	if ((key = ipc_etcd_key(&e, "shm/", glob ? "" : e.name)) == NULL)
+	if ((key = ipc_etcd_key(&e, "shm/", glob ? "" : e.name)) == NULL ||
+	    (tkey = ipc_etcd_key(&e, "time/shm/", glob ? "" : e.name)) ==
+	    NULL)
 		goto nomem;
 	plen = strlen(key);
+	tplen = strlen(tkey);
 	if (glob) {
 		/* The range [prefix, prefix with its last byte + 1). */
-		if ((end = strdup(key)) == NULL)
+		if ((end = strdup(key)) == NULL || (tend = strdup(tkey)) ==
+		    NULL)
 			goto nomem;
 		end[plen - 1]++;
-		req = json_pack("{s:o, s:o}", "key", ipc_etcd_b64(key, plen),
-		    "range_end", ipc_etcd_b64(end, plen));
+		tend[tplen - 1]++;
 	} else
-		req = json_pack("{s:o}", "key", ipc_etcd_b64(key, plen));
+		tplen -= strlen(e.name);
+	req = json_pack("{s:[o, o]}", "success", ranged(key, end),
+	    ranged(tkey, tend));
 	if (req == NULL)
 		goto nomem;
-	if ((ans = ipc_etcd_call(&e, "kv/range", req, NULL)) == NULL) {
+	if ((ans = ipc_etcd_call(&e, "kv/txn", req, NULL)) == NULL) {
 		e0 = errno;
 		snprintf(why, len, "%s", e.why);
 		goto fail;
@@ -551,7 +642,8 @@ eshm_list(const char *name, int (*cb)(void *, const struct ipc_shm_info *),
 		json_decref(ans);
 		goto nomem;
 	}
-	kvs = json_object_get(ans, "kvs");
+	kvs = kvs_of(ans, 0);
+	tkvs = kvs_of(ans, 1);
 	for (i = 0; i < json_array_size(kvs); i++) {
 		kv = json_array_get(kvs, i);
 		if ((k = ipc_etcd_bytes(kv, "key", &klen)) == NULL)
@@ -578,6 +670,15 @@ eshm_list(const char *name, int (*cb)(void *, const struct ipc_shm_info *),
 		info.head = v;
 		info.headlen = vlen < HEADLEN ? vlen : HEADLEN;
 		info.revision = ipc_etcd_int(kv, "mod_revision");
+		info.mtime = 0;
+		/* Written with another value (etcdctl's): not its time. */
+		if ((tkv = time_of(tkvs, &at, tplen, s)) != NULL &&
+		    ipc_etcd_int(tkv, "mod_revision") == info.revision &&
+		    (t = ipc_etcd_bytes(tkv, "value", &tlen)) != NULL) {
+			t[tlen] = '\0';
+			info.mtime = (time_t)strtoll((char *)t, NULL, 10);
+			free(t);
+		}
 		n++;
 		e0 = cb(arg, &info);
 		free(k), free(v), free(raw), free(sh);
@@ -585,14 +686,14 @@ eshm_list(const char *name, int (*cb)(void *, const struct ipc_shm_info *),
 			break;
 	}
 	json_decref(ans);
-	free(key), free(end), free(base);
+	free(key), free(end), free(tkey), free(tend), free(base);
 	ipc_etcd_free(&e);
 	return n;
 nomem:
 	e0 = ENOMEM;
 	snprintf(why, len, "%s", strerror(ENOMEM));
 fail:
-	free(key), free(end), free(base);
+	free(key), free(end), free(tkey), free(tend), free(base);
 	ipc_etcd_free(&e);
 	errno = e0;
 	return -1;

@@ -17,6 +17,22 @@ ipc_xgrid_alloc(struct ipc_grid *g, size_t nrows)
 		err(IPC_ERROR, NULL);
 }
 
+/* One more row, of unknown cells: its index.  The grid starts empty. */
+size_t
+ipc_xgrid_add(struct ipc_grid *g)
+{
+	char **v;
+	size_t k;
+
+	if ((v = reallocarray(g->cells, (g->nrows + 1) * g->ncols + 1,
+	    sizeof(*v))) == NULL)
+		err(IPC_ERROR, NULL);
+	g->cells = v;
+	for (k = g->nrows * g->ncols; k < (g->nrows + 1) * g->ncols + 1; k++)
+		v[k] = NULL;
+	return g->nrows++;
+}
+
 void
 ipc_xgrid_set(struct ipc_grid *g, size_t row, int col, const char *s)
 {

@@ -16,6 +16,8 @@ struct ipc_grid {
 	size_t		 nrows;
 };
 void		 ipc_xgrid_alloc(struct ipc_grid *, size_t);
+/* A row more (cells and nrows 0 at first): its index. */
+size_t		 ipc_xgrid_add(struct ipc_grid *);
 void		 ipc_xgrid_set(struct ipc_grid *, size_t, int, const char *);
 /*
  * To standard output as JSON, or as a table (nohead: without its header

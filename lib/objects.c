@@ -466,9 +466,9 @@ ipc_object_unlink(const struct ipc_object *o, char *why, size_t len)
 	case IPC_MQ:
 		return ipc_queue_unlink(o->name, why, len);
 	case IPC_SEM:
-		return ipc_sem_unlink(o->name, why, len);
+		return ipc_sem_unlink(o->name, NULL, why, len);
 	case IPC_SHM:
-		return ipc_shm_unlink(o->name, why, len);
+		return ipc_shm_unlink(o->name, NULL, why, len);
 	default:
 		return ipc_sysv_remove(o, why, len);
 	}

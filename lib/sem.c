@@ -98,7 +98,8 @@ static void	 identify(struct posix_sem *);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
-static int	 posix_holders(const char *, struct ipc_sem_holder **,
+static int	 posix_holders(const char *, const struct ipc_tls_opts *,
+		    struct ipc_sem_holder **,
 		    size_t *, char *, size_t);
 
 /*
@@ -496,22 +497,26 @@ out:
 }
 
 static int
-posix_peek(const char *arg, int *value, char *why, size_t len)
+posix_peek(const char *arg, const struct ipc_tls_opts *tls, int *value,
+    char *why, size_t len)
 {
 	char buf[IPC_NAMEBUF];
 	const char *name;
 
+	(void)tls;
 	if ((name = posix_name(arg, buf, sizeof(buf), why, len)) == NULL)
 		return -1;
 	return ipc_sem_value(name, value);
 }
 
 static int
-posix_unlink(const char *arg, char *why, size_t len)
+posix_unlink(const char *arg, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
 {
 	char buf[IPC_NAMEBUF];
 	const char *name;
 
+	(void)tls;
 	if ((name = posix_name(arg, buf, sizeof(buf), why, len)) == NULL)
 		return -1;
 	return sem_unlink(name);
@@ -531,6 +536,7 @@ const struct ipc_sem_backend ipc_sem_posix = {
 	posix_peek,
 	posix_unlink,
 	posix_holders,
+	NULL,			/* listed by the tools (objects.h) */
 	posix_close,
 };
 
@@ -710,8 +716,8 @@ cmdline(pid_t pid, char *buf, size_t len)
  * keeps the holder's start time, not the moment it took its unit.
  */
 static int
-posix_holders(const char *arg, struct ipc_sem_holder **v, size_t *n,
-    char *why, size_t len)
+posix_holders(const char *arg, const struct ipc_tls_opts *tls,
+    struct ipc_sem_holder **v, size_t *n, char *why, size_t len)
 {
 	struct ipc_sem_holder *h;
 	struct record *r;
@@ -724,6 +730,7 @@ posix_holders(const char *arg, struct ipc_sem_holder **v, size_t *n,
 	time_t boot = boot_time();
 	int fd, e;
 
+	(void)tls;
 	if ((name = posix_name(arg, nbuf, sizeof(nbuf), why, len)) == NULL ||
 	    ipc_sem_path(name, path, sizeof(path)) == -1 ||
 	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |

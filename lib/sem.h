@@ -53,9 +53,27 @@ struct ipc_sem_holder {
 	enum {
 		IPC_HOLDER_HOLDS,	/* alive */
 		IPC_HOLDER_DEAD,	/* both gone, the unit not yet back */
-		IPC_HOLDER_ELSEWHERE	/* another PID namespace: not known */
+		IPC_HOLDER_ELSEWHERE,	/* another PID namespace: not known */
+		IPC_HOLDER_WAITS	/* in line for a unit, holding none */
 	}		 state;
 	char		 cmd[256];	/* the command's line, or "" */
+	/* Of a backend across hosts (etcd): 0 and "" where none. */
+	char		 host[256];	/* where the holder runs */
+	long long	 token;		/* its fencing token */
+	long long	 lease;		/* the lease its unit is tied to */
+	long long	 ttl;		/* the seconds the lease has left, -1
+					   where it ended */
+};
+
+/* A semaphore as ipc-ls lists it (list). */
+struct ipc_sem_info {
+	const char	*name;		/* the whole name, for messages */
+	const char	*raw;		/* the whole name, to open it again */
+	int		 value;
+	long		 holders;	/* units held for commands */
+	long		 waiters;	/* sem-waits in line */
+	time_t		 mtime;		/* of its last change; 0: unknown */
+	long long	 revision;	/* of its last change; 0: none kept */
 };
 
 /*
@@ -106,15 +124,30 @@ struct ipc_sem_backend {
 	 */
 	int		(*lostfd)(struct ipc_sem *);
 	long long	(*token)(struct ipc_sem *);
-	/* By name, without opening it: its value; remove it. */
-	int		(*peek)(const char *, int *, char *, size_t);
-	int		(*unlink)(const char *, char *, size_t);
 	/*
-	 * By name: the holders recorded, a malloc'd array of *n (NULL
-	 * for none); NULL here: the backend records none.
+	 * By name, without opening it, with the --tls options (NULL: none):
+	 * its value; remove it.
 	 */
-	int		(*holders)(const char *, struct ipc_sem_holder **,
-			    size_t *, char *, size_t);
+	int		(*peek)(const char *, const struct ipc_tls_opts *,
+			    int *, char *, size_t);
+	int		(*unlink)(const char *, const struct ipc_tls_opts *,
+			    char *, size_t);
+	/*
+	 * By name: the holders recorded (and the waiters, where the backend
+	 * knows them), a malloc'd array of *n (NULL for none); NULL here:
+	 * the backend records none.
+	 */
+	int		(*holders)(const char *, const struct ipc_tls_opts *,
+			    struct ipc_sem_holder **, size_t *, char *, size_t);
+	/*
+	 * The semaphores of a name whose last part may be a glob, for
+	 * ipc-ls and ipc-rm, each to the callback (which stops the list
+	 * with -1): the count, or -1 and why.  NULL: the tools list these
+	 * semaphores themselves (POSIX: objects.h).
+	 */
+	int		(*list)(const char *, const struct ipc_tls_opts *,
+			    int (*)(void *, const struct ipc_sem_info *),
+			    void *, char *, size_t);
 	void		(*close)(struct ipc_sem *);
 };
 
@@ -137,13 +170,20 @@ int		 ipc_sem_lostfd(struct ipc_sem *);
 long long	 ipc_sem_token(struct ipc_sem *);
 void		 ipc_sem_close(struct ipc_sem *);
 /*
- * By name (plain or SCHEME://): the value, and removal, for ipc-ls and
- * ipc-rm; -1 with errno, and why (never empty).
+ * By name (plain or SCHEME://), with the --tls options (NULL: none): the
+ * value, removal, the holders and the list, for ipc-ls and ipc-rm; -1
+ * with errno, and why (never empty).  The list is -1 with
+ * EPROTONOSUPPORT where the backend has none.
  */
-int		 ipc_sem_peek(const char *, int *, char *, size_t);
-int		 ipc_sem_unlink(const char *, char *, size_t);
-int		 ipc_sem_holders(const char *, struct ipc_sem_holder **,
-		    size_t *, char *, size_t);
+int		 ipc_sem_peek(const char *, const struct ipc_tls_opts *, int *,
+		    char *, size_t);
+int		 ipc_sem_unlink(const char *, const struct ipc_tls_opts *,
+		    char *, size_t);
+int		 ipc_sem_holders(const char *, const struct ipc_tls_opts *,
+		    struct ipc_sem_holder **, size_t *, char *, size_t);
+int		 ipc_sem_list(const char *, const struct ipc_tls_opts *,
+		    int (*)(void *, const struct ipc_sem_info *), void *,
+		    char *, size_t);
 
 /* The backends (sem.c, etcd-sem.c); the tools reach them only here. */
 extern const struct ipc_sem_backend ipc_sem_posix;

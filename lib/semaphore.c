@@ -143,44 +143,46 @@ ipc_sem_close(struct ipc_sem *s)
 }
 
 int
-ipc_sem_peek(const char *name, int *value, char *why, size_t len)
-{
-	const struct ipc_sem_backend *be;
-	int e;
-
-	why[0] = '\0';
-	if ((be = backend(name, why, len)) == NULL)
-		return -1;
-	if (be->peek(name, value, why, len) == -1) {
-		e = errno;
-		reason(why, len);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-int
-ipc_sem_unlink(const char *name, char *why, size_t len)
-{
-	const struct ipc_sem_backend *be;
-	int e;
-
-	why[0] = '\0';
-	if ((be = backend(name, why, len)) == NULL)
-		return -1;
-	if (be->unlink(name, why, len) == -1) {
-		e = errno;
-		reason(why, len);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-int
-ipc_sem_holders(const char *name, struct ipc_sem_holder **v, size_t *n,
+ipc_sem_peek(const char *name, const struct ipc_tls_opts *tls, int *value,
     char *why, size_t len)
+{
+	const struct ipc_sem_backend *be;
+	int e;
+
+	why[0] = '\0';
+	if ((be = backend(name, why, len)) == NULL)
+		return -1;
+	if (be->peek(name, tls, value, why, len) == -1) {
+		e = errno;
+		reason(why, len);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_sem_unlink(const char *name, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
+{
+	const struct ipc_sem_backend *be;
+	int e;
+
+	why[0] = '\0';
+	if ((be = backend(name, why, len)) == NULL)
+		return -1;
+	if (be->unlink(name, tls, why, len) == -1) {
+		e = errno;
+		reason(why, len);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_sem_holders(const char *name, const struct ipc_tls_opts *tls,
+    struct ipc_sem_holder **v, size_t *n, char *why, size_t len)
 {
 	const struct ipc_sem_backend *be;
 	int e;
@@ -192,11 +194,35 @@ ipc_sem_holders(const char *name, struct ipc_sem_holder **v, size_t *n,
 		return -1;
 	if (be->holders == NULL)
 		return 0;
-	if (be->holders(name, v, n, why, len) == -1) {
+	if (be->holders(name, tls, v, n, why, len) == -1) {
 		e = errno;
 		reason(why, len);
 		errno = e;
 		return -1;
 	}
 	return 0;
+}
+
+int
+ipc_sem_list(const char *name, const struct ipc_tls_opts *tls,
+    int (*cb)(void *, const struct ipc_sem_info *), void *arg, char *why,
+    size_t len)
+{
+	const struct ipc_sem_backend *be;
+	int e, r;
+
+	why[0] = '\0';
+	if ((be = backend(name, why, len)) == NULL)
+		return -1;
+	if (be->list == NULL) {
+		snprintf(why, len, "%s", strerror(EPROTONOSUPPORT));
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	if ((r = be->list(name, tls, cb, arg, why, len)) == -1) {
+		e = errno;
+		reason(why, len);
+		errno = e;
+	}
+	return r;
 }

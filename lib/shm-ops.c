@@ -123,18 +123,20 @@ ipc_shm_size(struct ipc_shm *s, int64_t *size)
 }
 
 int
-ipc_shm_unlink(const char *name, char *why, size_t len)
+ipc_shm_unlink(const char *name, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
 {
 	const struct ipc_shm_backend *be;
 
 	if ((be = backend(name, why, len)) == NULL)
 		return -1;
-	return be->unlink(name, why, len);
+	return be->unlink(name, tls, why, len);
 }
 
 int
-ipc_shm_list(const char *name, int (*cb)(void *,
-    const struct ipc_shm_info *), void *arg, char *why, size_t len)
+ipc_shm_list(const char *name, const struct ipc_tls_opts *tls,
+    int (*cb)(void *, const struct ipc_shm_info *), void *arg, char *why,
+    size_t len)
 {
 	const struct ipc_shm_backend *be;
 
@@ -145,7 +147,7 @@ ipc_shm_list(const char *name, int (*cb)(void *,
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	return be->list(name, cb, arg, why, len);
+	return be->list(name, tls, cb, arg, why, len);
 }
 
 void

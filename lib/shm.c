@@ -525,11 +525,13 @@ posix_size(struct ipc_shm *s, int64_t *size)
 }
 
 static int
-posix_unlink(const char *arg, char *why, size_t len)
+posix_unlink(const char *arg, const struct ipc_tls_opts *tls, char *why,
+    size_t len)
 {
 	const char *errstr;
 	char name[IPC_NAMEBUF];
 
+	(void)tls;
 	if (ipc_name(arg, IPC_SHM, name, sizeof(name), &errstr) == NULL) {
 		snprintf(why, len, "%s", errstr);
 		errno = EINVAL;

@@ -57,6 +57,7 @@ struct ipc_shm_info {
 	const unsigned char *head;	/* its first bytes */
 	size_t		 headlen;
 	int64_t		 revision;	/* of its last change; 0: none kept */
+	time_t		 mtime;		/* of its last change; 0: unknown */
 };
 
 /*
@@ -119,8 +120,12 @@ struct ipc_shm_backend {
 	 */
 	int		(*follow)(struct ipc_shm *);
 	int		(*size)(struct ipc_shm *, int64_t *);
-	/* Remove the object of that name: 0, or -1 and why. */
-	int		(*unlink)(const char *, char *, size_t);
+	/*
+	 * Remove the object of that name, with the --tls options (NULL:
+	 * none): 0, or -1 and why.
+	 */
+	int		(*unlink)(const char *, const struct ipc_tls_opts *,
+			    char *, size_t);
 	/* Let go of it and free it; what was done stands. */
 	void		(*close)(struct ipc_shm *);
 	/*
@@ -129,7 +134,7 @@ struct ipc_shm_backend {
 	 * -1): the count, or -1 and why.  NULL: the tools list these
 	 * objects themselves (POSIX: objects.h).
 	 */
-	int		(*list)(const char *,
+	int		(*list)(const char *, const struct ipc_tls_opts *,
 			    int (*)(void *, const struct ipc_shm_info *),
 			    void *, char *, size_t);
 };
@@ -155,10 +160,11 @@ int		 ipc_shm_get(struct ipc_shm *, int64_t, int64_t, int,
 int		 ipc_shm_wait(struct ipc_shm *, const struct timespec *);
 int		 ipc_shm_follow(struct ipc_shm *);
 int		 ipc_shm_size(struct ipc_shm *, int64_t *);
-int		 ipc_shm_unlink(const char *, char *, size_t);
+int		 ipc_shm_unlink(const char *, const struct ipc_tls_opts *,
+		    char *, size_t);
 void		 ipc_shm_close(struct ipc_shm *);
 /* The backend's list; -1 with EPROTONOSUPPORT where it has none. */
-int		 ipc_shm_list(const char *,
+int		 ipc_shm_list(const char *, const struct ipc_tls_opts *,
 		    int (*)(void *, const struct ipc_shm_info *), void *,
 		    char *, size_t);
 

@@ -407,6 +407,22 @@ PY
 	[ "$stderr" = "mq-send: $S: --tls-cert and --tls-key go together" ]
 }
 
+@test "amqp: ipc-ls and ipc-rm take the --tls options for an amqps:// queue" {
+	[ -n "$AMQPS_URL" ] || skip "needs openssl for the test broker's certificate"
+	S="$AMQPS_URL/$N"
+	run -0 mq-send --tls-ca "$BROKER_CA" --tls-name broker.test "$S" one
+	run -0 ipc-ls -n --tls-ca "$BROKER_CA" --tls-name broker.test "$S"
+	assert_output --regexp "^amqp +$S +1 +0\$"
+	# Our CA is not among the system's.
+	run -2 ipc-ls "$S"
+	run -2 ipc-rm "$S"
+	run -2 --separate-stderr ipc-ls --tls-noverify "$Q"
+	[ "$stderr" = "ipc-ls: $Q: the --tls options need an amqps:// name" ]
+	run -0 ipc-rm -v --tls-ca "$BROKER_CA" --tls-name broker.test "$S"
+	assert_output "removed amqp $S"
+	run -2 ipc-ls --tls-noverify "$S"
+}
+
 @test "amqp: --any-owner has no meaning on a broker" {
 	run -2 --separate-stderr mq-send --any-owner "$Q" x
 	[ "$stderr" = "mq-send: $Q: --any-owner has no meaning for a broker's queue (the broker's permissions decide)" ]

@@ -29,6 +29,7 @@ setup() {
 	S="$ETCD_URL/$N"
 	K="/ipcutils/shm/$N"
 	D=$BATS_TEST_TMPDIR
+	ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}'
 }
 
 teardown() {
@@ -38,6 +39,7 @@ teardown() {
 	    "${p3:-}" "${p4:-}"
 	[ -z "${ETCD_PORT:-}" ] || [ -n "${ETCD_SKIP:-}" ] || {
 		etcd_ctl del --prefix "/ipcutils/shm/$N" >/dev/null 2>&1
+		etcd_ctl del --prefix "/ipcutils/time/shm/$N" >/dev/null 2>&1
 		etcd_ctl del --prefix "/ipcutils/sem/$N" >/dev/null 2>&1
 	} || true
 	[ -z "${ETCD_CPORTS:-}" ] || [ -n "${ETCD_CLUSTER_SKIP:-}" ] ||
@@ -63,6 +65,16 @@ waiters() {
 
 waiters_are() {
 	[ "$(waiters)" -eq "$1" ]
+}
+
+# Are there $2 keys under the prefix $1, on the single member?
+keys_are() {
+	[ "$(etcd_ctl get --prefix --keys-only "$1" | grep -c .)" -eq "$2" ]
+}
+
+# Have $1 commands of the --init test started?
+runs_are() {
+	[ "$(find "$D" -maxdepth 1 -name 'run.*' | grep -c .)" -eq "$1" ]
 }
 
 # A critical section that records an overlap: another inside at once.
@@ -140,6 +152,11 @@ critical() {
 	run -0 bash -c "echo z | shm-put -e '$S'"
 	run -0 shm-get "$S"
 	assert_output z
+	# A semaphore: nothing is left of it, its time key neither.
+	run -2 --separate-stderr sem-wait -e -n "$S"
+	[ "$stderr" = "sem-wait: $S: No such file or directory" ]
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/"
+	assert_output ""
 }
 
 @test "etcd: shm-get of a missing object is exit 2; -m is refused naming it" {
@@ -300,9 +317,9 @@ out_lines() {
 	printf hello | shm-put "$S-a"
 	printf 'x y' | shm-put "$S-b"
 	run -0 ipc-ls -n "$S-a"
-	assert_output --regexp "^shm +$S-a +5 +hello +[0-9]+\$"
+	assert_output --regexp "^shm +$S-a +5 +hello +- +- +$ISO +[0-9]+\$"
 	run -0 ipc-ls -J "$S-a"
-	assert_output --regexp "^\[\{\"type\":\"shm\",\"name\":\"$S-a\",\"size\":5,\"value\":\"hello\",\"revision\":[0-9]+\}\]\$"
+	assert_output --regexp "^\[\{\"type\":\"shm\",\"name\":\"$S-a\",\"size\":5,\"value\":\"hello\",\"mtime\":\"$ISO\",\"revision\":[0-9]+\}\]\$"
 	run -0 ipc-ls -n "$S-*"
 	assert_line -n 0 --regexp "^shm +$S-a +5 "
 	assert_line -n 1 --regexp "^shm +$S-b +3 "
@@ -337,7 +354,7 @@ out_lines() {
 		eval "p$i=\$!"
 	done
 	wait_until waiters_are 4
-	wait_until test "$(ls "$D" | grep -c '^run\.')" -eq 2
+	wait_until runs_are 2
 	sleep 0.5
 	[ "$(ls "$D" | grep -c '^run\.')" -eq 2 ]
 	touch "$D/go"
@@ -475,10 +492,10 @@ out_lines() {
 	sem-post -c 3 "$S"
 	printf hi | shm-put "$S"
 	run -0 ipc-ls -n "$S"
-	assert_line -n 0 --regexp "^shm +$S +2 +hi +[0-9]+\$"
-	assert_line -n 1 --regexp "^sem +$S +- +3 +-\$"
+	assert_line -n 0 --regexp "^shm +$S +2 +hi +- +- +$ISO +[0-9]+\$"
+	assert_line -n 1 --regexp "^sem +$S +- +3 +0 +0 +$ISO +[0-9]+\$"
 	run -0 ipc-ls -J "$S"
-	assert_output --regexp ",\{\"type\":\"sem\",\"name\":\"$S\",\"value\":3\}\]\$"
+	assert_output --regexp ",\{\"type\":\"sem\",\"name\":\"$S\",\"value\":3,\"holders\":0,\"waiters\":0,\"mtime\":\"$ISO\",\"revision\":[0-9]+\}\]\$"
 }
 
 @test "etcd: sem-post -c 3 lets three waiters in at once, each woken in turn" {
@@ -532,4 +549,135 @@ out_lines() {
 	[ "$stderr" = "sem-post: $N: the --tls options are for etcds:// names" ]
 	run -2 --separate-stderr sem-post --tls-ca "$ETCD_CA" "$S"
 	[ "$stderr" = "sem-post: $S: the --tls options need an etcds:// name" ]
+}
+
+@test "etcd: ipc-ls's MTIME is the time of shm-put's change; after etcdctl's put it is unknown, the revision still shown" {
+	before=$(date +%s)
+	printf v | shm-put "$S"
+	run -0 ipc-ls -J "$S"
+	mtime=$(python3 -c 'import json, sys, datetime; print(int(datetime.datetime.fromisoformat(json.load(sys.stdin)[0]["mtime"]).timestamp()))' <<< "$output")
+	[ "$mtime" -ge "$before" ]
+	[ "$mtime" -le "$(date +%s)" ]
+	rev=$(etcd_ctl get -w json "$K" | python3 -c 'import json, sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])')
+	assert_output --partial "\"revision\":$rev}"
+	etcd_ctl put "$K" other >/dev/null
+	run -0 ipc-ls -n "$S"
+	assert_output --regexp "^shm +$S +5 +other +- +- +- +[0-9]+\$"
+	run -0 ipc-ls -J "$S"
+	assert_output --partial '"mtime":null,'
+	run -0 ipc-rm "$S"
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/time/shm/$N"
+	assert_output ""
+}
+
+@test "etcd: ipc-ls lists semaphores by a glob over the prefix, with their holders and waiters; -T picks the type" {
+	sem-post -c 2 "$S-a"
+	printf x | shm-put "$S-a"
+	sem-wait "$S-l" -- sh -c 'touch "$1/in"; while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until test -e "$D/in"
+	sem-wait -t 20s "$S-l" -- true &
+	pid2=$!
+	wait_until keys_are "/ipcutils/sem/$N-l/w/" 2
+	run -0 ipc-ls -n -T sem "$S-*"
+	assert_line -n 0 --regexp "^sem +$S-a +- +2 +0 +0 +$ISO +[0-9]+\$"
+	assert_line -n 1 --regexp "^sem +$S-l +- +0 +1 +1 +$ISO +[0-9]+\$"
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 ipc-ls -n -T shm "$S-*"
+	assert_output --regexp "^shm +$S-a +1 +x "
+	run -0 ipc-ls -J -T sem "$S-l"
+	assert_output --regexp "^\[\{\"type\":\"sem\",\"name\":\"$S-l\",\"value\":0,\"holders\":1,\"waiters\":1,"
+	run -2 --separate-stderr ipc-ls -T mq "$S-a"
+	[ "$stderr" = "ipc-ls: $S-a: No such file or directory" ]
+	touch "$D/go"
+	reap "$pid"
+	reap "$pid2"
+}
+
+@test "etcd: ipc-ls --holders shows each holder's host, pid, token, lease and its TTL left, and the waiters after them" {
+	sem-wait --ttl 7s "$S" -- sh -c 'echo "$IPC_SEM_TOKEN" > "$1/token"; while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until test -s "$D/token"
+	sem-wait -t 20s "$S" -- true &
+	pid2=$!
+	wait_until waiters_are 2
+	lease=$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | head -n 1 | sed 's|.*/||')
+	run -0 ipc-ls --holders -n "$S"
+	assert_line -n 0 --regexp "^$S +$(hostname) +$pid +$(cat "$D/token") +${lease#"${lease%%[!0]*}"} +[1-7] +$ISO +holds\$"
+	assert_line -n 1 --regexp "^$S +$(hostname) +$pid2 +[0-9]+ +[0-9a-f]+ +[1-9][0-9]* +$ISO +waits\$"
+	run -2 --separate-stderr ipc-ls --holders -J "$S-nothing*"
+	[ "$output" = "[]" ]
+	[ "$stderr" = "ipc-ls: $S-nothing*: No such file or directory" ]
+	run -0 ipc-ls --holders -J "$S"
+	run -0 python3 -c 'import json, sys; h = json.load(sys.stdin); print(len(h), h[0]["state"], h[0]["pid"], h[0]["ttl"] <= 7, h[1]["state"])' <<< "$output"
+	assert_output "2 holds $pid True waits"
+	touch "$D/go"
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	reap "$pid2"
+	run -0 ipc-ls --holders -n "$S"
+	assert_output ""
+}
+
+@test "etcd: ipc-rm of a semaphore with a holder: its command runs on to its end and exits 0, a waiter fails; a later sem-wait makes a new one" {
+	sem-wait "$S" -- sh -c 'touch "$1/in"; while [ ! -e "$1/go" ]; do sleep 0.05; done; touch "$1/done"' sh "$D" &
+	pid=$!
+	wait_until test -e "$D/in"
+	sem-wait -t 20s "$S" 2> "$D/err" &
+	pid2=$!
+	wait_until waiters_are 2
+	run -0 ipc-rm -v "$S"
+	assert_output "removed sem $S"
+	reap "$pid2"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "sem-wait: $S: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
+	# The holder's command is not ended, and another sem-wait is let in.
+	run -0 sem-wait -n "$S" -- true
+	[ ! -e "$D/done" ]
+	touch "$D/go"
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	[ -e "$D/done" ]
+	run -0 waiters
+	assert_output 0
+}
+
+@test "etcd: ipc-ls and ipc-rm take the --tls options for etcds:// names; a plain name refuses them" {
+	[ -n "$ETCDS_URL" ] || skip "needs openssl"
+	printf v | shm-put "$S"
+	sem-post "$S"
+	run -0 ipc-ls -n --tls-ca "$ETCD_CA" "$ETCDS_URL/$N"
+	assert_line -n 0 --regexp "^shm +$ETCDS_URL/$N +1 +v "
+	assert_line -n 1 --regexp "^sem +$ETCDS_URL/$N +- +1 "
+	run -0 ipc-ls -n --holders --tls-ca "$ETCD_CA" "$ETCDS_URL/$N"
+	run -2 --separate-stderr ipc-ls "$ETCDS_URL/$N"
+	[[ "$stderr" == "ipc-ls: $ETCDS_URL/$N: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "* ]]
+	run -2 --separate-stderr ipc-rm "$ETCDS_URL/$N"
+	[[ "$stderr" == "ipc-rm: $ETCDS_URL/$N: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "* ]]
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/"
+	assert_output --partial count
+	run -2 --separate-stderr ipc-ls --tls-ca "$ETCD_CA" "$S"
+	[ "$stderr" = "ipc-ls: $S: the --tls options need an etcds:// name" ]
+	run -2 --separate-stderr ipc-rm --tls-ca "$ETCD_CA" "$S"
+	[ "$stderr" = "ipc-rm: $S: the --tls options need an etcds:// name" ]
+	run -2 --separate-stderr ipc-ls --tls-ca "$ETCD_CA" "$N"
+	[ "$stderr" = "ipc-ls: the --tls options are for names of a backend (etcds://, amqps://)" ]
+	run -2 --separate-stderr ipc-rm --tls-ca "$ETCD_CA" "$N"
+	[ "$stderr" = "ipc-rm: the --tls options are for names of a backend (etcds://, amqps://)" ]
+	run -0 ipc-rm -v --tls-ca "$ETCD_CA" --tls-name etcd.test "$ETCDS_URL/$N"
+	assert_line -n 0 "removed shm $ETCDS_URL/$N"
+	assert_line -n 1 "removed sem $ETCDS_URL/$N"
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/"
+	assert_output ""
+}
+
+@test "etcd: ipc-rm removes the semaphores a glob finds" {
+	sem-post "$S-a"
+	sem-post "$S-b"
+	run -0 ipc-rm -v "$S-*"
+	assert_line -n 0 "removed sem $S-a"
+	assert_line -n 1 "removed sem $S-b"
+	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N-"
+	assert_output ""
+	run -2 ipc-ls "$S-*"
 }

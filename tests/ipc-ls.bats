@@ -219,6 +219,11 @@ for o in json.load(open(sys.argv[1])):
 	assert_equal "$stderr" "ipc-ls: cannot use -n with -0 or -J"
 	run -2 --separate-stderr ipc-ls -0 -o name
 	assert_equal "$stderr" "ipc-ls: cannot use -0 and -o"
+	run -2 --separate-stderr ipc-ls --tls-ca /etc/passwd "$N"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: the --tls options are for names of a backend (etcds://, amqps://)"
+	run -2 --separate-stderr ipc-ls --tls-noverify
+	assert_equal "$stderr" "ipc-ls: the --tls options are for names of a backend (etcds://, amqps://)"
 	run -2 --separate-stderr ipc-ls -q
 	assert_equal "${stderr_lines[0]}" "ipc-ls: -q: unknown option"
 	assert_equal "${stderr_lines[1]}" "$(ipc-ls --help | head -1)"

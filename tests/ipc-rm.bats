@@ -119,13 +119,17 @@ left() {
 
 @test "ipc-rm: bad options and arguments exit 2 with one line" {
 	run -2 --separate-stderr ipc-rm
-	assert_equal "$stderr" "$(ipc-rm --help | head -2)"
+	assert_equal "$stderr" "$(ipc-rm --help | head -4)"
 	run -2 --separate-stderr ipc-rm --older-than 1x "$N"
 	assert_equal "$stderr" "ipc-rm: --older-than is invalid: 1x"
 	run -2 --separate-stderr ipc-rm --older-than -1 "$N"
 	assert_equal "$stderr" "ipc-rm: --older-than is negative: -1"
 	run -2 --separate-stderr ipc-rm -T fifo "$N"
 	assert_equal "$stderr" "ipc-rm: type is invalid: fifo"
+	peer-obj shm "/$N" 1 600
+	run -2 --separate-stderr ipc-rm --tls-ca /etc/passwd "$N"
+	assert_equal "$stderr" "ipc-rm: the --tls options are for names of a backend (etcds://, amqps://)"
+	[ -e "/dev/shm/$N" ]
 }
 
 @test "ipc-rm: an object it may not remove is reported; the others go" {
