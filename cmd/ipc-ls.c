@@ -122,7 +122,6 @@ static void		 objects_grid(const struct ipc_objects *, struct ipc_grid *,
 static void		 limits_grid(struct ipc_grid *);
 static int		 list_remote(char **, int, unsigned int, int, int, int,
 			    int, const struct ipc_tls_opts *);
-static int		 list_queue(void *, const struct ipc_queue_info *);
 static const char	*shown_url(const char *);
 static _Noreturn void	 usage(int);
 
@@ -693,17 +692,11 @@ holders_grid(struct ipc_objects *l, struct ipc_grid *g)
  * (etcd://: lsremote.c), whose last part may be a glob, -T picking the
  * type.  -n and -J apply; -r and --holders to these families' objects.
  */
-struct queue_list {
-	int		 nflag, Jflag, first;
-	int		 header;	/* of the queue rows above: 1 queues,
-					   2 exchanges, or 0 */
-};
-
 static int
 list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
     int Jflag, int rflag, const struct ipc_tls_opts *tls)
 {
-	struct queue_list ql = { nflag, Jflag, 1, 0 };
+	struct ipc_lsq ql = { nflag, Jflag, 1, 0 };
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_lsr lsr;
 	struct ipc_queue *q;
@@ -740,7 +733,7 @@ list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
 		}
 		/* The queue family's list, where its backend has one. */
 		ql.first = first;
-		if ((r = ipc_queue_list(names[i], list_queue, &ql, why,
+		if ((r = ipc_queue_list(names[i], ipc_lsq_add, &ql, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),
@@ -799,88 +792,6 @@ shown_url(const char *name)
 	if ((s = ipc_url_shown(name)) == NULL)
 		return ipc_shown(name);
 	return ipc_shown(s);
-}
-
-/*
- * A broker's queue or exchange, in list_remote's table: each binding (a
- * name that mq-recv subscribes with and ipc-rm unbinds) on a row of its
- * own under it; in -J, its bindings in the object, null when unknown.
- */
-static int
-list_queue(void *arg, const struct ipc_queue_info *o)
-{
-	struct queue_list *sl = arg;
-	const struct ipc_queue_binding *b;
-	int x = o->kind != NULL;
-	size_t i;
-
-	if (!sl->Jflag && !sl->nflag && sl->header != 1 + x) {
-		if (x)
-			printf("%-8s  %-40s  %-6s  %s\n", "TYPE", "NAME",
-			    "KIND", "DURABLE");
-		else
-			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME",
-			    "MSGS", "CONSUMERS");
-	}
-	sl->header = 1 + x;
-	if (sl->Jflag) {
-		printf("%s{\"type\":\"%s\",\"name\":", sl->first ? "" : ",",
-		    o->type);
-		ipc_json_name(o->name);
-		if (x) {
-			printf(",\"kind\":");
-			ipc_json_name(o->kind);
-			printf(",\"durable\":%s", o->durable ? "true" :
-			    "false");
-		} else
-			printf(",\"msgs\":%lld,\"consumers\":%lld", o->msgs,
-			    o->consumers);
-		if (o->known) {
-			printf(",\"bindings\":[");
-			for (i = 0; i < o->nbindings; i++) {
-				b = &o->bindings[i];
-				printf("%s{\"name\":", i ? "," : "");
-				if (b->name != NULL)
-					ipc_json_name(b->name);
-				else
-					printf("null");
-				printf(",\"exchange\":");
-				ipc_json_name(b->exchange);
-				printf(",\"destination\":");
-				ipc_json_name(b->dest);
-				printf(",\"destination_type\":");
-				ipc_json_name(b->desttype);
-				printf(",\"key\":");
-				ipc_json_name(b->key);
-				putchar('}');
-			}
-			putchar(']');
-		} else if (x)
-			printf(",\"bindings\":null");
-		putchar('}');
-	} else {
-		if (x)
-			printf("%-8s  %-40s  %-6s  %s\n", o->type, o->name,
-			    ipc_shown(o->kind), o->durable ? "yes" : "no");
-		else
-			printf("%-4s  %-32s  %8lld  %9lld\n", o->type, o->name,
-			    o->msgs, o->consumers);
-		for (i = 0; o->known && i < o->nbindings; i++) {
-			b = &o->bindings[i];
-			if (b->name == NULL)
-				printf(x ? "%-8s  exchange %s, key %s\n" :
-				    "%-4s  exchange %s, key %s\n", "bind",
-				    ipc_shown(b->dest), ipc_shown(b->key));
-			else if (x)
-				printf("%-8s  %-40s  %-6s  %s\n", "bind",
-				    b->name, "-", "-");
-			else
-				printf("%-4s  %-32s  %8s  %9s\n", "bind",
-				    b->name, "-", "-");
-		}
-	}
-	sl->first = 0;
-	return 0;
 }
 
 static _Noreturn void

@@ -1,4 +1,4 @@
-/* lsremote.c: ipc-ls's rows of the semaphores and shared memory of backends. */
+/* lsremote.c: ipc-ls's rows of the objects of backends (names with a scheme). */
 #include "config.h"
 
 #include <err.h>
@@ -13,6 +13,7 @@
 #include "ipcutils.h"
 #include "json.h"
 #include "lsremote.h"
+#include "queue.h"
 #include "sem.h"
 #include "shm.h"
 
@@ -320,4 +321,86 @@ ipc_lsr_print(struct ipc_lsr *l, int Jflag, int nflag, int rflag,
 	free(l->json);
 	l->g.cells = NULL;
 	l->json = NULL;
+}
+
+/*
+ * A broker's queue or exchange, in ipc-ls's table: each binding (a
+ * name that mq-recv subscribes with and ipc-rm unbinds) on a row of its
+ * own under it; in -J, its bindings in the object, null when unknown.
+ */
+int
+ipc_lsq_add(void *arg, const struct ipc_queue_info *o)
+{
+	struct ipc_lsq *sl = arg;
+	const struct ipc_queue_binding *b;
+	int x = o->kind != NULL;
+	size_t i;
+
+	if (!sl->Jflag && !sl->nflag && sl->header != 1 + x) {
+		if (x)
+			printf("%-8s  %-40s  %-6s  %s\n", "TYPE", "NAME",
+			    "KIND", "DURABLE");
+		else
+			printf("%-4s  %-32s  %8s  %9s\n", "TYPE", "NAME",
+			    "MSGS", "CONSUMERS");
+	}
+	sl->header = 1 + x;
+	if (sl->Jflag) {
+		printf("%s{\"type\":\"%s\",\"name\":", sl->first ? "" : ",",
+		    o->type);
+		ipc_json_name(o->name);
+		if (x) {
+			printf(",\"kind\":");
+			ipc_json_name(o->kind);
+			printf(",\"durable\":%s", o->durable ? "true" :
+			    "false");
+		} else
+			printf(",\"msgs\":%lld,\"consumers\":%lld", o->msgs,
+			    o->consumers);
+		if (o->known) {
+			printf(",\"bindings\":[");
+			for (i = 0; i < o->nbindings; i++) {
+				b = &o->bindings[i];
+				printf("%s{\"name\":", i ? "," : "");
+				if (b->name != NULL)
+					ipc_json_name(b->name);
+				else
+					printf("null");
+				printf(",\"exchange\":");
+				ipc_json_name(b->exchange);
+				printf(",\"destination\":");
+				ipc_json_name(b->dest);
+				printf(",\"destination_type\":");
+				ipc_json_name(b->desttype);
+				printf(",\"key\":");
+				ipc_json_name(b->key);
+				putchar('}');
+			}
+			putchar(']');
+		} else if (x)
+			printf(",\"bindings\":null");
+		putchar('}');
+	} else {
+		if (x)
+			printf("%-8s  %-40s  %-6s  %s\n", o->type, o->name,
+			    ipc_shown(o->kind), o->durable ? "yes" : "no");
+		else
+			printf("%-4s  %-32s  %8lld  %9lld\n", o->type, o->name,
+			    o->msgs, o->consumers);
+		for (i = 0; o->known && i < o->nbindings; i++) {
+			b = &o->bindings[i];
+			if (b->name == NULL)
+				printf(x ? "%-8s  exchange %s, key %s\n" :
+				    "%-4s  exchange %s, key %s\n", "bind",
+				    ipc_shown(b->dest), ipc_shown(b->key));
+			else if (x)
+				printf("%-8s  %-40s  %-6s  %s\n", "bind",
+				    b->name, "-", "-");
+			else
+				printf("%-4s  %-32s  %8s  %9s\n", "bind",
+				    b->name, "-", "-");
+		}
+	}
+	sl->first = 0;
+	return 0;
 }

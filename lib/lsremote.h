@@ -1,4 +1,4 @@
-/* lsremote.h: ipc-ls's rows of the semaphores and shared memory of backends. */
+/* lsremote.h: ipc-ls's rows of the objects of backends (names with a scheme). */
 #ifndef IPC_LSREMOTE_H
 #define IPC_LSREMOTE_H
 
@@ -40,6 +40,20 @@ int		 ipc_lsr_add(struct ipc_lsr *, const char *, char *, size_t);
  * array.  And freed.
  */
 void		 ipc_lsr_print(struct ipc_lsr *, int, int, int, int *);
+
+/*
+ * A broker's queues and exchanges (queue.h's ipc_queue_list), printed
+ * as they come: a header before the first of each kind (none with
+ * nflag), JSON objects after a comma but the first.
+ */
+struct ipc_lsq {
+	int		 nflag, Jflag, first;
+	int		 header;	/* of the rows above: 1 queues,
+					   2 exchanges, or 0 */
+};
+
+struct ipc_queue_info;
+int		 ipc_lsq_add(void *, const struct ipc_queue_info *);
 
 /* ISO 8601 with the offset, as lsipc's iso: 2026-11-27T04:15:00+09:00. */
 const char	*ipc_iso8601(const struct tm *, char *, size_t);
