@@ -37,15 +37,18 @@ compare "$PUTS gets of 1 KiB" \
     "shm-get etcd://..." \
 	"for i in \$(seq $PUTS); do shm-get $u/bench-s >/dev/null; done"
 
-# The hand-over: the holder's command writes the time as it ends, the
-# waiter's the time it starts; each pair's difference, in ms.
+# The hand-over: the holder's command ends with date(1), which writes the
+# time; the waiter's command is date(1), which writes the time it starts
+# (no shell before it, whose own start is not the hand-over's); each
+# pair's difference, in ms.  Both times are taken after a start of date,
+# whose run before its exit counts against the hand-over.
 echo "hand-over, one holder's command's end to the next waiter's command's start ($HANDOVERS)"
 : > "$dir/ho"
 for i in $(seq "$HANDOVERS"); do
-	sem-wait "$u/bench-h" -- sh -c "while [ ! -e $dir/go ]; do sleep 0.005; done; date +%s%N > $dir/end" &
+	sem-wait "$u/bench-h" -- sh -c "while [ ! -e $dir/go ]; do sleep 0.005; done; exec date +%s%N" > "$dir/end" &
 	holder=$!
 	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 1 ]; do sleep 0.01; done
-	sem-wait "$u/bench-h" -- sh -c "date +%s%N > $dir/start" &
+	sem-wait "$u/bench-h" -- date +%s%N > "$dir/start" &
 	waiter=$!
 	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 2 ]; do sleep 0.01; done
 	touch "$dir/go"

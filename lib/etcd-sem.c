@@ -191,14 +191,19 @@ state(struct esem *x, struct state *st, const struct timespec *deadline,
 	memset(st, 0, sizeof(*st));
 	st->rank = -1;
 	st->rev = ipc_etcd_int(json_object_get(ans, "header"), "revision");
-	/* The two ranges are the branch's last two answers. */
+	/*
+	 * The two ranges are the branch's last two answers; a branch
+	 * without them: no count made with -e (the compare held: there was
+	 * none), or one there with -x.
+	 */
 	resps = json_object_get(ans, "responses");
 	if ((n = json_array_size(resps)) < 2 ||
 	    json_object_get(json_array_get(resps, n - 1), "response_range") ==
 	    NULL) {
+		i = json_is_true(json_object_get(ans, "succeeded"));
 		json_decref(ans);
-		return fail(x, c->create ? EEXIST : ENOENT, "%s",
-		    strerror(c->create ? EEXIST : ENOENT));
+		return fail(x, i ? ENOENT : EEXIST, "%s",
+		    strerror(i ? ENOENT : EEXIST));
 	}
 	if (put != NULL) {
 		x->token = st->rev;
@@ -515,12 +520,12 @@ leave(struct esem *x)
 		x->e.nointr = 1;
 		json_decref(ipc_etcd_call(&x->e, "kv/lease/revoke",
 		    json_pack("{s:o}", "ID", numstr(x->lease)), NULL));
-		x->lease = 0;
 	}
 	if (x->keeping) {
 		pthread_join(x->keeper, NULL);
 		x->keeping = 0;
 	}
+	x->lease = 0;		/* the keeper's no more */
 }
 
 /*
