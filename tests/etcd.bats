@@ -550,13 +550,31 @@ out_lines() {
 }
 
 @test "etcd: sem-wait -- true makes three requests: its lease, its entry (the semaphore made in it), the revoke" {
+	# A long TTL: no keepalive comes in, however slow the machine.
 	r0=$(requests)
-	sem-wait "$S" -- true
+	sem-wait --ttl 60 "$S" -- true
 	r1=$(requests)
 	[ $((r1 - r0)) -eq 3 ]
-	sem-wait "$S" -- true
+	sem-wait --ttl 60 "$S" -- true
 	r2=$(requests)
 	[ $((r2 - r1)) -eq 3 ]
+}
+
+@test "etcd: a hand-over makes no request but the holder's revoke: a waiter's are its lease, entry, watch and revoke" {
+	r0=$(requests)
+	sem-wait --ttl 60 "$S" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	sem-wait --ttl 60 "$S" -- true &
+	pid2=$!
+	wait_until waiters_are 2
+	touch "$D/go"
+	reap "$pid2"
+	[ "$status" -eq 0 ]
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	r1=$(requests)
+	[ $((r1 - r0)) -eq 7 ]
 }
 
 @test "etcd: waiters in a queue: at most 7 requests a grant, however many come behind the first" {
