@@ -28,9 +28,14 @@
  * waiter holds a unit when its rank by create revision among the w/ keys
  * is below the count, both read in one transaction at one revision, so
  * waiters are served first come, first served and a newcomer never
- * passes one that holds.  It waits by watching the semaphore's keys from
- * the revision after that read, so no change is missed, and reads again
- * on each.  A unit taken without a command is consumed: the count less
+ * passes one that holds.  The waiter's entry is one transaction: the
+ * count made if need be, its key put, and that read; with the lease's
+ * grant before and its revoke at the end (which deletes the key), three
+ * requests when no one waits.  It waits by watching from the revision
+ * after its read, so no change is missed: the first waiter the whole
+ * semaphore, following the events without reading again (change()), the
+ * others the key just ahead.  A unit taken without a command is
+ * consumed: the count less
  * one and the key deleted, in one transaction guarded by the count's mod
  * revision and the key's create revision.  A unit held for a command
  * stays the key's, while sem-wait keeps the lease alive (every TTL/3);
