@@ -58,7 +58,7 @@ struct esem {
 	int64_t		 lease;		/* 0: none */
 	long long	 token;		/* mine's create revision */
 	char		 val[300];	/* mine's value: "HOST PID" */
-	int		 pending;	/* the count key not made yet (-e, -x) */
+	int		 pending;	/* the count not made yet (-e, -x) */
 	int		 held;		/* mine is a unit, not consumed */
 	int		 consumed;	/* a unit taken, count less one */
 	/* The keeper: a thread that keeps the lease alive. */
@@ -152,6 +152,7 @@ state(struct esem *x, struct state *st, const struct timespec *deadline,
 	const struct ipc_create *c = &x->conf.create;
 	json_t *ans, *r, *kvs, *kv, *reads, *ops, *req, *mk, *resps;
 	unsigned char *v;
+	char **keys, *k;
 	size_t i, n;
 
 	state_free(st);
@@ -228,24 +229,29 @@ state(struct esem *x, struct state *st, const struct timespec *deadline,
 	    "response_range");
 	kvs = json_object_get(r, "kvs");
 	st->nkeys = json_array_size(kvs);
-	if (x->mine != NULL && (st->keys = calloc(st->nkeys + 1,
-	    sizeof(*st->keys))) == NULL) {
+	if (x->mine == NULL) {
+		json_decref(ans);
+		return 0;
+	}
+	if ((keys = calloc(st->nkeys + 1, sizeof(*keys))) == NULL) {
 		json_decref(ans);
 		return fail(x, ENOMEM, "%s", strerror(ENOMEM));
 	}
-	for (i = 0; x->mine != NULL && i < st->nkeys; i++) {
-		if ((v = ipc_etcd_bytes(json_array_get(kvs, i), "key", &n)) ==
-		    NULL)
+	for (i = 0; i < st->nkeys; i++) {
+		if ((k = (char *)ipc_etcd_bytes(json_array_get(kvs, i), "key",
+		    &n)) == NULL)
 			break;
-		v[n] = '\0';
-		if (strcmp((char *)v, x->mine) == 0) {
+		k[n] = '\0';
+		if (strcmp(k, x->mine) == 0) {
 			st->rank = (long)i;
-			free(v);
+			free(k);
 			break;
 		}
-		strlcpy(st->ahead, (char *)v, sizeof(st->ahead));
-		st->keys[st->nk++] = (char *)v;
+		strlcpy(st->ahead, k, sizeof(st->ahead));
+		keys[i] = k;
 	}
+	st->keys = keys;
+	st->nk = (long)i;
 	json_decref(ans);
 	return 0;
 }
@@ -903,11 +909,13 @@ esem_peek(const char *name, int *value, char *why, size_t len)
 	if (state(x, &st, NULL, NULL) == -1 || (st.countmod == 0 &&
 	    fail(x, ENOENT, "%s", strerror(ENOENT)) == -1)) {
 		e = errno;
+		state_free(&st);
 		snprintf(why, len, "%s", x->s.why);
 		esem_close(&x->s);
 		errno = e;
 		return -1;
 	}
+	state_free(&st);
 	*value = value_of(&st);
 	esem_close(&x->s);
 	return 0;
