@@ -595,3 +595,27 @@ out_lines() {
 	echo "$((r1 - r0)) requests for 7 grants"
 	[ $((r1 - r0)) -le $((7 * 7)) ]
 }
+
+@test "etcd: a waiter that gives up in the middle of a queue stalls none behind it" {
+	sem-wait "$S" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	# -t 20s: a waiter that stalls fails the test instead of hanging it.
+	sem-wait -t 20s "$S" -- sh -c 'echo a >> "$1/order"' sh "$D" &
+	p1=$!
+	wait_until waiters_are 2
+	sem-wait -t 1s "$S" -- sh -c 'echo b >> "$1/order"' sh "$D" &
+	p2=$!
+	wait_until waiters_are 3
+	sem-wait -t 20s "$S" -- sh -c 'echo c >> "$1/order"' sh "$D" &
+	p3=$!
+	wait_until waiters_are 4
+	reap "$p2"
+	[ "$status" -eq 1 ]
+	touch "$D/go"
+	reap "$p3"
+	[ "$status" -eq 0 ]
+	reap "$p1"
+	[ "$status" -eq 0 ]
+	[ "$(tr -d '\n' < "$D/order")" = ac ]
+}
