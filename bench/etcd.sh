@@ -3,6 +3,9 @@
 # (etcdctl lock, etcdctl put and get); the hand-over time from one
 # holder's exit to the next waiter's command; 64 waiters on --init 4,
 # and etcd's requests per grant (from its /metrics), against 16 waiters.
+# What a critical section costs etcd (requests, CPU time) is printed
+# too: each request through the HTTP/JSON gateway costs the member more
+# than one of etcdctl's gRPC, and on a small machine that bounds the rate.
 LOCKS=${ETCD_LOCKS:-200}
 PUTS=${ETCD_PUTS:-500}
 HANDOVERS=${ETCD_HANDOVERS:-50}
@@ -19,11 +22,34 @@ u=$ETCD_URL
 ctl="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT"
 head -c 1024 /dev/urandom | base64 -w 0 | head -c 1024 > "$dir/1k"
 
+# etcd's gRPC requests so far (the gateway turns each HTTP call into one).
+requests() {
+	curl -s "http://127.0.0.1:$ETCD_PORT/metrics" |
+	    awk '/^grpc_server_started_total/ { n += $2 } END { printf "%d\n", n }'
+}
+
 compare "$LOCKS critical sections, one after another (a command: true)" \
     "etcdctl lock L true" \
 	"for i in \$(seq $LOCKS); do $ctl lock bench-l true >/dev/null; done" \
     "sem-wait etcd://.../L -- true" \
 	"for i in \$(seq $LOCKS); do sem-wait $u/bench-l -- true; done"
+
+# What each costs etcd: its requests, and its CPU time (the member's
+# utime and stime, in clock ticks), over 50 critical sections each.
+etcd_cpu() {
+	awk '{ print $14 + $15 }' "/proc/$(cat "$ETCD_DIR/m0/pid")/stat"
+}
+if command -v curl >/dev/null; then
+	r0=$(requests) c0=$(etcd_cpu)
+	for i in $(seq 50); do sem-wait "$u/bench-l" -- true; done
+	r1=$(requests) c1=$(etcd_cpu)
+	for i in $(seq 50); do $ctl lock bench-l true >/dev/null; done
+	r2=$(requests) c2=$(etcd_cpu)
+	awk -v s=$((r1 - r0)) -v c=$((r2 - r1)) -v sc=$((c1 - c0)) \
+	    -v cc=$((c2 - c1)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "  per critical section, etcd requests: sem-wait %.1f, etcdctl lock %.1f;\n", s / 50, c / 50
+		printf "  etcd CPU time: sem-wait %.2f ms, etcdctl lock %.2f ms\n", sc * 1000 / hz / 50, cc * 1000 / hz / 50 }'
+fi
 
 compare "$PUTS puts of 1 KiB" \
     "etcdctl put" \
@@ -37,15 +63,18 @@ compare "$PUTS gets of 1 KiB" \
     "shm-get etcd://..." \
 	"for i in \$(seq $PUTS); do shm-get $u/bench-s >/dev/null; done"
 
-# The hand-over: the holder's command writes the time as it ends, the
-# waiter's the time it starts; each pair's difference, in ms.
+# The hand-over: the holder's command ends with date(1), which writes the
+# time; the waiter's command is date(1), which writes the time it starts
+# (no shell before it, whose own start is not the hand-over's); each
+# pair's difference, in ms.  Both times are taken after a start of date,
+# whose run before its exit counts against the hand-over.
 echo "hand-over, one holder's command's end to the next waiter's command's start ($HANDOVERS)"
 : > "$dir/ho"
 for i in $(seq "$HANDOVERS"); do
-	sem-wait "$u/bench-h" -- sh -c "while [ ! -e $dir/go ]; do sleep 0.005; done; date +%s%N > $dir/end" &
+	sem-wait "$u/bench-h" -- sh -c "while [ ! -e $dir/go ]; do sleep 0.005; done; exec date +%s%N" > "$dir/end" &
 	holder=$!
 	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 1 ]; do sleep 0.01; done
-	sem-wait "$u/bench-h" -- sh -c "date +%s%N > $dir/start" &
+	sem-wait "$u/bench-h" -- date +%s%N > "$dir/start" &
 	waiter=$!
 	until [ "$($ctl get --prefix --keys-only /ipcutils/sem/bench-h/w/ | grep -c .)" -ge 2 ]; do sleep 0.01; done
 	touch "$dir/go"
@@ -58,12 +87,6 @@ sort -n "$dir/ho" | awk '{ v[NR] = $1 } END {
 	printf "  median %.2f ms, 99th percentile %.2f ms (goal: under 5 ms)\n",
 	    (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1e6,
 	    v[p] / 1e6 }'
-
-# etcd's gRPC requests so far (the gateway turns each HTTP call into one).
-requests() {
-	curl -s "http://127.0.0.1:$ETCD_PORT/metrics" |
-	    awk '/^grpc_server_started_total/ { n += $2 } END { printf "%d\n", n }'
-}
 
 # n waiters at once on --init 4, each a 50 ms command.
 crowd() {

@@ -33,9 +33,14 @@
  * waiter holds a unit when its rank by create revision among the w/ keys
  * is below the count, both read in one transaction at one revision, so
  * waiters are served first come, first served and a newcomer never
- * passes one that holds.  It waits by watching the semaphore's keys from
- * the revision after that read, so no change is missed, and reads again
- * on each.  A unit taken without a command is consumed: the count less
+ * passes one that holds.  The waiter's entry is one transaction: the
+ * count made if need be, its key put, and that read; with the lease's
+ * grant before and its revoke at the end (which deletes the key), three
+ * requests when no one waits.  It waits by watching from the revision
+ * after its read, so no change is missed: the first waiter the whole
+ * semaphore, following the events without reading again (change()), the
+ * others the key just ahead.  A unit taken without a command is
+ * consumed: the count less
  * one and the key deleted, in one transaction guarded by the count's mod
  * revision and the key's create revision.  A unit held for a command
  * stays the key's, while sem-wait keeps the lease alive (every TTL/3);
@@ -59,12 +64,14 @@ struct esem {
 	long		 ttl;		/* seconds */
 	int64_t		 lease;		/* 0: none */
 	long long	 token;		/* mine's create revision */
+	char		 val[300];	/* mine's value: "HOST PID SINCE" */
+	int		 pending;	/* the count not made yet (-e, -x) */
 	int		 held;		/* mine is a unit, not consumed */
 	int		 consumed;	/* a unit taken, count less one */
 	/* The keeper: a thread that keeps the lease alive. */
 	pthread_t	 keeper;
 	int		 keeping;
-	int		 stop[2];	/* written: the keeper ends */
+	int		 stop[2];	/* to the keeper: 't' touch, 'q' end */
 	int		 lost[2];	/* written by the keeper: lease lost */
 	pid_t		 parent;	/* for the command's check */
 	char		*rawname;	/* the name as given, for the keeper */
@@ -78,7 +85,21 @@ struct state {
 	size_t		 nkeys;
 	long		 rank;		/* mine's, or -1: not there */
 	char		 ahead[512];	/* the key just ahead of mine, or "" */
+	char		**keys;		/* the nk keys ahead of mine, in turn;
+					   NULL where one went since */
+	long		 nk;
 };
+
+static void
+state_free(struct state *st)
+{
+	long i;
+
+	for (i = 0; st->keys != NULL && i < st->nk; i++)
+		free(st->keys[i]);
+	free(st->keys);
+	st->keys = NULL;
+}
 
 /* The reason in our object's why[] (NULL: the client's), and -1. */
 #define fail(x, err, ...) \
@@ -114,37 +135,105 @@ txn(struct esem *x, json_t *req, const struct timespec *deadline)
 	return ans;
 }
 
+/* A count as the value of its key: decimal text, base64. */
+static json_t *
+countval(long long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", n);
+	return ipc_etcd_b64(buf, strlen(buf));
+}
+
+/* The put of the time key, for a transaction that writes the count. */
+static json_t *
+stamp(const struct esem *x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	return json_pack("{s:{s:o, s:o}}", "request_put", "key",
+	    b64(x->time), "value", b64(buf));
+}
+
 /*
- * The count and the waiters, at one revision; with put (our key's value),
- * our key put on our lease first, in the same transaction, and its
- * create revision, the token, kept.
+ * The count and the waiters, at one revision (st, zeroed or from an
+ * earlier state()); with put, our key put on our lease first, in the same
+ * transaction, and its create revision, the token, kept.  While the count
+ * key is not made yet (pending), that transaction makes it too, as -e and
+ * -x say: the waiter's whole entry is one request.
  */
 static int
 state(struct esem *x, struct state *st, const struct timespec *deadline,
     const char *put)
 {
-	json_t *ans, *r, *kvs, *kv, *ops;
+	const struct ipc_create *c = &x->conf.create;
+	json_t *ans, *r, *kvs, *kv, *reads, *ops, *req, *mk, *resps;
 	unsigned char *v;
-	size_t i, n, at = put != NULL;
+	char **keys, *k;
+	size_t i, n;
 
-	ops = json_pack("[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s, s:b}}]",
+	state_free(st);
+	reads = json_pack("[{s:{s:o}}, {s:{s:o, s:o, s:s, s:s, s:b}}]",
 	    "request_range", "key", b64(x->count),
 	    "request_range", "key", b64(x->wdir), "range_end", b64(x->wend),
 	    "sort_target", "CREATE", "sort_order", "ASCEND", "keys_only", 1);
-	if (ops != NULL && put != NULL)
-		json_array_insert_new(ops, 0, json_pack("{s:{s:o, s:o, s:o}}",
-		    "request_put", "key", b64(x->mine), "value", b64(put),
-		    "lease", numstr(x->lease)));
-	if ((ans = txn(x, json_pack("{s:o}", "success", ops), deadline)) ==
-	    NULL)
+	if (put == NULL)
+		req = json_pack("{s:o}", "success", reads);
+	else if ((ops = json_pack("[{s:{s:o, s:o, s:o}}]", "request_put",
+	    "key", b64(x->mine), "value", b64(put), "lease",
+	    numstr(x->lease))) == NULL || reads == NULL ||
+	    json_array_extend(ops, reads) == -1) {
+		json_decref(reads);
+		json_decref(ops);
+		req = NULL;
+	} else if (!x->pending) {
+		json_decref(reads);
+		req = json_pack("{s:o}", "success", ops);
+	} else {
+		/*
+		 * The count made where there is none (not with -e); our key
+		 * put where the count is there or made (not with -x when it
+		 * was there); else no operation: ENOENT or EEXIST.
+		 */
+		json_decref(reads);
+		mk = json_pack("[{s:{s:o, s:o}}, o]", "request_put", "key",
+		    b64(x->count), "value", countval(x->conf.init), stamp(x));
+		if (mk != NULL)
+			json_array_extend(mk, ops);
+		req = json_pack("{s:[{s:s, s:s, s:o, s:s}], s:o, s:o}",
+		    "compare", "target", "CREATE", "result", "EQUAL", "key",
+		    b64(x->count), "create_revision", "0",
+		    "success", c->create ? mk : json_array(),
+		    "failure", c->exclusive ? json_array() : json_incref(ops));
+		if (!c->create)
+			json_decref(mk);
+		json_decref(ops);
+	}
+	if ((ans = txn(x, req, deadline)) == NULL)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	st->rank = -1;
 	st->rev = ipc_etcd_int(json_object_get(ans, "header"), "revision");
-	if (put != NULL)
+	/*
+	 * The two ranges are the branch's last two answers; a branch
+	 * without them: no count made with -e (the compare held: there was
+	 * none), or one there with -x.
+	 */
+	resps = json_object_get(ans, "responses");
+	if ((n = json_array_size(resps)) < 2 ||
+	    json_object_get(json_array_get(resps, n - 1), "response_range") ==
+	    NULL) {
+		i = json_is_true(json_object_get(ans, "succeeded"));
+		json_decref(ans);
+		return fail(x, i ? ENOENT : EEXIST, "%s",
+		    strerror(i ? ENOENT : EEXIST));
+	}
+	if (put != NULL) {
 		x->token = st->rev;
-	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
-	    at), "response_range");
+		x->pending = 0;
+	}
+	r = json_object_get(json_array_get(resps, n - 2), "response_range");
 	kv = json_array_get(json_object_get(r, "kvs"), 0);
 	if (kv != NULL) {
 		st->countmod = ipc_etcd_int(kv, "mod_revision");
@@ -154,23 +243,33 @@ state(struct esem *x, struct state *st, const struct timespec *deadline,
 			free(v);
 		}
 	}
-	r = json_object_get(json_array_get(json_object_get(ans, "responses"),
-	    at + 1), "response_range");
+	r = json_object_get(json_array_get(resps, json_array_size(resps) - 1),
+	    "response_range");
 	kvs = json_object_get(r, "kvs");
 	st->nkeys = json_array_size(kvs);
-	for (i = 0; x->mine != NULL && i < st->nkeys; i++) {
-		if ((v = ipc_etcd_bytes(json_array_get(kvs, i), "key", &n)) ==
-		    NULL)
+	if (x->mine == NULL) {
+		json_decref(ans);
+		return 0;
+	}
+	if ((keys = calloc(st->nkeys + 1, sizeof(*keys))) == NULL) {
+		json_decref(ans);
+		return fail(x, ENOMEM, "%s", strerror(ENOMEM));
+	}
+	for (i = 0; i < st->nkeys; i++) {
+		if ((k = (char *)ipc_etcd_bytes(json_array_get(kvs, i), "key",
+		    &n)) == NULL)
 			break;
-		v[n] = '\0';
-		if (strcmp((char *)v, x->mine) == 0) {
+		k[n] = '\0';
+		if (strcmp(k, x->mine) == 0) {
 			st->rank = (long)i;
-			free(v);
+			free(k);
 			break;
 		}
-		strlcpy(st->ahead, (char *)v, sizeof(st->ahead));
-		free(v);
+		strlcpy(st->ahead, k, sizeof(st->ahead));
+		keys[i] = k;
 	}
+	st->keys = keys;
+	st->nk = (long)i;
 	json_decref(ans);
 	return 0;
 }
@@ -213,17 +312,6 @@ keys(struct esem *x)
 	return r;
 }
 
-/* The put of the time key, for a transaction that writes the count. */
-static json_t *
-stamp(const struct esem *x)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
-	return json_pack("{s:{s:o, s:o}}", "request_put", "key",
-	    b64(x->time), "value", b64(buf));
-}
-
 /* Make the count key, as -x and -e say. */
 static int
 create(struct esem *x)
@@ -243,6 +331,7 @@ create(struct esem *x)
 		return -1;
 	ok = json_is_true(json_object_get(ans, "succeeded"));
 	json_decref(ans);
+	x->pending = 0;
 	if (ok && !c->create) {
 		/* -e: it was not there; take back what we made. */
 		json_decref(ipc_etcd_call(&x->e, "kv/txn", json_pack(
@@ -308,14 +397,8 @@ esem_open(const char *name, const struct ipc_sem_conf *conf,
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (create(x) == -1) {
-		int e = errno;
-
-		snprintf(why, len, "%s", x->s.why);
-		esem_close(&x->s);
-		errno = e;
-		return NULL;
-	}
+	/* Made with the first use: sem-wait's in its waiter's entry. */
+	x->pending = 1;
 	return &x->s;
 }
 
@@ -344,12 +427,45 @@ unsay(int fd)
 }
 
 /*
+ * Put our key again, the same on the same lease, while it is the one we
+ * put: its mod revision moves, which wakes the waiter behind, watching
+ * it.  Not after it went: a removed semaphore stays removed.
+ */
+static int
+touch(struct esem *x, struct ipc_etcd *e, const struct timespec *deadline)
+{
+	json_t *ans;
+
+	ans = ipc_etcd_call(e, "kv/txn", json_pack("{s:[{s:s, s:s, s:o, "
+	    "s:o}], s:[{s:{s:o, s:o, s:o}}]}", "compare", "target", "CREATE",
+	    "result", "EQUAL", "key", b64(x->mine), "create_revision",
+	    numstr(x->token), "success", "request_put", "key", b64(x->mine),
+	    "value", b64(x->val), "lease", numstr(x->lease)), deadline);
+	if (ans == NULL)
+		return -1;
+	json_decref(ans);
+	return 0;
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/*
  * The keeper: keepalive every TTL/3; the lease lost, say so on lost[].
  * A lease not renewed for half its TTL counts as lost: etcd ends it no
  * sooner than a TTL after the last renewal reached it, so a command
  * ended now is gone before anybody else can have the unit (a SIGTERM it
  * ignores aside).  The keeper tries on until the TTL is over, for a
  * waiter, which holds no unit yet: renewed, the loss is taken back.
+ * Asked ('t'), it touches our key: a waiter that got its unit tells the
+ * one behind here, while its command starts, not before.
  */
 static void *
 keeper(void *arg)
@@ -357,50 +473,71 @@ keeper(void *arg)
 	struct esem *x = arg;
 	struct ipc_etcd e;
 	struct pollfd pfd;
-	struct timespec half, end, sent, sentend;
+	struct timespec ok, sent, dl;
 	json_t *ans;
-	char why[256];
-	long wait = x->ttl * 1000 / 3;
+	char why[256], cmd[16];
+	long every = x->ttl * 1000 / 3, half = x->ttl * 1000 / 2, wait;
+	ssize_t i, n;
 	int64_t ttl;
-	int said = 0;
+	int touching = 0, tfailed = 0, keepfailed = 0, said = 0;
 
 	/* A client of its own: the main thread's is in use meanwhile. */
 	if (ipc_etcd_init(&e, x->rawname, x->e.tls, why, sizeof(why)) == -1)
 		goto lost;
 	e.nointr = 1;		/* the command's signals are not ours */
-	later(&half, x->ttl * 1000 / 2);
-	later(&end, x->ttl * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &ok);
+	sent = ok;
 	pfd.fd = x->stop[0];
 	pfd.events = POLLIN;
 	for (;;) {
-		if (poll(&pfd, 1, (int)wait) != 0)
-			break;		/* stopped (or poll failed: stop too) */
-		if (ipc_expired(&end))
+		wait = (keepfailed ? 200 : every) - ms_since(&sent);
+		if (touching)
+			wait = tfailed ? 200 : 0;
+		/* Awake at half the TTL since the last renewal, to say so. */
+		if (!said && wait > half - ms_since(&ok))
+			wait = half - ms_since(&ok);
+		if ((n = poll(&pfd, 1, wait < 0 ? 0 : (int)wait)) == -1)
+			break;
+		if (n > 0) {
+			if ((n = read(x->stop[0], cmd, sizeof(cmd))) <= 0)
+				break;
+			for (i = 0; i < n && cmd[i] != 'q'; i++)
+				touching |= cmd[i] == 't';
+			if (i < n)
+				break;	/* stopped: the revoke wakes them */
+		}
+		if (ms_since(&ok) >= x->ttl * 1000)
 			goto lostfree;
-		if (!said && ipc_expired(&half)) {
+		if (!said && ms_since(&ok) >= half) {
 			(void)!write(x->lost[1], "", 1);
 			said = 1;
 		}
-		/* Renewed, etcd's TTL runs from no sooner than now. */
-		later(&sent, x->ttl * 1000 / 2);
-		later(&sentend, x->ttl * 1000);
+		/* No call may outlast the next mark: half the TTL, or all. */
+		later(&dl, (said ? x->ttl * 1000 : half) - ms_since(&ok));
+		if (touching && (tfailed = touch(x, &e, &dl) == -1) == 0)
+			touching = 0;
+		if (ms_since(&sent) < (keepfailed ? 200 : every))
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &sent);
+		later(&dl, (said ? x->ttl * 1000 : half) - ms_since(&ok));
 		ans = ipc_etcd_call(&e, "lease/keepalive", json_pack("{s:o}",
-		    "ID", numstr(x->lease)), said ? &end : &half);
+		    "ID", numstr(x->lease)), &dl);
 		if (ans != NULL) {
 			ttl = ipc_etcd_int(json_object_get(ans, "result"),
 			    "TTL");
 			json_decref(ans);
 			if (ttl <= 0)
 				goto lostfree;
-			half = sent;
-			end = sentend;
+			ok = sent;	/* etcd's TTL runs from no sooner */
+			keepfailed = 0;
 			if (said)
 				unsay(x->lost[0]);
 			said = 0;
-			wait = x->ttl * 1000 / 3;
 			continue;
 		}
-		wait = 200;	/* again soon: another host may answer */
+		if (ms_since(&ok) >= x->ttl * 1000)
+			goto lostfree;
+		keepfailed = 1;	/* again soon: another host may answer */
 	}
 	ipc_etcd_free(&e);
 	return NULL;
@@ -445,32 +582,27 @@ enter(struct esem *x)
 	return 0;
 }
 
-/* Our key and lease gone, the keeper stopped. */
+/*
+ * Our key and lease gone (the revoke deletes the key: one request), the
+ * keeper stopped.  The revoke does not wait for the keeper: a touch or a
+ * keepalive of its that comes after finds no lease and does nothing.
+ */
 static void
 leave(struct esem *x)
 {
-	if (x->keeping) {
-		(void)!write(x->stop[1], "", 1);
-		pthread_join(x->keeper, NULL);
-		x->keeping = 0;
-	}
+	if (x->keeping)
+		(void)!write(x->stop[1], "q", 1);
 	if (x->lease != 0) {
 		/* Even after a signal: the unit comes back now, not at TTL. */
 		x->e.nointr = 1;
 		json_decref(ipc_etcd_call(&x->e, "kv/lease/revoke",
 		    json_pack("{s:o}", "ID", numstr(x->lease)), NULL));
-		x->lease = 0;
 	}
-}
-
-/* A count as the value of its key: decimal text, base64. */
-static json_t *
-countval(long long n)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", n);
-	return ipc_etcd_b64(buf, strlen(buf));
+	if (x->keeping) {
+		pthread_join(x->keeper, NULL);
+		x->keeping = 0;
+	}
+	x->lease = 0;		/* the keeper's no more */
 }
 
 /*
@@ -508,24 +640,117 @@ setcount(struct esem *x, const struct state *st, long long n, int del)
 	return ok;
 }
 
+/* The first waiter's view of the semaphore, kept from the events. */
+struct view {
+	struct esem	*x;
+	struct state	*st;
+	long		 left;		/* keys still ahead */
+	long		 behind;	/* keys behind */
+	int		 verdict;	/* 1: ours now; -1: read again */
+};
+
 /*
- * Wait for a change after revision rev: of the semaphore's keys for the
- * first waiter, which a holder's leaving or a post lets in; of the key
- * just ahead for the others, so that a release wakes one waiter, not
- * all.  The key ahead changes when it goes (a waiter gives up, a unit is
- * consumed) and when its waiter enters, which touches it (touch()).
+ * One revision's events, on the first waiter's view: the unit is ours
+ * when fewer keys than the count are still ahead.  Keys that come are
+ * behind (a create revision is larger than every one before), and a
+ * touch changes nothing; what the view cannot follow (our key or the
+ * count gone) makes it read again.
  */
 static int
-change(struct esem *x, const struct state *st,
-    const struct timespec *deadline)
+seen(void *arg, const json_t *events)
 {
+	struct view *w = arg;
+	struct esem *x = w->x;
+	struct state *st = w->st;
+	const json_t *ev, *kv;
+	const char *type;
+	unsigned char *v, *k;
+	size_t i, n, wlen = strlen(x->wdir);
+	long j;
+	int del;
+
+	for (i = 0; i < json_array_size(events) && w->verdict == 0; i++) {
+		ev = json_array_get(events, i);
+		kv = json_object_get(ev, "kv");
+		type = json_string_value(json_object_get(ev, "type"));
+		del = type != NULL && strcmp(type, "DELETE") == 0;
+		if ((k = ipc_etcd_bytes(kv, "key", &n)) == NULL) {
+			w->verdict = -1;
+			break;
+		}
+		k[n] = '\0';
+		if (ipc_etcd_int(kv, "mod_revision") > st->rev)
+			st->rev = ipc_etcd_int(kv, "mod_revision");
+		if (strcmp((char *)k, x->mine) == 0) {
+			if (del)
+				w->verdict = -1;
+		} else if (strcmp((char *)k, x->count) == 0) {
+			if (del || (v = ipc_etcd_bytes(kv, "value", &n)) ==
+			    NULL)
+				w->verdict = -1;
+			else {
+				v[n] = '\0';
+				st->count = strtoll((char *)v, NULL, 10);
+				st->countmod = ipc_etcd_int(kv, "mod_revision");
+				free(v);
+			}
+		} else if (strncmp((char *)k, x->wdir, wlen) == 0) {
+			for (j = 0; j < st->nk; j++)
+				if (st->keys[j] != NULL &&
+				    strcmp(st->keys[j], (char *)k) == 0)
+					break;
+			if (j < st->nk) {
+				if (del) {
+					free(st->keys[j]);
+					st->keys[j] = NULL;
+					w->left--;
+				}
+			} else if (del) {
+				if (w->behind > 0)
+					w->behind--;
+			} else if (ipc_etcd_int(kv, "version") == 1)
+				w->behind++;
+		}
+		free(k);
+	}
+	if (w->verdict == 0 && w->left < st->count)
+		w->verdict = 1;
+	return w->verdict;
+}
+
+/*
+ * Wait for a change after the read st: 1 when the unit is ours then (st
+ * says how things stand), 0 to read again, -1 and why.  The first waiter
+ * watches the semaphore's keys, which a holder's leaving or a post
+ * changes, and follows them without reading again; the others watch the
+ * key just ahead, so that a release wakes one waiter, not all.  The key
+ * ahead changes when it goes (a waiter gives up, a unit is consumed) and
+ * when its waiter gets its unit, which touches it (the keeper's touch()).
+ */
+static int
+change(struct esem *x, struct state *st, const struct timespec *deadline)
+{
+	struct view w = { x, st, st->rank, 0, 0 };
 	int64_t compacted;
 	json_t *ev;
-	int deleted, first = st->rank == st->count;
+	int deleted;
 
-	if ((ev = ipc_etcd_watch(&x->e, first ? x->dir : st->ahead,
-	    first ? x->end : NULL, st->rev + 1, deadline, &deleted,
-	    &compacted)) == NULL && errno != ESTALE)
+	w.behind = (long)st->nkeys - st->rank - 1;
+	if (st->rank == st->count) {
+		if (ipc_etcd_watch_each(&x->e, x->dir, x->end, st->rev + 1,
+		    deadline, seen, &w, &compacted) == -1) {
+			if (errno == ESTALE)
+				return 0;	/* compacted: read again */
+			return fail(x, errno, NULL);
+		}
+		if (w.verdict != 1)
+			return 0;
+		st->rank = w.left;
+		st->nkeys = (size_t)(w.left + 1 + w.behind);
+		return 1;
+	}
+	if ((ev = ipc_etcd_watch(&x->e, st->ahead, NULL, st->rev + 1,
+	    deadline, &deleted, &compacted)) == NULL && errno != ESTALE)
 		return fail(x, errno, NULL);
 	json_decref(ev);
 	return 0;		/* compacted too: read again */
@@ -546,39 +771,22 @@ record(struct esem *x, char *val, size_t len)
 	    (long long)x->since);
 }
 
-/* Put our key again, the same on the same lease: its mod revision moves. */
-static int
-touch(struct esem *x)
-{
-	json_t *ans;
-	char val[300];
-
-	record(x, val, sizeof(val));
-	ans = txn(x, json_pack("{s:[{s:{s:o, s:o, s:o}}]}", "success",
-	    "request_put", "key", b64(x->mine), "value", b64(val), "lease",
-	    numstr(x->lease)), NULL);
-	if (ans == NULL)
-		return -1;
-	json_decref(ans);
-	return 0;
-}
-
 static int
 esem_take(struct ipc_sem *s, const struct timespec *timeout)
 {
 	struct esem *x = (struct esem *)s;
 	struct timespec abs, *deadline;
 	struct state st;
-	char val[300];
 	const char *put;
 	int r, e, waited = 0;
 
+	memset(&st, 0, sizeof(st));
 	deadline = ipc_deadline(timeout, &abs);
 	if (enter(x) == -1)
 		goto out;
 	x->since = 0;
-	record(x, val, sizeof(val));
-	for (put = val;; put = NULL) {
+	record(x, x->val, sizeof(x->val));
+	for (put = x->val;; put = NULL) {
 		if (state(x, &st, NULL, put) == -1)
 			goto out;
 		if (st.rank == -1) {
@@ -593,14 +801,21 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 			fail(x, EAGAIN, "%s", strerror(EAGAIN));
 			goto out;
 		}
-		if (change(x, &st, deadline) == -1)
-			goto out;
 		waited = 1;
+		if ((r = change(x, &st, deadline)) == -1)
+			goto out;
+		if (r == 1)
+			break;
 	}
-	/* The waiter behind, watching our key, reads again. */
-	if (waited && st.nkeys > (size_t)st.rank + 1 && touch(x) == -1)
-		goto out;
 	if (x->conf.hold) {
+		/*
+		 * The waiter behind, watching our key, reads again when the
+		 * keeper touches it, while the command starts.  A consumed
+		 * unit's key goes, which wakes it as well.
+		 */
+		if (waited && st.nkeys > (size_t)st.rank + 1)
+			(void)!write(x->stop[1], "t", 1);
+		state_free(&st);
 		x->held = 1;
 		return 0;
 	}
@@ -609,11 +824,13 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 			goto out;
 	if (r == -1)
 		goto out;
+	state_free(&st);
 	x->consumed = 1;
 	leave(x);
 	return 0;
 out:
 	e = errno;
+	state_free(&st);
 	leave(x);
 	errno = e;
 	return -1;
@@ -629,15 +846,21 @@ esem_post(struct ipc_sem *s, unsigned int n, const struct timespec *timeout,
 	struct state st;
 	int r;
 
+	memset(&st, 0, sizeof(st));
+	if (x->pending && create(x) == -1)
+		return -1;
 	do {
 		if (state(x, &st, NULL, NULL) == -1)
 			return -1;
 		*value = value_of(&st);
 		if (x->conf.max >= 0 && (long long)*value + n > x->conf.max)
-			return fail(x, EAGAIN, "%s", strerror(EAGAIN));
-		if (st.count + n > IPC_SEM_VALUE_MAX)
-			return fail(x, EOVERFLOW, "%s", strerror(EOVERFLOW));
-	} while ((r = setcount(x, &st, st.count + n, 0)) == 0);
+			r = fail(x, EAGAIN, "%s", strerror(EAGAIN));
+		else if (st.count + n > IPC_SEM_VALUE_MAX)
+			r = fail(x, EOVERFLOW, "%s", strerror(EOVERFLOW));
+		else
+			r = setcount(x, &st, st.count + n, 0);
+	} while (r == 0);
+	state_free(&st);
 	if (r == -1)
 		return -1;
 	st.count += n;
@@ -651,8 +874,11 @@ esem_value(struct ipc_sem *s, int *value)
 	struct esem *x = (struct esem *)s;
 	struct state st;
 
-	if (state(x, &st, NULL, NULL) == -1)
+	memset(&st, 0, sizeof(st));
+	if ((x->pending && create(x) == -1) ||
+	    state(x, &st, NULL, NULL) == -1)
 		return -1;
+	state_free(&st);
 	*value = value_of(&st);
 	return 0;
 }
@@ -771,14 +997,17 @@ esem_peek(const char *name, const struct ipc_tls_opts *tls, int *value,
 
 	if ((x = bare(name, tls, why, len)) == NULL)
 		return -1;
+	memset(&st, 0, sizeof(st));
 	if (state(x, &st, NULL, NULL) == -1 || (st.countmod == 0 &&
 	    fail(x, ENOENT, "%s", strerror(ENOENT)) == -1)) {
 		e = errno;
+		state_free(&st);
 		snprintf(why, len, "%s", x->s.why);
 		esem_close(&x->s);
 		errno = e;
 		return -1;
 	}
+	state_free(&st);
 	*value = value_of(&st);
 	esem_close(&x->s);
 	return 0;

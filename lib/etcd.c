@@ -27,10 +27,12 @@
 struct body {
 	char		*buf;
 	size_t		 len, cap;
-	/* A watch: stop at its first event (set by the writer). */
+	/* A watch: each message's events to each, until it says stop. */
 	int		 watch;
-	json_t		*event;		/* the kv of the first event */
-	int		 deleted;
+	ipc_etcd_each_fn each;
+	void		*arg;
+	int		 done;		/* each said stop */
+	int64_t		 from;		/* the revision after the last event */
 	int64_t		 compacted;
 	int		 failed;	/* an error message came */
 	char		 msg[160];
@@ -211,18 +213,19 @@ ipc_etcd_bytes(const json_t *o, const char *field, size_t *n)
 }
 
 /*
- * A watch's messages, one JSON object after another: the first event on
- * the key ends the transfer, a cancel by compaction too.
+ * A watch's messages, one JSON object after another: each one's events
+ * go to each, whose stop ends the transfer; a cancel by compaction too.
+ * The events of one revision come in one message.
  */
 static void
 watch_scan(struct body *b)
 {
-	json_t *m, *r, *ev, *events;
-	const char *type;
+	json_t *m, *r, *events;
 	json_error_t err;
-	size_t used;
+	size_t used, i;
+	int64_t rev;
 
-	while (b->len > 0 && b->event == NULL && !b->compacted && !b->failed) {
+	while (b->len > 0 && !b->done && !b->compacted && !b->failed) {
 		m = json_loadb(b->buf, b->len, JSON_DISABLE_EOF_CHECK, &err);
 		if (m == NULL)
 			return;		/* not whole yet */
@@ -246,15 +249,16 @@ watch_scan(struct body *b)
 			}
 			events = json_object_get(r, "events");
 			if (json_array_size(events) > 0) {
-				ev = json_array_get(events, 0);
-				type = json_string_value(json_object_get(ev,
-				    "type"));
-				b->deleted = type != NULL &&
-				    strcmp(type, "DELETE") == 0;
-				b->event = json_incref(json_object_get(ev,
-				    "kv"));
-				if (b->event == NULL)
-					b->event = json_object();
+				/* A watch made again goes on after these. */
+				for (i = 0; i < json_array_size(events); i++) {
+					rev = ipc_etcd_int(json_object_get(
+					    json_array_get(events, i), "kv"),
+					    "mod_revision");
+					if (rev >= b->from)
+						b->from = rev + 1;
+				}
+				if (b->each(b->arg, events) != 0)
+					b->done = 1;
 			}
 		}
 		json_decref(m);
@@ -296,7 +300,7 @@ writer(const char *p, size_t n, void *arg)
 	b->len += n;
 	if (b->watch) {
 		watch_scan(b);
-		if (b->event != NULL || b->compacted || b->failed)
+		if (b->done || b->compacted || b->failed)
 			return 0;	/* done: end the transfer */
 	}
 	return n;
@@ -546,51 +550,56 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 	return NULL;
 }
 
-json_t *
-ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
-    int64_t rev, const struct timespec *deadline, int *deleted,
-    int64_t *compacted)
+int
+ipc_etcd_watch_each(struct ipc_etcd *e, const char *key, const char *end,
+    int64_t rev, const struct timespec *deadline, ipc_etcd_each_fn each,
+    void *arg, int64_t *compacted)
 {
 	struct body b;
-	json_t *req;
+	json_t *req, *cr;
 	char *data, revs[32];
 	size_t fails = 0;
 	long waited = 0;
 	int next, st, e0;
 
-	*deleted = 0;
 	*compacted = 0;
-	snprintf(revs, sizeof(revs), "%lld", (long long)rev);
-	req = json_pack("{s:{s:o, s:s}}", "create_request", "key",
-	    ipc_etcd_b64(key, strlen(key)), "start_revision", revs);
-	if (req != NULL && end != NULL)
-		json_object_set_new(json_object_get(req, "create_request"),
-		    "range_end", ipc_etcd_b64(end, strlen(end)));
-	if (req == NULL || (data = json_dumps(req, JSON_COMPACT)) == NULL) {
-		json_decref(req);
-		fail(e, ENOMEM, "%s", strerror(ENOMEM));
-		return NULL;
-	}
-	json_decref(req);
+	data = NULL;
 	for (;;) {
+		/* From rev, or, made again, after the events seen. */
+		snprintf(revs, sizeof(revs), "%lld", (long long)rev);
+		req = json_pack("{s:{s:o, s:s}}", "create_request", "key",
+		    ipc_etcd_b64(key, strlen(key)), "start_revision", revs);
+		cr = json_object_get(req, "create_request");
+		if (req != NULL && end != NULL)
+			json_object_set_new(cr, "range_end",
+			    ipc_etcd_b64(end, strlen(end)));
+		free(data);
+		if (req == NULL || (data = json_dumps(req, JSON_COMPACT)) ==
+		    NULL) {
+			json_decref(req);
+			return fail(e, ENOMEM, "%s", strerror(ENOMEM));
+		}
+		json_decref(req);
 		memset(&b, 0, sizeof(b));
 		b.watch = 1;
+		b.each = each;
+		b.arg = arg;
+		b.from = rev;
 		st = -1;
 		if (login(e, deadline, &next) == 0)
 			st = exchange(e, "watch", data, &b, deadline, -1,
 			    &next);
 		free(b.buf);
-		if (b.event != NULL) {
+		rev = b.from;
+		if (b.done) {
 			free(data);
-			*deleted = b.deleted;
-			return b.event;
+			return 0;
 		}
 		if (b.compacted) {
 			free(data);
 			*compacted = b.compacted;
-			fail(e, ESTALE, "etcd compacted revision %lld away",
-			    (long long)rev);
-			return NULL;
+			return fail(e, ESTALE, "etcd compacted revision %lld "
+			    "away", (long long)rev);
 		}
 		/* A stream etcd ended (its leader going): on, for a while. */
 		if (b.failed) {
@@ -604,14 +613,13 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 		}
 		if (st != -1 && st != 200) {
 			free(data);
-			fail(e, EIO, "etcd at %s: HTTP status %d", hostname(e),
-			    st);
-			return NULL;
+			return fail(e, EIO, "etcd at %s: HTTP status %d",
+			    hostname(e), st);
 		}
 		/*
 		 * The host went away, or ended the stream: the watch goes on
-		 * from the same revision, on the next host in turn, so that
-		 * nothing is missed; when no host answers, stop.
+		 * after the last event seen, on the next host in turn, so
+		 * that nothing is missed; when no host answers, stop.
 		 */
 		if (st == -1 && (!next || ++fails >= e->url.nhosts))
 			break;
@@ -625,5 +633,39 @@ ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
 	e0 = errno;
 	free(data);
 	errno = e0;
-	return NULL;
+	return -1;
+}
+
+/* ipc_etcd_watch's: the first event. */
+struct first {
+	json_t		*kv;
+	int		 deleted;
+};
+
+static int
+first_event(void *arg, const json_t *events)
+{
+	struct first *f = arg;
+	const json_t *ev = json_array_get(events, 0);
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	f->deleted = type != NULL && strcmp(type, "DELETE") == 0;
+	if ((f->kv = json_incref(json_object_get(ev, "kv"))) == NULL)
+		f->kv = json_object();
+	return 1;
+}
+
+json_t *
+ipc_etcd_watch(struct ipc_etcd *e, const char *key, const char *end,
+    int64_t rev, const struct timespec *deadline, int *deleted,
+    int64_t *compacted)
+{
+	struct first f = { NULL, 0 };
+
+	*deleted = 0;		/* also where it fails: a compaction */
+	if (ipc_etcd_watch_each(e, key, end, rev, deadline, first_event, &f,
+	    compacted) == -1)
+		return NULL;
+	*deleted = f.deleted;
+	return f.kv;
 }

@@ -77,6 +77,18 @@ json_t		*ipc_etcd_call(struct ipc_etcd *, const char *, json_t *,
 json_t		*ipc_etcd_watch(struct ipc_etcd *, const char *, const char *,
 		    int64_t, const struct timespec *, int *, int64_t *);
 
+/*
+ * Watch as ipc_etcd_watch does, each message's events (an array) to
+ * each in turn, until it returns non-zero: 0 then, or -1 as
+ * ipc_etcd_watch's NULL.  A stream that ends (a host going) is made again
+ * after the last event each saw, so that no event is missed nor seen
+ * twice.
+ */
+typedef int	(*ipc_etcd_each_fn)(void *, const json_t *);
+int		 ipc_etcd_watch_each(struct ipc_etcd *, const char *,
+		    const char *, int64_t, const struct timespec *,
+		    ipc_etcd_each_fn, void *, int64_t *);
+
 /* JSON's strings of int64 (and absent: 0). */
 int64_t		 ipc_etcd_int(const json_t *, const char *);
 /* A new base64 JSON string of n bytes. */

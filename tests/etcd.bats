@@ -77,6 +77,21 @@ runs_are() {
 	[ "$(find "$D" -maxdepth 1 -name 'run.*' | grep -c .)" -eq "$1" ]
 }
 
+# The requests the single member has served so far, but reads: the
+# waiters() of the test are etcdctl's reads, and the tools read with
+# transactions.  The HTTP gateway makes each call one gRPC request.
+requests() {
+	python3 -c '
+import sys, urllib.request
+n = 0
+for l in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]):
+    l = l.decode()
+    if l.startswith("grpc_server_started_total{") and \
+        "grpc_method=\"Range\"" not in l:
+        n += int(float(l.split()[-1]))
+print(n)' "$ETCD_PORT"
+}
+
 # A critical section that records an overlap: another inside at once.
 critical() {
 	# shellcheck disable=SC2016
@@ -680,4 +695,75 @@ out_lines() {
 	run -0 etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N-"
 	assert_output ""
 	run -2 ipc-ls "$S-*"
+}
+
+@test "etcd: sem-wait -- true makes three requests: its lease, its entry (the semaphore made in it), the revoke" {
+	# A long TTL: no keepalive comes in, however slow the machine.
+	r0=$(requests)
+	sem-wait --ttl 60 "$S" -- true
+	r1=$(requests)
+	[ $((r1 - r0)) -eq 3 ]
+	sem-wait --ttl 60 "$S" -- true
+	r2=$(requests)
+	[ $((r2 - r1)) -eq 3 ]
+}
+
+@test "etcd: a hand-over makes no request but the holder's revoke: a waiter's are its lease, entry, watch and revoke" {
+	r0=$(requests)
+	sem-wait --ttl 60 "$S" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	sem-wait --ttl 60 "$S" -- true &
+	pid2=$!
+	wait_until waiters_are 2
+	touch "$D/go"
+	reap "$pid2"
+	[ "$status" -eq 0 ]
+	reap "$pid"
+	[ "$status" -eq 0 ]
+	r1=$(requests)
+	[ $((r1 - r0)) -eq 7 ]
+}
+
+@test "etcd: waiters in a queue: at most 7 requests a grant, however many come behind the first" {
+	r0=$(requests)
+	sem-wait --ttl 60 "$S" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	for i in 1 2 3 4 5 6; do
+		# shellcheck disable=SC2016
+		sem-wait --ttl 60 "$S" -- sh -c 'echo "$2" >> "$1/order"' sh "$D" "$i" &
+		eval "p$i=\$!"
+		wait_until waiters_are $((i + 1))
+	done
+	touch "$D/go"
+	wait
+	r1=$(requests)
+	[ "$(tr -d '\n' < "$D/order")" = 123456 ]
+	echo "$((r1 - r0)) requests for 7 grants"
+	[ $((r1 - r0)) -le $((7 * 7)) ]
+}
+
+@test "etcd: a waiter that gives up in the middle of a queue stalls none behind it" {
+	sem-wait "$S" -- sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done' sh "$D" &
+	pid=$!
+	wait_until waiters_are 1
+	# -t 20s: a waiter that stalls fails the test instead of hanging it.
+	sem-wait -t 20s "$S" -- sh -c 'echo a >> "$1/order"' sh "$D" &
+	p1=$!
+	wait_until waiters_are 2
+	sem-wait -t 1s "$S" -- sh -c 'echo b >> "$1/order"' sh "$D" &
+	p2=$!
+	wait_until waiters_are 3
+	sem-wait -t 20s "$S" -- sh -c 'echo c >> "$1/order"' sh "$D" &
+	p3=$!
+	wait_until waiters_are 4
+	reap "$p2"
+	[ "$status" -eq 1 ]
+	touch "$D/go"
+	reap "$p3"
+	[ "$status" -eq 0 ]
+	reap "$p1"
+	[ "$status" -eq 0 ]
+	[ "$(tr -d '\n' < "$D/order")" = ac ]
 }
