@@ -733,7 +733,7 @@ list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
 		}
 		/* The queue family's list, where its backend has one. */
 		ql.first = first;
-		if ((r = ipc_queue_list(names[i], ipc_lsq_add, &ql, why,
+		if ((r = ipc_queue_list(names[i], tls, ipc_lsq_add, &ql, why,
 		    sizeof(why))) != -1 || errno != EPROTONOSUPPORT) {
 			if (r <= 0) {
 				warnx("%s: %s", shown_url(names[i]),

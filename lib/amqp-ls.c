@@ -30,6 +30,7 @@ struct api {
 	struct ipc_http	 h;
 	struct ipc_url	 env;		/* $IPCUTILS_AMQP_HTTP, parsed */
 	const struct ipc_url *u;	/* the amqp:// name */
+	const struct ipc_tls_opts *tls;	/* --tls-, for https */
 	int		 hasenv;
 	size_t		 host;		/* the one tried */
 	char		*prefix;	/* "" or "/rabbitmq" */
@@ -111,7 +112,8 @@ api_free(struct api *a)
 
 /* The API's place and the login: 0, or -1 and why. */
 static int
-api_init(struct api *a, const struct ipc_url *u, char *why, size_t len)
+api_init(struct api *a, const struct ipc_url *u,
+    const struct ipc_tls_opts *tls, char *why, size_t len)
 {
 	struct ipc_cred cred;
 	const char *env, *err, *user, *pw;
@@ -120,6 +122,7 @@ api_init(struct api *a, const struct ipc_url *u, char *why, size_t len)
 
 	memset(a, 0, sizeof(*a));
 	a->u = u;
+	a->tls = tls;
 	a->h.fd = -1;
 	if ((env = getenv("IPCUTILS_AMQP_HTTP")) != NULL &&
 	    strcmp(env, "none") == 0)
@@ -199,7 +202,8 @@ api_get(struct api *a, const char *path, char *why, size_t len)
 		tls = a->hasenv ? a->env.tls : a->u->tls;
 		port = a->hasenv ? hh->port : tls ? API_TLSPORT : API_PORT;
 		if (a->h.fd == -1)
-			ipc_http_init(&a->h, NULL, hh->name, port, tls, NULL);
+			ipc_http_init(&a->h, NULL, hh->name, port, tls,
+			    a->tls);
 		a->len = 0;
 		a->toobig = 0;
 		st = -1;
@@ -392,7 +396,8 @@ one_exchange(struct api *a, const json_t *x, const char *vh,
 }
 
 int
-ipc_amqp_ls_exchanges(const struct ipc_url *u, const char *vhost,
+ipc_amqp_ls_exchanges(const struct ipc_url *u,
+    const struct ipc_tls_opts *tls, const char *vhost,
     const char *pattern, const char *base, ipc_queue_lister cb, void *arg,
     char *why, size_t len)
 {
@@ -402,7 +407,7 @@ ipc_amqp_ls_exchanges(const struct ipc_url *u, const char *vhost,
 	size_t i;
 	int glob = strpbrk(pattern, "*?[") != NULL, count = 0, e;
 
-	if (api_init(&a, u, why, len) == -1)
+	if (api_init(&a, u, tls, why, len) == -1)
 		return -1;
 	if ((vh = escape(vhost, 0)) == NULL ||
 	    (!glob && (xe = escape(pattern, 0)) == NULL) ||
@@ -449,7 +454,8 @@ out:
 }
 
 int
-ipc_amqp_ls_queue(const struct ipc_url *u, const char *vhost,
+ipc_amqp_ls_queue(const struct ipc_url *u,
+    const struct ipc_tls_opts *tls, const char *vhost,
     const char *queue, const char *base, struct ipc_queue_info *info,
     ipc_queue_lister cb, void *arg, char *why, size_t len)
 {
@@ -460,7 +466,7 @@ ipc_amqp_ls_queue(const struct ipc_url *u, const char *vhost,
 	long n;
 	int r = -1, e;
 
-	if (api_init(&a, u, why, len) == -1)
+	if (api_init(&a, u, tls, why, len) == -1)
 		return -1;
 	if ((vh = escape(vhost, 0)) == NULL ||
 	    (qe = escape(queue, 0)) == NULL ||

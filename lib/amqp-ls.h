@@ -16,15 +16,16 @@
 
 /* The exchanges of vhost that pattern (a name or a glob) matches, each
  * with its bindings, to cb: the count, or -1. */
-int		 ipc_amqp_ls_exchanges(const struct ipc_url *, const char *,
-		    const char *, const char *, ipc_queue_lister, void *,
-		    char *, size_t);
+int		 ipc_amqp_ls_exchanges(const struct ipc_url *,
+		    const struct ipc_tls_opts *, const char *, const char *,
+		    const char *, ipc_queue_lister, void *, char *, size_t);
 /*
  * The queue's bindings into info, and info to cb: cb's result, or -1.
  * Where info's msgs is -1, the API's counts of the queue too.
  */
-int		 ipc_amqp_ls_queue(const struct ipc_url *, const char *,
-		    const char *, const char *, struct ipc_queue_info *,
+int		 ipc_amqp_ls_queue(const struct ipc_url *,
+		    const struct ipc_tls_opts *, const char *, const char *,
+		    const char *, struct ipc_queue_info *,
 		    ipc_queue_lister, void *, char *, size_t);
 
 /* base?exchange=EX, %-escaped: a new string, or NULL (ENOMEM). */

@@ -1331,8 +1331,8 @@ list_base(const char *name)
  * bindings when the API answers.
  */
 static int
-amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
-    size_t len)
+amqp_qlist(const char *name, const struct ipc_tls_opts *tls,
+    ipc_queue_lister cb, void *arg, char *why, size_t len)
 {
 	struct ipc_queue_conf conf = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue_info info;
@@ -1343,6 +1343,8 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 	const char *e;
 	int r = -1, nomem = 0, err;
 
+	if (tls != NULL)
+		conf.tls = *tls;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return -1;
 	if ((e = parse(a, name, &nomem)) != NULL || nomem ||
@@ -1358,8 +1360,8 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 	}
 	memset(&info, 0, sizeof(info));
 	if (a->exchange != NULL && a->queue[0] == '\0') {
-		r = ipc_amqp_ls_exchanges(&a->url, a->vhost, a->exchange, base,
-		    cb, arg, why, len);
+		r = ipc_amqp_ls_exchanges(&a->url, tls, a->vhost, a->exchange,
+		    base, 		    cb, arg, why, len);
 		if (r != -1 || errno != EHOSTUNREACH ||
 		    strpbrk(a->exchange, "*?[") != NULL)
 			goto out;
@@ -1380,7 +1382,7 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 		info.name = shown;
 		info.msgs = info.consumers = -1;
 		info.durable = -1;
-		if (ipc_amqp_ls_queue(&a->url, a->vhost, a->queue, base, &info,
+		if (ipc_amqp_ls_queue(&a->url, tls, a->vhost, a->queue, base, &info,
 		    cb, arg, buf, sizeof(buf)) == -1 && *buf != '\0') {
 			if (errno != EHOSTUNREACH)
 				snprintf(why, len, "%s", buf);
@@ -1414,7 +1416,7 @@ amqp_qlist(const char *name, ipc_queue_lister cb, void *arg, char *why,
 	info.consumers = a->consumers;
 	info.durable = -1;
 	*buf = '\0';
-	if (ipc_amqp_ls_queue(&a->url, a->vhost, a->queue, base, &info, cb,
+	if (ipc_amqp_ls_queue(&a->url, tls, a->vhost, a->queue, base, &info, cb,
 	    arg, buf, sizeof(buf)) == -1 && *buf != '\0') {
 		/* Without the API, the queue as AMQP counts it. */
 		if (errno != EHOSTUNREACH) {

@@ -220,8 +220,8 @@ ipc_queue_unlink(const char *name, char *why, size_t len)
 }
 
 int
-ipc_queue_list(const char *name, ipc_queue_lister cb, void *arg, char *why,
-    size_t len)
+ipc_queue_list(const char *name, const struct ipc_tls_opts *tls,
+    ipc_queue_lister cb, void *arg, char *why, size_t len)
 {
 	const struct ipc_queue_backend *be;
 
@@ -233,5 +233,5 @@ ipc_queue_list(const char *name, ipc_queue_lister cb, void *arg, char *why,
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	return be->list(name, cb, arg, why, len);
+	return be->list(name, tls, cb, arg, why, len);
 }

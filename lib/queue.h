@@ -161,11 +161,11 @@ struct ipc_queue_backend {
 	int		(*close)(struct ipc_queue *, char *, size_t);
 	/*
 	 * What the name is, each object to the callback (which stops the
-	 * list with -1): the count, or -1 and why.  NULL: ipc-ls opens the
-	 * queue and shows its counts.
+	 * list with -1), reached with the --tls options: the count, or -1
+	 * and why.  NULL: ipc-ls opens the queue and shows its counts.
 	 */
-	int		(*list)(const char *, ipc_queue_lister, void *, char *,
-			    size_t);
+	int		(*list)(const char *, const struct ipc_tls_opts *,
+			    ipc_queue_lister, void *, char *, size_t);
 };
 #define IPC_QT_TLS	0x1	/* --tls- */
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
@@ -205,8 +205,8 @@ int		 ipc_queue_remove(struct ipc_queue *);
 int		 ipc_queue_unlink(const char *, char *, size_t);
 int		 ipc_queue_close(struct ipc_queue *, char *, size_t);
 /* The backend's list; -1 with EPROTONOSUPPORT where it has none. */
-int		 ipc_queue_list(const char *, ipc_queue_lister, void *, char *,
-		    size_t);
+int		 ipc_queue_list(const char *, const struct ipc_tls_opts *,
+		    ipc_queue_lister, void *, char *, size_t);
 
 /* The backends (mq.c, amqp.c); the tools reach them only through these. */
 extern const struct ipc_queue_backend ipc_queue_posix;
