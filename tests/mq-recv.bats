@@ -851,9 +851,13 @@ PY
 	# and goes.
 	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | dd bs=4 count=1 iflag=fullblock status=none; echo "${PIPESTATUS[*]}"' sh "$N" "$BATS_TEST_TMPDIR/err"
 	assert_output $'1\n2\n2 0'
+	# Most often all ten went out in one write, and the eight dd left
+	# are put back; on a loaded machine the ten come in several
+	# batches, and dd may go before the last were received: those are
+	# still queued, before what was put back (at the queue's end).
 	run -0 cat "$BATS_TEST_TMPDIR/err"
-	assert_output "mq-recv: stdout: 8 messages put back on /$N: Broken pipe"
-	run -0 mq-recv -d "$N"
+	assert_output --regexp "^mq-recv: stdout: ([1-8] messages? put back on /$N: )?Broken pipe\$"
+	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$N"
 	assert_output "$(seq 3 10)"
 }
 
