@@ -391,7 +391,9 @@ ipc_http_request(struct ipc_http *h, const char *method, const char *path,
 		return -1;
 	if ((l = line(h, deadline, limit)) == NULL)
 		return -1;
-	if (sscanf(l, "HTTP/1.%*d %d", &status) != 1) {
+	/* A status, not -1 or another number callers would misread. */
+	if (sscanf(l, "HTTP/1.%*d %d", &status) != 1 || status < 100 ||
+	    status > 599) {
 		errno = EPROTO;
 		return -1;
 	}

@@ -26,6 +26,10 @@ replay() {
 	replay name
 }
 
+@test "fuzz: an HTTP answer of any bytes: a status of 100 to 599 or an error, a body of its own bytes" {
+	replay http
+}
+
 @test "fuzz: socket addresses parse to what they say" {
 	replay addr
 }

@@ -8,7 +8,7 @@ set -u
 src=$1 build=$2
 shift 2
 : "${FUZZ_SECONDS:=60}" "${FUZZ_CC:=clang}"
-names=${*:-"addr allow duration name number record url"}
+names=${*:-"addr allow duration http name number record url"}
 out=$build/fuzz
 mkdir -p "$out" || exit 2
 src=$(cd "$src" && pwd) build=$(cd "$build" && pwd) out=$(cd "$out" && pwd)
@@ -20,10 +20,10 @@ fi
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 cppflags="-DHAVE_CONFIG_H -I$build -I$src/lib -I$src/tests/fuzz \
 $(pkg-config --cflags libbsd-overlay)"
-libs=$(pkg-config --libs libbsd-overlay)
+libs="$(pkg-config --libs libbsd-overlay) $(pkg-config --libs libtls)"
 # The parsers and what they call, no more: none of them opens an object.
-lib="addr allow backend create duration io msg name number owner poll prog record
-signal url"
+lib="addr allow backend create duration http io msg name number owner poll prog
+record signal url"
 
 # The library once, then each harness against it.
 objs=
