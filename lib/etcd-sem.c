@@ -65,6 +65,8 @@ struct esem {
 	int64_t		 lease;		/* 0: none */
 	long long	 token;		/* mine's create revision */
 	char		 val[300];	/* mine's value: "HOST PID SINCE" */
+	char		 stampv[64];	/* the time key's value in our last
+					   write of the count: "SECONDS NONCE" */
 	int		 pending;	/* the count not made yet (-e, -x) */
 	int		 held;		/* mine is a unit, not consumed */
 	int		 consumed;	/* a unit taken, count less one */
@@ -145,15 +147,75 @@ countval(long long n)
 	return ipc_etcd_b64(buf, strlen(buf));
 }
 
-/* The put of the time key, for a transaction that writes the count. */
+/*
+ * The put of the time key, for a transaction that writes the count: the
+ * seconds, and a nonce by which a writer whose answer was lost, and whose
+ * request was made again, tells whether the first one was done (done()).
+ */
 static json_t *
-stamp(const struct esem *x)
+stamp(struct esem *x)
 {
-	char buf[32];
+	uint32_t r[2];
 
-	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	arc4random_buf(r, sizeof(r));
+	snprintf(x->stampv, sizeof(x->stampv), "%lld %08x%08x",
+	    (long long)time(NULL), (unsigned int)r[0], (unsigned int)r[1]);
 	return json_pack("{s:{s:o, s:o}}", "request_put", "key",
-	    b64(x->time), "value", b64(buf));
+	    b64(x->time), "value", b64(x->stampv));
+}
+
+/*
+ * Was our write of the count done, the one whose answer did not come, or
+ * came after it was made again and found the count changed?  If it was,
+ * it is the first write of the count after rev (its compare let no one
+ * else's in between), so the first change of the time key after rev holds
+ * our nonce: 1 done, 0 not, -1 when etcd cannot tell (that revision
+ * compacted away, etcd not answering).
+ */
+static int
+done(struct esem *x, int64_t rev)
+{
+	struct timespec dl;
+	json_t *ans, *kv;
+	unsigned char *v;
+	int64_t compacted;
+	size_t n;
+	int deleted, ours;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 2;
+	/* The time key now: not written since rev, or ours last. */
+	if ((ans = ipc_etcd_call(&x->e, "kv/range", json_pack("{s:o}", "key",
+	    b64(x->time)), &dl)) == NULL)
+		return -1;
+	kv = json_array_get(json_object_get(ans, "kvs"), 0);
+	if (kv == NULL || ipc_etcd_int(kv, "mod_revision") <= rev) {
+		json_decref(ans);
+		return 0;
+	}
+	json_incref(kv);
+	json_decref(ans);
+	/* Written since: by us, unless another's first change came. */
+	for (ours = 0; ours == 0; ) {
+		ours = -1;
+		if ((v = ipc_etcd_bytes(kv, "value", &n)) != NULL) {
+			ours = n == strlen(x->stampv) &&
+			    memcmp(v, x->stampv, n) == 0;
+			free(v);
+		}
+		json_decref(kv);
+		if (ours != 0 || rev == -1)
+			break;
+		if ((kv = ipc_etcd_watch(&x->e, x->time, NULL, rev + 1, &dl,
+		    &deleted, &compacted)) == NULL)
+			return -1;
+		if (deleted) {
+			json_decref(kv);
+			return 0;
+		}
+		rev = -1;	/* that first change is the verdict */
+	}
+	return ours;
 }
 
 /*
@@ -613,7 +675,9 @@ static int
 setcount(struct esem *x, const struct state *st, long long n, int del)
 {
 	json_t *req, *cmp, *ops, *ans;
-	int ok;
+	char why[sizeof(x->s.why)];
+	unsigned int resent;
+	int ok, err;
 
 	if (st->countmod != 0)
 		cmp = json_pack("[{s:s, s:s, s:o, s:o}]", "target", "MOD",
@@ -633,10 +697,27 @@ setcount(struct esem *x, const struct state *st, long long n, int del)
 		    "request_delete_range", "key", b64(x->mine)));
 	}
 	req = json_pack("{s:o, s:o}", "compare", cmp, "success", ops);
-	if ((ans = txn(x, req, NULL)) == NULL)
+	resent = x->e.resent;
+	if ((ans = txn(x, req, NULL)) == NULL) {
+		/* No answer: it may have been done all the same. */
+		if (errno != ECONNREFUSED && errno != ETIMEDOUT)
+			return -1;
+		err = errno;
+		snprintf(why, sizeof(why), "%s", x->s.why);
+		if ((ok = done(x, st->rev)) == 1)
+			return 1;
+		if (ok == -1)
+			fail(x, err, "%s; whether the change was made is not "
+			    "known", why);
+		else
+			fail(x, err, "%s", why);
 		return -1;
+	}
 	ok = json_is_true(json_object_get(ans, "succeeded"));
 	json_decref(ans);
+	/* Made again: the first may have been done, and changed the count. */
+	if (!ok && x->e.resent != resent && done(x, st->rev) == 1)
+		ok = 1;
 	return ok;
 }
 

@@ -378,8 +378,10 @@ exchange(struct ipc_etcd *e, const char *path, const char *data,
 		    ipc_expired(deadline))
 			return fail(e, ETIMEDOUT, "%s", strerror(ETIMEDOUT));
 		/* A kept connection the server closed meanwhile: anew. */
-		if (reused && b->len == 0 && err != ETIMEDOUT)
+		if (reused && b->len == 0 && err != ETIMEDOUT) {
+			e->resent++;
 			continue;
+		}
 		*next = 1;
 		return fail(e, ECONNREFUSED, "etcd at %s: %s", hostname(e),
 		    strerror(err));
@@ -531,6 +533,7 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 		if (!next)
 			break;
 		busy |= errno == EAGAIN;
+		e->resent++;
 		e->host = (e->host + 1) % e->url.nhosts;
 		e->authed = 0;
 		/*

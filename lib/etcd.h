@@ -32,6 +32,10 @@ struct ipc_etcd {
 	int		 authed;	/* logged in to that host, or no user */
 	int		 nointr;	/* SIGINT and SIGTERM do not end a call:
 					   the lease's keepalive and revoke */
+	unsigned int	 resent;	/* requests made again after a failure
+					   that may have followed etcd's taking
+					   them: a caller whose request is not
+					   one to repeat checks what it did */
 	char		 why[256];
 };
 

@@ -210,12 +210,13 @@ ipc_http_connect(struct ipc_http *h, const struct timespec *deadline)
 			err = errno;
 		close(h->fd);
 		h->fd = -1;
-		if (err == EINTR)
+		/* A signal's EINTR ends the call; any other, the address. */
+		if (err == EINTR && ipc_signalled && !h->nointr)
 			break;
 	}
 	freeaddrinfo(res);
 	if (h->fd == -1) {
-		if (err == EINTR)
+		if (err == EINTR && ipc_signalled && !h->nointr)
 			return fail(h, EINTR, "%s", strerror(EINTR));
 		return fail(h, ECONNREFUSED, "%s: %s", where(h),
 		    strerror(err));

@@ -4,19 +4,8 @@
 
 setup() {
 	load test_helper
-	T=$BATS_TEST_TMPDIR
-	# The shim and the dynamically linked tools (tests/dyn/) are next to
-	# the peers: a static tool never sees an LD_PRELOAD.
-	B=$(dirname "$(command -v peer-mq)")
-	SHIM=$B/fault.so
-	DYN=$B/dyn
-	[ -f "$SHIM" ] || skip "no $SHIM (make check builds it)"
-	# Under AddressSanitizer its runtime must be the first library
-	# loaded: a shim preloaded before it stops the tool at once.
-	if ldd "$DYN/shm-put" 2>/dev/null | grep -q libasan; then
-		skip "a sanitizer build: ASan's runtime must come before the shim"
-	fi
-	bad=
+	load fault
+	fault_setup
 }
 
 teardown() {
@@ -24,63 +13,10 @@ teardown() {
 	ipc_cleanup
 }
 
+# What the tests below fail, and at which calls.
 CALLS="write read mq_send mq_receive splice sendfile fsync open"
 ERRNOS="EIO ENOSPC EINTR EAGAIN EFBIG ENOMEM"
 NTHS="1 3"
-
-# Run the dynamically linked TOOL with the fault SPEC: its stderr in
-# $T/err, its status in $rc.  A sanitizer build's runtime must let the
-# shim go first (and reports still go where ASAN_OPTIONS sends them).
-faulted() {
-	local spec=$1 tool=$2
-	shift 2
-	rc=0
-	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM \
-	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    "$DYN/$tool" "$@" 2> "$T/err" || rc=$?
-}
-
-# The contract after a faulted run: status 0 and nothing on stderr, or a
-# status of ALLOWED and exactly one line on stderr, the tool's own.  A
-# breach is added to $bad, so one test reports every case that broke it.
-contract() {
-	local spec=$1 tool=$2 allowed=$3 lines
-	lines=$(wc -l < "$T/err")
-	if [ "$rc" -eq 0 ]; then
-		[ "$lines" -eq 0 ] ||
-		    bad="$bad"$'\n'"$tool $spec: status 0 with: $(head -c 300 "$T/err")"
-		return 0
-	fi
-	case " $allowed " in
-	*" $rc "*) ;;
-	*) bad="$bad"$'\n'"$tool $spec: status $rc (not $allowed): $(head -c 300 "$T/err")"
-	   return 0 ;;
-	esac
-	if [ "$lines" -ne 1 ] || ! grep -q "^$tool: " "$T/err"; then
-		bad="$bad"$'\n'"$tool $spec: status $rc, $lines lines: $(head -c 300 "$T/err")"
-	fi
-}
-
-# Note a lost or changed thing: nothing may be lost, whatever failed.
-lost() {
-	bad="$bad"$'\n'"$1 $2: $3"
-}
-
-# Every fault of every kind at each N.
-each_fault() {
-	local c e n
-	for c in $CALLS; do
-		for e in $ERRNOS; do
-			for n in $NTHS; do
-				"$@" "$c:$n:$e"
-			done
-		done
-	done
-}
-
-verdict() {
-	[ -z "$bad" ] || fail "broken under faults:$bad"
-}
 
 @test "fault: the shim fails the Nth call, and only the tool's own" {
 	printf 'x' | shm-put "$N"
