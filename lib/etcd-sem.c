@@ -324,6 +324,13 @@ state(struct esem *x, struct state *st, const struct timespec *deadline,
 		k[n] = '\0';
 		if (strcmp(k, x->mine) == 0) {
 			st->rank = (long)i;
+			/*
+			 * The token is its create revision: the entry's own
+			 * revision only when that request was not made again
+			 * after a first one that put the key.
+			 */
+			x->token = ipc_etcd_int(json_array_get(kvs, i),
+			    "create_revision");
 			free(k);
 			break;
 		}
@@ -668,6 +675,40 @@ leave(struct esem *x)
 }
 
 /*
+ * Our write of the count, whose answer did not come, may still be on its
+ * way: make sure it can no longer be done, by writing the count again as
+ * it was (the same value), if it still is; then it was not done (0).  If
+ * the count changed, the first change tells (done()): 1 ours, 0 not, -1
+ * not known.
+ */
+static int
+fence(struct esem *x, const struct state *st)
+{
+	struct timespec dl;
+	json_t *req, *ans;
+	char keep[sizeof(x->stampv)];
+	int held;
+
+	if (st->countmod == 0)
+		return done(x, st->rev);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 2;
+	memcpy(keep, x->stampv, sizeof(keep));
+	req = json_pack("{s:[{s:s, s:s, s:o, s:o}], s:[{s:{s:o, s:o}}, o]}",
+	    "compare", "target", "MOD", "result", "EQUAL", "key",
+	    b64(x->count), "mod_revision", numstr(st->countmod),
+	    "success", "request_put", "key", b64(x->count), "value",
+	    countval(st->count), stamp(x));
+	memcpy(x->stampv, keep, sizeof(keep));
+	if (req == NULL || (ans = ipc_etcd_call(&x->e, "kv/txn", req, &dl)) ==
+	    NULL)
+		return -1;
+	held = json_is_true(json_object_get(ans, "succeeded"));
+	json_decref(ans);
+	return held ? 0 : done(x, st->rev);
+}
+
+/*
  * Put the count n, if it is still as st read it: 1 done, 0 changed
  * meanwhile, -1 and why.  With del, our key goes in the same revision.
  */
@@ -704,7 +745,7 @@ setcount(struct esem *x, const struct state *st, long long n, int del)
 			return -1;
 		err = errno;
 		snprintf(why, sizeof(why), "%s", x->s.why);
-		if ((ok = done(x, st->rev)) == 1)
+		if ((ok = fence(x, st)) == 1)
 			return 1;
 		if (ok == -1)
 			fail(x, err, "%s; whether the change was made is not "
@@ -900,9 +941,15 @@ esem_take(struct ipc_sem *s, const struct timespec *timeout)
 		x->held = 1;
 		return 0;
 	}
-	while ((r = setcount(x, &st, st.count - 1, 1)) == 0)
+	while ((r = setcount(x, &st, st.count - 1, 1)) == 0) {
 		if (state(x, &st, NULL, NULL) == -1)
 			goto out;
+		if (st.rank == -1) {
+			fail(x, EIO, "the unit was lost: its key is gone "
+			    "(its lease ended, or the semaphore was removed)");
+			goto out;
+		}
+	}
 	if (r == -1)
 		goto out;
 	state_free(&st);

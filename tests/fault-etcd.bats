@@ -52,7 +52,7 @@ post_case() {
 	if [ "$rc" -eq 0 ] && [ "$after" -ne $((before + 1)) ]; then
 		lost "$spec" sem-post "status 0, value $before then $after"
 	elif [ "$rc" -ne 0 ] && [ "$after" -ne "$before" ]; then
-		lost "$spec" sem-post "status $rc, value $before then $after"
+		lost "$spec" sem-post "status $rc, value $before then $after: $(cat "$T/err")"
 	fi
 }
 
@@ -115,5 +115,24 @@ get_case() {
 @test "fault-etcd: shm-get: the whole object with status 0, one line otherwise" {
 	printf 'the value' | shm-put "$S"
 	each_fault get_case
+	verdict
+}
+
+take_case() {
+	local spec=$1 before after
+	sem-post "$S"
+	before=$(value)
+	faulted "$spec" sem-wait -t 15s "$S"
+	after=$(value)
+	contract "$spec" sem-wait 2
+	if [ "$rc" -eq 0 ] && [ "$after" -ne $((before - 1)) ]; then
+		lost "$spec" sem-wait "status 0, value $before then $after"
+	elif [ "$rc" -ne 0 ] && [ "$after" -ne "$before" ]; then
+		lost "$spec" sem-wait "status $rc, value $before then $after: $(cat "$T/err")"
+	fi
+}
+
+@test "fault-etcd: sem-wait without a command: one unit taken with status 0, none otherwise" {
+	ERRNOS="ECONNRESET ETIMEDOUT" NTHS="1 2 3 4 5 6" each_fault take_case
 	verdict
 }
