@@ -340,7 +340,7 @@ ready(int fd)
 		return 1;
 	if (n == 0)
 		return 0;
-	if (errno == EINTR)
+	if (errno == EINTR && ipc_signalled)
 		die();
 	err(ipc_errexit, "%s", addr.text);
 }
@@ -431,7 +431,7 @@ tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
 
 	if (ipc_tls_serve(srv, fd, timeout, cctx, &why) == 0)
 		return 0;
-	if (errno == EINTR)
+	if (errno == EINTR && ipc_signalled)
 		die();
 	if (count != 0 || keeper)
 		errx(ipc_errexit, "%s: %s", peer_name(fd, ss), why);
@@ -474,7 +474,7 @@ failed(const struct ipc_fault *f, int fd, const char *what)
 	char why[512];
 	int st;
 
-	if (f->err == EINTR)
+	if (f->err == EINTR && ipc_signalled)
 		die();
 	st = ipc_fault_says(f, fd, what, "nothing came in time", why,
 	    sizeof(why));

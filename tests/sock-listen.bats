@@ -855,3 +855,40 @@ PY
 		[ ! -e "$T/u" ]
 	done
 }
+
+@test "sock-listen: fewer datagrams than -c in time is exit 1, saying how many came" {
+	sock_listen_bg -c 2 -t 1 udp:127.0.0.1:0
+	sock-send "udp:127.0.0.1:$port" only
+	reap "$pid"
+	pid=
+	assert_equal "$status" 1
+	run -0 cat "$T/out"
+	assert_output "only"
+	run -0 cat "$T/err"
+	assert_output "sock-listen: udp:127.0.0.1:0: 1 of 2 datagrams came in time"
+}
+
+@test "sock-listen -k on datagrams: ends with 0 when -t passes after some came" {
+	sock_listen_bg -k -t 1 "unixgram:$T/dg"
+	sock-send "unixgram:$T/dg" one two
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output $'one\ntwo'
+	[ ! -s "$T/err" ]
+}
+
+@test "sock-listen: a datagram it cannot write out is exit 2 and one line" {
+	# Standard output a full device: the first datagram fails.
+	sock-listen --port-file "$T/p" -t 10 udp:127.0.0.1:0 \
+	    > /dev/full 2> "$T/err" &
+	pid=$!
+	wait_for_file "$T/p"
+	sock-send "udp:127.0.0.1:$(cat "$T/p")" lost
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$T/err"
+	assert_output "sock-listen: stdout: No space left on device"
+}

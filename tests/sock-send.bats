@@ -339,3 +339,12 @@ PY
 	run -2 --separate-stderr sock-send $'ab\ncd' x
 	assert_equal "$stderr" 'sock-send: ab\ncd: no port'
 }
+
+@test "sock-send: a record longer than a datagram is exit 2, naming it and its length" {
+	local port
+	port=$(free_port)
+	head -c 70000 /dev/zero | tr '\0' x > "$T/big"
+	{ echo small; cat "$T/big"; echo; } > "$T/in"
+	run -2 --separate-stderr sock-send "udp:127.0.0.1:$port" < "$T/in"
+	assert_equal "$stderr" "sock-send: udp:127.0.0.1:$port: record 2 of 70000 bytes does not fit in a datagram"
+}
