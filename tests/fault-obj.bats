@@ -196,3 +196,331 @@ sized() {
 	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix sized
 	verdict
 }
+
+# --- shm-get -----------------------------------------------------------
+
+GET_CALLS="open fstat flock mmap fcntl read write lseek shm_open poll"
+GET_ERRNOS="EIO EINTR EAGAIN ENOMEM EPIPE EFBIG"
+
+# shm-get's page: 0, all of the range written; 1 or 2 and one line; the
+# object never changes.
+shm_get_case() {
+	local spec=$1
+	shift
+	faulted "$spec" shm-get "$@" "$N" > "$T/out"
+	contract "$spec" shm-get "1 2"
+	[ "$rc" -ne 0 ] || cmp -s "$T/out" "$T/want" ||
+	    lost "$spec" shm-get "status 0, wrote $(wc -c < "$T/out") bytes"
+	shm-get "$N" | cmp -s - "$T/obj" || lost "$spec" shm-get "the object changed"
+}
+
+whole() { shm_get_case "$1"; }
+
+@test "fault-obj: shm-get of a long object (mapped, then read): all of it, or one line" {
+	# Past the buffer of 128 KiB, so that the mapping is taken too.
+	seq 1 60000 > "$T/obj"
+	shm-put "$N" < "$T/obj"
+	cp "$T/obj" "$T/want"
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2 3" matrix whole
+	verdict
+}
+
+ranged() { shm_get_case "$1" -o 100 -l 200000; }
+
+@test "fault-obj: shm-get -o -l: the range, or one line" {
+	seq 1 60000 > "$T/obj"
+	shm-put "$N" < "$T/obj"
+	tail -c +101 "$T/obj" | head -c 200000 > "$T/want"
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" matrix ranged
+	verdict
+}
+
+followed() { shm_get_case "$1" -F -c 1 -t 5; }
+
+@test "fault-obj: shm-get -F -c 1: the version as a record, or one line" {
+	printf 'one version' | shm-put "$N"
+	printf 'one version' > "$T/obj"
+	printf 'one version\n' > "$T/want"
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" matrix followed
+	verdict
+}
+
+# --- sem-post, sem-wait ------------------------------------------------
+
+SEM_CALLS="open fstat ftruncate mmap sem_open read write fcntl flock"
+SEM_ERRNOS="EIO EINTR EAGAIN ENOMEM EACCES ENOENT"
+
+# A semaphore of value $1, made afresh.
+sem_at() {
+	peer-sem unlink "/$N"
+	peer-sem create "/$N" "$1"
+}
+
+# sem-post's page: 0, posted; 1 or 2, nothing posted.
+sem_post_case() {
+	local spec=$1 v
+	shift
+	sem_at 0
+	faulted "$spec" sem-post "$@" "$N" > "$T/out"
+	contract "$spec" sem-post "1 2"
+	v=$(sem_value "$N")
+	[ "$v" = $((rc == 0 ? 1 : 0)) ] ||
+	    lost "$spec" sem-post "status $rc, value $v"
+	[ "$rc" -ne 0 ] || [ -z "$*" ] || [ "$(cat "$T/out")" = 1 ] ||
+	    lost "$spec" sem-post "status 0, printed: $(cat "$T/out")"
+}
+
+post_max() { sem_post_case "$1" --max 1 -v; }
+
+@test "fault-obj: sem-post --max -v: posted and said, or not posted" {
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix post_max
+	verdict
+}
+
+new_sem_post() {
+	peer-sem unlink "/$N"
+	faulted "$1" sem-post --init 2 "$N"
+	contract "$1" sem-post "1 2"
+	if v=$(sem_value "$N" 2>/dev/null); then
+		[ "$rc" -eq 0 ] && [ "$v" = 3 ] || [ "$rc" -ne 0 ] ||
+		    lost "$1" sem-post "status 0, value $v"
+	else
+		[ "$rc" -ne 0 ] || lost "$1" sem-post "status 0, no semaphore"
+	fi
+}
+
+@test "fault-obj: sem-post of a new semaphore: made and posted, or one line" {
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix new_sem_post
+	verdict
+}
+
+# sem-wait's page: 0, a unit taken; 1 or 2, none.
+sem_wait_case() {
+	local spec=$1 v
+	shift
+	sem_at 1
+	faulted "$spec" sem-wait "$@" "$N" > "$T/out"
+	contract "$spec" sem-wait "1 2"
+	v=$(sem_value "$N")
+	[ "$v" = $((rc == 0 ? 0 : 1)) ] ||
+	    lost "$spec" sem-wait "status $rc, value $v"
+	[ "$rc" -ne 0 ] || [ "$(cat "$T/out")" = 0 ] ||
+	    lost "$spec" sem-wait "status 0, printed: $(cat "$T/out")"
+}
+
+wait_t() { sem_wait_case "$1" -t 2 -v; }
+
+@test "fault-obj: sem-wait -t -v: taken and said, or not taken" {
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix wait_t
+	verdict
+}
+
+# With a command the unit is given back however it ends: the value is 1
+# after, and the status the command's (0), or 125 and one line.
+wait_cmd() {
+	local v
+	sem_at 1
+	faulted "$1" sem-wait -t 2 "$N" -- sh -c 'echo ran'
+	contract "$1" sem-wait "125 126 127 1"
+	v=$(sem_value "$N")
+	[ "$v" = 1 ] || lost "$1" sem-wait "status $rc, value $v after"
+}
+
+@test "fault-obj: sem-wait -- CMD: the unit comes back, whatever failed" {
+	CALLS="$SEM_CALLS fork dup2 pipe2 poll" ERRNOS=$SEM_ERRNOS \
+	    NTHS="1 2 3" matrix wait_cmd
+	verdict
+}
+
+# --- sock-listen, sock-send --------------------------------------------
+
+SOCK_ERRNOS="EIO EINTR EAGAIN ENOMEM ECONNRESET EMFILE"
+
+# The faulted sock-listen in the background with ARGS, its port or path
+# in $port once it listens: 0, or 1 when it never did (then reaped, its
+# status in $rc).
+listen_faulted() {
+	local spec=$1 ready=$T/ready i
+	shift
+	rm -f "$ready" "$T/s"
+	mkfifo "$ready"
+	runs=$((runs + 1))
+	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-listen" \
+	    --port-file "$ready" "$@" > "$T/out" 2> "$T/err" 3>&- &
+	pid=$!
+	# Its port, or its end: one that failed before it listened writes
+	# none, and is not waited for ten seconds.
+	exec 4<> "$ready"
+	for i in $(seq 200); do
+		if read -t 0.1 -r port <&4; then
+			exec 4<&-
+			return 0
+		fi
+		if ended "$pid"; then
+			read -t 0.1 -r port <&4 && { exec 4<&-; return 0; }
+			break
+		fi
+	done
+	exec 4<&-
+	reap "$pid"
+	rc=$status
+	pid=
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
+	return 1
+}
+
+# End the background sock-listen: its status in $rc.
+listen_done() {
+	reap "$pid"
+	rc=$status
+	pid=
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
+}
+
+# sock-listen's page: 0, what came written out whole; 1 or 2, one line.
+listen_case() {
+	local spec=$1 addr=$2
+	shift 2
+	if ! listen_faulted "$spec" -c 1 -t 5 "$@" "$addr"; then
+		contract "$spec" sock-listen "1 2"
+		[ "$rc" -ne 0 ] || lost "$spec" sock-listen "status 0, never listened"
+		return 0
+	fi
+	case $addr in tcp:*|*:0) addr=127.0.0.1:$port ;; esac
+	sock-send -q "$addr" < "$T/in" 2>/dev/null || true
+	listen_done
+	contract "$spec" sock-listen "1 2"
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" sock-listen "status 0, wrote: $(head -c 100 "$T/out")"
+}
+
+LISTEN_CALLS="socket bind listen setsockopt accept poll fcntl open write
+    read recv unlink"
+
+listen_tcp() { listen_case "$1" 127.0.0.1:0; }
+
+@test "fault-obj: sock-listen on TCP: what came written out whole, or one line" {
+	seq 1 2000 > "$T/in"
+	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_tcp
+	verdict
+}
+
+listen_unix() { listen_case "$1" "unix:$T/s" --allow "uid:$(id -u)"; }
+
+@test "fault-obj: sock-listen --allow on a Unix socket: written out whole, or one line" {
+	seq 1 2000 > "$T/in"
+	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_unix
+	verdict
+}
+
+# -k: a connection that fails is said and the next one served; only the
+# listener's own failures (its socket, its output) end it.
+listen_keep() {
+	local spec=$1 i
+	if ! listen_faulted "$spec" -k -t 1 "unix:$T/s"; then
+		contract "$spec" sock-listen "1 2"
+		return 0
+	fi
+	for i in 1 2 3; do
+		echo "connection $i" | sock-send -q "unix:$T/s" 2>/dev/null || true
+	done
+	listen_done
+	# -k ends when -t passes with nothing new: status 0 after some
+	# came, else 1 or 2 with the line that says why.
+	if [ "$rc" -eq 0 ]; then
+		[ "$(wc -l < "$T/err")" -le 3 ] ||
+		    lost "$spec" sock-listen "status 0, $(wc -l < "$T/err") lines"
+		grep -q '^connection 3$' "$T/out" ||
+		    lost "$spec" sock-listen "status 0 without the last connection: $(cat "$T/out" "$T/err")"
+	else
+		case $rc in 1|2) ;; *) lost "$spec" sock-listen "status $rc" ;; esac
+		[ "$(tail -n 1 "$T/err" | grep -c '^sock-listen: ')" -eq 1 ] ||
+		    lost "$spec" sock-listen "status $rc, says: $(cat "$T/err")"
+	fi
+}
+
+@test "fault-obj: sock-listen -k: a failed connection is said, the next one served" {
+	CALLS="accept poll read recv write" ERRNOS=$SOCK_ERRNOS NTHS="1 2" \
+	    matrix listen_keep
+	verdict
+}
+
+# --exec: the command's status, 125 when sock-listen fails, one line.
+listen_exec() {
+	local spec=$1
+	if ! listen_faulted "$spec" -c 1 -t 5 --exec 'cat' "unix:$T/s"; then
+		contract "$spec" sock-listen "125"
+		return 0
+	fi
+	sock-send -t 10 "unix:$T/s" < "$T/in" > "$T/reply" 2>/dev/null || true
+	listen_done
+	contract "$spec" sock-listen "125 126 127"
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/reply" ||
+	    lost "$spec" sock-listen "status 0, the reply: $(head -c 100 "$T/reply")"
+}
+
+@test "fault-obj: sock-listen --exec: the command's status, or 125 and one line" {
+	seq 1 200 > "$T/in"
+	CALLS="fork poll accept dup2 pipe2 fcntl socket bind listen" \
+	    ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_exec
+	verdict
+}
+
+# sock-send's page: 0, everything sent (and the reply written); 1 or 2 and
+# one line.
+send_case() {
+	local spec=$1 addr=$2
+	shift 2
+	sock_listen_bg -c 1 -t 5 "$addr"
+	case $addr in *:0) addr=127.0.0.1:$port ;; esac
+	faulted "$spec" sock-send "$@" "$addr" < "$T/in"
+	contract "$spec" sock-send "1 2"
+	# A sender that failed may have connected or not: end the listener.
+	[ "$rc" -eq 0 ] || sock-send -q "$addr" < /dev/null 2>/dev/null || true
+	reap "$pid"
+	pid=
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" sock-send "status 0, delivered: $(head -c 100 "$T/out")"
+	rm -f "$T/s"
+}
+
+SEND_CALLS="socket connect send poll fcntl setsockopt read write recv"
+
+send_tcp() { send_case "$1" 127.0.0.1:0 -t 10; }
+
+@test "fault-obj: sock-send over TCP: delivered whole with status 0, or one line" {
+	seq 1 2000 > "$T/in"
+	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix send_tcp
+	verdict
+}
+
+send_unix_q() { send_case "$1" "unix:$T/s" -q; }
+
+@test "fault-obj: sock-send -q to a Unix socket: delivered whole, or one line" {
+	seq 1 2000 > "$T/in"
+	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix send_unix_q
+	verdict
+}
+
+# Datagrams: each line one datagram; status 0 means all of them went.
+send_udp() {
+	local spec=$1
+	sock_listen_bg -c 3 -t 5 udp:127.0.0.1:0
+	faulted "$spec" sock-send "udp:127.0.0.1:$port" < "$T/in"
+	contract "$spec" sock-send "1 2"
+	if [ "$rc" -ne 0 ]; then
+		# End the listener with what did not come.
+		printf 'x\nx\nx\n' | sock-send "udp:127.0.0.1:$port" 2>/dev/null || true
+	fi
+	reap "$pid"
+	pid=
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" sock-send "status 0, delivered: $(head -c 100 "$T/out")"
+}
+
+@test "fault-obj: sock-send of datagrams: each sent with status 0, or one line" {
+	printf 'one\ntwo\nthree\n' > "$T/in"
+	CALLS="socket connect send poll read" ERRNOS=$SOCK_ERRNOS NTHS="1 2" \
+	    matrix send_udp
+	verdict
+}
