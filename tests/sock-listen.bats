@@ -892,3 +892,21 @@ PY
 	run -0 cat "$T/err"
 	assert_output "sock-listen: stdout: No space left on device"
 }
+
+@test "sock-listen: a handed-over socket of another kind or family, or none passed, is exit 2, one line" {
+	requires python3
+	# A raw socket, and a datagram socket that is not Unix, IPv4 or IPv6
+	# (netlink): neither can be listened on as the page says.
+	run -2 --separate-stderr python3 -c 'import os, socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+os.dup2(s.fileno(), 3)
+os.execvp("sock-listen", ["sock-listen", "fd:3"])'
+	assert_equal "$stderr" "sock-listen: fd:3: neither a stream nor a datagram socket"
+	run -2 --separate-stderr python3 -c 'import os, socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 0)
+os.dup2(s.fileno(), 3)
+os.execvp("sock-listen", ["sock-listen", "fd:3"])'
+	assert_equal "$stderr" "sock-listen: fd:3: not a Unix, IPv4 or IPv6 socket"
+	run -2 --separate-stderr bash -c 'LISTEN_FDS=0 LISTEN_PID=$$ exec sock-listen systemd'
+	assert_equal "$stderr" "sock-listen: systemd: LISTEN_FDS passes no socket"
+}
