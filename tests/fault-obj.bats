@@ -4,6 +4,29 @@
 # make failing (tests/fault.c): the calls past read and write that reach
 # their error paths, each checked against the contract of the tool's page.
 
+# A CA and a server's certificate for localhost, for the tls: cases.
+setup_file() {
+	command -v openssl >/dev/null || return 0
+	local d=$BATS_FILE_TMPDIR/pki
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		umask 077
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out ca.key 2>/dev/null
+		openssl req -x509 -new -key ca.key -out ca.pem -days 2 \
+		    -subj /CN=ca 2>/dev/null
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out srv.key 2>/dev/null
+		openssl req -new -key srv.key -subj /CN=localhost \
+		    -out srv.csr 2>/dev/null
+		echo 'subjectAltName=DNS:localhost,IP:127.0.0.1' > srv.ext
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+		    -CAcreateserial -days 1 -extfile srv.ext -out srv.pem \
+		    2>/dev/null
+	)
+}
+
 setup() {
 	load test_helper
 	T=$BATS_TEST_TMPDIR
@@ -28,7 +51,7 @@ teardown() {
 }
 
 # The harness of tests/fault.bats: TOOL run with the fault SPEC, its
-# stderr in $T/err and status in $rc; a breach of the contract goes in
+# stderr in $T/ferr (not $T/err, a peer sock-listen's) and status in $rc; a breach of the contract goes in
 # $bad, so that one test reports every case that broke it.
 faulted() {
 	local spec=$1 tool=$2
@@ -36,7 +59,7 @@ faulted() {
 	rc=0
 	runs=$((runs + 1))
 	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/$tool" "$@" \
-	    2> "$T/err" || rc=$?
+	    2> "$T/ferr" || rc=$?
 	[ "$rc" -eq 0 ] || failures=$((failures + 1))
 }
 
@@ -44,19 +67,19 @@ faulted() {
 # tool's own.
 contract() {
 	local spec=$1 tool=$2 allowed=$3 lines
-	lines=$(wc -l < "$T/err")
+	lines=$(wc -l < "$T/ferr")
 	if [ "$rc" -eq 0 ]; then
 		[ "$lines" -eq 0 ] ||
-		    bad="$bad"$'\n'"$tool $spec: status 0 with: $(head -c 300 "$T/err")"
+		    bad="$bad"$'\n'"$tool $spec: status 0 with: $(head -c 300 "$T/ferr")"
 		return 0
 	fi
 	case " $allowed " in
 	*" $rc "*) ;;
-	*) bad="$bad"$'\n'"$tool $spec: status $rc (not $allowed): $(head -c 300 "$T/err")"
+	*) bad="$bad"$'\n'"$tool $spec: status $rc (not $allowed): $(head -c 300 "$T/ferr")"
 	   return 0 ;;
 	esac
-	if [ "$lines" -ne 1 ] || ! grep -q "^$tool: " "$T/err"; then
-		bad="$bad"$'\n'"$tool $spec: status $rc, $lines lines: $(head -c 300 "$T/err")"
+	if [ "$lines" -ne 1 ] || ! grep -q "^$tool: " "$T/ferr"; then
+		bad="$bad"$'\n'"$tool $spec: status $rc, $lines lines: $(head -c 300 "$T/ferr")"
 	fi
 }
 
@@ -114,7 +137,7 @@ shm_put_case() {
 	if [ "$rc" -eq 0 ]; then
 		cmp -s "$T/got" "$T/want" ||
 		    lost "$spec" shm-put "status 0, holds: $(od -c "$T/got" | head -3)"
-	elif grep -q '; the put was left half done$' "$T/err"; then
+	elif grep -q '; the put was left half done$' "$T/ferr"; then
 		# The page's one exception: a copy in place that failed
 		# once it had begun, which says so.
 		[ -z "${NOTORN:-}" ] ||
@@ -346,7 +369,7 @@ listen_faulted() {
 	mkfifo "$ready"
 	runs=$((runs + 1))
 	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-listen" \
-	    --port-file "$ready" "$@" > "$T/out" 2> "$T/err" 3>&- &
+	    --port-file "$ready" "$@" > "$T/out" 2> "$T/ferr" 3>&- &
 	pid=$!
 	# Its port, or its end: one that failed before it listened writes
 	# none, and is not waited for ten seconds.
@@ -428,14 +451,14 @@ listen_keep() {
 	# -k ends when -t passes with nothing new: status 0 after some
 	# came, else 1 or 2 with the line that says why.
 	if [ "$rc" -eq 0 ]; then
-		[ "$(wc -l < "$T/err")" -le 3 ] ||
-		    lost "$spec" sock-listen "status 0, $(wc -l < "$T/err") lines"
+		[ "$(wc -l < "$T/ferr")" -le 3 ] ||
+		    lost "$spec" sock-listen "status 0, $(wc -l < "$T/ferr") lines"
 		grep -q '^connection 3$' "$T/out" ||
-		    lost "$spec" sock-listen "status 0 without the last connection: $(cat "$T/out" "$T/err")"
+		    lost "$spec" sock-listen "status 0 without the last connection: $(cat "$T/out" "$T/ferr")"
 	else
 		case $rc in 1|2) ;; *) lost "$spec" sock-listen "status $rc" ;; esac
-		[ "$(tail -n 1 "$T/err" | grep -c '^sock-listen: ')" -eq 1 ] ||
-		    lost "$spec" sock-listen "status $rc, says: $(cat "$T/err")"
+		[ "$(tail -n 1 "$T/ferr" | grep -c '^sock-listen: ')" -eq 1 ] ||
+		    lost "$spec" sock-listen "status $rc, says: $(cat "$T/ferr")"
 	fi
 }
 
@@ -523,4 +546,91 @@ send_udp() {
 	CALLS="socket connect send poll read" ERRNOS=$SOCK_ERRNOS NTHS="1 2" \
 	    matrix send_udp
 	verdict
+}
+
+# --- tls: --------------------------------------------------------------
+
+needs_pki() {
+	command -v openssl >/dev/null || skip "needs openssl"
+	K=$BATS_FILE_TMPDIR/pki
+	[ -f "$K/srv.pem" ] || skip "no certificates (openssl failed)"
+}
+
+TLS_CALLS="open fstat read write poll recv send socket connect accept
+    setsockopt fcntl"
+
+listen_tls() {
+	local spec=$1
+	if ! listen_faulted "$spec" -c 1 -t 5 --tls-cert "$K/srv.pem" \
+	    --tls-key "$K/srv.key" tls:127.0.0.1:0; then
+		contract "$spec" sock-listen "1 2"
+		[ "$rc" -ne 0 ] || lost "$spec" sock-listen "status 0, never listened"
+		return 0
+	fi
+	sock-send -q -t 5 --tls-ca "$K/ca.pem" "tls:127.0.0.1:$port" \
+	    < "$T/in" 2>/dev/null || true
+	listen_done
+	contract "$spec" sock-listen "1 2"
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" sock-listen "status 0, wrote: $(head -c 100 "$T/out")"
+}
+
+@test "fault-obj: sock-listen tls: the plaintext written out whole, or one line" {
+	needs_pki
+	seq 1 2000 > "$T/in"
+	CALLS=$TLS_CALLS ERRNOS="EIO EINTR EAGAIN ECONNRESET" NTHS="1 2 4" \
+	    matrix listen_tls
+	verdict
+}
+
+# Without -t: whatever fails, sock-send ends, none waits for ever (a
+# peer that waits for our end of TLS while we wait for its).  The
+# listener waits longer than the ten seconds that a sender is given.
+send_tls() {
+	local spec=$1 spid
+	sock_listen_bg -c 1 -t 30 --tls-cert "$K/srv.pem" \
+	    --tls-key "$K/srv.key" tls:127.0.0.1:0
+	runs=$((runs + 1))
+	rc=0
+	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-send" \
+	    --tls-ca "$K/ca.pem" "tls:127.0.0.1:$port" < "$T/in" \
+	    2> "$T/ferr" &
+	spid=$!
+	if ! wait_until ended "$spid"; then
+		kill -KILL "$spid"
+		lost "$spec" sock-send "still running 10 s later"
+	fi
+	wait "$spid" || rc=$?
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
+	contract "$spec" sock-send "1 2"
+	# A sender that failed may have connected or not: end the listener.
+	[ "$rc" -eq 0 ] || sock-send -q -t 5 --tls-ca "$K/ca.pem" \
+	    "tls:127.0.0.1:$port" < /dev/null 2>/dev/null || true
+	reap "$pid"
+	pid=
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" sock-send "status 0, delivered: $(head -c 100 "$T/out")"
+}
+
+@test "fault-obj: sock-send tls: delivered whole with status 0, or one line" {
+	needs_pki
+	seq 1 2000 > "$T/in"
+	CALLS=$TLS_CALLS ERRNOS="EIO EINTR EAGAIN ECONNRESET" NTHS="1 2 4" \
+	    matrix send_tls
+	verdict
+}
+
+@test "fault-obj: a --tls-key that is no regular file, or too large, is exit 2 and one line" {
+	needs_pki
+	mkdir -m 700 "$T/dir.key"
+	run -2 --separate-stderr sock-listen --tls-cert "$K/srv.pem" \
+	    --tls-key "$T/dir.key" tls:0
+	assert_equal "$stderr" "sock-listen: $T/dir.key: key is not a regular file"
+	(umask 077; head -c 1100000 /dev/zero > "$T/big.key")
+	run -2 --separate-stderr sock-listen --tls-cert "$K/srv.pem" \
+	    --tls-key "$T/big.key" tls:0
+	assert_equal "$stderr" "sock-listen: $T/big.key: key is too large"
+	run -125 --separate-stderr sock-listen --exec cat \
+	    --tls-cert "$K/srv.pem" --tls-key "$T/big.key" tls:0
+	assert_equal "$stderr" "sock-listen: $T/big.key: key is too large"
 }
