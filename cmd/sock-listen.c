@@ -220,13 +220,18 @@ add_allow(const char *spec)
 
 /*
  * sd_notify(3): the service manager hears of us, never of a keeper.  A
- * failure is said, and is no reason to stop.
+ * failure is said, once (READY=1's is STOPPING=1's too), and is no reason
+ * to stop.
  */
 static void
 notify(const char *state)
 {
-	if (!keeper && ipc_notify(&sd, state) == -1)
+	static int said;
+
+	if (!keeper && ipc_notify(&sd, state) == -1 && !said) {
 		warn("NOTIFY_SOCKET %s", sd.path);
+		said = 1;
+	}
 }
 
 static void

@@ -910,3 +910,36 @@ os.execvp("sock-listen", ["sock-listen", "fd:3"])'
 	run -2 --separate-stderr bash -c 'LISTEN_FDS=0 LISTEN_PID=$$ exec sock-listen systemd'
 	assert_equal "$stderr" "sock-listen: systemd: LISTEN_FDS passes no socket"
 }
+
+@test "sock-listen: a NOTIFY_SOCKET that takes nothing is said once, and it serves on" {
+	NOTIFY_SOCKET=$T/nobody sock_listen_bg -c 1 "unix:$T/s"
+	echo hello | sock-send -q "unix:$T/s"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output hello
+	run -0 cat "$T/err"
+	assert_output "sock-listen: NOTIFY_SOCKET $T/nobody: No such file or directory"
+}
+
+@test "sock-listen -k tls: a client whose handshake fails is said, and the next one served" {
+	command -v openssl >/dev/null || skip "needs openssl"
+	local k=$T/pki
+	mkdir -m 700 "$k"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$k/key" -out "$k/cert" -days 1 -subj /CN=localhost \
+	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+	chmod 600 "$k/key"
+	sock_listen_bg -k -t 2 --tls-cert "$k/cert" --tls-key "$k/key" tls:127.0.0.1:0
+	# Plaintext where TLS was wanted: that client's handshake fails.
+	echo plain | sock-send "127.0.0.1:$port" 2>/dev/null || true
+	run -0 sock-send -q --tls-ca "$k/cert" "tls:127.0.0.1:$port" secret
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output secret
+	run -0 cat "$T/err"
+	assert_regex "$output" '^sock-listen: 127\.0\.0\.1:[0-9]+: [^'$'\n'']+$'
+}
