@@ -634,3 +634,18 @@ send_tls() {
 	    --tls-cert "$K/srv.pem" --tls-key "$T/big.key" tls:0
 	assert_equal "$stderr" "sock-listen: $T/big.key: key is too large"
 }
+
+big_in_place() {
+	printf 'the old contents\n' | shm-put "$N"
+	shm_put_case "$1"
+}
+
+@test "fault-obj: shm-put of 33 MiB in place, in two halves at once: whole, or said half done" {
+	# Past 32 MiB a copy in place is split, the second half copied by a
+	# child process: its failure, and a fork that fails, are the put's.
+	head -c $((33 * 1024 * 1024)) /dev/urandom > "$T/in"
+	cp "$T/in" "$T/want"
+	CALLS="fork open copy_file_range sendfile fallocate ftruncate" \
+	    ERRNOS="EIO EXDEV ENOMEM EAGAIN" NTHS="1 2" matrix big_in_place
+	verdict
+}

@@ -385,3 +385,15 @@ hup_both() {
 	run -0 sem-wait -V
 	assert_output --regexp '^sem-wait \(ipcutils\) [0-9.]+$'
 }
+
+@test "sem-wait: SIGPIPE and SIGXFSZ ignored at start stay ignored for its command; at their default otherwise" {
+	# SigIgn of /proc/PID/status: SIGPIPE (13) is 0x1000, SIGXFSZ (25)
+	# 0x1000000.  sem-wait ignores both for itself, never for the
+	# command, unless they were ignored when it started.
+	run -0 bash -c 'trap "" PIPE XFSZ; exec sem-wait --init 1 "$1" -- sh -c "grep SigIgn /proc/\$\$/status"' sh "$N"
+	assert_output "$(printf 'SigIgn:\t0000000001001000')"
+	run -0 with_default_signals sem-wait "$N" -- sh -c 'grep SigIgn /proc/$$/status'
+	assert_output "$(printf 'SigIgn:\t0000000000000000')"
+	run -0 sem_value "$N"
+	assert_output "1"
+}
