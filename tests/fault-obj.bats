@@ -649,3 +649,37 @@ big_in_place() {
 	    ERRNOS="EIO EXDEV ENOMEM EAGAIN" NTHS="1 2" matrix big_in_place
 	verdict
 }
+
+# Where the kernel will not copy one way, the next: splice(2), then
+# sendfile(2), then read and write into the staging object; and
+# copy_file_range(2), then sendfile(2), then pread and pwrite in place.
+# The faulted shm-put is run by bash's exec, so that no other program
+# takes the shim (and the fault) first.
+put_with() {
+	run --separate-stderr bash -c 'IPCUTILS_FAULT=$1 LD_PRELOAD=$2 exec "$3" "$4"' \
+	    sh "$1" "$SHIM" "$DYN/shm-put" "$N"
+}
+
+@test "fault-obj: shm-put falls back to each slower copy where the kernel refuses one, the put whole" {
+	local spec
+	seq 1 50000 > "$T/in"
+	# The control: a fault that is no refusal fails the put.
+	printf 'old' | shm-put "$N"
+	put_with splice:1:EIO < <(cat "$T/in")
+	assert_equal "$status $stderr" "2 shm-put: stdin: Input/output error"
+	put_with copy_file_range:1+:EIO < "$T/in"
+	assert_equal "$status" 2
+	for spec in "splice:1+:EINVAL" "splice:1+:EINVAL,sendfile:1+:ENOSYS" \
+	    "copy_file_range:1+:EXDEV" \
+	    "copy_file_range:1+:EXDEV,sendfile:1+:EINVAL"; do
+		# A pipe is staged (splice); a file is copied in place.
+		printf 'old' | shm-put "$N"
+		put_with "$spec" < <(cat "$T/in")
+		assert_equal "$spec $status $stderr" "$spec 0 "
+		run -0 bash -c 'shm-get "$1" | cmp - "$2"' sh "$N" "$T/in"
+		printf 'old' | shm-put "$N"
+		put_with "$spec" < "$T/in"
+		assert_equal "$spec $status $stderr" "$spec 0 "
+		run -0 bash -c 'shm-get "$1" | cmp - "$2"' sh "$N" "$T/in"
+	done
+}
