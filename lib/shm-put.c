@@ -744,8 +744,9 @@ fail(struct ipc_pshm *p, off_t oldsize)
 	if (p->created)
 		shm_unlink(p->name);
 	else if (oldsize != -1 && ftruncate(p->fd, oldsize) == -1)
-		snprintf(p->s.warn, sizeof(p->s.warn), "its old size could "
-		    "not be given back: %s", strerror(errno));
+		snprintf(p->s.warn, sizeof(p->s.warn), "its old size, %jd, "
+		    "could not be given back: %s", (intmax_t)oldsize,
+		    strerror(errno));
 	errno = e;
 	return -1;
 }

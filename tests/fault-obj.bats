@@ -683,3 +683,14 @@ put_with() {
 		run -0 bash -c 'shm-get "$1" | cmp - "$2"' sh "$N" "$T/in"
 	done
 }
+
+@test "fault-obj: shm-put whose old size cannot be set back says so in the same one line" {
+	printf 'old contents\n' | shm-put "$N"
+	# Growing to -s fails, and so does giving the old size back.
+	run -2 --separate-stderr bash -c 'printf new |
+	    IPCUTILS_FAULT=ftruncate:1+:EIO LD_PRELOAD=$1 exec "$2" -s 40 "$3"' \
+	    sh "$SHIM" "$DYN/shm-put" "$N"
+	assert_equal "$stderr" "shm-put: /$N: Input/output error; its old size, 13, could not be given back: Input/output error"
+	run -0 shm-get "$N"
+	assert_output "old contents"
+}
