@@ -107,14 +107,18 @@ main(int argc, char *argv[])
 	return IPC_OK;
 }
 
-/* Why the put failed, the object's fault or its input's. */
+/*
+ * Why the put failed, the object's fault or its input's, in one line with
+ * what could not be undone after it, if anything.
+ */
 static _Noreturn void
 failed(void)
 {
 	int e = errno;
 
 	if (shm->warn[0] != '\0')
-		warnx("%s: %s", shm->shown, shm->warn);
+		errx(IPC_ERROR, "%s: %s; %s", shm->side == IPC_SHM_FD ?
+		    "stdin" : shm->shown, ipc_shm_why(shm, e), shm->warn);
 	errx(IPC_ERROR, "%s: %s", shm->side == IPC_SHM_FD ? "stdin" :
 	    shm->shown, ipc_shm_why(shm, e));
 }

@@ -220,13 +220,18 @@ add_allow(const char *spec)
 
 /*
  * sd_notify(3): the service manager hears of us, never of a keeper.  A
- * failure is said, and is no reason to stop.
+ * failure is said, once (READY=1's is STOPPING=1's too), and is no reason
+ * to stop.
  */
 static void
 notify(const char *state)
 {
-	if (!keeper && ipc_notify(&sd, state) == -1)
+	static int said;
+
+	if (!keeper && ipc_notify(&sd, state) == -1 && !said) {
 		warn("NOTIFY_SOCKET %s", sd.path);
+		said = 1;
+	}
 }
 
 static void
@@ -340,7 +345,7 @@ ready(int fd)
 		return 1;
 	if (n == 0)
 		return 0;
-	if (errno == EINTR)
+	if (errno == EINTR && ipc_signalled)
 		die();
 	err(ipc_errexit, "%s", addr.text);
 }
@@ -431,7 +436,7 @@ tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
 
 	if (ipc_tls_serve(srv, fd, timeout, cctx, &why) == 0)
 		return 0;
-	if (errno == EINTR)
+	if (errno == EINTR && ipc_signalled)
 		die();
 	if (count != 0 || keeper)
 		errx(ipc_errexit, "%s: %s", peer_name(fd, ss), why);
@@ -474,7 +479,7 @@ failed(const struct ipc_fault *f, int fd, const char *what)
 	char why[512];
 	int st;
 
-	if (f->err == EINTR)
+	if (f->err == EINTR && ipc_signalled)
 		die();
 	st = ipc_fault_says(f, fd, what, "nothing came in time", why,
 	    sizeof(why));

@@ -30,8 +30,10 @@ ipc_pshm_get(struct ipc_shm *s, int64_t off, int64_t len, int out,
 	struct stat st;
 	off_t end;
 
-	if (ipc_pshm_lock(p->fd, LOCK_SH, deadline) == -1 ||
-	    fstat(p->fd, &st) == -1)
+	if (ipc_pshm_lock(p->fd, LOCK_SH, deadline) == -1)
+		return errno == EWOULDBLOCK ? ipc_pshm_busy(p) :
+		    ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	if (fstat(p->fd, &st) == -1)
 		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
 	ipc_pshm_seen(p, &st);
 	if (off >= st.st_size)

@@ -47,6 +47,7 @@ void		 ipc_pshm_seen(struct ipc_pshm *, const struct stat *);
 int		 ipc_pshm_failed(struct ipc_pshm *, enum ipc_shm_side,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+int		 ipc_pshm_busy(struct ipc_pshm *);
 
 /* shm-put.c */
 int		 ipc_pshm_load(struct ipc_shm *, int);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shm-posix.h"
@@ -30,6 +31,7 @@
 static volatile sig_atomic_t	 broken;	/* a lease break came */
 
 static int		 catch_breaks(void);
+static void		 hidden(char *, size_t, const char *);
 static int		 lease(struct ipc_pshm *);
 static int		 stage(struct ipc_pshm *, const struct ipc_create *);
 static int		 staging(const struct ipc_create *);
@@ -41,12 +43,13 @@ static int		 put(struct ipc_pshm *, int, int64_t, int64_t,
 			    const struct timespec *);
 static int		 current(struct ipc_pshm *);
 static int		 replace(struct ipc_pshm *, int64_t);
-static int		 update(struct ipc_pshm *, int, int64_t, int64_t);
+static int		 update(struct ipc_pshm *, int, int64_t, int64_t, int);
 static off_t		 copy(int, off_t, const struct ipc_pshm_src *);
 static off_t		 copyrange(int, off_t, const struct ipc_pshm_src *,
 			    off_t, off_t);
 static int		 reserve(int, off_t, off_t);
 static int		 fail(struct ipc_pshm *, off_t);
+static int		 torn(struct ipc_pshm *, off_t);
 
 /*
  * An object that exists takes a regular file straight from its pages;
@@ -172,6 +175,24 @@ lease(struct ipc_pshm *p)
 }
 
 /*
+ * A hidden name in dir, ".shm-put.PID.RANDOM", that no other live process
+ * makes: not from arc4random(3), as libbsd's ends the process with status
+ * 1 (a busy lock, to shm-put's caller) when it cannot map its state.  A
+ * name that a process killed before it could remove it left behind is
+ * EEXIST, and another is tried (or the put copied in place).
+ */
+static void
+hidden(char *buf, size_t len, const char *dir)
+{
+	static unsigned int n;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, len, "%s.shm-put.%ld.%08x", dir, (long)getpid(),
+	    (unsigned int)ts.tv_nsec ^ (unsigned int)ts.tv_sec << 20 ^ ++n);
+}
+
+/*
  * All of the input, into a staging object that nobody can see: an
  * unnamed file in /dev/shm (O_TMPFILE) that becomes the object by
  * linkat(2) if there was none, and is gone, whatever ends the put, when
@@ -191,8 +212,7 @@ stage(struct ipc_pshm *p, const struct ipc_create *c)
 		char tmp[64];
 
 		do {
-			snprintf(tmp, sizeof(tmp), "/.shm-put.%ld.%08x",
-			    (long)getpid(), (unsigned int)arc4random());
+			hidden(tmp, sizeof(tmp), "/");
 			in->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL |
 			    O_CLOEXEC, 0600);
 		} while (in->fd == -1 && errno == EEXIST);
@@ -378,7 +398,7 @@ publish(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 		/* The input's place is not where it was staged. */
 		if ((p->fd = ofd = staging(&p->c)) == -1)
 			return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
-		if (update(p, oflag, off, size) == -1)
+		if (update(p, oflag, off, size, 0) == -1)
 			return -1;
 	} else if (newsize != p->in.len && ftruncate(ofd, newsize) == -1)
 		return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
@@ -417,7 +437,7 @@ put(struct ipc_pshm *p, int oflag, int64_t off, int64_t size,
 {
 	struct ipc_create old = p->c, def = IPC_CREATE_DEFAULT;
 	struct timespec abs, *deadline;
-	int cur;
+	int cur, e;
 
 	old.create = 0;
 	deadline = ipc_deadline(timeout, &abs);
@@ -425,8 +445,12 @@ put(struct ipc_pshm *p, int oflag, int64_t off, int64_t size,
 		if (ipc_pshm_lock(p->fd, LOCK_EX, deadline) == -1) {
 			if (errno != EWOULDBLOCK && errno != EINTR)
 				return fail(p, -1);
+			e = errno;
 			if (p->created)
 				shm_unlink(p->name);
+			if (e == EWOULDBLOCK)
+				return ipc_pshm_busy(p);
+			errno = e;
 			return ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
 		}
 		if ((cur = current(p)) == -1)
@@ -454,7 +478,7 @@ put(struct ipc_pshm *p, int oflag, int64_t off, int64_t size,
 		return 0;
 	}
 	p->in.spent = !p->in.leased;	/* not needed once copied */
-	if (update(p, oflag, off, size) == -1)
+	if (update(p, oflag, off, size, 1) == -1)
 		return -1;
 	cur = close(p->fd);
 	p->fd = -1;
@@ -502,8 +526,7 @@ replace(struct ipc_pshm *p, int64_t size)
 		return -1;
 	if (catch_breaks() == -1 || fcntl(p->fd, F_SETLEASE, F_WRLCK) == -1)
 		return -1;
-	snprintf(tmp, sizeof(tmp), IPC_SHM_DIR "/.shm-put.%ld.%08x",
-	    (long)getpid(), (unsigned int)arc4random());
+	hidden(tmp, sizeof(tmp), IPC_SHM_DIR "/");
 	if ((size == -1 || ftruncate(in->fd, size) == 0) &&
 	    ((st.st_uid == geteuid() && st.st_gid == getegid()) ||
 	    fchown(in->fd, st.st_uid, st.st_gid) == 0) &&
@@ -525,14 +548,15 @@ replace(struct ipc_pshm *p, int64_t size)
 
 /*
  * Reserve the memory first, so that a full /dev/shm is found before the
- * old contents are touched, then write and set the size.
+ * old contents are touched, then write and set the size.  inplace: p->fd
+ * is the object under its name, not a staging one nobody sees yet.
  */
 static int
-update(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
+update(struct ipc_pshm *p, int oflag, int64_t off, int64_t size, int inplace)
 {
 	const struct ipc_pshm_src *in = &p->in;
 	struct stat st;
-	off_t oldsize, newsize;
+	off_t oldsize, newsize, done;
 	int e;
 
 	if (fstat(p->fd, &st) == -1)
@@ -549,24 +573,27 @@ update(struct ipc_pshm *p, int oflag, int64_t off, int64_t size)
 	/* Growing first, as it changes no byte, finds a size too large. */
 	if (newsize > oldsize && ftruncate(p->fd, newsize) == -1)
 		return fail(p, oldsize);
-	if (in->len > 0 && copy(p->fd, off, in) < in->len) {
+	if (in->len > 0 && (done = copy(p->fd, off, in)) < in->len) {
 		/* Which side failed?  As in fill(): only a full /dev/shm is
-		 * the object's; the rest (EAGAIN, EIO) is the input's, never
-		 * taken for a busy lock. */
+		 * the object's; the rest (EIO) is the input's.  A copy in two
+		 * halves may have written the first when the second failed. */
 		e = errno;
-		fail(p, oldsize);
+		if (inplace && (done > 0 || in->len >= SPLIT))
+			torn(p, oldsize);
+		else
+			fail(p, oldsize);
 		if (e != ENOSPC && e != EFBIG && e != EDQUOT)
 			p->s.side = IPC_SHM_FD;
-		errno = e;
 		return -1;
 	}
 	/* Without -o nothing old stays: the tail beyond the input is zeros. */
 	if (!oflag && newsize > in->len && oldsize > in->len &&
 	    ftruncate(p->fd, in->len) == -1)
-		return fail(p, oldsize);
+		return inplace ? torn(p, oldsize) : fail(p, oldsize);
 	if (fstat(p->fd, &st) == -1 ||
 	    (st.st_size != newsize && ftruncate(p->fd, newsize) == -1))
-		return fail(p, oldsize);
+		return inplace && in->len > 0 ? torn(p, oldsize) :
+		    fail(p, oldsize);
 	/* A put that changed no byte is still a change to shm-get -w. */
 	(void)futimens(p->fd, NULL);
 	return 0;
@@ -710,14 +737,37 @@ reserve(int fd, off_t off, off_t len)
 static int
 fail(struct ipc_pshm *p, off_t oldsize)
 {
-	int e = errno;
+	int e;
 
 	ipc_pshm_failed(p, IPC_SHM_OBJECT, NULL);
+	e = errno;		/* not EAGAIN: that is the lock's */
 	if (p->created)
 		shm_unlink(p->name);
 	else if (oldsize != -1 && ftruncate(p->fd, oldsize) == -1)
-		snprintf(p->s.warn, sizeof(p->s.warn), "its old size could "
-		    "not be given back: %s", strerror(errno));
+		snprintf(p->s.warn, sizeof(p->s.warn), "its old size, %jd, "
+		    "could not be given back: %s", (intmax_t)oldsize,
+		    strerror(errno));
+	errno = e;
+	return -1;
+}
+
+/*
+ * As fail(), once the copy in place has begun: what it wrote stays, which
+ * no error can take back, and the message says that the put was left
+ * half done, instead of the object being as it was.
+ */
+static int
+torn(struct ipc_pshm *p, off_t oldsize)
+{
+	char words[128];
+	int e = errno;
+
+	strlcpy(words, ipc_strerror(e), sizeof(words));
+	fail(p, oldsize);
+	e = errno;
+	if (!p->created)
+		snprintf(p->s.why, sizeof(p->s.why), "%s; the put was left "
+		    "half done", words);
 	errno = e;
 	return -1;
 }

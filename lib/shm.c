@@ -181,7 +181,10 @@ owned(int fd, const char *name, const struct ipc_create *c)
 	return -1;
 }
 
-/* -1, errno kept: the failure is side's, and fmt (NULL: errno) says why. */
+/*
+ * -1, errno kept (but EAGAIN, see below): the failure is side's, and fmt
+ * (NULL: errno) says why.
+ */
 int
 ipc_pshm_failed(struct ipc_pshm *p, enum ipc_shm_side side, const char *fmt,
     ...)
@@ -196,7 +199,28 @@ ipc_pshm_failed(struct ipc_pshm *p, enum ipc_shm_side side, const char *fmt,
 		vsnprintf(p->s.why, sizeof(p->s.why), fmt, ap);
 		va_end(ap);
 	}
+	/*
+	 * EAGAIN tells the tool that the lock was not had in time (shm.h,
+	 * ipc_pshm_busy), which is status 1 and no message: any other
+	 * call's EAGAIN is an error, said in its own words.
+	 */
+	if (e == EAGAIN) {
+		if (fmt == NULL)
+			snprintf(p->s.why, sizeof(p->s.why), "%s",
+			    strerror(e));
+		e = EIO;
+	}
 	errno = e;
+	return -1;
+}
+
+/* -1 with EAGAIN: the lock was not had by the deadline, and only that. */
+int
+ipc_pshm_busy(struct ipc_pshm *p)
+{
+	p->s.side = IPC_SHM_OBJECT;
+	p->s.why[0] = '\0';
+	errno = EAGAIN;
 	return -1;
 }
 

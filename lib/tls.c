@@ -577,6 +577,14 @@ to_peer(struct relay *s)
 			s->wwant = want(n);
 			return 0;
 		}
+		/*
+		 * Our end that could not be sent while the peer waits for it:
+		 * the peer would wait, and we for its end, until -t says
+		 * "timed out", or for ever.  Once the peer has ended, a close
+		 * that finds the connection gone is no failure.
+		 */
+		if (n == -1 && !s->teof && s->io != NULL && s->io->err != 0)
+			return tls_fail(s);
 		s->closed = 1;
 		s->closedat = ipc_now_ms();
 	}

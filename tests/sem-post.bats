@@ -306,3 +306,23 @@ stopped() {
 	run -0 sem-post --version
 	assert_output --regexp '^sem-post \(ipcutils\) [0-9.]+$'
 }
+
+@test "sem-post: --max gives back no unit of a killed holder past the bound, and says nothing" {
+	sem-wait "$N" -- sh -c 'echo $$ > "$1"; exec sleep 100' sh "$d/pid" 3>&- &
+	pids=$!
+	wait_for_file "$d/pid"
+	cmd=$(cat "$d/pid")
+	kill -KILL "$pids" "$cmd"
+	wait "$pids" || true
+	wait_until ended "$cmd"
+	# Another program posts (sem_post(3), no record): the value is at
+	# the bound already, so the dead holder's unit is dropped, not given.
+	peer-sem post "/$N"
+	run -1 --separate-stderr sem-post -v --max 1 "$N"
+	assert_output "1"
+	assert_equal "$stderr" ""
+	# Dropped once: the record no longer holds it.
+	run -0 sem-wait -n "$N"
+	run -0 sem-post -v --max 1 "$N"
+	assert_output "1"
+}

@@ -385,3 +385,18 @@ hup_both() {
 	run -0 sem-wait -V
 	assert_output --regexp '^sem-wait \(ipcutils\) [0-9.]+$'
 }
+
+@test "sem-wait: SIGPIPE and SIGXFSZ ignored at start stay ignored for its command; at their default otherwise" {
+	# SigIgn of /proc/PID/status: SIGPIPE (13) is bit 12, SIGXFSZ (25)
+	# bit 24 (make check may have others ignored: only these are ours).  sem-wait ignores both for itself, never for the
+	# command, unless they were ignored when it started.
+	local mask
+	run -0 bash -c 'trap "" PIPE XFSZ; exec sem-wait --init 1 "$1" -- sh -c "grep SigIgn /proc/\$\$/status"' sh "$N"
+	mask=$((16#${output##*$'\t'}))
+	assert_equal "PIPE $(((mask >> 12) & 1)) XFSZ $(((mask >> 24) & 1))" "PIPE 1 XFSZ 1"
+	run -0 with_default_signals sem-wait "$N" -- sh -c 'grep SigIgn /proc/$$/status'
+	mask=$((16#${output##*$'\t'}))
+	assert_equal "PIPE $(((mask >> 12) & 1)) XFSZ $(((mask >> 24) & 1))" "PIPE 0 XFSZ 0"
+	run -0 sem_value "$N"
+	assert_output "1"
+}

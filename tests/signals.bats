@@ -203,3 +203,45 @@ c, _ = s.accept(); time.sleep(60)' "$T/s" > "$T/ready" &
 	done
 	verdict
 }
+
+# A stop and a continue (SIGSTOP, then SIGCONT: a shell's ^Z and fg, a
+# debugger) can end a blocked call with EINTR on Linux though no handler
+# ran: that is no signal to end by, and no error.  Stop and continue the
+# blocked $pid twice, then let it go on with GO; it must end as if never
+# stopped: status 0, nothing on stderr.
+stopped_and_on() {
+	local tool=$1
+	shift
+	wait_asleep "$pid"
+	kill -STOP "$pid"
+	kill -CONT "$pid"
+	wait_asleep "$pid"
+	kill -STOP "$pid"
+	kill -CONT "$pid"
+	"$@"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ] && [ ! -s "$T/err" ] ||
+	    bad="$bad"$'\n'"$tool: status $status, $(cat "$T/err")"
+}
+
+@test "signals: a stop and a continue while blocked is neither an end nor an error" {
+	peer-sem create "/$N" 0
+	sem-wait -t 60 "$N" 2> "$T/err" &
+	pid=$!
+	stopped_and_on sem-wait sem-post "$N"
+	[ "$(sem_value "$N")" = 0 ] || bad="$bad"$'\n'"sem-wait: the unit not taken"
+
+	printf 'old' | shm-put "$N"
+	shm-get -w -t 60 "$N" > "$T/out" 2> "$T/err" &
+	pid=$!
+	stopped_and_on shm-get eval 'printf new | shm-put "$N"'
+	[ "$(cat "$T/out")" = new ] || bad="$bad"$'\n'"shm-get -w: wrote $(cat "$T/out")"
+
+	sock-listen --port-file "$T/p" -t 60 "unix:$T/s" > "$T/out" 2> "$T/err" &
+	pid=$!
+	wait_for_file "$T/p"
+	stopped_and_on sock-listen eval 'echo hello | sock-send -q "unix:$T/s"'
+	[ "$(cat "$T/out")" = hello ] || bad="$bad"$'\n'"sock-listen: wrote $(cat "$T/out")"
+	[ -z "$bad" ] || fail "$bad"
+}

@@ -855,3 +855,91 @@ PY
 		[ ! -e "$T/u" ]
 	done
 }
+
+@test "sock-listen: fewer datagrams than -c in time is exit 1, saying how many came" {
+	sock_listen_bg -c 2 -t 1 udp:127.0.0.1:0
+	sock-send "udp:127.0.0.1:$port" only
+	reap "$pid"
+	pid=
+	assert_equal "$status" 1
+	run -0 cat "$T/out"
+	assert_output "only"
+	run -0 cat "$T/err"
+	assert_output "sock-listen: udp:127.0.0.1:0: 1 of 2 datagrams came in time"
+}
+
+@test "sock-listen -k on datagrams: ends with 0 when -t passes after some came" {
+	sock_listen_bg -k -t 1 "unixgram:$T/dg"
+	sock-send "unixgram:$T/dg" one two
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output $'one\ntwo'
+	[ ! -s "$T/err" ]
+}
+
+@test "sock-listen: a datagram it cannot write out is exit 2 and one line" {
+	# Standard output a full device: the first datagram fails.
+	sock-listen --port-file "$T/p" -t 10 udp:127.0.0.1:0 \
+	    > /dev/full 2> "$T/err" &
+	pid=$!
+	wait_for_file "$T/p"
+	sock-send "udp:127.0.0.1:$(cat "$T/p")" lost
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$T/err"
+	assert_output "sock-listen: stdout: No space left on device"
+}
+
+@test "sock-listen: a handed-over socket of another kind or family, or none passed, is exit 2, one line" {
+	requires python3
+	# A raw socket, and a datagram socket that is not Unix, IPv4 or IPv6
+	# (netlink): neither can be listened on as the page says.
+	run -2 --separate-stderr python3 -c 'import os, socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+os.dup2(s.fileno(), 3)
+os.execvp("sock-listen", ["sock-listen", "fd:3"])'
+	assert_equal "$stderr" "sock-listen: fd:3: neither a stream nor a datagram socket"
+	run -2 --separate-stderr python3 -c 'import os, socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 0)
+os.dup2(s.fileno(), 3)
+os.execvp("sock-listen", ["sock-listen", "fd:3"])'
+	assert_equal "$stderr" "sock-listen: fd:3: not a Unix, IPv4 or IPv6 socket"
+	run -2 --separate-stderr bash -c 'LISTEN_FDS=0 LISTEN_PID=$$ exec sock-listen systemd'
+	assert_equal "$stderr" "sock-listen: systemd: LISTEN_FDS passes no socket"
+}
+
+@test "sock-listen: a NOTIFY_SOCKET that takes nothing is said once, and it serves on" {
+	NOTIFY_SOCKET=$T/nobody sock_listen_bg -c 1 "unix:$T/s"
+	echo hello | sock-send -q "unix:$T/s"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output hello
+	run -0 cat "$T/err"
+	assert_output "sock-listen: NOTIFY_SOCKET $T/nobody: No such file or directory"
+}
+
+@test "sock-listen -k tls: a client whose handshake fails is said, and the next one served" {
+	command -v openssl >/dev/null || skip "needs openssl"
+	local k=$T/pki
+	mkdir -m 700 "$k"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$k/key" -out "$k/cert" -days 1 -subj /CN=localhost \
+	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+	chmod 600 "$k/key"
+	sock_listen_bg -k -t 2 --tls-cert "$k/cert" --tls-key "$k/key" tls:127.0.0.1:0
+	# Plaintext where TLS was wanted: that client's handshake fails.
+	echo plain | sock-send "127.0.0.1:$port" 2>/dev/null || true
+	run -0 sock-send -q --tls-ca "$k/cert" "tls:127.0.0.1:$port" secret
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$T/out"
+	assert_output secret
+	run -0 cat "$T/err"
+	assert_regex "$output" '^sock-listen: 127\.0\.0\.1:[0-9]+: [^'$'\n'']+$'
+}

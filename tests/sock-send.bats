@@ -339,3 +339,32 @@ PY
 	run -2 --separate-stderr sock-send $'ab\ncd' x
 	assert_equal "$stderr" 'sock-send: ab\ncd: no port'
 }
+
+@test "sock-send: a record longer than a datagram is exit 2, naming it and its length" {
+	local port
+	port=$(free_port)
+	head -c 70000 /dev/zero | tr '\0' x > "$T/big"
+	{ echo small; cat "$T/big"; echo; } > "$T/in"
+	run -2 --separate-stderr sock-send "udp:127.0.0.1:$port" < "$T/in"
+	assert_equal "$stderr" "sock-send: udp:127.0.0.1:$port: record 2 of 70000 bytes does not fit in a datagram"
+}
+
+@test "sock-send: an empty address, an open bracket, an empty or long host, a huge descriptor, a refusing name: exit 2, each in its words" {
+	local long
+	long=$(printf 'h%.0s' $(seq 300))
+	run -2 --separate-stderr sock-send '' x
+	assert_equal "$stderr" 'sock-send: "": address is empty'
+	run -2 --separate-stderr sock-send '[::1' x
+	assert_equal "$stderr" "sock-send: [::1: no closing bracket"
+	run -2 --separate-stderr sock-send '[]:80' x
+	assert_equal "$stderr" "sock-send: []:80: host is empty"
+	run -2 --separate-stderr sock-send "$long:80" x
+	assert_equal "$stderr" "sock-send: $long:80: host is too long"
+	run -2 --separate-stderr sock-send fd:99999999999 x
+	assert_equal "$stderr" "sock-send: fd:99999999999: descriptor is too large"
+	run -2 --separate-stderr sock-send udp: x
+	assert_equal "$stderr" "sock-send: udp:: no port"
+	# A name looked up (getaddrinfo): one that resolves, and refuses.
+	run -2 --separate-stderr sock-send "localhost:$(free_port)" x
+	assert_regex "$stderr" '^sock-send: localhost:[0-9]+: Connection refused$'
+}
