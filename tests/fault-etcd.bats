@@ -52,7 +52,7 @@ post_case() {
 	if [ "$rc" -eq 0 ] && [ "$after" -ne $((before + 1)) ]; then
 		lost "$spec" sem-post "status 0, value $before then $after"
 	elif [ "$rc" -ne 0 ] && [ "$after" -ne "$before" ]; then
-		lost "$spec" sem-post "status $rc, value $before then $after: $(cat "$T/err")"
+		lost "$spec" sem-post "status $rc, value $before then $after: $(cat "$T/ferr")"
 	fi
 }
 
@@ -128,7 +128,7 @@ take_case() {
 	if [ "$rc" -eq 0 ] && [ "$after" -ne $((before - 1)) ]; then
 		lost "$spec" sem-wait "status 0, value $before then $after"
 	elif [ "$rc" -ne 0 ] && [ "$after" -ne "$before" ]; then
-		lost "$spec" sem-wait "status $rc, value $before then $after: $(cat "$T/err")"
+		lost "$spec" sem-wait "status $rc, value $before then $after: $(cat "$T/ferr")"
 	fi
 }
 

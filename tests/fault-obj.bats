@@ -29,81 +29,14 @@ setup_file() {
 
 setup() {
 	load test_helper
-	T=$BATS_TEST_TMPDIR
-	# The shim and the dynamically linked tools (tests/dyn/), as in
-	# tests/fault.bats: a static tool never sees an LD_PRELOAD.
-	B=$(dirname "$(command -v peer-mq)")
-	SHIM=$B/fault.so
-	DYN=$B/dyn
-	[ -f "$SHIM" ] || skip "no $SHIM (make check builds it)"
-	if ldd "$DYN/shm-put" 2>/dev/null | grep -q libasan; then
-		skip "a sanitizer build: ASan's runtime must come before the shim"
-	fi
-	bad=
-	runs=0
-	failures=0
+	load fault
+	fault_setup
 }
 
 teardown() {
 	sock_cleanup
 	ipc_cleanup
 	sem_cleanup
-}
-
-# The harness of tests/fault.bats: TOOL run with the fault SPEC, its
-# stderr in $T/ferr (not $T/err, a peer sock-listen's) and status in $rc; a breach of the contract goes in
-# $bad, so that one test reports every case that broke it.
-faulted() {
-	local spec=$1 tool=$2
-	shift 2
-	rc=0
-	runs=$((runs + 1))
-	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/$tool" "$@" \
-	    2> "$T/ferr" || rc=$?
-	[ "$rc" -eq 0 ] || failures=$((failures + 1))
-}
-
-# Status 0 and nothing on stderr, or one of ALLOWED and one line, the
-# tool's own.
-contract() {
-	local spec=$1 tool=$2 allowed=$3 lines
-	lines=$(wc -l < "$T/ferr")
-	if [ "$rc" -eq 0 ]; then
-		[ "$lines" -eq 0 ] ||
-		    bad="$bad"$'\n'"$tool $spec: status 0 with: $(head -c 300 "$T/ferr")"
-		return 0
-	fi
-	case " $allowed " in
-	*" $rc "*) ;;
-	*) bad="$bad"$'\n'"$tool $spec: status $rc (not $allowed): $(head -c 300 "$T/ferr")"
-	   return 0 ;;
-	esac
-	if [ "$lines" -ne 1 ] || ! grep -q "^$tool: " "$T/ferr"; then
-		bad="$bad"$'\n'"$tool $spec: status $rc, $lines lines: $(head -c 300 "$T/ferr")"
-	fi
-}
-
-lost() {
-	bad="$bad"$'\n'"$1 $2: $3"
-}
-
-# Each of CALLS failing with each of ERRNOS at each of NTHS: CASE SPEC.
-matrix() {
-	local c e n
-	for c in $CALLS; do
-		for e in $ERRNOS; do
-			for n in $NTHS; do
-				"$@" "$c:$n:$e"
-			done
-		done
-	done
-}
-
-# Every case kept the contract, and the faults did make some runs fail
-# (a shim that failed nothing would pass every case).
-verdict() {
-	[ -z "$bad" ] || fail "broken under faults ($runs runs):$bad"
-	[ "$failures" -gt 0 ] || fail "no fault made any of $runs runs fail"
 }
 
 # What the object holds, or "(none)".
@@ -156,7 +89,7 @@ new_from_pipe() {
 @test "fault-obj: shm-put of a pipe into a new object: made whole, or not at all" {
 	printf 'the new contents\n' > "$T/in"
 	cp "$T/in" "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix new_from_pipe
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault new_from_pipe
 	verdict
 }
 
@@ -168,7 +101,7 @@ old_from_pipe() {
 @test "fault-obj: shm-put of a pipe over an object: old or new, never between" {
 	printf 'the new contents\n' > "$T/in"
 	cp "$T/in" "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix old_from_pipe
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault old_from_pipe
 	verdict
 }
 
@@ -180,7 +113,7 @@ old_from_file() {
 @test "fault-obj: shm-put of a file over an object (leased, mapped): old or new" {
 	printf 'the new contents\n' > "$T/in"
 	cp "$T/in" "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix old_from_file
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault old_from_file
 	verdict
 }
 
@@ -192,7 +125,7 @@ at_offset() {
 @test "fault-obj: shm-put -o over an object: in place whole, or as it was" {
 	printf 'abc' > "$T/in"
 	printf '012abc6789' > "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix at_offset
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault at_offset
 	verdict
 }
 
@@ -204,7 +137,7 @@ new_at_offset() {
 @test "fault-obj: shm-put -o -s into a new object: made whole, or not at all" {
 	printf 'abc' > "$T/in"
 	printf '\0\0\0abc\0\0' > "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix new_at_offset
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault new_at_offset
 	verdict
 }
 
@@ -216,7 +149,7 @@ sized() {
 @test "fault-obj: shm-put -s over an object: the new size and contents, or the old" {
 	printf 'new' > "$T/in"
 	{ printf 'new'; head -c 37 /dev/zero; } > "$T/want"
-	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" matrix sized
+	CALLS=$SHM_CALLS ERRNOS=$SHM_ERRNOS NTHS="1 2 3" each_fault sized
 	verdict
 }
 
@@ -244,7 +177,7 @@ whole() { shm_get_case "$1"; }
 	seq 1 60000 > "$T/obj"
 	shm-put "$N" < "$T/obj"
 	cp "$T/obj" "$T/want"
-	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2 3" matrix whole
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2 3" each_fault whole
 	verdict
 }
 
@@ -254,7 +187,7 @@ ranged() { shm_get_case "$1" -o 100 -l 200000; }
 	seq 1 60000 > "$T/obj"
 	shm-put "$N" < "$T/obj"
 	tail -c +101 "$T/obj" | head -c 200000 > "$T/want"
-	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" matrix ranged
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" each_fault ranged
 	verdict
 }
 
@@ -264,7 +197,7 @@ followed() { shm_get_case "$1" -F -c 1 -t 5; }
 	printf 'one version' | shm-put "$N"
 	printf 'one version' > "$T/obj"
 	printf 'one version\n' > "$T/want"
-	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" matrix followed
+	CALLS=$GET_CALLS ERRNOS=$GET_ERRNOS NTHS="1 2" each_fault followed
 	verdict
 }
 
@@ -296,7 +229,7 @@ sem_post_case() {
 post_max() { sem_post_case "$1" --max 1 -v; }
 
 @test "fault-obj: sem-post --max -v: posted and said, or not posted" {
-	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix post_max
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" each_fault post_max
 	verdict
 }
 
@@ -313,7 +246,7 @@ new_sem_post() {
 }
 
 @test "fault-obj: sem-post of a new semaphore: made and posted, or one line" {
-	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix new_sem_post
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" each_fault new_sem_post
 	verdict
 }
 
@@ -334,7 +267,7 @@ sem_wait_case() {
 wait_t() { sem_wait_case "$1" -t 2 -v; }
 
 @test "fault-obj: sem-wait -t -v: taken and said, or not taken" {
-	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" matrix wait_t
+	CALLS=$SEM_CALLS ERRNOS=$SEM_ERRNOS NTHS="1 2 3" each_fault wait_t
 	verdict
 }
 
@@ -351,7 +284,7 @@ wait_cmd() {
 
 @test "fault-obj: sem-wait -- CMD: the unit comes back, whatever failed" {
 	CALLS="$SEM_CALLS fork dup2 pipe2 poll" ERRNOS=$SEM_ERRNOS \
-	    NTHS="1 2 3" matrix wait_cmd
+	    NTHS="1 2 3" each_fault wait_cmd
 	verdict
 }
 
@@ -424,7 +357,7 @@ listen_tcp() { listen_case "$1" 127.0.0.1:0; }
 
 @test "fault-obj: sock-listen on TCP: what came written out whole, or one line" {
 	seq 1 2000 > "$T/in"
-	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_tcp
+	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" each_fault listen_tcp
 	verdict
 }
 
@@ -432,7 +365,7 @@ listen_unix() { listen_case "$1" "unix:$T/s" --allow "uid:$(id -u)"; }
 
 @test "fault-obj: sock-listen --allow on a Unix socket: written out whole, or one line" {
 	seq 1 2000 > "$T/in"
-	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_unix
+	CALLS=$LISTEN_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" each_fault listen_unix
 	verdict
 }
 
@@ -464,7 +397,7 @@ listen_keep() {
 
 @test "fault-obj: sock-listen -k: a failed connection is said, the next one served" {
 	CALLS="accept poll read write" ERRNOS=$SOCK_ERRNOS NTHS="1 2" \
-	    matrix listen_keep
+	    each_fault listen_keep
 	verdict
 }
 
@@ -485,7 +418,7 @@ listen_exec() {
 @test "fault-obj: sock-listen --exec: the command's status, or 125 and one line" {
 	seq 1 200 > "$T/in"
 	CALLS="fork poll accept dup2 pipe2 fcntl socket bind listen" \
-	    ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix listen_exec
+	    ERRNOS=$SOCK_ERRNOS NTHS="1 2" each_fault listen_exec
 	verdict
 }
 
@@ -513,7 +446,7 @@ send_tcp() { send_case "$1" 127.0.0.1:0 -t 10; }
 
 @test "fault-obj: sock-send over TCP: delivered whole with status 0, or one line" {
 	seq 1 2000 > "$T/in"
-	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix send_tcp
+	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" each_fault send_tcp
 	verdict
 }
 
@@ -521,7 +454,7 @@ send_unix_q() { send_case "$1" "unix:$T/s" -q; }
 
 @test "fault-obj: sock-send -q to a Unix socket: delivered whole, or one line" {
 	seq 1 2000 > "$T/in"
-	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" matrix send_unix_q
+	CALLS=$SEND_CALLS ERRNOS=$SOCK_ERRNOS NTHS="1 2" each_fault send_unix_q
 	verdict
 }
 
@@ -544,7 +477,7 @@ send_udp() {
 @test "fault-obj: sock-send of datagrams: each sent with status 0, or one line" {
 	printf 'one\ntwo\nthree\n' > "$T/in"
 	CALLS="socket connect send poll read" ERRNOS=$SOCK_ERRNOS NTHS="1 2" \
-	    matrix send_udp
+	    each_fault send_udp
 	verdict
 }
 
@@ -579,7 +512,7 @@ listen_tls() {
 	needs_pki
 	seq 1 2000 > "$T/in"
 	CALLS=$TLS_CALLS ERRNOS="EIO EINTR EAGAIN ECONNRESET" NTHS="1 2 4" \
-	    matrix listen_tls
+	    each_fault listen_tls
 	verdict
 }
 
@@ -616,7 +549,7 @@ send_tls() {
 	needs_pki
 	seq 1 2000 > "$T/in"
 	CALLS=$TLS_CALLS ERRNOS="EIO EINTR EAGAIN ECONNRESET" NTHS="1 2 4" \
-	    matrix send_tls
+	    each_fault send_tls
 	verdict
 }
 
@@ -646,7 +579,7 @@ big_in_place() {
 	head -c $((33 * 1024 * 1024)) /dev/urandom > "$T/in"
 	cp "$T/in" "$T/want"
 	CALLS="fork open copy_file_range sendfile fallocate ftruncate" \
-	    ERRNOS="EIO EXDEV ENOMEM EAGAIN" NTHS="1 2" matrix big_in_place
+	    ERRNOS="EIO EXDEV ENOMEM EAGAIN" NTHS="1 2" each_fault big_in_place
 	verdict
 }
 

@@ -150,7 +150,10 @@ ipc_rm_case() {
 }
 
 @test "fault: ipc-rm: removed with status 0, there otherwise" {
-	each_fault ipc_rm_case
+	# What ipc-rm calls: finding the object, and its removal.
+	CALLS="stat shm_open shm_unlink fstat" \
+	    ERRNOS="EIO EACCES EINTR ENOMEM" \
+	    each_fault ipc_rm_case
 	verdict
 }
 
@@ -163,7 +166,10 @@ ipc_ls_case() {
 
 @test "fault: ipc-ls: lists with status 0, one line otherwise" {
 	printf 'x' | shm-put "$N"
-	each_fault ipc_ls_case
+	# What ipc-ls calls: the object's file and its directory.
+	CALLS="stat opendir shm_open fstat mmap" \
+	    ERRNOS="EIO EACCES ENOSPC ENOMEM" \
+	    each_fault ipc_ls_case
 	verdict
 }
 
@@ -193,12 +199,14 @@ sock_listen_case() {
 	IPCUTILS_FAULT=$1 LD_PRELOAD=$SHIM \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	    "$DYN/sock-listen" -c 1 -t 10 --port-file "$ready" "unix:$T/s" \
-	    > "$T/out" 2> "$T/err" 3>&- &
+	    > "$T/out" 2> "$T/ferr" 3>&- &
 	pid=$!
+	runs=$((runs + 1))
 	if ! read -t 10 -r port <> "$ready"; then
 		reap "$pid"
 		rc=$status
 		pid=
+		[ "$rc" -eq 0 ] || failures=$((failures + 1))
 		contract "$1" sock-listen "1 2"
 		[ "$rc" -ne 0 ] || lost "$1" sock-listen "status 0, never listened"
 		return 0
@@ -207,6 +215,7 @@ sock_listen_case() {
 	reap "$pid"
 	rc=$status
 	pid=
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
 	contract "$1" sock-listen "1 2"
 	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
 	    lost "$1" sock-listen "status 0, wrote: $(head -c 100 "$T/out")"

@@ -4,7 +4,8 @@
  * of CALL fails with ERRNO; "N+" fails the Nth and every later one.
  * CALL is one of names[] below; open counts open, open64, openat and
  * openat64, mq_send mq_timedsend too, mq_receive mq_timedreceive,
- * sendfile sendfile64, fstat fstat64, poll ppoll, fallocate
+ * sendfile sendfile64, fstat fstat64, stat stat64 lstat lstat64,
+ * poll ppoll, fallocate
  * posix_fallocate, accept accept4.  ERRNO is one of errnum()'s names.
  * A call that fails returns what it returns on failure (-1, MAP_FAILED,
  * SEM_FAILED, or the number itself for pthread_create) without being
@@ -16,6 +17,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
@@ -42,7 +44,7 @@ enum { F_WRITE, F_READ, F_MQSEND, F_MQRECV, F_SPLICE, F_SENDFILE, F_FSYNC,
     F_SOCKET, F_SEND, F_RECV, F_PIPE2, F_RENAME, F_FALLOCATE, F_FORK,
     F_ACCEPT, F_LISTEN, F_BIND, F_SETSOCKOPT, F_SHMOPEN, F_SEMOPEN,
     F_IOCTL, F_FCHMOD, F_FCHOWN, F_DUP2, F_PTHREAD, F_COPYRANGE,
-    F_MQUNLINK, F_N };
+    F_MQUNLINK, F_SHMUNLINK, F_STAT, F_OPENDIR, F_N };
 
 static const char *const names[F_N] = { "write", "read", "mq_send",
     "mq_receive", "splice", "sendfile", "fsync", "open", "fstat", "fcntl",
@@ -50,7 +52,8 @@ static const char *const names[F_N] = { "write", "read", "mq_send",
     "mq_getattr", "linkat", "flock", "statfs", "socket", "send", "recv",
     "pipe2", "rename", "fallocate", "fork", "accept", "listen", "bind",
     "setsockopt", "shm_open", "sem_open", "ioctl", "fchmod", "fchown",
-    "dup2", "pthread_create", "copy_file_range", "mq_unlink" };
+    "dup2", "pthread_create", "copy_file_range", "mq_unlink", "shm_unlink",
+    "stat", "opendir" };
 
 static struct {
 	unsigned long	nth;	/* 0: not faulted */
@@ -322,6 +325,18 @@ PLAIN(F_COPYRANGE, ssize_t, copy_file_range, (int in, off64_t *inoff,
     int out, off64_t *outoff, size_t len, unsigned int flags),
     (in, inoff, out, outoff, len, flags))
 PLAIN(F_MQUNLINK, int, mq_unlink, (const char *n), (n))
+PLAIN(F_SHMUNLINK, int, shm_unlink, (const char *n), (n))
+PLAIN(F_STAT, int, stat, (const char *p, struct stat *st), (p, st))
+PLAIN(F_STAT, int, stat64, (const char *p, struct stat64 *st), (p, st))
+PLAIN(F_STAT, int, lstat, (const char *p, struct stat *st), (p, st))
+PLAIN(F_STAT, int, lstat64, (const char *p, struct stat64 *st), (p, st))
+
+DIR *
+opendir(const char *path)
+{
+	NEXT(opendir);
+	return fails(F_OPENDIR) ? NULL : real(path);
+}
 
 /* posix_fallocate returns the error number, not -1. */
 int
