@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# fault-queue: the queue tools (mq-send, mq-recv, mq-recv --exec) and the
+# stream copy of sock-send and sock-listen (lib/copy.c) with their Nth
+# call of many kinds failing (tests/fault.c): status, one line, and every
+# message delivered, handed on or still queued, once.
+
+setup() {
+	load test_helper
+	T=$BATS_TEST_TMPDIR
+	B=$(dirname "$(command -v peer-mq)")
+	SHIM=$B/fault.so
+	DYN=$B/dyn
+	[ -f "$SHIM" ] || skip "no $SHIM (make check builds it)"
+	if ldd "$DYN/mq-recv" 2>/dev/null | grep -q libasan; then
+		skip "a sanitizer build: ASan's runtime must come before the shim"
+	fi
+	bad=
+	pid=
+}
+
+teardown() {
+	kill_bg "$pid"
+	sock_cleanup
+	ipc_cleanup
+}
+
+# Run the dynamically linked TOOL with the fault SPEC: its stderr in
+# $T/err, its status in $rc.
+faulted() {
+	local spec=$1 tool=$2
+	shift 2
+	rc=0
+	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/$tool" "$@" 2> "$T/err" ||
+	    rc=$?
+}
+
+# Status 0 and a silent stderr, or a status of ALLOWED and exactly one
+# line, the tool's own.  A breach is added to $bad.
+contract() {
+	local spec=$1 tool=$2 allowed=$3 lines
+	lines=$(wc -l < "$T/err")
+	if [ "$rc" -eq 0 ]; then
+		[ "$lines" -eq 0 ] ||
+		    bad="$bad"$'\n'"$tool $spec: status 0 with: $(head -c 300 "$T/err")"
+		return 0
+	fi
+	case " $allowed " in
+	*" $rc "*) ;;
+	*) bad="$bad"$'\n'"$tool $spec: status $rc (not $allowed): $(head -c 300 "$T/err")"
+	   return 0 ;;
+	esac
+	if [ "$lines" -ne 1 ] || ! grep -q "^$tool: " "$T/err"; then
+		bad="$bad"$'\n'"$tool $spec: status $rc, $lines lines: $(head -c 300 "$T/err")"
+	fi
+}
+
+lost() {
+	bad="$bad"$'\n'"$1 $2: $3"
+}
+
+verdict() {
+	[ -z "$bad" ] || fail "broken under faults:$bad"
+}
+
+# Every call of the shim, with each errno of $ERRNOS, at each N of $NTHS.
+ALLCALLS="write read mq_send mq_receive splice sendfile fsync open fstat
+    fcntl poll lseek ftruncate connect mmap unlink mq_open mq_getattr
+    linkat flock statfs socket send recv pipe2 rename fallocate fork accept
+    listen bind setsockopt shm_open sem_open ioctl fchmod fchown dup2
+    pthread_create copy_file_range mq_unlink"
+
+each() {
+	local c e n
+	for c in $CALLS; do
+		for e in $ERRNOS; do
+			for n in $NTHS; do
+				"$@" "$c:$n:$e"
+			done
+		done
+	done
+}
+
+# A file's lines on one line; nothing for no file.
+flat() {
+	cat "$@" 2>/dev/null | tr '\n' ' '
+}
+
+# The lines of files A and B together, sorted, against 1 to 5 once each.
+whole() {
+	[ "$(cat "$@" 2>/dev/null | sort -n)" = "$(seq 1 5)" ]
+}
+
+mq_send_case() {
+	local how=$1 spec=$2 got
+	mq_cleanup
+	case $how in
+	args) faulted "$spec" mq-send "$N" 1 2 3 4 5 ;;
+	file) faulted "$spec" mq-send "$N" < "$T/in" ;;
+	pipe) faulted "$spec" mq-send "$N" < <(cat "$T/in") ;;
+	esac
+	contract "$spec" mq-send "1 2"
+	got=$(mq-recv -d "$N" 2>/dev/null || true)
+	if [ "$rc" -eq 0 ]; then
+		[ "$got" = "$(cat "$T/in")" ] ||
+		    lost "$spec" "mq-send ($how)" "status 0, the queue holds: $got"
+	else
+		# What went is what came first, once each.
+		case $'1\n2\n3\n4\n5\n' in
+		"$got"*) ;;
+		*) lost "$spec" "mq-send ($how)" "the queue holds: $got" ;;
+		esac
+	fi
+}
+
+@test "fault-queue: mq-send from arguments, a file or a pipe: sent, or said not sent, under any failing call" {
+	requires mqueue-fs
+	seq 1 5 > "$T/in"
+	CALLS=$ALLCALLS ERRNOS="EIO EINTR EAGAIN ENOMEM" NTHS="1 2"
+	each mq_send_case args
+	each mq_send_case file
+	CALLS="read fstat fcntl poll mq_send mq_open mq_getattr" NTHS="1 2 3"
+	each mq_send_case pipe
+	verdict
+}
+
+# faulted, with the tool's standard output a pipe to READER (a command
+# line for sh) instead.
+faulted_pipe() {
+	local spec=$1 reader=$2 tool=$3
+	shift 3
+	rm -f "$T/rc"
+	{ IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/$tool" "$@" \
+	    2> "$T/err" || echo $? > "$T/rc"; } | sh -c "$reader"
+	rc=$(cat "$T/rc" 2>/dev/null || echo 0)
+}
+
+# mq-recv writing into a pipe (to cat), --lockstep, -f, or into a file:
+# every message is written out or still queued.
+mq_recv_case() {
+	local how=$1 spec=$2
+	mq_cleanup
+	seq 1 5 | mq-send "$N"
+	rm -f "$T/out"
+	case $how in
+	pipe) faulted_pipe "$spec" "cat > $T/out" mq-recv -c 5 "$N" ;;
+	lockstep) faulted_pipe "$spec" "cat > $T/out" mq-recv --lockstep \
+	    -d "$N" ;;
+	forever) faulted_pipe "$spec" "cut -f 2 > $T/out" mq-recv -f -t 0.2 \
+	    -p "$N" ;;
+	file) faulted "$spec" mq-recv -J -d "$N" > "$T/json"
+	    sed -n 's/.*"data":"\(.*\)"}$/\1/p' "$T/json" > "$T/out" ;;
+	esac
+	contract "$spec" mq-recv "1 2"
+	mq-recv -d "$N" > "$T/left" 2>/dev/null || true
+	whole "$T/out" "$T/left" ||
+	    lost "$spec" "mq-recv ($how)" "status $rc, wrote $(flat "$T/out"), left: $(flat "$T/left")"
+	# Status 0 for -c 5 is all five written.
+	[ "$rc" -ne 0 ] || [ "$how" != pipe ] || [ ! -s "$T/left" ] ||
+	    lost "$spec" "mq-recv ($how)" "status 0, left: $(flat "$T/left")"
+}
+
+@test "fault-queue: mq-recv into a pipe, --lockstep, -f -t, -J into a file: written or still queued, under any failing call" {
+	requires mqueue-fs
+	CALLS="write read mq_receive mq_send mq_open mq_getattr fstat fcntl poll ioctl"
+	ERRNOS="EIO EINTR EAGAIN ENOMEM" NTHS="1 2 4"
+	each mq_recv_case pipe
+	each mq_recv_case lockstep
+	each mq_recv_case forever
+	each mq_recv_case file
+	verdict
+}
+
+# mq-recv --exec: each message's command appends it to $T/done; with
+# --failed, a command that fails (the message 3) sends it there.  Every
+# message is done, in failed, or still queued, once.
+exec_case() {
+	local how=$1 spec=$2
+	# -d ends at EAGAIN from a queue opened O_NONBLOCK: empty, as far as
+	# it can tell (fault.bats says the same of mq-recv -d).
+	case $how:$spec in jobs:mq_receive:*:EAGAIN|failed:mq_receive:*:EAGAIN)
+		return 0 ;;
+	esac
+	mq_cleanup
+	seq 1 5 | mq-send "$N"
+	rm -f "$T/done"
+	case $how in
+	one) faulted "$spec" mq-recv -c 5 --exec "$T/job" "$N" ;;
+	jobs) faulted "$spec" mq-recv -d -j 3 --exec "$T/job" "$N" ;;
+	failed) faulted "$spec" mq-recv -d -j 2 --failed "$N-a" \
+	    --exec "$T/job3" "$N" ;;
+	esac
+	# The lines that tell of a command's end (message 3's in failed), or
+	# that the pool waits for those still running: each is its own
+	# event, and says it.
+	grep -v -e '^mq-recv: [^ ]*: message [0-9]*: command exited 1; \(sent to\|put back on\) ' \
+	    -e '^mq-recv: [^ ]*: waiting for the [0-9]* commands\{0,1\} still running$' \
+	    "$T/err" > "$T/err2" || true
+	mv "$T/err2" "$T/err"
+	contract "$spec" mq-recv "1 2 125 126 127"
+	mq-recv -d "$N" > "$T/left" 2>/dev/null || true
+	mq-recv -d "$N-a" > "$T/failed" 2>/dev/null || true
+	whole "$T/done" "$T/left" "$T/failed" ||
+	    lost "$spec" "mq-recv --exec ($how)" "status $rc, done $(flat "$T/done"), failed $(flat "$T/failed"), left: $(flat "$T/left")"
+	[ "$rc" -ne 0 ] || [ ! -s "$T/left" ] ||
+	    lost "$spec" "mq-recv --exec ($how)" "status 0, left: $(flat "$T/left")"
+}
+
+@test "fault-queue: mq-recv --exec: each message done, sent to --failed or still queued, under any failing call" {
+	requires mqueue-fs
+	printf '#!/bin/sh\ncat >> %s\n' "$T/done" > "$T/job"
+	printf '#!/bin/sh\nread m\n[ "$m" != 3 ] || exit 1\necho "$m" >> %s\n' \
+	    "$T/done" > "$T/job3"
+	chmod +x "$T/job" "$T/job3"
+	CALLS="write lseek mq_receive mq_send mq_open mq_getattr poll fcntl
+	    dup2 pipe2 fork"
+	ERRNOS="EIO EINTR EAGAIN ENOMEM" NTHS="1 2 4"
+	each exec_case one
+	each exec_case jobs
+	each exec_case failed
+	verdict
+}
+
+@test "fault-queue: mq-recv --exec: a command whose input cannot be made leaves its message queued" {
+	requires mqueue-fs
+	seq 1 3 | mq-send "$N"
+	printf '#!/bin/sh\ncat >> %s\n' "$T/done" > "$T/job"
+	chmod +x "$T/job"
+	# The message is written to the command's standard input (a memfd)
+	# with write(2), then rewound with lseek(2).
+	for spec in write:1:EIO lseek:1:ENOSPC; do
+		faulted "$spec" mq-recv -c 1 --exec "$T/job" "$N"
+		assert_equal "$rc" 125
+		run -0 cat "$T/err"
+		assert_output --regexp "^mq-recv: /$N: message 1: its standard input: .*; put back on /$N\$"
+	done
+	[ ! -e "$T/done" ] || false
+	run -0 mq-recv -d "$N"
+	assert_equal "$(sort -n <<< "$output")" "$(seq 1 3)"
+}
+
+@test "fault-queue: mq-recv --exec: a --failed queue that cannot be made takes nothing" {
+	requires mqueue-fs
+	seq 1 3 | mq-send "$N"
+	# The second mq_open is the --failed queue's.
+	faulted mq_open:2:EACCES mq-recv -d --failed "$N-a" --exec true "$N"
+	assert_equal "$rc" 125
+	run -0 cat "$T/err"
+	assert_output "mq-recv: /$N-a: Permission denied"
+	run -0 mq-recv -d "$N"
+	assert_output "$(seq 1 3)"
+	if mq_exists "$N-a"; then false; fi
+}
