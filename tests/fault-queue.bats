@@ -250,3 +250,95 @@ exec_case() {
 	assert_output "$(seq 1 3)"
 	if mq_exists "$N-a"; then false; fi
 }
+
+# The stream copy (lib/copy.c) takes one of four ways by what its ends
+# are: sendfile(2) from a file, splice(2) where one end is a pipe, splice
+# through a pipe of its own between two others, read and write where the
+# kernel will not; a failure that says "not here" (EINVAL, ENOSYS) before
+# anything moved falls back to the next way.  Each is driven under faults.
+COPYCALLS="splice sendfile read write pipe2 fcntl poll fstat"
+COPYERRNOS="EINVAL ENOSYS EIO EINTR EAGAIN EPIPE ECONNRESET"
+
+# sock-send, faulted, to an echo server (sock-listen --exec cat): its
+# input from a file or a pipe, its reply into a file, a file
+# opened to append (no splice into those), or a pipe.
+send_case() {
+	local how=$1 spec=$2 ready=$T/ready
+	rm -f "$ready" "$T/s" "$T/out"
+	mkfifo "$ready"
+	sock-listen -c 1 -t 10 --port-file "$ready" --exec cat \
+	    "unix:$T/s" > /dev/null 2> "$T/lerr" 3>&- &
+	pid=$!
+	read -t 10 -r port <> "$ready" || { lost "$spec" sock-send "no listener"; return 0; }
+	case $how in
+	file) faulted "$spec" sock-send -t 10 "unix:$T/s" < "$T/in" > "$T/out" ;;
+	append) : > "$T/out"
+	    faulted "$spec" sock-send -t 10 "unix:$T/s" < "$T/in" >> "$T/out" ;;
+	pipe) faulted_pipe "$spec" "cat > $T/out" sock-send -t 10 \
+	    "unix:$T/s" < <(cat "$T/in") ;;
+	esac
+	contract "$spec" sock-send "1 2"
+	# One that failed may have left the listener waiting: end it.
+	[ "$rc" -eq 0 ] || sock-send -t 5 "unix:$T/s" < /dev/null > /dev/null 2>&1 || true
+	reap "$pid"
+	pid=
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" "sock-send ($how)" "status 0, the reply: $(head -c 60 "$T/out" | tr '\n' ' ')"
+}
+
+@test "fault-queue: sock-send's copies, each way, fall back where the kernel will not and fail in one line elsewhere" {
+	requires python3
+	# More than one read, one splice of a pipe and one pipe's worth.
+	seq 1 300000 > "$T/in"
+	CALLS=$COPYCALLS ERRNOS=$COPYERRNOS NTHS="1 2"
+	each send_case file
+	each send_case append
+	each send_case pipe
+	verdict
+}
+
+# sock-listen, faulted, writing what a sock-send sends into a file opened
+# to append (splice refuses those: the pipe of its own is drained by
+# hand, then read and write) or into a pipe (splice straight).
+listen_case() {
+	local how=$1 spec=$2 ready=$T/ready fd i
+	rm -f "$ready" "$T/s" "$T/rc"
+	mkfifo "$ready"
+	: > "$T/out"
+	case $how in
+	append) IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-listen" -c 1 \
+	    -t 10 --port-file "$ready" "unix:$T/s" >> "$T/out" 2> "$T/err" 3>&- &
+	    ;;
+	pipe) { IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-listen" \
+	    -c 1 -t 10 --port-file "$ready" "unix:$T/s" 2> "$T/err" ||
+	    echo $? > "$T/rc"; } 3>&- | cat > "$T/out" &
+	    ;;
+	esac
+	pid=$!
+	# Listening, or gone before it: a tool that failed never writes the
+	# port file.
+	exec {fd}<> "$ready"
+	for i in $(seq 200); do
+		if read -t 0.05 -r -u "$fd" port; then
+			sock-send "unix:$T/s" < "$T/in" > /dev/null 2>&1 || true
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+	done
+	exec {fd}<&-
+	reap "$pid"
+	pid=
+	rc=$status
+	[ "$how" != pipe ] || rc=$(cat "$T/rc" 2>/dev/null || echo 0)
+	contract "$spec" sock-listen "1 2"
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/out" ||
+	    lost "$spec" "sock-listen ($how)" "status 0, wrote: $(head -c 60 "$T/out" | tr '\n' ' ')"
+}
+
+@test "fault-queue: sock-listen's copies into a file to append to and into a pipe: whole with status 0, one line otherwise" {
+	seq 1 300000 > "$T/in"
+	CALLS=$COPYCALLS ERRNOS=$COPYERRNOS NTHS="1 2 3"
+	each listen_case append
+	each listen_case pipe
+	verdict
+}
