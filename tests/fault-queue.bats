@@ -4,8 +4,24 @@
 # call of many kinds failing (tests/fault.c): status, one line, and every
 # message delivered, handed on or still queued, once.
 
+# One private broker for the file's amqp:// tests (tests/broker.bash),
+# with its management API, which ipc-ls lists a broker's queues through.
+setup_file() {
+	load broker
+	broker_start management
+	if [ -n "$BROKER_SKIP" ]; then
+		echo "# broker: $BROKER_SKIP" >&3
+	fi
+}
+
+teardown_file() {
+	load broker
+	broker_stop
+}
+
 setup() {
 	load test_helper
+	load broker
 	T=$BATS_TEST_TMPDIR
 	B=$(dirname "$(command -v peer-mq)")
 	SHIM=$B/fault.so
@@ -22,6 +38,7 @@ teardown() {
 	kill_bg "$pid"
 	sock_cleanup
 	ipc_cleanup
+	[ -z "${Q:-}" ] || ipc-rm -f "$Q" 2>/dev/null || true
 }
 
 # Run the dynamically linked TOOL with the fault SPEC: its stderr in
@@ -340,5 +357,99 @@ listen_case() {
 	CALLS=$COPYCALLS ERRNOS=$COPYERRNOS NTHS="1 2 3"
 	each listen_case append
 	each listen_case pipe
+	verdict
+}
+
+# The messages of an amqp:// queue, until it stays empty a while: what a
+# connection that failed held unacknowledged is given back by the broker
+# as the connection closes, not at once.
+amqp_left() {
+	mq-recv -d "$Q" 2>/dev/null || true
+}
+
+# amqp_left, and when what was WANTED is not all there yet, what comes
+# within a second more.
+amqp_left_all() {
+	local want=$1
+	shift
+	amqp_left > "$T/left"
+	[ "$(cat "$@" "$T/left" 2>/dev/null | sort -nu)" = "$want" ] ||
+	    mq-recv -f -t 1 "$Q" >> "$T/left" 2>/dev/null || true
+}
+
+AMQPCALLS="socket connect poll send recv read write fcntl setsockopt"
+AMQPERRNOS="EIO EINTR EAGAIN"
+
+amqp_send_case() {
+	local spec=$1 got k
+	ipc-rm -f "$Q" 2>/dev/null || true
+	faulted "$spec" mq-send "$Q" < "$T/in"
+	contract "$spec" mq-send "1 2"
+	if [ "$rc" -eq 0 ]; then
+		amqp_left_all "$(seq 1 5)"
+	else
+		amqp_left > "$T/left"
+	fi
+	got=$(cat "$T/left")
+	if [ "$rc" -eq 0 ]; then
+		[ "$got" = "$(cat "$T/in")" ] ||
+		    lost "$spec" "mq-send (amqp)" "status 0, the queue holds: $(echo $got)"
+		return 0
+	fi
+	# None twice, none but those sent, and every one it says confirmed.
+	[ "$(sort -nu <<< "$got")" = "$(sort -n <<< "$got")" ] ||
+	    lost "$spec" "mq-send (amqp)" "twice in the queue: $(echo $got)"
+	k=$(sed -n 's/.*; \([0-9]*\) messages\{0,1\} confirmed.*/\1/p' "$T/err")
+	[ -z "$k" ] || [ "$k" -eq 0 ] ||
+	    [ "$(sort -n <<< "$got" | head -n "$k")" = "$(seq 1 "$k")" ] ||
+	    lost "$spec" "mq-send (amqp)" "$k confirmed, the queue holds: $(echo $got)"
+}
+
+@test "fault-queue: amqp mq-send: every message confirmed or said not, none twice, under failing socket calls" {
+	requires_broker
+	Q="$AMQP_URL/$N"
+	seq 1 5 > "$T/in"
+	CALLS=$AMQPCALLS ERRNOS=$AMQPERRNOS NTHS="1 3 8 13"
+	each amqp_send_case
+	verdict
+}
+
+amqp_recv_case() {
+	local how=$1 spec=$2 again=
+	ipc-rm -f "$Q" 2>/dev/null || true
+	seq 1 5 | mq-send "$Q"
+	rm -f "$T/out" "$T/done"
+	case $how in
+	count) faulted "$spec" mq-recv -c 5 "$Q" > "$T/out" ;;
+	drain) faulted_pipe "$spec" "cat > $T/out" mq-recv -d "$Q" ;;
+	exec) faulted "$spec" mq-recv -d -j 2 --exec "$T/job" "$Q" ;;
+	esac
+	# The pool waits for its commands; an acknowledgement lost to a
+	# broker that went makes a message done come again: each says so.
+	grep -v -e '^mq-recv: [^ ]*: waiting for the [0-9]* commands\{0,1\} still running$' \
+	    -e '^mq-recv: [^ ]*: .*: a message done may come again$' \
+	    "$T/err" > "$T/err2" || true
+	cmp -s "$T/err" "$T/err2" || again=1
+	mv "$T/err2" "$T/err"
+	contract "$spec" mq-recv "1 2 125"
+	amqp_left_all "$(seq 1 5)" "$T/out" "$T/done"
+	# Written, or back on the queue; one may come twice (mq-recv(1)).
+	[ "$(cat "$T/out" "$T/done" "$T/left" 2>/dev/null | sort -nu)" = "$(seq 1 5)" ] ||
+	    lost "$spec" "mq-recv (amqp $how)" "status $rc, wrote $(flat "$T/out" "$T/done"), left: $(flat "$T/left")"
+	# Status 0: nothing left, but what it said may come again.
+	[ "$rc" -ne 0 ] || [ ! -s "$T/left" ] ||
+	    { [ -n "$again" ] && [ -z "$(sort "$T/left" | comm -23 - <(cat "$T/out" "$T/done" 2>/dev/null | sort))" ]; } ||
+	    lost "$spec" "mq-recv (amqp $how)" "status 0, left: $(flat "$T/left")"
+}
+
+@test "fault-queue: amqp mq-recv -c, -d into a pipe, --exec: every message written or back on the queue, under failing socket calls" {
+	requires_broker
+	Q="$AMQP_URL/$N"
+	printf '#!/bin/sh\ncat >> %s\n' "$T/done" > "$T/job"
+	chmod +x "$T/job"
+	CALLS=$AMQPCALLS ERRNOS=$AMQPERRNOS NTHS="1 3 8 13"
+	each amqp_recv_case count
+	each amqp_recv_case drain
+	each amqp_recv_case exec
 	verdict
 }
