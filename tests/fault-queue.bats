@@ -453,3 +453,45 @@ amqp_recv_case() {
 	each amqp_recv_case exec
 	verdict
 }
+
+@test "fault-queue: mq-send: a queue that cannot be made names the limit in one line" {
+	local q
+	# bash's ulimit -q is in bytes, as getrlimit(2)'s.
+	q=$(ulimit -q)
+	[ "$q" != unlimited ] || q=18446744073709551615
+	faulted mq_open:1:ENOSPC mq-send "$N" x
+	assert_equal "$rc $(cat "$T/err")" "2 mq-send: /$N: too many queues on this system (/proc/sys/fs/mqueue/queues_max)"
+	faulted mq_open:1:EINVAL mq-send "$N" x
+	assert_equal "$rc $(cat "$T/err")" "2 mq-send: /$N: queue size is over the system's limits (/proc/sys/fs/mqueue/msg_max, msgsize_max)"
+	faulted mq_open:1:EMFILE mq-send "$N" x
+	assert_equal "$rc $(cat "$T/err")" "2 mq-send: /$N: this user's queue memory is used up (RLIMIT_MSGQUEUE, ulimit -q: $q bytes): remove queues with ipc-rm, make a smaller one with --max-messages and --message-size, or raise ulimit -q"
+	# Out of descriptors indeed: then that is what it says.
+	faulted mq_open:1:EMFILE,open:1+:EMFILE mq-send "$N" x
+	assert_equal "$rc $(cat "$T/err")" "2 mq-send: /$N: Too many open files"
+	# Not made, only opened (-e): the error as it is.
+	faulted mq_open:1:EINVAL mq-send -e "$N" x
+	assert_equal "$rc $(cat "$T/err")" "2 mq-send: /$N: Invalid argument"
+	if mq_exists "$N"; then false; fi
+}
+
+@test "fault-queue: mq-recv: when a reader goes and the queue refuses what comes back, the message counts what was lost" {
+	requires mqueue-fs
+	local i said back lostn
+	for i in 1 2 3 4 5; do
+		mq_cleanup
+		seq 1 5 | mq-send "$N"
+		# The Nth send is the Nth message put back.
+		faulted_pipe "mq_send:$i:EIO" "head -c 2 > $T/out" mq-recv -d "$N"
+		assert_equal "$rc" 2
+		run -0 cat "$T/err"
+		assert_output --regexp "^mq-recv: stdout: [0-9]+ messages? put back on /$N(, [0-9]+ lost)?: Broken pipe\$"
+		said=$output
+		back=$(sed 's/.*: \([0-9]*\) messages\{0,1\} put back.*/\1/' <<< "$said")
+		lostn=$(sed -n 's/.*, \([0-9]*\) lost:.*/\1/p' <<< "$said")
+		mq-recv -d "$N" > "$T/left"
+		# Read, still queued (never taken or put back), or said lost.
+		assert_equal "$(cat "$T/out")" 1
+		assert_equal "$(( $(wc -l < "$T/left") + ${lostn:-0} ))" 4
+		[ "$(wc -l < "$T/left")" -ge "$back" ] || false
+	done
+}

@@ -913,3 +913,55 @@ PY
 	run -125 --separate-stderr mq-recv --lockstep --exec true "$N"
 	assert_equal "$stderr" "mq-recv: cannot use --lockstep with --exec"
 }
+
+@test "mq-recv: a queue it makes has mode 0600, or exactly the -m mode" {
+	requires mqueue-fs
+	run -1 mq-recv -n "$N-a"
+	run -1 mq-recv -n -m 0604 "$N-b"
+	run -0 stat -c %a "/dev/mqueue/$N-a" "/dev/mqueue/$N-b"
+	assert_output $'600\n604'
+}
+
+@test "mq-recv: a reader that takes nothing within -t while a queue's worth waits in the pipe: exit 1, one line, the messages are the reader's" {
+	mq-send --max-messages 2 --message-size 16 "$N" a b
+	# The reader starts reading only after a second: mq-recv has had a
+	# queue's worth in the pipe, unread, for longer than -t.
+	run -0 --separate-stderr bash -c 'mq-recv -c 3 -t 300ms "$1" | { sleep 1; cat; }; echo "${PIPESTATUS[0]}"' sh "$N"
+	assert_equal "$stderr" "mq-recv: stdout: the reader took nothing in time; 2 messages received"
+	assert_output $'a\nb\n1'
+	run -0 peer-mq attr "/$N"
+	assert_output "2 16 0"
+}
+
+@test "mq-recv -d: more than 64 KiB unread in a large pipe waits for its reader, who gets every message" {
+	requires python3
+	local i
+	for i in $(seq 1 10); do
+		printf '%08000d\n' "$i"
+	done | mq-send --max-messages 10 --message-size 8192 "$N"
+	# A pipe of 1 MiB takes all ten (80,010 bytes) before its reader
+	# reads one.
+	run -0 python3 - "$N" <<'PY'
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 1 << 20)	# F_SETPIPE_SZ
+p = subprocess.Popen(["mq-recv", "-d", sys.argv[1]], stdout=w)
+os.close(w)
+# Every message in the pipe, none read: mq-recv waits for that.
+end = time.time() + 20
+while fcntl.ioctl(r, 0x541B, b"\0\0\0\0") != (10 * 8001).to_bytes(4, sys.byteorder):  # FIONREAD
+    assert time.time() < end, "the messages never all came"
+    time.sleep(0.01)
+assert p.poll() is None, "mq-recv ended before its reader read"
+data = b""
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    data += chunk
+print(p.wait(), len(data.split()))
+PY
+	assert_output "0 10"
+	run -0 peer-mq attr "/$N"
+	assert_output "10 8192 0"
+}
