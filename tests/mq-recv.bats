@@ -965,3 +965,16 @@ PY
 	run -0 peer-mq attr "/$N"
 	assert_output "10 8192 0"
 }
+
+@test "mq-recv: the broker's options on a queue of this machine: exit 2, or 125 with --exec, naming them; nothing made" {
+	run -2 --separate-stderr mq-recv --tls-ca /dev/null "$N"
+	assert_equal "$stderr" "mq-recv: --max-priority and the --tls options are for amqp:// and amqps:// names"
+	run -125 --separate-stderr mq-recv --exec true --max-priority 3 --failed "$N-a" "$N"
+	assert_equal "$stderr" "mq-recv: --max-priority and the --tls options are for amqp:// and amqps:// names"
+	if mq_exists "$N" || mq_exists "$N-a"; then false; fi
+}
+
+@test "mq-recv: a scheme that names no queue: exit 2, one line" {
+	run -2 --separate-stderr mq-recv etcd://127.0.0.1:1/x
+	assert_equal "$stderr" "mq-recv: etcd://127.0.0.1:1/x: etcd:// names are not message queues"
+}
