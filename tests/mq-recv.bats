@@ -978,3 +978,21 @@ PY
 	run -2 --separate-stderr mq-recv etcd://127.0.0.1:1/x
 	assert_equal "$stderr" "mq-recv: etcd://127.0.0.1:1/x: etcd:// names are not message queues"
 }
+
+@test "mq-recv: a signal while it waits at the end for the reader ends it by the signal; what is in the pipe is the reader's" {
+	mq-send "$N" only
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	mq-recv -c 1 "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
+	pid=$!
+	wait_mq_count "$N" 0
+	wait_asleep "$pid"
+	terminate "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 head -n 1 <&7
+	assert_output only
+	exec 7>&-
+	run -0 peer-mq attr "/$N"
+	assert_output --regexp ' 0$'
+}
