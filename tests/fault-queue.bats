@@ -495,3 +495,77 @@ amqp_recv_case() {
 		[ "$(wc -l < "$T/left")" -ge "$back" ] || false
 	done
 }
+
+# A management API that answers one request as MODE says: 500, a list
+# ([]), a body that is not JSON, or one of 64 MiB and more.  Its port in
+# $T/api.
+fake_api() {
+	rm -f "$T/api"
+	python3 - "$1" "$T/api" <<'PY' &
+import http.server, os, socketserver, sys
+mode, portfile = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        if mode == "500":
+            body = b'{"error":"internal"}'
+            self.send_response(500)
+        elif mode == "array":
+            body = b"[]"
+            self.send_response(200)
+        elif mode == "notjson":
+            body = b"<html>a proxy's page</html>"
+            self.send_response(200)
+        else:
+            body = b"[" + b" " * (64 << 20) + b"]"
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    def log_message(self, *a):
+        pass
+s = socketserver.TCPServer(("127.0.0.1", 0), H)
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d\n" % s.server_address[1])
+os.rename(portfile + ".tmp", portfile)
+s.handle_request()
+PY
+	pid=$!
+	wait_until test -s "$T/api"
+}
+
+@test "fault-queue: ipc-ls of a broker whose management API answers 500, not JSON, over 64 MiB or a list for an exchange: exit 2, one line" {
+	requires python3
+	local x="amqp://127.0.0.1:1/?exchange=$N" port
+	if ipc-ls "$x" 2>&1 | grep -q 'built without'; then
+		skip "this ipcutils was built without amqp"
+	fi
+	fake_api 500
+	port=$(cat "$T/api")
+	IPCUTILS_AMQP_HTTP=http://127.0.0.1:$port run -2 --separate-stderr ipc-ls "$x"
+	assert_equal "$stderr" "ipc-ls: $x: the management API at 127.0.0.1:$port: HTTP status 500"
+	assert_equal "$output" ""
+	reap "$pid"
+	fake_api notjson
+	port=$(cat "$T/api")
+	IPCUTILS_AMQP_HTTP=http://127.0.0.1:$port run -2 --separate-stderr ipc-ls "$x"
+	assert_equal "$stderr" "ipc-ls: $x: the management API at 127.0.0.1:$port: not JSON: '[' or '{' expected near '<'"
+	reap "$pid"
+	fake_api huge
+	port=$(cat "$T/api")
+	IPCUTILS_AMQP_HTTP=http://127.0.0.1:$port run -2 --separate-stderr ipc-ls "$x"
+	assert_equal "$stderr" "ipc-ls: $x: the management API at 127.0.0.1:$port: an answer over 64 MiB"
+	reap "$pid"
+	# A list where one exchange was asked for is not one without a name.
+	fake_api array
+	port=$(cat "$T/api")
+	IPCUTILS_AMQP_HTTP=http://127.0.0.1:$port run -2 --separate-stderr ipc-ls "$x"
+	assert_equal "$stderr" "ipc-ls: $x: the management API at 127.0.0.1:$port: the answer is not an exchange"
+	assert_equal "$output" ""
+	reap "$pid"
+	pid=
+}
