@@ -274,3 +274,26 @@ teardown() {
 		assert_output $'a\nb'
 	done
 }
+
+@test "mq-send: standard input that cannot be read: exit 2, one line" {
+	run -2 --separate-stderr mq-send "$N" < /
+	assert_equal "$stderr" "mq-send: stdin: Is a directory"
+}
+
+@test "mq-send: SIGTERM while it reads standard input: 143, what was read is sent, and it says how many" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	echo one >&7
+	mq-send "$N" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" 3>&- 7>&- &
+	pid=$!
+	wait_mq_count "$N" 1
+	wait_asleep "$pid"
+	terminate "$pid"
+	pid=
+	exec 7>&-
+	assert_equal "$status" 143
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-send: /$N: 1 message sent"
+	run -0 mq-recv -d "$N"
+	assert_output one
+}
