@@ -569,3 +569,18 @@ PY
 	reap "$pid"
 	pid=
 }
+
+@test "fault-queue: mq-recv: a put back that the queue defers (EAGAIN) or a call cut short (EINTR) is tried again: none lost" {
+	requires mqueue-fs
+	local spec
+	for spec in mq_send:1:EAGAIN mq_send:2:EAGAIN mq_send:1:EINTR mq_send:3:EINTR; do
+		mq_cleanup
+		seq 1 5 | mq-send "$N"
+		faulted_pipe "$spec" "head -c 2 > $T/out" mq-recv -d "$N"
+		assert_equal "$spec $rc" "$spec 2"
+		run -0 cat "$T/err"
+		assert_output --regexp "^mq-recv: stdout: ([0-9]+ messages? put back on /$N: )?Broken pipe\$"
+		mq-recv -d "$N" > "$T/left"
+		assert_equal "$spec $(cat "$T/out") $(sort -n "$T/left" | tr '\n' ' ')" "$spec 1 2 3 4 5 "
+	done
+}
