@@ -996,3 +996,32 @@ PY
 	run -0 peer-mq attr "/$N"
 	assert_output --regexp ' 0$'
 }
+
+# Has process $1 no child (its command ended and was reaped)?
+no_children() {
+	if pgrep -P "$1" > /dev/null; then return 1; fi
+}
+
+@test "mq-recv --exec: a message that waits for room in a full --failed goes there once a reader makes room" {
+	mq-send --max-messages 1 --message-size 64 "$N-a" old
+	fill bad
+	mq-recv -c 1 --failed "$N-a" --exec false "$N" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	# Taken, its command failed, and it waits in its slot for room.
+	wait_mq_count "$N" 0
+	wait_until no_children "$pid"
+	wait_asleep "$pid"
+	run -0 mq-recv "$N-a"
+	assert_output old
+	wait_until ended "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: /$N: message 1: command exited 1; sent to /$N-a"
+	run -0 mq-recv -d "$N-a"
+	assert_output bad
+	run -0 mq_count "$N"
+	assert_output 0
+}
