@@ -234,6 +234,11 @@ exec_case() {
 	each exec_case one
 	each exec_case jobs
 	each exec_case failed
+	# Every dup2 failing, the command's process cannot be set up even
+	# for sh: 126, the message back on its queue.
+	CALLS=dup2 ERRNOS="EMFILE EIO" NTHS="1+"
+	each exec_case one
+	each exec_case jobs
 	verdict
 }
 
