@@ -258,6 +258,14 @@ exec_case() {
 	[ ! -e "$T/done" ] || false
 	run -0 mq-recv -d "$N"
 	assert_equal "$(sort -n <<< "$output")" "$(seq 1 3)"
+	# And when it cannot go back either, the line says it is lost.
+	seq 1 3 | mq-send "$N"
+	faulted write:1:EIO,mq_send:1:ENOSPC mq-recv -c 1 --exec "$T/job" "$N"
+	assert_equal "$rc" 125
+	run -0 cat "$T/err"
+	assert_output "mq-recv: /$N: message 1: its standard input: Input/output error; lost: No space left on device"
+	run -0 mq-recv -d "$N"
+	assert_output $'2\n3'
 }
 
 @test "fault-queue: mq-recv --exec: a --failed queue that cannot be made takes nothing" {
@@ -573,6 +581,11 @@ PY
 	IPCUTILS_AMQP_HTTP=http://127.0.0.1:$port run -2 --separate-stderr ipc-ls "$x"
 	assert_equal "$stderr" "ipc-ls: $x: the management API at 127.0.0.1:$port: an answer over 64 MiB"
 	reap "$pid"
+	# Credentials that cannot be had: before any request.
+	run -2 --separate-stderr env -u IPCUTILS_AMQP_USER \
+	    -u IPCUTILS_AMQP_PASSWORD IPCUTILS_AMQP_CREDENTIALS="$T/none" \
+	    ipc-ls "$x"
+	assert_equal "$stderr" "ipc-ls: $x: credentials $T/none: No such file or directory"
 	# A list where one exchange was asked for is not one without a name.
 	fake_api array
 	port=$(cat "$T/api")
