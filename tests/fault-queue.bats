@@ -321,12 +321,23 @@ send_case() {
 
 @test "fault-queue: sock-send's copies, each way, fall back where the kernel will not and fail in one line elsewhere" {
 	requires python3
+	local spec
 	# More than one read, one splice of a pipe and one pipe's worth.
 	seq 1 300000 > "$T/in"
 	CALLS=$COPYCALLS ERRNOS=$COPYERRNOS NTHS="1 2"
 	each send_case file
 	each send_case append
 	each send_case pipe
+	# After a fall back, the read and write way failing in its turn: the
+	# input a file that sendfile(2) refuses, or the reply's own pipe not
+	# made (the first pipe2 is sock-send's own, the second the copy's).
+	for spec in sendfile:1:EINVAL,read:1:EIO sendfile:1:ENOSYS,read:1:EINTR \
+	    sendfile:1:EINVAL,write:1:EIO sendfile:1:EINVAL,write:1:EPIPE \
+	    pipe2:2:EMFILE,read:1:EIO pipe2:2:EMFILE,read:2:ECONNRESET \
+	    pipe2:2:EMFILE,write:1:ENOSPC pipe2:2:EMFILE,write:2:EIO; do
+		send_case file "$spec"
+		send_case append "$spec"
+	done
 	verdict
 }
 
