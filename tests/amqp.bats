@@ -627,3 +627,25 @@ has_consumers() {
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output "mq-recv: $Q: the queue is gone"
 }
+
+# Does queue $1 hold n messages ready?
+ready_is() {
+	[ "$(ready "$1")" = "$2" ]
+}
+
+@test "amqp: a queue deleted under mq-send: exit 2, saying which record was the first not confirmed" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" 3>&- 7>&- &
+	pid=$!
+	echo one >&7
+	wait_until ready_is "$Q" 1
+	run -0 ipc-rm "$Q"
+	echo two >&7
+	exec 7>&-
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-send: $Q: the queue is gone; 1 message confirmed, record 2 was the first not confirmed"
+}
