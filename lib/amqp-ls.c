@@ -55,11 +55,12 @@ body(const char *p, size_t n, void *arg)
 	struct api *a = arg;
 	char *nb;
 
+	/* At every call: once grown, the buffer may hold more than that. */
+	if (a->len + n + 1 > (size_t)BODY_MAX) {
+		a->toobig = 1;
+		return 0;
+	}
 	if (a->len + n + 1 > a->cap) {
-		if (a->len + n + 1 > (size_t)BODY_MAX) {
-			a->toobig = 1;
-			return 0;
-		}
 		a->cap = (a->len + n + 1) * 2;
 		if ((nb = realloc(a->buf, a->cap)) == NULL)
 			return 0;
@@ -236,6 +237,13 @@ api_get(struct api *a, const char *path, char *why, size_t len)
 		}
 	}
 	free(full);
+	/* Cut short at BODY_MAX, the answer is not one to read. */
+	if (a->toobig) {
+		snprintf(why, len, "the management API at %s: an answer over "
+		    "64 MiB", ipc_http_hostname(&a->h));
+		errno = EFBIG;
+		return NULL;
+	}
 	if (st == 404) {
 		fail(why, len, ENOENT, strerror(ENOENT));
 		return NULL;
@@ -424,6 +432,13 @@ ipc_amqp_ls_exchanges(const struct ipc_url *u,
 	if (j == NULL) {
 		/* A glob's vhost that is not there holds no exchange. */
 		count = glob && errno == ENOENT ? 0 : -1;
+		goto out;
+	}
+	if (!glob && !json_is_object(j)) {
+		snprintf(why, len, "the management API at %s: the answer "
+		    "is not an exchange", ipc_http_hostname(&a.h));
+		errno = EIO;
+		count = -1;
 		goto out;
 	}
 	if (!glob) {

@@ -325,6 +325,17 @@ static int
 connect1(struct amqpq *a, const struct ipc_url_host *h,
     const struct ipc_tls_opts *o, int *fatal)
 {
+	/*
+	 * Without consumer_cancel_notify the broker drops a consumer whose
+	 * queue is deleted without a word, and mq-recv would wait on it
+	 * for ever; with it, basic.cancel comes: "the queue is gone".
+	 * librabbitmq adds its own capabilities to these.
+	 */
+	static amqp_table_entry_t cap = { { 22, "consumer_cancel_notify" },
+	    { AMQP_FIELD_KIND_BOOLEAN, { .boolean = 1 } } };
+	static amqp_table_entry_t prop = { { 12, "capabilities" },
+	    { AMQP_FIELD_KIND_TABLE, { .table = { 1, &cap } } } };
+	static amqp_table_t clientprops = { 1, &prop };
 	struct timeval tv = { CONNECT_SECS, 0 };
 	struct ipc_cred cred;
 	char buf[512];
@@ -357,8 +368,9 @@ connect1(struct amqpq *a, const struct ipc_url_host *h,
 		fail(a, ECONNREFUSED, "%s", socket_error(h, st));
 		goto out;
 	}
-	r = amqp_login(a->conn, a->vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
-	    AMQP_SASL_METHOD_PLAIN, cred.user ? cred.user : "guest",
+	r = amqp_login_with_properties(a->conn, a->vhost, 0,
+	    AMQP_DEFAULT_FRAME_SIZE, 0, &clientprops, AMQP_SASL_METHOD_PLAIN,
+	    cred.user ? cred.user : "guest",
 	    cred.password ? cred.password : "guest");
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		*fatal = r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION;
@@ -1349,12 +1361,14 @@ amqp_qlist(const char *name, const struct ipc_tls_opts *tls,
 		return -1;
 	if ((e = parse(a, name, &nomem)) != NULL || nomem ||
 	    (base = list_base(name)) == NULL) {
+		/* The reason may be in a's memory: said before a goes. */
+		if (e != NULL && !nomem)
+			snprintf(why, len, "%s", e);
 		release(a);
 		if (e == NULL || nomem) {
 			errno = ENOMEM;
 			return -1;
 		}
-		snprintf(why, len, "%s", e);
 		errno = EINVAL;
 		return -1;
 	}

@@ -245,10 +245,13 @@ ipc_copy(struct ipc_copy *c)
 	struct stat in, out;
 	int r = FALLBACK;
 
-	if (fstat(c->in, &in) == -1)
-		return fail(c, c->in, errno);
-	if (fstat(c->out, &out) == -1)
-		return fail(c, c->out, errno);
+	/* A stray EINTR is not the signal that ends the tool (again()). */
+	while (fstat(c->in, &in) == -1)
+		if (!again())
+			return fail(c, c->in, errno);
+	while (fstat(c->out, &out) == -1)
+		if (!again())
+			return fail(c, c->out, errno);
 	if (S_ISREG(in.st_mode))
 		r = by_sendfile(c);
 	else if (S_ISFIFO(in.st_mode) || S_ISFIFO(out.st_mode))

@@ -29,13 +29,35 @@ struct ipc_pool_job {
 
 static const struct timespec nowait = { 0, 0 };
 
-/* A failure of the pool's own: "what: errno's words" in why[]. */
+/* A failure of the pool's own: "queue: what: errno's words" in why[]. */
 static int
 fail(struct ipc_pool *p, const char *what)
 {
 	int e = errno;
 
-	snprintf(p->why, sizeof(p->why), "%s: %s", what, strerror(e));
+	snprintf(p->why, sizeof(p->why), "%s: %s: %s", p->q->shown, what,
+	    strerror(e));
+	errno = e;
+	return -1;
+}
+
+/*
+ * A command that could not be started for a failure of the pool's own
+ * (what, errno e): its message goes back on its queue, and -1.
+ */
+static int
+unstarted(struct ipc_pool *p, struct ipc_pool_job *j, const char *what,
+    int e)
+{
+	j->pid = 0;
+	if (ipc_queue_putback(p->q, &j->m) == -1)
+		snprintf(p->why, sizeof(p->why), "%s: message %lld: %s: %s; "
+		    "lost: %s", p->q->shown, j->seq, what, strerror(e),
+		    ipc_queue_why(p->q, errno));
+	else
+		snprintf(p->why, sizeof(p->why), "%s: message %lld: %s: %s; "
+		    "put back on %s", p->q->shown, j->seq, what, strerror(e),
+		    p->q->shown);
 	errno = e;
 	return -1;
 }
@@ -97,16 +119,18 @@ start(struct ipc_pool *p, struct ipc_pool_job *j)
 	if ((fd = memfd_create("mq-recv", MFD_CLOEXEC)) == -1 ||
 	    ipc_write_all(fd, p->stdinbuf, n) != n ||
 	    lseek(fd, 0, SEEK_SET) == -1) {
-		snprintf(p->why, sizeof(p->why), "standard input of message "
-		    "%lld: %s", j->seq, strerror(errno));
-		return -1;
+		e = errno;
+		if (fd != -1)
+			close(fd);
+		return unstarted(p, j, "its standard input", e);
 	}
 	snprintf(prio, sizeof(prio), "%u", j->m.prio);
 	snprintf(seq, sizeof(seq), "%lld", j->seq);
 	if (setenv("IPC_MSG_PRIORITY", prio, 1) == -1 ||
 	    setenv("IPC_MSG_SEQ", seq, 1) == -1) {
+		e = errno;
 		close(fd);
-		return fail(p, "setenv");
+		return unstarted(p, j, "setenv", e);
 	}
 	e = ipc_spawn_command(&j->pid, p->cmd, fd, NULL, NULL, 1);
 	close(fd);
@@ -117,9 +141,10 @@ start(struct ipc_pool *p, struct ipc_pool_job *j)
 			p->tell(IPC_POOL_LOST, j->seq, NULL, errno);
 		return ipc_spawn_status(e);
 	}
+	/* Running: ipc_pool_wait waits for it, also when this fails. */
+	p->running++;
 	if ((j->pidfd = pidfd_open(j->pid, 0)) == -1)
 		return fail(p, "pidfd_open");
-	p->running++;
 	return IPC_OK;
 }
 

@@ -592,3 +592,60 @@ PY
 	mq-recv -d "$Q" >> "$BATS_TEST_TMPDIR/out"
 	sort -u "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
 }
+
+# Does queue $1 (a name) have n consumers, as ipc-ls counts them?
+has_consumers() {
+	[ "$(ipc-ls -n "$1" | awk '{ print $4 }')" = "$2" ]
+}
+
+@test "amqp: a queue deleted under mq-recv -f, or --exec, ends it: exit 2 (125), one line, not a wait for ever" {
+	mq-send "$Q" a
+	mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_until has_consumers "$Q" 1
+	run -0 ipc-rm "$Q"
+	wait_until ended "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output a
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: $Q: the queue is gone"
+	mq-send "$Q" b
+	mq-recv -f --exec cat "$Q" > "$BATS_TEST_TMPDIR/out" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_until has_consumers "$Q" 1
+	run -0 ipc-rm "$Q"
+	wait_until ended "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 125
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output b
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: $Q: the queue is gone"
+}
+
+# Does queue $1 hold n messages ready?
+ready_is() {
+	[ "$(ready "$1")" = "$2" ]
+}
+
+@test "amqp: a queue deleted under mq-send: exit 2, saying which record was the first not confirmed" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	mq-send "$Q" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" 3>&- 7>&- &
+	pid=$!
+	echo one >&7
+	wait_until ready_is "$Q" 1
+	run -0 ipc-rm "$Q"
+	echo two >&7
+	exec 7>&-
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-send: $Q: the queue is gone; 1 message confirmed, record 2 was the first not confirmed"
+}

@@ -757,6 +757,9 @@ b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 def nocore():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # A suite started in the background (make check &) has SIGINT and
+    # SIGQUIT ignored, which mq-recv keeps: the signal at its default.
+    signal.signal(sig, signal.SIG_DFL)
 p = subprocess.Popen(sys.argv[2:], stdout=b.fileno(), preexec_fn=nocore)
 b.close()
 def state():
@@ -851,14 +854,14 @@ PY
 	# and goes.
 	run -0 bash -c 'mq-recv -d "$1" 2> "$2" | dd bs=4 count=1 iflag=fullblock status=none; echo "${PIPESTATUS[*]}"' sh "$N" "$BATS_TEST_TMPDIR/err"
 	assert_output $'1\n2\n2 0'
-	# Most often all ten went out in one write, and the eight dd left
-	# are put back; on a loaded machine the ten come in several
-	# batches, and dd may go before the last were received: those are
-	# still queued, before what was put back (at the queue's end).
+	# How many it had taken when the reader went depends on who ran
+	# first: all of them (8 put back), or only those in the pipe (then
+	# the others were never taken), or none but the two read.
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output --regexp "^mq-recv: stdout: ([1-8] messages? put back on /$N: )?Broken pipe\$"
-	run -0 bash -c 'mq-recv -d "$1" | sort -n' sh "$N"
-	assert_output "$(seq 3 10)"
+	# Put back behind those never taken, at their priority.
+	run -0 mq-recv -d "$N"
+	assert_equal "$(sort -n <<< "$output")" "$(seq 3 10)"
 }
 
 @test "mq-recv: -c does not end while what it wrote is unread; -t bounds that wait" {
@@ -909,4 +912,116 @@ PY
 	run -1 mq_exists "$N"
 	run -125 --separate-stderr mq-recv --lockstep --exec true "$N"
 	assert_equal "$stderr" "mq-recv: cannot use --lockstep with --exec"
+}
+
+@test "mq-recv: a queue it makes has mode 0600, or exactly the -m mode" {
+	requires mqueue-fs
+	run -1 mq-recv -n "$N-a"
+	run -1 mq-recv -n -m 0604 "$N-b"
+	run -0 stat -c %a "/dev/mqueue/$N-a" "/dev/mqueue/$N-b"
+	assert_output $'600\n604'
+}
+
+@test "mq-recv: a reader that takes nothing within -t while a queue's worth waits in the pipe: exit 1, one line, the messages are the reader's" {
+	mq-send --max-messages 2 --message-size 16 "$N" a b
+	# The reader starts reading only after a second: mq-recv has had a
+	# queue's worth in the pipe, unread, for longer than -t.
+	run -0 --separate-stderr bash -c 'mq-recv -c 3 -t 300ms "$1" | { sleep 1; cat; }; echo "${PIPESTATUS[0]}"' sh "$N"
+	assert_equal "$stderr" "mq-recv: stdout: the reader took nothing in time; 2 messages received"
+	assert_output $'a\nb\n1'
+	run -0 peer-mq attr "/$N"
+	assert_output "2 16 0"
+}
+
+@test "mq-recv -d: more than 64 KiB unread in a large pipe waits for its reader, who gets every message" {
+	requires python3
+	local i
+	for i in $(seq 1 10); do
+		printf '%08000d\n' "$i"
+	done | mq-send --max-messages 10 --message-size 8192 "$N"
+	# A pipe of 1 MiB takes all ten (80,010 bytes) before its reader
+	# reads one.
+	run -0 python3 - "$N" <<'PY'
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 1 << 20)	# F_SETPIPE_SZ
+p = subprocess.Popen(["mq-recv", "-d", sys.argv[1]], stdout=w)
+os.close(w)
+# Every message in the pipe, none read: mq-recv waits for that.
+end = time.time() + 20
+while fcntl.ioctl(r, 0x541B, b"\0\0\0\0") != (10 * 8001).to_bytes(4, sys.byteorder):  # FIONREAD
+    assert time.time() < end, "the messages never all came"
+    time.sleep(0.01)
+assert p.poll() is None, "mq-recv ended before its reader read"
+data = b""
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    data += chunk
+print(p.wait(), len(data.split()))
+PY
+	assert_output "0 10"
+	run -0 peer-mq attr "/$N"
+	assert_output "10 8192 0"
+}
+
+@test "mq-recv: the broker's options on a queue of this machine: exit 2, or 125 with --exec, naming them; nothing made" {
+	run -2 --separate-stderr mq-recv --tls-ca /dev/null "$N"
+	assert_equal "$stderr" "mq-recv: --max-priority and the --tls options are for amqp:// and amqps:// names"
+	run -125 --separate-stderr mq-recv --exec true --max-priority 3 --failed "$N-a" "$N"
+	assert_equal "$stderr" "mq-recv: --max-priority and the --tls options are for amqp:// and amqps:// names"
+	if mq_exists "$N" || mq_exists "$N-a"; then false; fi
+}
+
+@test "mq-recv: a scheme that names no queue: exit 2, one line" {
+	run -2 --separate-stderr mq-recv etcd://127.0.0.1:1/x
+	assert_equal "$stderr" "mq-recv: etcd://127.0.0.1:1/x: etcd:// names are not message queues"
+}
+
+@test "mq-recv: a signal while it waits at the end for the reader ends it by the signal; what is in the pipe is the reader's" {
+	mq-send "$N" only
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	mq-recv -c 1 "$N" > "$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
+	pid=$!
+	wait_mq_count "$N" 0
+	wait_asleep "$pid"
+	terminate "$pid"
+	pid=
+	assert_equal "$status" 143
+	run -0 head -n 1 <&7
+	assert_output only
+	exec 7>&-
+	run -0 peer-mq attr "/$N"
+	assert_output --regexp ' 0$'
+}
+
+# Has process $1 no child (its command ended and was reaped)?
+no_children() {
+	if pgrep -P "$1" > /dev/null; then return 1; fi
+}
+
+@test "mq-recv --exec: a message that waits for room in a full --failed goes there once a reader makes room" {
+	mq-send --max-messages 1 --message-size 64 "$N-a" old
+	fill bad
+	mq-recv -c 1 --failed "$N-a" --exec false "$N" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	# Taken, its command failed, and it waits in its slot for room.
+	wait_mq_count "$N" 0
+	wait_until no_children "$pid"
+	wait_asleep "$pid"
+	run -0 mq-recv "$N-a"
+	assert_output old
+	wait_until ended "$pid"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-recv: /$N: message 1: command exited 1; sent to /$N-a"
+	run -0 mq-recv -d "$N-a"
+	assert_output bad
+	run -0 mq_count "$N"
+	assert_output 0
 }

@@ -274,3 +274,52 @@ teardown() {
 		assert_output $'a\nb'
 	done
 }
+
+@test "mq-send: standard input that cannot be read: exit 2, one line" {
+	run -2 --separate-stderr mq-send "$N" < /
+	assert_equal "$stderr" "mq-send: stdin: Is a directory"
+}
+
+@test "mq-send: SIGTERM while it reads standard input: 143, what was read is sent, and it says how many" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 7<> "$BATS_TEST_TMPDIR/fifo"
+	echo one >&7
+	mq-send "$N" < "$BATS_TEST_TMPDIR/fifo" 2> "$BATS_TEST_TMPDIR/err" 3>&- 7>&- &
+	pid=$!
+	wait_mq_count "$N" 1
+	wait_asleep "$pid"
+	terminate "$pid"
+	pid=
+	exec 7>&-
+	assert_equal "$status" 143
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mq-send: /$N: 1 message sent"
+	run -0 mq-recv -d "$N"
+	assert_output one
+}
+
+@test "mq-send: a broker's names over AMQP's 255 bytes, and TLS files that cannot be loaded: exit 2, one line, before any connection" {
+	local u=amqp://127.0.0.1:1 long
+	if mq-send "$u/x" x 2>&1 | grep -q 'built without'; then
+		skip "this ipcutils was built without amqp"
+	fi
+	long=$(printf 'x%.0s' $(seq 256))
+	run -2 --separate-stderr mq-send "$u/$long" x
+	assert_equal "$stderr" "mq-send: $u/$long: the queue's name is longer than 255 bytes"
+	run -2 --separate-stderr mq-send "$u/?exchange=$long" x
+	assert_equal "$stderr" "mq-send: $u/?exchange=$long: exchange= is longer than 255 bytes"
+	run -2 --separate-stderr mq-send "$u/?exchange=e&key=$long" x
+	assert_equal "$stderr" "mq-send: $u/?exchange=e&key=$long: key= is longer than 255 bytes"
+	# 255 bytes is a name; port 1 then refuses the connection.
+	run -2 --separate-stderr mq-send "$u/${long:1}" x
+	refute_output --partial "longer than"
+	u=amqps://127.0.0.1:1
+	run -2 --separate-stderr mq-send --tls-ca "$BATS_TEST_TMPDIR/none" "$u/q" x
+	assert_equal "$stderr" "mq-send: $u/q: --tls-ca $BATS_TEST_TMPDIR/none: cannot load it"
+	echo 'not a certificate' > "$BATS_TEST_TMPDIR/bad.pem"
+	run -2 --separate-stderr mq-send --tls-ca "$BATS_TEST_TMPDIR/bad.pem" "$u/q" x
+	assert_equal "$stderr" "mq-send: $u/q: --tls-ca $BATS_TEST_TMPDIR/bad.pem: cannot load it"
+	run -2 --separate-stderr mq-send --tls-cert "$BATS_TEST_TMPDIR/bad.pem" \
+	    --tls-key "$BATS_TEST_TMPDIR/bad.pem" "$u/q" x
+	assert_equal "$stderr" "mq-send: $u/q: --tls-cert $BATS_TEST_TMPDIR/bad.pem, --tls-key $BATS_TEST_TMPDIR/bad.pem: cannot load them"
+}
