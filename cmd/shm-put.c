@@ -99,7 +99,7 @@ main(int argc, char *argv[])
 	if (rv == -1) {
 		if (errno == EAGAIN && shm->side == IPC_SHM_OBJECT)
 			return IPC_NOTNOW;
-		if (errno == EINTR && ipc_signalled)
+		if (IPC_BY_SIGNAL(errno))
 			ipc_die_signalled();
 		failed();
 	}

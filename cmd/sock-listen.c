@@ -314,7 +314,7 @@ write_port(const char *file)
 	 */
 	while ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) == -1) {
-		if (errno == EINTR && ipc_signalled)
+		if (IPC_BY_SIGNAL(errno))
 			die();
 		if (errno != EINTR)
 			err(ipc_errexit, "%s", file);
@@ -345,7 +345,7 @@ ready(int fd)
 		return 1;
 	if (n == 0)
 		return 0;
-	if (errno == EINTR && ipc_signalled)
+	if (IPC_BY_SIGNAL(errno))
 		die();
 	err(ipc_errexit, "%s", addr.text);
 }
@@ -375,7 +375,7 @@ serve(void)
 		len = sizeof(ss);
 		if ((fd = accept4(ls, (struct sockaddr *)&ss, &len,
 		    SOCK_CLOEXEC)) == -1) {
-			if (errno == EINTR && ipc_signalled)
+			if (IPC_BY_SIGNAL(errno))
 				die();
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EPROTO)
@@ -436,7 +436,7 @@ tls_accept(int fd, const struct sockaddr_storage *ss, struct tls **cctx)
 
 	if (ipc_tls_serve(srv, fd, timeout, cctx, &why) == 0)
 		return 0;
-	if (errno == EINTR && ipc_signalled)
+	if (IPC_BY_SIGNAL(errno))
 		die();
 	if (count != 0 || keeper)
 		errx(ipc_errexit, "%s: %s", peer_name(fd, ss), why);
@@ -479,7 +479,7 @@ failed(const struct ipc_fault *f, int fd, const char *what)
 	char why[512];
 	int st;
 
-	if (f->err == EINTR && ipc_signalled)
+	if (IPC_BY_SIGNAL(f->err))
 		die();
 	st = ipc_fault_says(f, fd, what, "nothing came in time", why,
 	    sizeof(why));
@@ -553,7 +553,7 @@ relay_command(int fd, const struct sockaddr_storage *ss, struct tls *cctx,
 	ipc_relay_init(&r, cctx, fd, sp[0], sp[0], timeout);
 	r.linger = LINGER_MS;
 	r.flags = IPC_RELAY_KEEPER;
-	if (ipc_tls_relay(&r) == -1 && !(errno == EINTR && ipc_signalled)) {
+	if (ipc_tls_relay(&r) == -1 && !IPC_BY_SIGNAL(errno)) {
 		ipc_fault_says(&r.fault, fd, peer_name(fd, ss),
 		    "idle for too long", why, sizeof(why));
 		warnx("%s", why);
@@ -587,7 +587,7 @@ receive(void)
 		sslen = sizeof(ss);
 		if ((n = recvfrom(ls, buf, DGRAMCAP, MSG_TRUNC,
 		    (struct sockaddr *)&ss, &sslen)) == -1) {
-			if (errno == EINTR && ipc_signalled)
+			if (IPC_BY_SIGNAL(errno))
 				die();
 			if (errno == EINTR)
 				continue;

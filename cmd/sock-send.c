@@ -169,7 +169,7 @@ wait_sender(void)
 		return;
 	if (errno == ETIMEDOUT)
 		errx(IPC_NOTNOW, "%s: timed out", addr.text);
-	if (errno == EINTR && ipc_signalled)
+	if (IPC_BY_SIGNAL(errno))
 		ipc_die_signalled();
 	err(IPC_ERROR, NULL);
 }
@@ -235,7 +235,7 @@ tls_session(struct tls *ctx, int noreply)
 	    ipc_tls_connect(ctx, sock, name) == -1)
 		errx(IPC_ERROR, "%s: %s", addr.text, tls_error(ctx));
 	if (ipc_tls_handshake(ctx, sock, timeout) == -1) {
-		if (errno == EINTR && ipc_signalled)
+		if (IPC_BY_SIGNAL(errno))
 			ipc_die_signalled();
 		if (errno == ETIMEDOUT)
 			errx(IPC_NOTNOW, "%s: timed out", addr.text);
@@ -259,7 +259,7 @@ failed(const struct ipc_fault *f)
 {
 	char why[512];
 
-	if (f->err == EINTR && ipc_signalled)
+	if (IPC_BY_SIGNAL(f->err))
 		ipc_die_signalled();
 	errx(ipc_fault_says(f, sock, addr.text, "timed out", why, sizeof(why)),
 	    "%s", why);
@@ -347,7 +347,7 @@ open_retrying(const struct timespec *retry)
 		 * Only a signal that asks us to end is an end by it: an
 		 * EINTR without one (a stop and a continue) is an error.
 		 */
-		if (e == EINTR && ipc_signalled)
+		if (IPC_BY_SIGNAL(e))
 			ipc_die_signalled();
 		if (retry == NULL || ipc_expired(&until) ||
 		    (e != ECONNREFUSED && e != ENOENT && e != EAGAIN &&

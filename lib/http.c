@@ -211,12 +211,12 @@ ipc_http_connect(struct ipc_http *h, const struct timespec *deadline)
 		close(h->fd);
 		h->fd = -1;
 		/* A signal's EINTR ends the call; any other, the address. */
-		if (err == EINTR && ipc_signalled && !h->nointr)
+		if (IPC_BY_SIGNAL(err) && !h->nointr)
 			break;
 	}
 	freeaddrinfo(res);
 	if (h->fd == -1) {
-		if (err == EINTR && ipc_signalled && !h->nointr)
+		if (IPC_BY_SIGNAL(err) && !h->nointr)
 			return fail(h, EINTR, "%s", strerror(EINTR));
 		return fail(h, ECONNREFUSED, "%s: %s", where(h),
 		    strerror(err));

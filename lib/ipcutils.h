@@ -103,6 +103,9 @@ void		 ipc_xfflush(FILE *, const char *);
 /* signal.c: a signal that would end the tool interrupts waits; the tool
    puts back what it holds and ends by it. */
 extern volatile sig_atomic_t ipc_signalled;
+/* Is this errno the end a signal asked for?  An EINTR without one (a
+   stop and a continue, a call that gave it up) is a failure like any. */
+#define IPC_BY_SIGNAL(e)	((e) == EINTR && ipc_signalled)
 int		 ipc_catch(int, void (*)(int), int, struct sigaction *);
 void		 ipc_caught(sigset_t *);
 void		 ipc_catch_signals(void);

@@ -96,7 +96,7 @@ ipc_keeper_reap(struct ipc_keeper *k, int how)
 
 	while (k->running > 0) {
 		pid = waitpid(-1, &st, how != IPC_REAP_DONE ? 0 : WNOHANG);
-		if (pid == -1 && errno == EINTR && ipc_signalled)
+		if (pid == -1 && IPC_BY_SIGNAL(errno))
 			return -1;
 		if (pid == -1 && errno == EINTR)
 			continue;
