@@ -513,7 +513,7 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	ipc_keeper_env(&p);
 	if (srv != NULL) {
 		if (tls_accept(fd, ss, &cctx) == -1)
-			_exit(ipc_errexit);
+			ipc_exit_now(ipc_errexit);
 		ipc_tls_env(cctx);
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 		    sp) == -1)
@@ -522,7 +522,7 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	}
 	if ((e = ipc_spawn_on(&pid, &cmd, io)) != 0) {
 		warnc(e, "%s", ipc_command_name(&cmd));
-		_exit(ipc_spawn_status(e));
+		ipc_exit_now(ipc_spawn_status(e));
 	}
 	if (srv != NULL)
 		relay_command(fd, ss, cctx, sp);
@@ -530,10 +530,10 @@ spawn(int fd, const struct sockaddr_storage *ss)
 	if (ipc_keeper_wait(pid, &st) == -1) {
 		if (errno == EINTR)
 			ipc_die_signalled();
-		_exit(IPC_CMD_FAILED);
+		ipc_exit_now(IPC_CMD_FAILED);
 	}
 	ipc_linger(fd, LINGER_MS);
-	_exit(ipc_cmd_status(st));
+	ipc_exit_now(ipc_cmd_status(st));
 }
 
 /*

@@ -112,6 +112,7 @@ void		 ipc_catch_signals(void);
 void		 ipc_handle_signals(void (*)(int), sigset_t *);
 void		 ipc_ending(sigset_t *);
 _Noreturn void	 ipc_die_signalled(void);
+_Noreturn void	 ipc_exit_now(int);
 void		 ipc_sigbus_says(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 

@@ -625,7 +625,7 @@ copy(int out, off_t outoff, const struct ipc_pshm_src *in)
 	}
 	if (pid == 0) {
 		errno = EIO;
-		_exit(copyrange(out2, outoff, in, half, in->len) ==
+		ipc_exit_now(copyrange(out2, outoff, in, half, in->len) ==
 		    in->len - half ? 0 : errno);
 	}
 	close(out2);

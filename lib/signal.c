@@ -153,12 +153,34 @@ ipc_catch_signals(void)
 	ipc_handle_signals(catch, NULL);
 }
 
+/*
+ * _exit(2), in a process that must not run exit(3)'s handlers (a forked
+ * child).  A coverage build (tests/coverage.sh: -DIPC_COVERAGE) writes
+ * gcov's counters first, which only exit(3) does otherwise.  Not for a
+ * vfork(2) child: the mark that they were written would be its parent's.
+ */
+#ifdef IPC_COVERAGE
+void	__gcov_dump(void);
+#endif
+
+_Noreturn void
+ipc_exit_now(int status)
+{
+#ifdef IPC_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 /* End as the signal would have ended us, so the shell sees 128+N. */
 _Noreturn void
 ipc_die_signalled(void)
 {
 	int sig = ipc_signalled ? ipc_signalled : SIGTERM;
 
+#ifdef IPC_COVERAGE
+	__gcov_dump();
+#endif
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);

@@ -16,12 +16,15 @@ cd "$dir"
 make distclean >/dev/null 2>&1 || true
 # Dynamically linked (gcov's runtime is the same either way, but the
 # sanitizer-free shared link keeps tests/dyn/ and the tools alike), -O0
-# so that lines are lines.  Not gcov's own execvp (-fno-builtin-execvp):
-# it writes the counters and marks them written before the exec, and in
-# a vfork(2) child (lib/exec.c) that mark is the parent's, which then
+# so that lines are lines.  -DIPC_COVERAGE: a process that ends by
+# _exit(2) or by a signal it caught writes its counters first
+# (lib/signal.c).  Not gcov's own execvp (-fno-builtin-execvp): it
+# writes the counters and marks them written before the exec, and in a
+# vfork(2) child (lib/exec.c) that mark is the parent's, which then
 # never writes what it counts after its first command.
 ./configure -q --disable-static-programs \
-    CFLAGS='-O0 -g --coverage -fno-builtin-execvp' LDFLAGS=--coverage
+    CFLAGS='-O0 -g --coverage -fno-builtin-execvp -DIPC_COVERAGE' \
+    LDFLAGS=--coverage
 make -j1 >/dev/null
 # The tests that run a tool as another user (nobody) need to write its
 # counters too: each counter file made now, empty (gcov takes that for a
