@@ -137,6 +137,7 @@ main(int argc, char *argv[])
 	int rflag = 0, Hflag = 0, status = IPC_OK;
 	size_t k;
 
+	ipc_stdfds();
 	setlocale(LC_CTYPE, "");
 	while ((ch = getopt_long(argc, argv, "+0ghJN:no:rT:V", longopts,
 	    NULL)) != -1) {

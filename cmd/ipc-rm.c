@@ -69,6 +69,7 @@ main(int argc, char *argv[])
 	int status = IPC_OK;
 	size_t k;
 
+	ipc_stdfds();
 	setlocale(LC_CTYPE, "");
 	while ((ch = getopt_long(argc, argv, "+fhN:nT:Vv", longopts, NULL)) !=
 	    -1) {

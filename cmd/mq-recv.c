@@ -138,6 +138,7 @@ main(int argc, char *argv[])
 	long long count = 1;
 	int ch, cflag = 0, jset = 0, rset = 0;
 
+	ipc_stdfds();
 	/* With --exec every failure of ours is 125, in any option order. */
 	if (ipc_has_option(argc, argv, OPTSTRING, longopts, OPT_EXEC))
 		ipc_errexit = IPC_CMD_FAILED;

@@ -50,6 +50,7 @@ main(int argc, char *argv[])
 	int ch, i;
 	ssize_t len;
 
+	ipc_stdfds();
 	while ((ch = getopt_long(argc, argv, "+0aehm:np:t:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -43,6 +43,7 @@ main(int argc, char *argv[])
 	long long count = 1, init = 0, max = -1;
 	int ch, vflag = 0, value, status = IPC_OK;
 
+	ipc_stdfds();
 	while ((ch = getopt_long(argc, argv, "+c:ehm:nt:vVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -60,6 +60,7 @@ main(int argc, char *argv[])
 	long long init = -1;
 	int ch, i, vflag = 0, conflict = IPC_NOTNOW, value;
 
+	ipc_stdfds();
 	/*
 	 * Everything after the first "--" is the command, never our options;
 	 * with a command, our own failures, bad arguments too, exit 125, so

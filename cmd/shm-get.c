@@ -46,6 +46,7 @@ main(int argc, char *argv[])
 	int64_t off = 0, len = -1;	/* -1: to the end */
 	int ch, cflag = 0, fflag = 0, wflag = 0, xflag = 0;
 
+	ipc_stdfds();
 	while ((ch = getopt_long(argc, argv, "+0ac:Fhl:o:t:Vw", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

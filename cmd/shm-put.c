@@ -41,6 +41,7 @@ main(int argc, char *argv[])
 	int64_t off = 0, size = -1;	/* -1: the input's */
 	int ch, oflag = 0, rv;
 
+	ipc_stdfds();
 	while ((ch = getopt_long(argc, argv, "+ehm:no:s:t:Vx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -94,6 +94,7 @@ main(int argc, char *argv[])
 	mode_t mode = 0600;
 	int ch, cflag = 0, jflag = 0, kflag = 0, mflag = 0;
 
+	ipc_stdfds();
 	/* With --exec every failure of ours is IPC_CMD_FAILED, in any order. */
 	if (ipc_has_option(argc, argv, optstring, longopts, OPT_EXEC))
 		ipc_errexit = IPC_CMD_FAILED;

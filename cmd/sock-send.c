@@ -69,6 +69,7 @@ main(int argc, char *argv[])
 	sigset_t all, old;
 	int ch, qflag = 0;
 
+	ipc_stdfds();
 	while ((ch = getopt_long(argc, argv, "+0ahnqr:t:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

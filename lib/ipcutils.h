@@ -141,7 +141,8 @@ int		 ipc_has_option(int, char *const [], const char *,
 void		 ipc_xoptions_first(int, char *const [], const char *, int);
 #define getopt_long	ipc_getopt_long
 
-/* prog.c: --version. */
+/* prog.c: the standard descriptors made safe at start; --version. */
+void		 ipc_stdfds(void);
 _Noreturn void	 ipc_version(void);
 
 /* create.c: how a tool creates its object: -e, -m, -x, the queue sizes. */

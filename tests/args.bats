@@ -256,3 +256,49 @@ mq() {
 	run -2 --separate-stderr sem-post "${sem}x"
 	assert_equal "$stderr" "sem-post: ${sem}x: name too long"
 }
+
+# -- closed standard descriptors -----------------------------------------
+
+# Run a command with its stdout, or its stdin, closed.
+without_stdout() {
+	"$@" >&-
+}
+without_stdin() {
+	"$@" <&-
+}
+
+@test "args: a tool started with stdin or stdout closed says so; the first object it opens is not taken for them" {
+	# mq-recv: the queue would have been descriptor 1.
+	run -0 mq "$N" hello
+	run -2 --separate-stderr without_stdout mq-recv -d "$N"
+	assert_equal "$stderr" "mq-recv: stdout: 1 message put back on /$N: Bad file descriptor"
+	run -0 mq-recv -n "$N"
+	assert_output hello
+	# shm-put: nothing read, nothing made.
+	run -2 --separate-stderr without_stdin shm-put "$N"
+	assert_equal "$stderr" "shm-put: stdin: Bad file descriptor"
+	[ ! -e "/dev/shm/$N" ] || false
+	# sock-listen: the connection would have been descriptor 1, and what
+	# came in would have gone back out to its sender.
+	local ready=$BATS_TEST_TMPDIR/ready
+	mkfifo "$ready"
+	sock-listen --port-file "$ready" tcp:127.0.0.1:0 \
+	    2> "$BATS_TEST_TMPDIR/err" >&- 3>&- &
+	pid=$!
+	read -t 10 -r port <> "$ready"
+	run -0 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"secret\n")
+s.settimeout(10)
+got = b""
+while True:
+	d = s.recv(100)
+	if not d:
+		break
+	got += d
+sys.stdout.write(repr(got))' "$port"
+	assert_output "b''"
+	run -2 wait "$pid"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "sock-listen: stdout: Bad file descriptor"
+}
