@@ -517,7 +517,8 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 		fail(e, ENOMEM, "%s", strerror(ENOMEM));
 		return NULL;
 	}
-	for (tried = 0; tried < e->url.nhosts; ) {
+	/* Each host in turn; rounds after the first only while busy. */
+	for (tried = 0;;) {
 		if (login(e, deadline, &next) == 0 &&
 		    post(e, path, data, deadline, &ans, &next) == 0) {
 			free(data);
