@@ -456,7 +456,7 @@ login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
 {
 	struct ipc_cred cred;
 	json_t *req, *ans;
-	char *data;
+	char *data, why[sizeof(e->why)];
 	int rv;
 
 	*next = 0;
@@ -486,8 +486,12 @@ login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
 	rv = post(e, "auth/authenticate", data, deadline, &ans, next);
 	free(data);
 	if (rv == -1) {
-		if (errno == EACCES || errno == EIO)
-			fail(e, EACCES, "etcd refused the login: %s", e->why);
+		/* Not e->why into itself: a copy, without post's "etcd: ". */
+		if (errno == EACCES || errno == EIO) {
+			strlcpy(why, e->why, sizeof(why));
+			fail(e, EACCES, "etcd refused the login: %s",
+			    why + (strncmp(why, "etcd: ", 6) == 0 ? 6 : 0));
+		}
 		return -1;
 	}
 	if (json_string_value(json_object_get(ans, "token")) != NULL &&

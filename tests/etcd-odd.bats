@@ -61,7 +61,7 @@ rules() {
 
 # How many requests of path $1 the gateway has seen in this test.
 seen() {
-	grep -c "^$1 " "$FAKE_DIR/log" || true
+	grep -cE "^$1( |\$)" "$FAKE_DIR/log" || true
 }
 
 # The object's value in etcd, as etcdctl reads it.
@@ -93,4 +93,168 @@ UNAVAIL='{"error":"etcdserver: leader changed","code":14,"message":"etcdserver: 
 	[ "$(value)" = v1 ]
 	# Asked again for about ten seconds, not once.
 	[ "$(seen kv/txn)" -ge 10 ]
+}
+
+@test "etcd odd: an error object whose error is a string, not an object: its text is the reason" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range * answer 500 {"error":"etcdserver: oops","code":2}'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$output" = "" ]
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: oops" ]
+}
+
+@test "etcd odd: an error object without a message says so, in one line" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range * answer 500 {"code":2}'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: an error without a message" ]
+}
+
+@test "etcd odd: an answer that is not JSON (a proxy's 502 page) names its HTTP status" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range * answer 502 <html>bad gateway</html>'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: HTTP 502, not JSON" ]
+}
+
+@test "etcd odd: a request etcd finds too large: shm-put says etcd's limit, the object old" {
+	printf v1 | shm-put "$S"
+	rules 'kv/txn * answer 400 {"error":"etcdserver: request is too large","code":3,"message":"etcdserver: request is too large"}'
+	run -2 --separate-stderr shm-put "$F" <<< v2
+	[ "$stderr" = "shm-put: $F: larger than etcd takes (etcdserver: request is too large; etcd's --max-request-bytes, 1.5 MiB by default)" ]
+	[ "$(value)" = v1 ]
+}
+
+@test "etcd odd: permission denied on the prefix: shm-put fails in one line, the object old" {
+	printf v1 | shm-put "$S"
+	rules 'kv/txn * answer 403 {"error":"etcdserver: permission denied","code":7,"message":"etcdserver: permission denied"}'
+	run -2 --separate-stderr shm-put "$F" <<< v2
+	[ "$stderr" = "shm-put: $F: etcd: etcdserver: permission denied" ]
+	[ "$(value)" = v1 ]
+	# Refused at once, not asked again.
+	[ "$(seen kv/txn)" -eq 1 ]
+}
+
+@test "etcd odd: permission denied: sem-post posts nothing, sem-wait takes nothing and leaves no waiter" {
+	sem-post "$S"
+	rules 'kv/txn * answer 403 {"error":"etcdserver: permission denied","code":7,"message":"etcdserver: permission denied"}'
+	run -2 --separate-stderr sem-post "$F"
+	[ "$stderr" = "sem-post: $F: etcd: etcdserver: permission denied" ]
+	run -2 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "sem-wait: $F: etcd: etcdserver: permission denied" ]
+	[ "$(count)" = 1 ]
+	# Its lease given back: no waiter key of it stays.
+	[ "$(seen kv/lease/revoke)" -eq 1 ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: a token that expired is replaced by a new login, once: shm-get reads the object" {
+	printf v1 | shm-put "$S"
+	rules 'auth/authenticate * answer 200 {"token":"fake-tok1"}' \
+	    'kv/range 1 answer 401 {"error":"etcdserver: invalid auth token","code":16,"message":"etcdserver: invalid auth token"}'
+	IPCUTILS_ETCD_USER=u IPCUTILS_ETCD_PASSWORD=p run -0 --separate-stderr shm-get "$F"
+	[ "$output" = v1 ]
+	[ "$stderr" = "" ]
+	[ "$(seen auth/authenticate)" -eq 2 ]
+}
+
+@test "etcd odd: a token refused again after a fresh login: one line, no third login" {
+	printf v1 | shm-put "$S"
+	rules 'auth/authenticate * answer 200 {"token":"fake-tok1"}' \
+	    'kv/range * answer 401 {"error":"etcdserver: invalid auth token","code":16,"message":"etcdserver: invalid auth token"}'
+	IPCUTILS_ETCD_USER=u IPCUTILS_ETCD_PASSWORD=p run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd: etcdserver: invalid auth token" ]
+	[ "$(seen auth/authenticate)" -eq 2 ]
+}
+
+@test "etcd odd: a login etcd refuses: one line that says etcd's reason, once" {
+	rules 'auth/authenticate * answer 401 {"error":"etcdserver: authentication failed, invalid user ID or password","code":3,"message":"etcdserver: authentication failed, invalid user ID or password"}'
+	IPCUTILS_ETCD_USER=u IPCUTILS_ETCD_PASSWORD=p run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd refused the login: etcdserver: authentication failed, invalid user ID or password" ]
+}
+
+@test "etcd odd: a credentials file that is not there: one line naming it" {
+	IPCUTILS_ETCD_CREDENTIALS=$BATS_TEST_TMPDIR/none run -2 --separate-stderr shm-get "$S"
+	[ "$stderr" = "shm-get: $S: credentials $BATS_TEST_TMPDIR/none: No such file or directory" ]
+}
+
+@test "etcd odd: names etcd's objects cannot have: a query, a bad port, over 255 bytes, an unknown host" {
+	run -2 --separate-stderr shm-get "$ETCD_URL/$N?x=y"
+	[ "$stderr" = "shm-get: $ETCD_URL/$N?x=y: a query (?...) in the name: etcd's objects take none" ]
+	run -2 --separate-stderr sem-post "etcd://127.0.0.1:99999/$N"
+	[ "$stderr" = "sem-post: etcd://127.0.0.1:99999/$N: a bad port" ]
+	long=$(printf 'n%.0s' $(seq 256))
+	run -2 --separate-stderr shm-put "$ETCD_URL/$long" <<< v
+	[ "$stderr" = "shm-put: $ETCD_URL/$long: the name is longer than 255 bytes" ]
+	run -2 --separate-stderr ipc-rm "$ETCD_URL/$N?x=y"
+	[ "$stderr" = "ipc-rm: $ETCD_URL/$N?x=y: a query (?...) in the name: etcd's objects take none" ]
+	run -2 --separate-stderr sem-post "etcd://$N.invalid/$N"
+	[[ "$stderr" == "sem-post: etcd://$N.invalid/$N: etcd at $N.invalid:2379: "* ]]
+	[ "${#lines[@]}" -eq 0 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "etcd odd: an answer that is not HTTP: one line, Protocol error" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range * garbage'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: Protocol error" ]
+}
+
+@test "etcd odd: an answer whose body is cut short, or whose head is: one line, the object old" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range 1 cut'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+	rules 'kv/range 1 headcut'
+	run -2 --separate-stderr shm-put -o 1 "$F" <<< x
+	[ "$stderr" = "shm-put: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+	[ "$(value)" = v1 ]
+}
+
+@test "etcd odd: an answer's head line longer than the client reads: one line, Message too long" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range * longhead'
+	run -2 --separate-stderr shm-get "$F"
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: Message too long" ]
+}
+
+@test "etcd odd: answers in chunks with extensions and a trailer, to the close, or with an odd head line are read whole" {
+	printf 'v1 and more' | shm-put "$S"
+	for how in chunked toclose oddhead; do
+		rules "kv/range * $how" "kv/txn * $how"
+		run -0 --separate-stderr shm-get "$F"
+		[ "$output" = "v1 and more" ]
+		[ "$stderr" = "" ]
+		[ "$(seen "kv/range $how")" -ge 1 ]
+		run -0 --separate-stderr shm-put -o 3 "$F" <<< "$how"
+		[ "$(value)" = "v1 $how" ]
+		printf 'v1 and more' | shm-put "$S"
+		rm -f "$FAKE_DIR/log"
+	done
+}
+
+@test "etcd odd: a kept connection closed before the answer of a post etcd made: sem-post asks again and posts once" {
+	sem-post "$S"
+	# The write of the count (sem-post's second transaction, on the
+	# connection of its first) is done, and its answer lost.
+	rules 'kv/txn 2 drop'
+	run -0 --separate-stderr sem-post "$F"
+	[ "$stderr" = "" ]
+	[ "$(count)" = 2 ]
+	[ "$(seen 'kv/txn drop')" -eq 1 ]
+	# The answer of the last transaction lost: it asks etcd whether its
+	# write was done, and posts once.
+	rules 'kv/txn 3 drop'
+	run -0 --separate-stderr sem-post "$F"
+	[ "$(count)" = 3 ]
+	[ "$(seen kv/range)" -ge 1 ]
+}
+
+@test "etcd odd: the first request's connection closed with no answer: sem-post fails in one line and posts nothing" {
+	sem-post "$S"
+	rules 'kv/txn 1 close'
+	run -2 --separate-stderr sem-post "$F"
+	[ "$stderr" = "sem-post: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+	[ "$(count)" = 1 ]
 }

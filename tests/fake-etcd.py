@@ -10,6 +10,10 @@
 # every one (*); the first rule that matches acts.  Actions:
 #   answer STATUS JSON   that answer instead of etcd's
 #   close                the connection closed, no answer
+#   drop                 the request to etcd, then the close, no answer
+#   headcut              the close in the middle of the answer's head
+#   oddhead              etcd's answer, a head line without a colon
+#   longhead             etcd's answer, a head line of 20,000 bytes
 #   cut                  etcd's answer, its body cut short, then the close
 #   garbage              a line that is not HTTP, then the close
 #   toclose              etcd's answer without a length, to the close
@@ -84,7 +88,9 @@ def read_request(c, buf):
 def forward(path, hdrs, body):
     u = http.client.HTTPConnection("127.0.0.1", upstream, timeout=30)
     h = {"Content-Type": "application/json"}
-    if "authorization" in hdrs:
+    # A token of the rules' own (answer 200 {"token":"fake-..."}) is
+    # the gateway's: etcd, which would refuse it, never sees it.
+    if "authorization" in hdrs and not hdrs["authorization"].startswith("fake-"):
         h["Authorization"] = hdrs["authorization"]
     u.request("POST", path, body, h)
     return u, u.getresponse()
@@ -96,22 +102,23 @@ def send(c, status, body, extra=""):
               .encode() + body)
 
 
-def stream(c, u, r):
-    # A watch: etcd's stream, chunk for chunk, until either side ends.
-    c.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-              b"Transfer-Encoding: chunked\r\n\r\n" % r.status)
-    u.sock.settimeout(0.2)
-    while True:
-        try:
-            data = r.read1(65536)
-        except socket.timeout:
-            if select.select([c], [], [], 0)[0] and not c.recv(1, socket.MSG_PEEK):
-                return False
-            continue
-        if not data:
-            c.sendall(b"0\r\n\r\n")
-            return True
-        c.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+def relay(c, full, hdrs, body):
+    # A watch: etcd's stream as it comes, until either side ends it.
+    u = socket.create_connection(("127.0.0.1", upstream))
+    h = "POST %s HTTP/1.1\r\nHost: etcd\r\nContent-Type: " \
+        "application/json\r\nContent-Length: %d\r\n" % (full, len(body))
+    if "authorization" in hdrs and not hdrs["authorization"].startswith("fake-"):
+        h += "Authorization: %s\r\n" % hdrs["authorization"]
+    u.sendall((h + "\r\n").encode() + body)
+    try:
+        while True:
+            for s in select.select([c, u], [], [])[0]:
+                data = s.recv(65536)
+                if not data:
+                    return
+                (u if s is c else c).sendall(data)
+    finally:
+        u.close()
 
 
 def serve(c):
@@ -133,19 +140,28 @@ def serve(c):
             if action == "garbage":
                 c.sendall(b"SPDY/9 what is this\r\n\r\n")
                 return
+            if action == "headcut":
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Le")
+                return
             if action == "answer":
                 st, _, j = arg.partition(" ")
                 send(c, int(st), j.encode())
                 continue
-            u, r = forward(full, hdrs, body)
             if path == "watch" and action == "pass":
-                ok = stream(c, u, r)
-                u.close()
-                if not ok:
-                    return
-                continue
+                relay(c, full, hdrs, body)
+                return
+            u, r = forward(full, hdrs, body)
             data = r.read()
             u.close()
+            if action == "drop":
+                return
+            if action == "oddhead":
+                send(c, r.status, data, "X-Odd header without a colon\r\n"
+                     "Connection: close\r\n")
+                return
+            if action == "longhead":
+                send(c, r.status, data, "X-Long: %s\r\n" % ("x" * 20000))
+                return
             if action == "cut":
                 c.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n"
                           % (r.status, len(data)) + data[:len(data) // 2])
