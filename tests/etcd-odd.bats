@@ -258,3 +258,134 @@ UNAVAIL='{"error":"etcdserver: leader changed","code":14,"message":"etcdserver: 
 	[ "$stderr" = "sem-post: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
 	[ "$(count)" = 1 ]
 }
+
+@test "etcd odd: sem-post's write of the count made, its answer lost twice: etcd's time key tells it was done, posted once" {
+	sem-post "$S"
+	rules 'kv/txn 3 drop' 'kv/txn 4 drop'
+	run -0 --separate-stderr sem-post "$F"
+	[ "$stderr" = "" ]
+	[ "$(count)" = 2 ]
+	[ "$(seen 'kv/txn drop')" -eq 2 ]
+}
+
+@test "etcd odd: sem-post's write of the count not made, its connection closed twice: fenced, one line, nothing posted" {
+	sem-post "$S"
+	rules 'kv/txn 3 close' 'kv/txn 4 close'
+	run -2 --separate-stderr sem-post "$F"
+	[ "$stderr" = "sem-post: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+	[ "$(count)" = 1 ]
+	# The fence was a write of the count as it was.
+	[ "$(seen kv/txn)" -eq 5 ]
+}
+
+@test "etcd odd: sem-post's write made and every answer lost: one line that says it is not known, and it was made once" {
+	sem-post "$S"
+	rules 'kv/txn 3+ drop' 'kv/range * drop'
+	run -2 --separate-stderr sem-post "$F"
+	[ "$stderr" = "sem-post: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer; whether the change was made is not known" ]
+	[ "$(count)" = 2 ]
+}
+
+@test "etcd odd: sem-wait whose entry's answers are lost: one line, nothing taken, no waiter key left" {
+	sem-post "$S"
+	rules 'kv/txn * drop'
+	run -2 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "sem-wait: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+	[ "$(count)" = 1 ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: sem-wait's take made, its answer lost twice: taken once, status 0" {
+	sem-post -c 2 "$S"
+	rules 'kv/txn 2 drop' 'kv/txn 3 drop'
+	run -0 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "" ]
+	[ "$(count)" = 1 ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: -e on a semaphore that is not there makes none; -x on one that is changes nothing" {
+	run -2 --separate-stderr sem-post -e "$S"
+	[ "$stderr" = "sem-post: $S: No such file or directory" ]
+	run -2 --separate-stderr sem-wait -e -t 1s "$S"
+	[ "$stderr" = "sem-wait: $S: No such file or directory" ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/" | grep -c .)" -eq 0 ]
+	sem-post "$S"
+	run -2 --separate-stderr sem-post -x "$S"
+	[ "$stderr" = "sem-post: $S: File exists" ]
+	[ "$(count)" = 1 ]
+}
+
+@test "etcd odd: shm-put -o on an object that is not there with -e, or there with -x: one line, nothing written" {
+	run -2 --separate-stderr shm-put -e -o 1 "$S" <<< x
+	[ "$stderr" = "shm-put: $S: No such file or directory" ]
+	[ "$(etcd_ctl get --keys-only "$K" | grep -c .)" -eq 0 ]
+	printf v1 | shm-put "$S"
+	run -2 --separate-stderr shm-put -x -o 1 "$S" <<< x
+	[ "$stderr" = "shm-put: $S: File exists" ]
+	[ "$(value)" = v1 ]
+}
+
+# shm-get -w on $1 in the background (output $D/out, errors $D/err);
+# once its watch of rules' kind $2 is made, the object changes to v2.
+watch_then_put() {
+	shm-get -w -t 30s "$1" > "$D/out" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q "^watch $2" "$FAKE_DIR/log"
+	printf v2 | shm-put "$S"
+	reap "$pid"
+	pid=
+}
+
+@test "etcd odd: a watch etcd ends with an error object, or cancels, is made again: shm-get -w writes the change" {
+	for ans in '{"error":{"grpc_code":14,"message":"etcdserver: no leader"}}' \
+	    '{"result":{"canceled":true}}' '{"result":{"created":true}}'; do
+		printf v1 | shm-put "$S"
+		rm -f "$FAKE_DIR/log"
+		rules "watch 1 answer 200 $ans"
+		watch_then_put "$F" pass
+		[ "$status" -eq 0 ]
+		[ "$(cat "$D/out")" = v2 ]
+		[ ! -s "$D/err" ]
+		[ "$(seen 'watch answer')" -eq 1 ]
+	done
+}
+
+@test "etcd odd: a watch's stream ended by its host: on the next host of the list, nothing missed" {
+	printf v1 | shm-put "$S"
+	rules 'watch 1 close'
+	watch_then_put "etcd://127.0.0.1:$FAKE_PORT,127.0.0.1:$FAKE_PORT/$N" pass
+	[ "$status" -eq 0 ]
+	[ "$(cat "$D/out")" = v2 ]
+	[ ! -s "$D/err" ]
+}
+
+@test "etcd odd: a watch's start revision compacted away: shm-get -w reads again and waits on, then writes the change" {
+	printf v1 | shm-put "$S"
+	rules 'watch 1 answer 200 {"result":{"compact_revision":"2","canceled":true}}'
+	watch_then_put "$F" pass
+	[ "$status" -eq 0 ]
+	[ "$(cat "$D/out")" = v2 ]
+	[ ! -s "$D/err" ]
+	[ "$(seen kv/range)" -ge 2 ]
+}
+
+@test "etcd odd: a watch answered with an HTTP error: shm-get -w fails in one line" {
+	printf v1 | shm-put "$S"
+	rules 'watch * answer 404 {}'
+	run -2 --separate-stderr shm-get -w -t 30s "$F"
+	[ "$output" = "" ]
+	[ "$stderr" = "shm-get: $F: etcd at 127.0.0.1:$FAKE_PORT: HTTP status 404" ]
+}
+
+@test "etcd odd: a watch etcd keeps failing: shm-get -w -t ends at its timeout, status 1, as with no change" {
+	printf v1 | shm-put "$S"
+	rules 'watch * answer 200 {"error":{"grpc_code":14,"message":"etcdserver: no leader"}}'
+	SECONDS=0
+	run -1 --separate-stderr shm-get -w -t 1s "$F"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	# Not the 10 s a call waits at most: -t bounds the pauses too.
+	[ "$SECONDS" -lt 8 ]
+	[ "$(seen 'watch answer')" -ge 2 ]
+}
