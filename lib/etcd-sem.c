@@ -1417,6 +1417,7 @@ esem_list(const char *name, const struct ipc_tls_opts *tls,
 	}
 	if (r == 0)
 		r = gathered(&g, base, pattern, cb, arg, &n);
+	e = errno;
 	free(g.name);
 	json_decref(ans);
 	if (r == -2) {
@@ -1425,6 +1426,11 @@ esem_list(const char *name, const struct ipc_tls_opts *tls,
 	}
 	free(from), free(to), free(base);
 	esem_close(&x->s);
+	/* The callback's failure, whose reason is its own (ipc-ls's). */
+	if (r == -1) {
+		errno = e;
+		return -1;
+	}
 	return n;
 fail:
 	e = errno;

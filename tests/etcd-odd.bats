@@ -389,3 +389,69 @@ watch_then_put() {
 	[ "$SECONDS" -lt 8 ]
 	[ "$(seen 'watch answer')" -ge 2 ]
 }
+
+BOOM='{"error":"etcdserver: boom","code":2,"message":"etcdserver: boom"}'
+
+# A sem-wait that holds a unit of $S until the test ends; $pid.
+hold_unit() {
+	sem-post "$S"
+	sem-wait "$S" -- sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done' sh "$D/go" 3>&- &
+	pid=$!
+	wait_until held
+}
+
+# Is a unit of $S held: a waiter key, and the value 0?
+held() {
+	etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -q . &&
+	    [ "$(ipc-ls -n "$S" | awk '$1 == "sem" { print $4 }')" = 0 ]
+}
+
+@test "etcd odd: ipc-ls --holders whose read of the holders fails: one line, status 2, not an empty list" {
+	hold_unit
+	rules "kv/txn 1 answer 500 $BOOM"
+	run -2 --separate-stderr ipc-ls --holders "$F"
+	[ "$stderr" = "ipc-ls: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	rules "kv/lease/timetolive 1 answer 500 $BOOM"
+	run -2 --separate-stderr ipc-ls --holders "$F"
+	[ "$stderr" = "ipc-ls: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	# Without a fault: the holder, its pid.
+	rm -f "$FAKE_DIR/rules"
+	run -0 --separate-stderr ipc-ls --holders "$F"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "$F "*" $pid "*" holds" ]]
+}
+
+@test "etcd odd: ipc-ls --holders on a semaphore removed between the list and its holders: no rows, status 0" {
+	hold_unit
+	rules 'kv/txn 1 edit j["responses"][0]["response_range"].pop("kvs", None)'
+	run -0 --separate-stderr ipc-ls --holders "$F"
+	[ "$stderr" = "" ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "etcd odd: ipc-ls whose list of semaphores fails after the objects': one line, status 2" {
+	printf v1 | shm-put "$S"
+	sem-post "$S"
+	rules "kv/range 1 answer 500 $BOOM"
+	run -2 --separate-stderr ipc-ls "$F"
+	[ "$stderr" = "ipc-ls: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+}
+
+@test "etcd odd: ipc-ls -J shows a value that is not UTF-8 as null, its size as it is" {
+	printf '\377\376' | shm-put "$S"
+	run -0 --separate-stderr ipc-ls -J "$S"
+	[[ "$output" == '[{"type":"shm","name":"'"$S"'","size":2,"value":null,'* ]]
+}
+
+@test "etcd odd: ipc-rm whose delete etcd refuses: one line, the object still there; of one not there: No such file" {
+	printf v1 | shm-put "$S"
+	rules "kv/txn * answer 500 $BOOM"
+	run -2 --separate-stderr ipc-rm "$F"
+	[ "$stderr" = "ipc-rm: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	[ "$(value)" = v1 ]
+	rm -f "$FAKE_DIR/rules"
+	run -0 --separate-stderr ipc-rm "$F"
+	[ "$(etcd_ctl get --keys-only "$K" | grep -c .)" -eq 0 ]
+	run -2 --separate-stderr ipc-rm "$F"
+	[ "$stderr" = "ipc-rm: $F: No such file or directory" ]
+}
