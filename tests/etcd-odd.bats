@@ -455,3 +455,38 @@ held() {
 	run -2 --separate-stderr ipc-rm "$F"
 	[ "$stderr" = "ipc-rm: $F: No such file or directory" ]
 }
+
+@test "etcd odd: ipc-ls -J writes each value as UTF-8 JSON, escaped, or null where it is not UTF-8 (overlong, surrogate, past U+10FFFF, cut short)" {
+	local vals="22:5c:0a:7f:09:41 c3:a9 e2:82:ac ef:bf:bf f0:9f:98:80 f4:8f:bf:bf
+	    c3 c3:41 e0:80:80 ed:a0:80 f0:80:80:80 f4:90:80:80 c0:80 f5:80:80:80
+	    80 e2:82 f0:9f:98 41:e9:42" v i=0
+	for v in $vals; do
+		printf "$(printf '%s' "$v" | sed 's/\([0-9a-f][0-9a-f]\)/\\x\1/g; s/://g')" |
+		    shm-put "$S-$i"
+		i=$((i + 1))
+	done
+	run -0 --separate-stderr ipc-ls -J "$ETCD_URL/$N-*"
+	[ "$stderr" = "" ]
+	# Python's strict UTF-8 decoder is the judge of each value.
+	python3 - "$output" "$S" $vals <<'PY'
+import json, sys
+rows = {r["name"]: r for r in json.loads(sys.argv[1])}
+base, vals = sys.argv[2], sys.argv[3:]
+assert len(rows) == len(vals), (len(rows), len(vals))
+for i, v in enumerate(vals):
+    b = bytes.fromhex(v.replace(":", ""))
+    r = rows["%s-%d" % (base, i)]
+    try:
+        want = b.decode("utf-8")
+    except UnicodeDecodeError:
+        want = None
+    assert r["value"] == want, (v, r["value"], want)
+    assert r["size"] == len(b), (v, r["size"])
+PY
+}
+
+@test "etcd odd: ipc-ls -J shows a name's byte that is not UTF-8 as Latin-1, and its UTF-8 as it is" {
+	etcd_ctl put "$(printf '/ipcutils/shm/%s-\351t\303\251' "$N")" v >/dev/null
+	run -0 --separate-stderr ipc-ls -J "$ETCD_URL/$N-*"
+	[[ "$output" == *'"name":"'"$S"'-\u00e9té",'* ]]
+}
