@@ -490,3 +490,40 @@ PY
 	run -0 --separate-stderr ipc-ls -J "$ETCD_URL/$N-*"
 	[[ "$output" == *'"name":"'"$S"'-\u00e9té",'* ]]
 }
+
+# One line on stderr, starting with $1.
+one_line_from() {
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] && [[ "$stderr" == "$1"* ]]
+}
+
+@test "etcd odd: etcds:// with a CA file or a certificate that cannot be used: one line naming it, status 2" {
+	[ -n "${ETCDS_URL:-}" ] || skip "no TLS port (needs openssl)"
+	T="$ETCDS_URL/$N"
+	run -2 --separate-stderr shm-get --tls-ca "$D/none.pem" "$T"
+	one_line_from "shm-get: $T: "
+	[[ "$stderr" == *"$D/none.pem"* ]]
+	run -2 --separate-stderr sem-post --tls-ca "$ETCD_CA" \
+	    --tls-cert "$D/none.pem" --tls-key "$D/none.key" "$T"
+	one_line_from "sem-post: $T: "
+	[[ "$stderr" == *"$D/none.pem"* ]]
+	# Not a certificate where one is wanted; a key not the certificate's.
+	head -c 100 /dev/urandom > "$D/junk.pem"
+	run -2 --separate-stderr shm-get --tls-ca "$D/junk.pem" "$T"
+	one_line_from "shm-get: $T: "
+	run -2 --separate-stderr shm-put --tls-ca "$ETCD_CA" --tls-cert "$ETCD_DIR/server.pem" \
+	    --tls-key "$ETCD_DIR/ca.key" "$T" <<< v
+	one_line_from "shm-put: $T: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "
+	# A name the certificate does not have.
+	run -2 --separate-stderr shm-get --tls-ca "$ETCD_CA" --tls-name other.test "$T"
+	one_line_from "shm-get: $T: etcd at 127.0.0.1:$ETCD_TLS_PORT: TLS: "
+	[[ "$stderr" == *other.test* ]]
+	[ "$(etcd_ctl get --keys-only "$K" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: etcds:// to a server that never answers the handshake: one line after the connect's 2 s, status 2" {
+	T="etcds://127.0.0.1:$FAKE_PORT/$N"
+	SECONDS=0
+	run -2 --separate-stderr shm-get --tls-noverify "$T"
+	[ "$stderr" = "shm-get: $T: etcd at 127.0.0.1:$FAKE_PORT: TLS: Connection timed out" ]
+	[ "$SECONDS" -lt 15 ]
+}
