@@ -527,3 +527,49 @@ one_line_from() {
 	[ "$stderr" = "shm-get: $T: etcd at 127.0.0.1:$FAKE_PORT: TLS: Connection timed out" ]
 	[ "$SECONDS" -lt 15 ]
 }
+
+@test "etcd odd: sem-post past the largest value: one line, the count as it was" {
+	sem-post "$S"
+	etcd_ctl put "/ipcutils/sem/$N/count" 2147483647 >/dev/null
+	run -2 --separate-stderr sem-post "$S"
+	[ "$stderr" = "sem-post: $S: Value too large for defined data type" ]
+	[ "$(count)" = 2147483647 ]
+}
+
+@test "etcd odd: sem-wait whose take finds the count changed reads again and takes once" {
+	sem-post -c 3 "$S"
+	rules 'kv/txn 2 answer 200 {"succeeded":false}'
+	run -0 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "" ]
+	[ "$(count)" = 2 ]
+	[ "$(seen kv/txn)" -eq 4 ]
+}
+
+@test "etcd odd: sem-wait whose key is gone when it reads again: one line, nothing taken" {
+	sem-post -c 3 "$S"
+	rules 'kv/txn 2 answer 200 {"succeeded":false}' \
+	    'kv/txn 3 edit j["responses"][1]["response_range"]["kvs"]=[]'
+	run -2 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "sem-wait: $F: the unit was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
+	[ "$(count)" = 3 ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq 0 ]
+}
+
+# Are there $1 waiter keys of $S?
+waiters_are() {
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq "$1" ]
+}
+
+@test "etcd odd: the semaphore removed while sem-wait waits on it: one line, status 2, nothing left" {
+	sem-post --init 0 -c 1 "$S"
+	sem-wait "$S"
+	sem-wait -t 60s "$S" 2> "$D/err" &
+	pid=$!
+	wait_until waiters_are 1
+	ipc-rm "$S"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "sem-wait: $S: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/" | grep -c .)" -eq 0 ]
+}
