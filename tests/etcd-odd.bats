@@ -573,3 +573,35 @@ waiters_are() {
 	[ "$(cat "$D/err")" = "sem-wait: $S: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
 	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/" | grep -c .)" -eq 0 ]
 }
+
+@test "etcd odd: a lease grant without an ID: sem-wait fails in one line, nothing taken" {
+	sem-post "$S"
+	rules 'lease/grant 1 answer 200 {"TTL":"10"}'
+	run -2 --separate-stderr sem-wait "$F"
+	[ "$stderr" = "sem-wait: $F: etcd granted no lease" ]
+	[ "$(count)" = 1 ]
+}
+
+@test "etcd odd: etcd says the held unit's lease ended (TTL 0): the command is ended, status 125, the unit given back" {
+	sem-post "$S"
+	rules 'lease/keepalive * answer 200 {"result":{"TTL":"0"}}'
+	SECONDS=0
+	run -125 --separate-stderr sem-wait --ttl 2s "$F" -- sh -c 'echo started; exec sleep 60'
+	[ "$output" = started ]
+	[ "$stderr" = "sem-wait: $F: the unit was lost (its lease ended) while the command ran; it was ended" ]
+	[ "$SECONDS" -lt 30 ]
+	[ "$(count)" = 1 ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/sem/$N/w/" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: one keepalive refused, the next renews: the command runs to its end, status 0, the unit given back" {
+	sem-post "$S"
+	rules "lease/keepalive 1 answer 500 $BOOM"
+	run -0 --separate-stderr sem-wait --ttl 10s "$F" -- sh -c '
+	    until [ "$(grep -c "^lease/keepalive pass" "$1/log")" -ge 1 ]; do
+		sleep 0.05; done; echo done' sh "$FAKE_DIR"
+	[ "$output" = done ]
+	[ "$stderr" = "" ]
+	[ "$(seen 'lease/keepalive answer')" -eq 1 ]
+	[ "$(count)" = 1 ]
+}
