@@ -605,3 +605,59 @@ waiters_are() {
 	[ "$(seen 'lease/keepalive answer')" -eq 1 ]
 	[ "$(count)" = 1 ]
 }
+
+@test "etcd odd: sem-wait -v whose value cannot be written, or read: status 2, one line, the unit given back" {
+	sem-post -c 2 "$S"
+	run -2 --separate-stderr bash -c 'sem-wait -v "$1" > /dev/full' sh "$S"
+	[ "$stderr" = "sem-wait: stdout: No space left on device" ]
+	[ "$(count)" = 2 ]
+	# The read of the value after the take (the third transaction).
+	rules "kv/txn 3 answer 500 $BOOM"
+	run -2 --separate-stderr sem-wait -v "$F"
+	[ "$output" = "" ]
+	[ "$stderr" = "sem-wait: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	[ "$(count)" = 2 ]
+	rm -f "$FAKE_DIR/rules"
+	run -0 --separate-stderr sem-wait -v "$F"
+	[ "$output" = 1 ]
+	[ "$(count)" = 1 ]
+}
+
+# $1 in the background on $F with its kv/txn held by the gateway; once
+# it is held, $K is changed by etcdctl ($2: put VALUE, or del), then the
+# txn goes on; $status is $1's, its errors in $D/err.
+race_txn() {
+	rules 'kv/txn 1 hold'
+	bash -c "$1" sh "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/txn hold' "$FAKE_DIR/log"
+	# shellcheck disable=SC2086
+	etcd_ctl $2 "$K" ${3:-} >/dev/null
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+}
+
+@test "etcd odd: shm-put -e on an object removed between its open and its write: ENOENT, nothing made" {
+	printf v1 | shm-put "$S"
+	race_txn 'printf v2 | shm-put -e "$1"' del
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "shm-put: $F: No such file or directory" ]
+	[ "$(etcd_ctl get --keys-only "$K" | grep -c .)" -eq 0 ]
+}
+
+@test "etcd odd: shm-put -x on an object made between its open and its write: EEXIST, the other's value kept" {
+	race_txn 'printf v2 | shm-put -x "$1"' put other
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "shm-put: $F: File exists" ]
+	[ "$(value)" = other ]
+}
+
+@test "etcd odd: shm-put -o on an object changed between its read and its write: written again on the new value" {
+	printf abcdef | shm-put "$S"
+	race_txn 'printf XY | shm-put -o 2 "$1"' put 123456
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+	[ "$(value)" = 12XY56 ]
+	[ "$(seen kv/range)" -ge 2 ]
+}

@@ -36,14 +36,18 @@ state = {"rules": None, "counts": {}}
 
 
 def rule_for(path):
+    # The rules written anew, even the same, count from 1 again.
     try:
         with open(os.path.join(d, "rules")) as f:
+            st = os.fstat(f.fileno())
             text = f.read()
+            key = (st.st_ino, st.st_mtime_ns, text)
     except FileNotFoundError:
         text = ""
+        key = None
     with lock:
-        if text != state["rules"]:
-            state["rules"], state["counts"] = text, {}
+        if key != state["rules"]:
+            state["rules"], state["counts"] = key, {}
         n = state["counts"].get(path, 0) + 1
         state["counts"][path] = n
     for line in text.splitlines():
