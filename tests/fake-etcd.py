@@ -9,6 +9,8 @@
 # since the rules last changed (N), that one and those after (N+), or
 # every one (*); the first rule that matches acts.  Actions:
 #   answer STATUS JSON   that answer instead of etcd's
+#   answerclose ST JSON  that answer, without a length, to the close
+#   chunkcut             etcd's answer in a chunk cut short, the close
 #   close                the connection closed, no answer
 #   drop                 the request to etcd, then the close, no answer
 #   headcut              the close in the middle of the answer's head
@@ -147,6 +149,11 @@ def serve(c):
             if action == "headcut":
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Le")
                 return
+            if action == "answerclose":
+                st, _, j = arg.partition(" ")
+                c.sendall(b"HTTP/1.1 %d X\r\nConnection: close\r\n\r\n"
+                          % int(st) + j.encode())
+                return
             if action == "answer":
                 st, _, j = arg.partition(" ")
                 send(c, int(st), j.encode())
@@ -173,6 +180,10 @@ def serve(c):
             if action == "toclose":
                 c.sendall(b"HTTP/1.1 %d X\r\nConnection: close\r\n\r\n"
                           % r.status + data)
+                return
+            if action == "chunkcut":
+                c.sendall(b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n"
+                          b"\r\n%x\r\n%s" % (r.status, len(data), data[:3]))
                 return
             if action == "chunked":
                 out = b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n" \
