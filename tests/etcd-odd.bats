@@ -671,3 +671,34 @@ race_txn() {
 	[ "$(value)" = 12XY56 ]
 	[ "$(seen kv/range)" -ge 2 ]
 }
+
+@test "etcd odd: a waiting sem-wait whose key is deleted (etcdctl del): one line, status 2, nothing taken" {
+	sem-post --init 0 -c 1 "$S"
+	sem-wait "$S"
+	sem-wait -t 60s "$S" 2> "$D/err" &
+	pid=$!
+	wait_until waiters_are 1
+	etcd_ctl del --prefix "/ipcutils/sem/$N/w/" >/dev/null
+	reap "$pid"
+	pid=
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "sem-wait: $S: the wait was lost: its key is gone (its lease ended, or the semaphore was removed)" ]
+	[ "$(count)" = 0 ]
+}
+
+@test "etcd odd: a waiting sem-wait whose watch's revision was compacted away reads again: the post that comes is taken once" {
+	sem-post --init 0 -c 1 "$S"
+	sem-wait "$S"
+	rules 'watch 1 answer 200 {"result":{"compact_revision":"2","canceled":true}}'
+	sem-wait -t 60s "$F" 2> "$D/err" &
+	pid=$!
+	# Read again after the compaction: watching anew.
+	wait_until grep -q '^watch pass' "$FAKE_DIR/log"
+	sem-post "$S"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+	[ "$(count)" = 0 ]
+	waiters_are 0
+}
