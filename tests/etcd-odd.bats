@@ -702,3 +702,23 @@ race_txn() {
 	[ "$(count)" = 0 ]
 	waiters_are 0
 }
+
+@test "etcd odd: shm-put of more than etcd takes, from stdin or by -s: one line, nothing written" {
+	printf v1 | shm-put "$S"
+	run -2 --separate-stderr bash -c 'head -c 2M /dev/zero | shm-put "$1"' sh "$S"
+	[[ "$stderr" == "shm-put: $S: more than etcd takes in one request (1.5 MiB, "*" bytes of value for this key): nothing was written" ]]
+	[ "$(value)" = v1 ]
+	run -2 --separate-stderr shm-put -s 2M "$S" < /dev/null
+	[[ "$stderr" == "shm-put: $S: more than etcd takes in one request (1.5 MiB, "*" bytes of value for this key): nothing was written" ]]
+	[ "$(value)" = v1 ]
+}
+
+@test "etcd odd: shm-put whose stdin cannot be read, shm-get whose stdout cannot be written: one line naming it, the object old" {
+	printf v1 | shm-put "$S"
+	mkdir "$D/dir"
+	run -2 --separate-stderr shm-put "$S" < "$D/dir"
+	[ "$stderr" = "shm-put: stdin: Is a directory" ]
+	[ "$(value)" = v1 ]
+	run -2 --separate-stderr bash -c 'shm-get "$1" > /dev/full' sh "$S"
+	[ "$stderr" = "shm-get: stdout: No space left on device" ]
+}
