@@ -722,3 +722,20 @@ race_txn() {
 	run -2 --separate-stderr bash -c 'shm-get "$1" > /dev/full' sh "$S"
 	[ "$stderr" = "shm-get: stdout: No space left on device" ]
 }
+
+@test "etcd odd: ipc-ls of a glob lists the objects, not keys below them; one etcdctl wrote has no mtime" {
+	printf v1 | shm-put "$S-a"
+	printf v1 | shm-put "$S-b"
+	# etcdctl's put: the time key no longer the object's.
+	etcd_ctl put "/ipcutils/shm/$N-b" v2 >/dev/null
+	etcd_ctl put "/ipcutils/shm/$N-c/d" v3 >/dev/null
+	run -0 --separate-stderr ipc-ls -J "$ETCD_URL/$N-*"
+	python3 - "$output" "$S" <<'PY'
+import json, sys
+rows = {r["name"]: r for r in json.loads(sys.argv[1])}
+s = sys.argv[2]
+assert sorted(rows) == [s + "-a", s + "-b"], sorted(rows)
+assert rows[s + "-a"]["mtime"] is not None
+assert rows[s + "-b"]["mtime"] is None and rows[s + "-b"]["value"] == "v2"
+PY
+}
