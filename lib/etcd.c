@@ -1,6 +1,8 @@
 /* etcd.c: etcd's v3 HTTP/JSON gateway over HTTP/1.1, hosts in turn. */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,6 +212,27 @@ ipc_etcd_bytes(const json_t *o, const char *field, size_t *n)
 		}
 	}
 	return out;
+}
+
+void
+ipc_etcd_stamp(char *buf, size_t len)
+{
+	static unsigned int count;
+	struct timespec now;
+	uint32_t r[2];
+
+	/*
+	 * Not arc4random: libbsd's ends the process (_exit(1)) when it
+	 * cannot map its state.  Without getrandom's bytes, the pid, the
+	 * clock and a count make it new enough for one writer's check.
+	 */
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		r[0] = (uint32_t)getpid() ^ (uint32_t)now.tv_sec;
+		r[1] = (uint32_t)now.tv_nsec ^ (++count << 20);
+	}
+	snprintf(buf, len, "%lld %08x%08x", (long long)time(NULL),
+	    (unsigned int)r[0], (unsigned int)r[1]);
 }
 
 /*

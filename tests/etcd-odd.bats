@@ -739,3 +739,23 @@ assert rows[s + "-a"]["mtime"] is not None
 assert rows[s + "-b"]["mtime"] is None and rows[s + "-b"]["value"] == "v2"
 PY
 }
+
+@test "etcd odd: shm-put -x whose creating write was made and its answer lost: status 0, the object its input" {
+	rules 'kv/txn 1 drop'
+	run -0 --separate-stderr shm-put -x "$F" <<< mine
+	[ "$stderr" = "" ]
+	[ "$(value)" = mine ]
+	[ "$(seen 'kv/txn drop')" -eq 1 ]
+	# Another's object, made first, is still refused.
+	run -2 --separate-stderr shm-put -x "$F" <<< again
+	[ "$stderr" = "shm-put: $F: File exists" ]
+	[ "$(value)" = mine ]
+}
+
+@test "etcd odd: shm-put -o whose write was made and its answer lost: written once, status 0" {
+	printf abcdef | shm-put "$S"
+	rules 'kv/txn 1 drop'
+	run -0 --separate-stderr bash -c 'printf XY | shm-put -o 2 "$1"' sh "$F"
+	[ "$stderr" = "" ]
+	[ "$(value)" = abXYef ]
+}
