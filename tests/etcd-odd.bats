@@ -453,9 +453,14 @@ held() {
 	[[ "$output" == '[{"type":"shm","name":"'"$S"'","size":2,"value":null,'* ]]
 }
 
-@test "etcd odd: ipc-rm whose delete etcd refuses: one line, the object still there; of one not there: No such file" {
+@test "etcd odd: ipc-rm whose list or delete etcd refuses: one line, the object still there; of one not there: No such file" {
 	printf v1 | shm-put "$S"
 	rules "kv/txn * answer 500 $BOOM"
+	run -2 --separate-stderr ipc-rm "$F"
+	[ "$stderr" = "ipc-rm: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	[ "$(value)" = v1 ]
+	# The list (the first transaction) passes, the delete fails.
+	rules "kv/txn 2 answer 500 $BOOM"
 	run -2 --separate-stderr ipc-rm "$F"
 	[ "$stderr" = "ipc-rm: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
 	[ "$(value)" = v1 ]
@@ -758,4 +763,40 @@ PY
 	run -0 --separate-stderr bash -c 'printf XY | shm-put -o 2 "$1"' sh "$F"
 	[ "$stderr" = "" ]
 	[ "$(value)" = abXYef ]
+}
+
+@test "etcd odd: ipc-rm of an object another removes between its list and its delete: no error, as ipc-rm(1) says" {
+	# cmd/ipc-rm.c's rm_shm reports ENOENT where rm_sem does not; the
+	# fix is in that file, not this helper's (see the report of cov-e).
+	skip "ipc-rm's rm_shm says 'No such file or directory', status 2"
+	printf v1 | shm-put "$S"
+	rules 'kv/txn 2 hold'
+	ipc-rm "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/txn hold' "$FAKE_DIR/log"
+	etcd_ctl del "$K" >/dev/null
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+}
+
+@test "etcd odd: ipc-rm of a semaphore whose delete fails: one line, status 2; that another removes first: no error" {
+	sem-post "$S"
+	rules "kv/deleterange * answer 500 $BOOM"
+	run -2 --separate-stderr ipc-rm "$F"
+	[ "$stderr" = "ipc-rm: $F: etcd at 127.0.0.1:$FAKE_PORT: etcdserver: boom" ]
+	[ "$(count)" = 1 ]
+	rules 'kv/deleterange 1 hold'
+	ipc-rm "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/deleterange hold' "$FAKE_DIR/log"
+	etcd_ctl del --prefix "/ipcutils/sem/$N/" >/dev/null
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+	[ "$(seen 'kv/deleterange hold')" -eq 1 ]
 }
