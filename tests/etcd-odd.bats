@@ -800,3 +800,29 @@ PY
 	[ ! -s "$D/err" ]
 	[ "$(seen 'kv/deleterange hold')" -eq 1 ]
 }
+
+@test "etcd odd: shm-put -o -e on an object removed, -o -x on one made, between its open and its read: one line, nothing written" {
+	printf v1 | shm-put "$S"
+	rules 'kv/range 2 hold'
+	bash -c 'printf X | shm-put -e -o 1 "$1"' sh "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/range hold' "$FAKE_DIR/log"
+	etcd_ctl del "$K" >/dev/null
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "shm-put: $F: No such file or directory" ]
+	[ "$(etcd_ctl get --keys-only "$K" | grep -c .)" -eq 0 ]
+	rm -f "$FAKE_DIR/release" "$FAKE_DIR/log"
+	rules 'kv/range 2 hold'
+	bash -c 'printf X | shm-put -x -o 1 "$1"' sh "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/range hold' "$FAKE_DIR/log"
+	etcd_ctl put "$K" other >/dev/null
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 2 ]
+	[ "$(cat "$D/err")" = "shm-put: $F: File exists" ]
+	[ "$(value)" = other ]
+}
