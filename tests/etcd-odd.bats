@@ -826,3 +826,17 @@ PY
 	[ "$(cat "$D/err")" = "shm-put: $F: File exists" ]
 	[ "$(value)" = other ]
 }
+
+@test "etcd odd: --tls options with a plain etcd:// name, and a bad name under --holders: one line, status 2, for every tool" {
+	local t
+	for t in "ipc-ls" "ipc-ls --holders" "ipc-rm" "sem-post" "sem-wait" "shm-get"; do
+		# shellcheck disable=SC2086
+		run -2 --separate-stderr $t --tls-ca "$ETCD_DIR/ca.pem" "$S" < /dev/null
+		[ "$stderr" = "${t%% *}: $S: the --tls options need an etcds:// name" ]
+	done
+	run -2 --separate-stderr shm-put --tls-noverify "$S" <<< v
+	[ "$stderr" = "shm-put: $S: the --tls options need an etcds:// name" ]
+	[ "$(etcd_ctl get --prefix --keys-only "/ipcutils/" | grep -c "$N")" -eq 0 ]
+	run -2 --separate-stderr ipc-ls --holders "$S?x=y"
+	[ "$stderr" = "ipc-ls: $S?x=y: a query (?...) in the name: etcd's objects take none" ]
+}
