@@ -840,3 +840,27 @@ PY
 	run -2 --separate-stderr ipc-ls --holders "$S?x=y"
 	[ "$stderr" = "ipc-ls: $S?x=y: a query (?...) in the name: etcd's objects take none" ]
 }
+
+# A gateway's edit: every int64 field of the answer as a JSON number.
+NUMS='
+def f(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k in ("revision", "mod_revision", "create_revision", "version", "raft_term", "compact_revision") and isinstance(v, str):
+                o[k] = int(v)
+            else:
+                f(v)
+    elif isinstance(o, list):
+        for v in o:
+            f(v)
+f(j)'
+
+@test "etcd odd: revisions as JSON numbers, not strings: shm-get -w waits from the revision it read and writes the change" {
+	printf v1 | shm-put "$S"
+	printf '%s\n' "kv/range * edit exec($(python3 -c 'import sys; print(repr(sys.argv[1]))' "$NUMS"))" > "$FAKE_DIR/rules"
+	watch_then_put "$F" pass
+	[ "$status" -eq 0 ]
+	[ "$(cat "$D/out")" = v2 ]
+	[ ! -s "$D/err" ]
+	[ "$(seen 'kv/range edit')" -ge 1 ]
+}
