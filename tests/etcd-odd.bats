@@ -864,3 +864,36 @@ f(j)'
 	[ ! -s "$D/err" ]
 	[ "$(seen 'kv/range edit')" -ge 1 ]
 }
+
+@test "etcd odd: sem-post's write made, its answer lost, another's post before it asks again: the first change after its read tells, posted once" {
+	sem-post "$S"
+	# Its write (the third transaction) done and the answer lost; the
+	# one made again held until another sem-post has written the count.
+	rules 'kv/txn 3 drop' 'kv/txn 4 hold'
+	sem-post "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/txn hold' "$FAKE_DIR/log"
+	sem-post "$S"
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+	[ "$(count)" = 3 ]
+	[ "$(seen 'watch pass')" -eq 1 ]
+}
+
+@test "etcd odd: sem-post's write not made, its connection closed, another's post before it asks again: it reads again and posts once" {
+	sem-post "$S"
+	rules 'kv/txn 3 close' 'kv/txn 4 hold'
+	sem-post "$F" 2> "$D/err" &
+	pid=$!
+	wait_until grep -q '^kv/txn hold' "$FAKE_DIR/log"
+	sem-post "$S"
+	touch "$FAKE_DIR/release"
+	reap "$pid"
+	pid=
+	[ "$status" -eq 0 ]
+	[ ! -s "$D/err" ]
+	[ "$(count)" = 3 ]
+}
