@@ -210,10 +210,12 @@ UNAVAIL='{"error":"etcdserver: leader changed","code":14,"message":"etcdserver: 
 	run -2 --separate-stderr shm-put -o 1 "$F" <<< x
 	[ "$stderr" = "shm-put: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
 	[ "$(value)" = v1 ]
-	rules 'kv/range 1 chunkcut'
-	run -2 --separate-stderr shm-put -o 1 "$F" <<< x
-	[ "$stderr" = "shm-put: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
-	[ "$(value)" = v1 ]
+	for how in chunkcut chunknocrlf notrailer; do
+		rules "kv/range 1 $how"
+		run -2 --separate-stderr shm-put -o 1 "$F" <<< x
+		[ "$stderr" = "shm-put: $F: etcd at 127.0.0.1:$FAKE_PORT: Connection reset by peer" ]
+		[ "$(value)" = v1 ]
+	done
 }
 
 @test "etcd odd: an answer's head line longer than the client reads: one line, Message too long" {
@@ -896,4 +898,18 @@ f(j)'
 	[ "$status" -eq 0 ]
 	[ ! -s "$D/err" ]
 	[ "$(count)" = 3 ]
+}
+
+@test "etcd odd: ipc-ls of a glob of semaphores lists each one, not a stray key under the prefix" {
+	sem-post -c 2 "$S-a"
+	sem-post "$S-b"
+	etcd_ctl put "/ipcutils/sem/$N-stray" x >/dev/null
+	run -0 --separate-stderr ipc-ls -J "$ETCD_URL/$N-*"
+	python3 - "$output" "$S" <<'PY'
+import json, sys
+rows = {r["name"]: r for r in json.loads(sys.argv[1])}
+s = sys.argv[2]
+assert sorted(rows) == [s + "-a", s + "-b"], sorted(rows)
+assert rows[s + "-a"]["value"] == 2 and rows[s + "-b"]["value"] == 1
+PY
 }

@@ -11,6 +11,8 @@
 #   answer STATUS JSON   that answer instead of etcd's
 #   answerclose ST JSON  that answer, without a length, to the close
 #   chunkcut             etcd's answer in a chunk cut short, the close
+#   chunknocrlf          a whole chunk, the close before its CRLF
+#   notrailer            the last chunk, the close before the empty line
 #   close                the connection closed, no answer
 #   drop                 the request to etcd, then the close, no answer
 #   headcut              the close in the middle of the answer's head
@@ -184,6 +186,14 @@ def serve(c):
             if action == "chunkcut":
                 c.sendall(b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n"
                           b"\r\n%x\r\n%s" % (r.status, len(data), data[:3]))
+                return
+            if action == "chunknocrlf":
+                c.sendall(b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n"
+                          b"\r\n%x\r\n%s" % (r.status, len(data), data))
+                return
+            if action == "notrailer":
+                c.sendall(b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n"
+                          b"\r\n%x\r\n%s\r\n0\r\n" % (r.status, len(data), data))
                 return
             if action == "chunked":
                 out = b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n" \
