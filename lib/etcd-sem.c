@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <sys/prctl.h>
-#include <sys/random.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,22 +155,7 @@ countval(long long n)
 static json_t *
 stamp(struct esem *x)
 {
-	static unsigned int count;
-	struct timespec now;
-	uint32_t r[2];
-
-	/*
-	 * Not arc4random: libbsd's ends the process (_exit(1)) when it
-	 * cannot map its state.  Without getrandom's bytes, the pid, the
-	 * clock and a count make it new enough for one writer's check.
-	 */
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		r[0] = (uint32_t)getpid() ^ (uint32_t)now.tv_sec;
-		r[1] = (uint32_t)now.tv_nsec ^ (++count << 20);
-	}
-	snprintf(x->stampv, sizeof(x->stampv), "%lld %08x%08x",
-	    (long long)time(NULL), (unsigned int)r[0], (unsigned int)r[1]);
+	ipc_etcd_stamp(x->stampv, sizeof(x->stampv));
 	return json_pack("{s:{s:o, s:o}}", "request_put", "key",
 	    b64(x->time), "value", b64(x->stampv));
 }
@@ -1417,6 +1401,7 @@ esem_list(const char *name, const struct ipc_tls_opts *tls,
 	}
 	if (r == 0)
 		r = gathered(&g, base, pattern, cb, arg, &n);
+	e = errno;
 	free(g.name);
 	json_decref(ans);
 	if (r == -2) {
@@ -1425,6 +1410,11 @@ esem_list(const char *name, const struct ipc_tls_opts *tls,
 	}
 	free(from), free(to), free(base);
 	esem_close(&x->s);
+	/* The callback's failure, whose reason is its own (ipc-ls's). */
+	if (r == -1) {
+		errno = e;
+		return -1;
+	}
 	return n;
 fail:
 	e = errno;

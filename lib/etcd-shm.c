@@ -21,9 +21,10 @@
  * etcd put (one revision: a reader sees the old value or the new); -o
  * reads, splices and writes back under a compare of the mod revision,
  * again on a conflict.  There is no lock: -n and -t never wait.  Each
- * put also writes PREFIXtime/shm/NAME, the seconds since the epoch, in
- * the same revision: ipc-ls's MTIME, while the two mod revisions agree
- * (a put of etcdctl's writes the object alone).
+ * put also writes PREFIXtime/shm/NAME, the seconds since the epoch and
+ * a nonce (ipc_etcd_stamp), in the same revision: ipc-ls's MTIME, while
+ * the two mod revisions agree (a put of etcdctl's writes the object
+ * alone); and how a put whose answer was lost tells it was made.
  */
 struct eshm {
 	struct ipc_shm	 s;
@@ -197,11 +198,33 @@ eshm_load(struct ipc_shm *s, int fd)
  * = 0) or mod_revision = rev (cmp 'm'), or none (0).  1: done; 0: the
  * compare failed; -1 and why.
  */
+/* Does the time key hold the stamp: was that write made? */
+static int
+stamped(struct eshm *x, const char *stamp)
+{
+	json_t *ans, *kv;
+	unsigned char *v;
+	size_t n;
+	int ours = 0;
+
+	if ((ans = ipc_etcd_call(&x->e, "kv/range", json_pack("{s:o}", "key",
+	    ipc_etcd_b64(x->tkey, strlen(x->tkey))), NULL)) == NULL)
+		return 0;
+	kv = json_array_get(json_object_get(ans, "kvs"), 0);
+	if (kv != NULL && (v = ipc_etcd_bytes(kv, "value", &n)) != NULL) {
+		ours = n == strlen(stamp) && memcmp(v, stamp, n) == 0;
+		free(v);
+	}
+	json_decref(ans);
+	return ours;
+}
+
 static int
 txn(struct eshm *x, const unsigned char *v, size_t n, int cmp, int64_t rev)
 {
 	json_t *req, *ans, *compare, *put;
-	char revs[32], now[32];
+	char revs[32], now[64];
+	unsigned int resent;
 	int ok;
 
 	if (n > maxval(x))
@@ -209,7 +232,7 @@ txn(struct eshm *x, const unsigned char *v, size_t n, int cmp, int64_t rev)
 		    "(1.5 MiB, %zu bytes of value for this key): nothing was "
 		    "written", maxval(x));
 	snprintf(revs, sizeof(revs), "%lld", (long long)rev);
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	ipc_etcd_stamp(now, sizeof(now));
 	put = json_pack("[{s:{s:o, s:o}}, {s:{s:o, s:o}}]", "request_put",
 	    "key", ipc_etcd_b64(x->key, strlen(x->key)), "value",
 	    ipc_etcd_b64(v, n), "request_put", "key", ipc_etcd_b64(x->tkey,
@@ -228,10 +251,18 @@ txn(struct eshm *x, const unsigned char *v, size_t n, int cmp, int64_t rev)
 	req = json_pack("{s:o, s:o}", "compare", compare, "success", put);
 	if (req == NULL)
 		return fail(x, ENOMEM, "%s", strerror(ENOMEM));
+	resent = x->e.resent;
 	if ((ans = ipc_etcd_call(&x->e, "kv/txn", req, NULL)) == NULL)
 		return fail(x, errno, NULL);
 	ok = json_is_true(json_object_get(ans, "succeeded"));
 	json_decref(ans);
+	/*
+	 * Made again after an answer was lost, and its compare failed: the
+	 * first was made (-x's object is ours) if the time key holds our
+	 * stamp.
+	 */
+	if (!ok && x->e.resent != resent && stamped(x, now))
+		ok = 1;
 	return ok;
 }
 

@@ -1,6 +1,8 @@
 /* etcd.c: etcd's v3 HTTP/JSON gateway over HTTP/1.1, hosts in turn. */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,6 +212,27 @@ ipc_etcd_bytes(const json_t *o, const char *field, size_t *n)
 		}
 	}
 	return out;
+}
+
+void
+ipc_etcd_stamp(char *buf, size_t len)
+{
+	static unsigned int count;
+	struct timespec now;
+	uint32_t r[2];
+
+	/*
+	 * Not arc4random: libbsd's ends the process (_exit(1)) when it
+	 * cannot map its state.  Without getrandom's bytes, the pid, the
+	 * clock and a count make it new enough for one writer's check.
+	 */
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		r[0] = (uint32_t)getpid() ^ (uint32_t)now.tv_sec;
+		r[1] = (uint32_t)now.tv_nsec ^ (++count << 20);
+	}
+	snprintf(buf, len, "%lld %08x%08x", (long long)time(NULL),
+	    (unsigned int)r[0], (unsigned int)r[1]);
 }
 
 /*
@@ -456,7 +479,7 @@ login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
 {
 	struct ipc_cred cred;
 	json_t *req, *ans;
-	char *data;
+	char *data, why[sizeof(e->why)];
 	int rv;
 
 	*next = 0;
@@ -486,8 +509,12 @@ login(struct ipc_etcd *e, const struct timespec *deadline, int *next)
 	rv = post(e, "auth/authenticate", data, deadline, &ans, next);
 	free(data);
 	if (rv == -1) {
-		if (errno == EACCES || errno == EIO)
-			fail(e, EACCES, "etcd refused the login: %s", e->why);
+		/* Not e->why into itself: a copy, without post's "etcd: ". */
+		if (errno == EACCES || errno == EIO) {
+			strlcpy(why, e->why, sizeof(why));
+			fail(e, EACCES, "etcd refused the login: %s",
+			    why + (strncmp(why, "etcd: ", 6) == 0 ? 6 : 0));
+		}
 		return -1;
 	}
 	if (json_string_value(json_object_get(ans, "token")) != NULL &&
@@ -517,7 +544,8 @@ ipc_etcd_call(struct ipc_etcd *e, const char *path, json_t *req,
 		fail(e, ENOMEM, "%s", strerror(ENOMEM));
 		return NULL;
 	}
-	for (tried = 0; tried < e->url.nhosts; ) {
+	/* Each host in turn; rounds after the first only while busy. */
+	for (tried = 0;;) {
 		if (login(e, deadline, &next) == 0 &&
 		    post(e, path, data, deadline, &ans, &next) == 0) {
 			free(data);

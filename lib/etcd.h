@@ -99,5 +99,11 @@ int64_t		 ipc_etcd_int(const json_t *, const char *);
 json_t		*ipc_etcd_b64(const void *, size_t);
 /* The bytes of a base64 field, malloc'd, *n their count (absent: 0). */
 unsigned char	*ipc_etcd_bytes(const json_t *, const char *, size_t *);
+/*
+ * A time key's value: the seconds since the epoch, a space and 16 hex
+ * digits new with each call, by which a writer whose answer was lost
+ * tells whether its write was made.
+ */
+void		 ipc_etcd_stamp(char *, size_t);
 
 #endif

@@ -238,8 +238,14 @@ add_holders(void *arg, const struct ipc_sem_info *o)
 
 	l->found++;
 	if (ipc_sem_holders(o->raw, l->tls, &h, &n, l->why,
-	    sizeof(l->why)) == -1)
+	    sizeof(l->why)) == -1) {
+		/* Removed since the list read it: no holders. */
+		if (errno == ENOENT) {
+			l->why[0] = '\0';
+			return 0;
+		}
 		return -1;
+	}
 	for (k = 0; k < n; k++) {
 		row = ipc_xgrid_add(&l->g);
 		ipc_xgrid_set(&l->g, row, H_NAME, ipc_shown(o->name));
