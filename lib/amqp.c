@@ -58,6 +58,8 @@ struct amqpq {
 	char		*exchange, *extype, *key;
 	char		*ownq;		/* a subscriber's queue, as named */
 	int		 mandatory;	/* an unroutable message returns */
+	int		 madeq, madex;	/* the queue, the exchange: made by
+					   this open, undone if it fails */
 	long long	 msgs, consumers;
 	/* sending */
 	int		 confirming;
@@ -486,6 +488,7 @@ declare(struct amqpq *a, const struct ipc_queue_conf *conf, int look)
 	ok = amqp_queue_declare(a->conn, CHANNEL, q, 0, 1, 0, 0, args);
 	if (ok == NULL)
 		return failed(a, amqp_get_rpc_reply(a->conn));
+	a->madeq = 1;
 found:
 	a->msgs = ok->message_count;
 	a->consumers = ok->consumer_count;
@@ -505,6 +508,7 @@ declare_exchange(struct amqpq *a, const struct ipc_queue_conf *conf,
 	amqp_bytes_t ex = amqp_cstring_bytes(a->exchange);
 	amqp_rpc_reply_t r;
 	char buf[512];
+	int make = 0;
 
 	if (amqp_exchange_declare(a->conn, CHANNEL, ex,
 	    amqp_cstring_bytes("fanout"), 1, 0, 0, 0, amqp_empty_table) !=
@@ -528,11 +532,13 @@ declare_exchange(struct amqpq *a, const struct ipc_queue_conf *conf,
 		if (a->key != NULL && a->key[0] != '\0' && a->extype == NULL)
 			return fail(a, EINVAL, "key= needs type=topic or "
 			    "type=direct to make the exchange");
+		make = 1;
 	}
 	if (amqp_exchange_declare(a->conn, CHANNEL, ex, amqp_cstring_bytes(
 	    a->extype ? a->extype : "fanout"), 0, 1, 0, 0,
 	    amqp_empty_table) == NULL)
 		return failed(a, amqp_get_rpc_reply(a->conn));
+	a->madex = make;
 	return 0;
 }
 
@@ -567,6 +573,34 @@ bind_queue(struct amqpq *a)
 }
 
 /*
+ * The queue or the binding was refused (a reserved name; a user who may
+ * make queues but not read the exchange): the named queue and the
+ * exchange that this open made go again, so that the refusal changes
+ * nothing.  A subscriber's own queue goes with the connection.  The
+ * reason and errno stay the refusal's.
+ */
+static void
+undo(struct amqpq *a)
+{
+	char why[sizeof(a->q.why)];
+	int e = errno;
+
+	if (!a->madex && !(a->madeq && a->ownq == NULL))
+		return;
+	memcpy(why, a->q.why, sizeof(why));
+	if (reopen(a) == 0) {
+		if (a->madeq && a->ownq == NULL)
+			amqp_queue_delete(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->queue), 0, 1);
+		if (a->madex)
+			amqp_exchange_delete(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->exchange), 1);
+	}
+	memcpy(a->q.why, why, sizeof(why));
+	errno = e;
+}
+
+/*
  * What the name is: a queue; an exchange, and for mq-recv a queue of its
  * own bound to it; an exchange and a named queue bound to it.
  */
@@ -580,13 +614,21 @@ declare_all(struct amqpq *a, const struct ipc_queue_conf *conf, int flags)
 	if (declare_exchange(a, conf, look) == -1)
 		return -1;
 	if (a->queue[0] != '\0') {
-		if (declare(a, conf, look) == -1)
+		if (declare(a, conf, look) == -1) {
+			undo(a);
 			return -1;
+		}
 	} else if (!(flags & IPC_Q_RECV) || look)
 		return 0;
 	else if (declare_own(a) == -1)
 		return -1;
-	return look ? 0 : bind_queue(a);
+	if (look)
+		return 0;
+	if (bind_queue(a) == -1) {
+		undo(a);
+		return -1;
+	}
+	return 0;
 }
 
 /* Everything: the connection, if it is still there, too. */
