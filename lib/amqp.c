@@ -918,9 +918,27 @@ refused(const struct amqpq *a)
 }
 
 /*
+ * The wait for room ran out: what the broker refused is not queued, and
+ * is forgotten, as a POSIX queue's mq_send(3) that failed leaves nothing:
+ * a later send (mq-recv --exec's next try for --failed) must not send it
+ * again, behind its caller's back.
+ */
+static void
+forget_refused(struct amqpq *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfl; i++)
+		free(a->fl[i].data);
+	a->nfl = 0;
+	a->flbytes = 0;
+}
+
+/*
  * The broker refused messages: the queue is full.  Let everything in
  * flight settle, then send the refused ones again, one at a time and in
- * order, until they fit or the wait runs out (ETIMEDOUT).
+ * order, until they fit or the wait runs out (ETIMEDOUT: those left are
+ * forgotten).
  */
 static int
 retry(struct amqpq *a, const struct timespec *timeout)
@@ -943,7 +961,9 @@ retry(struct amqpq *a, const struct timespec *timeout)
 			return 0;
 		if (timeout != NULL && deadline == NULL)
 			deadline = ipc_deadline(timeout, &abs);
+		/* Nothing is in flight now: every one left was refused. */
 		if (deadline != NULL && ipc_expired(deadline)) {
+			forget_refused(a);
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -1503,7 +1523,7 @@ out:
 
 const struct ipc_queue_backend ipc_queue_amqp = {
 	"amqp",
-	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE,
+	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE | IPC_QT_NOROOMFD,
 	amqp_shown,
 	amqp_qopen,
 	amqp_qsend,

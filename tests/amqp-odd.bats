@@ -61,7 +61,7 @@ tools_get() {
 }
 
 has_lines() {
-	[ "$(wc -l < "$1" 2>/dev/null)" = "$2" ]
+	[ "$(wc -l 2>/dev/null < "$1")" = "$2" ]
 }
 
 # A user of the broker who may make and write queues and exchanges, but
@@ -99,4 +99,60 @@ noread_user() {
 	    fail "stderr: $stderr"
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	if has_exchange "$N"; then fail "the exchange $N is left"; fi
+}
+
+@test "amqp-odd: mq-recv --exec with a broker's --failed queue that stays full: -t bounds the wait, the message goes back on its queue, exit 1" {
+	mq-send --max-messages 1 "$Q-f" x
+	mq-send "$Q" a
+	run -1 --separate-stderr timeout 30 \
+	    mq-recv -t 2 --failed "$Q-f" --exec false "$Q"
+	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; $Q-f stayed full, put back on $Q"
+	# Nothing lost, nothing twice: a on its queue, x alone in failed.
+	wait_until ready_is "$Q" 1
+	run -0 mq-recv -d "$Q"
+	assert_output a
+	run -0 mq-recv -d "$Q-f"
+	assert_output x
+}
+
+@test "amqp-odd: mq-recv --exec waiting for room in a broker's --failed queue sends the message there once, when a consumer makes room" {
+	d=$BATS_TEST_TMPDIR
+	mq-send --max-messages 2 "$Q-f" x y
+	mq-send "$Q" a
+	mq-recv -c 1 -t 30 --failed "$Q-f" --exec "echo ran >> $d/ran; false" \
+	    "$Q" 2> "$d/err" 3>&- &
+	pid=$!
+	wait_until has_lines "$d/ran" 1
+	wait_asleep "$pid"
+	run -0 tools_get "$N-f"
+	assert_output x
+	reap "$pid"
+	pid=
+	run -0 cat "$d/err"
+	assert_output "mq-recv: $Q: message 1: command exited 1; sent to $Q-f"
+	assert_equal "$status" 0
+	run -0 mq-recv -d "$Q-f"
+	assert_output $'y\na'
+	run -0 ready "$Q"
+	assert_output 0
+}
+
+@test "amqp-odd: SIGTERM to mq-recv --exec waiting for room in a broker's --failed queue puts the message back on its own queue" {
+	d=$BATS_TEST_TMPDIR
+	mq-send --max-messages 1 "$Q-f" x
+	mq-send "$Q" a
+	mq-recv --failed "$Q-f" --exec "echo ran >> $d/ran; false" \
+	    "$Q" 2> "$d/err" 3>&- &
+	pid=$!
+	wait_until has_lines "$d/ran" 1
+	wait_asleep "$pid"
+	run -0 timeout 30 bash -c "kill -TERM $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 143
+	wait_until ready_is "$Q" 1
+	run -0 mq-recv -d "$Q"
+	assert_output a
+	run -0 mq-recv -d "$Q-f"
+	assert_output x
 }
