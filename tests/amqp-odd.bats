@@ -25,6 +25,7 @@ setup() {
 	Q="$AMQP_URL/$N"
 	pid=
 	user=
+	maxsize=
 }
 
 teardown() {
@@ -33,6 +34,9 @@ teardown() {
 		ipc-rm -f "$Q" "$Q-f" "$Q-q" "$AMQP_URL/?exchange=$N" \
 		    2>/dev/null || true
 		[ -z "$user" ] || broker_ctl delete_user "$user" || true
+		[ -z "$maxsize" ] || broker_ctl eval \
+		    'application:set_env(rabbit, max_message_size, 134217728).' \
+		    >/dev/null || true
 	}
 }
 
@@ -64,17 +68,38 @@ has_lines() {
 	[ "$(wc -l 2>/dev/null < "$1")" = "$2" ]
 }
 
-# A user of the broker who may make and write queues and exchanges, but
-# read none: a binding is refused.  Its name in $user, its password the
-# same as the test's.
-noread_user() {
+
+# A user of the broker with the permissions $1 $2 $3 (configure, write,
+# read) on vhost /, or none at all without arguments: its name in $user,
+# its password the same as the test's.
+broker_user() {
 	user="ipct-$$-$BATS_TEST_NUMBER-u"
 	broker_ctl add_user "$user" "$BROKER_PASSWORD" >/dev/null
-	broker_ctl set_permissions -p / "$user" '.*' '.*' '^$' >/dev/null
+	[ "$#" -eq 0 ] ||
+	    broker_ctl set_permissions -p / "$user" "$1" "$2" "$3" >/dev/null
+}
+
+# The broker's connections: how many; close them all, saying $1.
+nconnections_is() {
+	[ "$(broker_ctl list_connections --no-table-headers pid | wc -l)" -eq "$1" ]
+}
+
+close_connections() {
+	local c
+	for c in $(broker_ctl list_connections --no-table-headers pid); do
+		broker_ctl close_connection "$c" "$1"
+	done
+}
+
+# $stderr is exactly one line, which starts with $1.
+one_line() {
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] ||
+	    fail "not one line: $stderr"
+	[[ "$stderr" == "$1"* ]] || fail "not $1...: $stderr"
 }
 
 @test "amqp-odd: a named queue whose binding is refused: exit 2, one line, and neither the queue nor the exchange it made is left" {
-	noread_user
+	broker_user ".*" ".*" "^$"
 	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" \
 	    mq-recv -n "$Q-q?exchange=$N"
 	[ "${#lines[@]}" -eq 0 ]
@@ -155,4 +180,96 @@ noread_user() {
 	assert_output a
 	run -0 mq-recv -d "$Q-f"
 	assert_output x
+}
+
+@test "amqp-odd: a user with no permissions on the vhost: every tool exit 2, one line, and the queue is as it was" {
+	mq-send "$Q" a
+	broker_user
+	for t in "mq-send $Q b" "mq-recv -n $Q" "ipc-rm $Q"; do
+		run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" $t
+		one_line "${t%% *}: $Q: NOT_ALLOWED - access to vhost '/' refused for user '$user'"
+	done
+	run -0 mq-recv -d "$Q"
+	assert_output a
+}
+
+@test "amqp-odd: a user who may not use the queue: exit 2, one line, nothing sent, taken or removed" {
+	mq-send "$Q" a
+	broker_user '^$' '^$' '^$'
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" mq-recv -n "$Q"
+	one_line "mq-recv: $Q: ACCESS_REFUSED - access to queue '$N' in vhost '/' refused for user '$user'"
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" ipc-rm "$Q"
+	one_line "ipc-rm: $Q: ACCESS_REFUSED - access to queue '$N' in vhost '/' refused for user '$user'"
+	# It may see the queue, but not publish to it.
+	broker_ctl set_permissions -p / "$user" '^$' '^$' '.*' >/dev/null
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" mq-send "$Q" b c
+	one_line "mq-send: $Q: ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user '$user'; 0 messages confirmed, record 1 was the first not confirmed"
+	run -0 mq-recv -d "$Q"
+	assert_output a
+}
+
+@test "amqp-odd: a vhost that does not exist: exit 2, one line naming it" {
+	run -2 --separate-stderr mq-send "$AMQP_URL/no-$N/$N" a
+	one_line "mq-send: $AMQP_URL/no-$N/$N: NOT_ALLOWED - vhost no-$N not found"
+	run -2 --separate-stderr mq-recv -n "$AMQP_URL/no-$N/$N"
+	one_line "mq-recv: $AMQP_URL/no-$N/$N: NOT_ALLOWED - vhost no-$N not found"
+}
+
+@test "amqp-odd: a message over the broker's maximum size: exit 2, one line; what it confirmed is queued, the big one and those after it are not" {
+	maxsize=1024
+	broker_ctl eval "application:set_env(rabbit, max_message_size, $maxsize)." >/dev/null
+	big=$(head -c 2000 /dev/zero | tr '\0' x)
+	run -2 --separate-stderr mq-send "$Q" "$big"
+	one_line "mq-send: $Q: PRECONDITION_FAILED - message size 2000 is larger than configured max size 1024; 0 messages confirmed, record 1 was the first not confirmed"
+	run -0 ready "$Q"
+	assert_output 0
+	# Between others: those before it may be confirmed or not, as the
+	# message says; the big one and those after it are not queued.
+	run -2 --separate-stderr mq-send "$Q" a b "$big" c
+	[[ "$stderr" =~ ^"mq-send: $Q: PRECONDITION_FAILED - message size 2000 is larger than configured max size 1024; "([0-9]+)" messages confirmed, record "([0-9]+)" was the first not confirmed"$ ]] ||
+	    fail "stderr: $stderr"
+	confirmed=${BASH_REMATCH[1]} first=${BASH_REMATCH[2]}
+	[ "$first" -eq $((confirmed + 1)) ]
+	[ "$first" -le 3 ]
+	run -0 mq-recv -d "$Q"
+	# The confirmed ones, then perhaps the unconfirmed before the big one.
+	want=$(printf 'a\nb\n' | head -n $((first - 1)))
+	[[ "$output" == "$want"* ]] || fail "queued: $output"
+	[ "$output" = "$want" ] || [ "$output" = $'a\nb' ] || fail "queued: $output"
+}
+
+@test "amqp-odd: the broker closes mq-recv's connection while it waits: exit 2, one line with the broker's reason" {
+	mq-send "$Q" a
+	mq-recv -d "$Q" > /dev/null
+	mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_until nconnections_is 1
+	wait_asleep "$pid"
+	close_connections "go away"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+	one_line "mq-recv: $Q: CONNECTION_FORCED - go away"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	# The queue is still there, and takes and gives a message.
+	mq-send -e "$Q" b
+	run -0 mq-recv -d "$Q"
+	assert_output b
+}
+
+@test "amqp-odd: the broker closes mq-send's connection while it waits for room: exit 2, one line, nothing queued twice" {
+	mq-send --max-messages 1 "$Q" a
+	mq-send "$Q" b c 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_until nconnections_is 1
+	wait_asleep "$pid"
+	close_connections "go away"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+	one_line "mq-send: $Q: CONNECTION_FORCED - go away; 0 messages confirmed, record 1 was the first not confirmed"
+	run -0 mq-recv -d "$Q"
+	assert_output a
 }
