@@ -574,9 +574,9 @@ bind_queue(struct amqpq *a)
 
 /*
  * The queue or the binding was refused (a reserved name; a user who may
- * make queues but not read the exchange): the named queue and the
- * exchange that this open made go again, so that the refusal changes
- * nothing.  A subscriber's own queue goes with the connection.  The
+ * make queues but not read the exchange, or not make a subscriber's own
+ * amq.gen-* queue): the named queue and the exchange that this open
+ * made go again, so that the refusal changes nothing.  A subscriber's own queue goes with the connection.  The
  * reason and errno stay the refusal's.
  */
 static void
@@ -620,8 +620,10 @@ declare_all(struct amqpq *a, const struct ipc_queue_conf *conf, int flags)
 		}
 	} else if (!(flags & IPC_Q_RECV) || look)
 		return 0;
-	else if (declare_own(a) == -1)
+	else if (declare_own(a) == -1) {
+		undo(a);
 		return -1;
+	}
 	if (look)
 		return 0;
 	if (bind_queue(a) == -1) {

@@ -117,6 +117,21 @@ one_line() {
 	assert_output 1
 }
 
+@test "amqp-odd: a subscriber whose own queue is refused: exit 2, one line, and the exchange it made is not left" {
+	# It may make $N, not the broker's amq.gen-* names.
+	broker_user "^$N" '.*' '.*'
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" \
+	    mq-recv -n "$AMQP_URL/?exchange=$N"
+	one_line "mq-recv: $AMQP_URL/?exchange=$N: ACCESS_REFUSED - access to queue 'amq.gen-"
+	if has_exchange "$N"; then fail "the exchange $N is left"; fi
+	# One that was there stays.
+	run -1 mq-recv -n "$AMQP_URL/?exchange=$N"
+	has_exchange "$N" || fail "no exchange $N"
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" \
+	    mq-recv -n "$AMQP_URL/?exchange=$N"
+	has_exchange "$N" || fail "the exchange $N is gone"
+}
+
 @test "amqp-odd: a queue the broker refuses behind a new exchange: exit 2, one line, and the exchange is not left" {
 	# amq.* names are the broker's own: it refuses to declare one.
 	run -2 --separate-stderr mq-send "$AMQP_URL/amq.$N?exchange=$N" a
