@@ -288,3 +288,27 @@ one_line() {
 	run -0 mq-recv -d "$Q"
 	assert_output a
 }
+
+@test "amqp-odd: mq-recv --exec -j 3 over 12 messages with --retries 1 and a broker's --failed: each done once, or in failed once, one line each" {
+	d=$BATS_TEST_TMPDIR
+	seq 12 | mq-send "$Q"
+	# Multiples of 3 fail, 5 and 10 are killed; the rest succeed.
+	run -0 --separate-stderr mq-recv -c 12 -j 3 --retries 1 \
+	    --failed "$Q-f" --exec "read -r m; echo \$m >> $d/runs
+	    case \$m in 5|10) kill -KILL \$\$ ;; esac
+	    [ \$((m % 3)) -ne 0 ] && echo \$m >> $d/done" "$Q"
+	run -0 sort -n "$d/done"
+	assert_output "$(printf '%s\n' 1 2 4 7 8 11)"
+	# A failed one ran twice (--retries 1), the others once.
+	run -0 sh -c "sort -n $d/runs | uniq -c | awk '{ print \$1 \" \" \$2 }'"
+	assert_output "$(for m in $(seq 12); do
+		case $m in 3|5|6|9|10|12) echo "2 $m" ;; *) echo "1 $m" ;; esac
+	    done)"
+	run -0 sh -c "printf '%s\n' \"\$1\" | sort" sh "$stderr"
+	assert_output "$({ for m in 3 6 9 12; do echo "mq-recv: $Q: message $m: command exited 1; sent to $Q-f"; done
+	      for m in 5 10; do echo "mq-recv: $Q: message $m: command was killed by signal 9; sent to $Q-f"; done; } | sort)"
+	run -0 sh -c "mq-recv -d '$Q-f' | sort -n"
+	assert_output "$(printf '%s\n' 3 5 6 9 10 12)"
+	run -0 ready "$Q"
+	assert_output 0
+}
