@@ -312,3 +312,34 @@ one_line() {
 	run -0 ready "$Q"
 	assert_output 0
 }
+
+@test "amqp-odd: bad amqp:// names are exit 2, one line saying what is wrong, for each tool, and nothing is made" {
+	h=127.0.0.1:$BROKER_PORT
+	while IFS='|' read -r name shown why; do
+		for t in mq-send mq-recv ipc-rm; do
+			case $t in
+			mq-send) run -2 --separate-stderr mq-send "$name" x ;;
+			*) run -2 --separate-stderr $t "$name" ;;
+			esac
+			assert_equal "$stderr" "$t: ${shown:-$name}: $why"
+			[ "${#lines[@]}" -eq 0 ]
+		done
+	done <<-EOF2
+	amqp://%zz:$BROKER_PORT/$N||a bad %-escape
+	amqp://%zz@$h/$N||a bad %-escape
+	amqp://u:%z@$h/$N|amqp://u@$h/$N|a bad %-escape
+	amqp://$h/v%/$N||a bad %-escape
+	amqp://127.0.0.1:x/$N||a bad port
+	amqp://[::1/$N||a [ without its ]
+	amqp:///$N||an empty host
+	amqp://$h/$N?||an empty parameter in the query (a lone ? or &&)
+	amqp://$h/$N?exchange=$N&&type=topic||an empty parameter in the query (a lone ? or &&)
+	amqp://$h/$N?exchange=||exchange= is empty
+	amqp://$h/$N?key=k||a query without exchange= (amqp://host/?exchange=EX)
+	amqp://$h/$N?exchange=$N&exchange=f||exchange= is given twice
+	amqp://$h/?exchange=$N&type=bogus||type= is not fanout, topic or direct
+	amqp://$h/$N?exchange=%zz||a bad %-escape
+	EOF2
+	if has_queue "$N"; then fail "a queue $N was made"; fi
+	if has_exchange "$N"; then fail "an exchange $N was made"; fi
+}
