@@ -343,3 +343,19 @@ one_line() {
 	if has_queue "$N"; then fail "a queue $N was made"; fi
 	if has_exchange "$N"; then fail "an exchange $N was made"; fi
 }
+
+@test "amqp-odd: mq-recv --exec whose --failed queue the broker refuses to take: exit 2, the refusal and the message put back, nothing lost" {
+	mq-send "$Q" a b c
+	mq-send "$Q-f" x
+	# It may write to its own queue only.
+	broker_user '.*' "^$N\$" '.*'
+	run -2 --separate-stderr env IPCUTILS_AMQP_USER="$user" timeout 60 \
+	    mq-recv --failed "$Q-f" --exec false "$Q"
+	assert_equal "$stderr" "mq-recv: $Q-f: ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user '$user'
+mq-recv: $Q: message 1: command exited 1; put back on $Q"
+	wait_until ready_is "$Q" 3
+	run -0 sh -c "mq-recv -d '$Q' | sort"
+	assert_output $'a\nb\nc'
+	run -0 mq-recv -d "$Q-f"
+	assert_output x
+}
