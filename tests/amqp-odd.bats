@@ -359,3 +359,25 @@ mq-recv: $Q: message 1: command exited 1; put back on $Q"
 	run -0 mq-recv -d "$Q-f"
 	assert_output x
 }
+
+@test "amqp-odd: a broker's --failed queue removed while mq-recv --exec waits for room there: exit 2, one line for it, the message back on its queue" {
+	d=$BATS_TEST_TMPDIR
+	mq-send --max-messages 1 "$Q-f" x
+	mq-send "$Q" a
+	mq-recv --failed "$Q-f" --exec "echo ran >> $d/ran; false" \
+	    "$Q" 2> "$d/err" 3>&- &
+	pid=$!
+	wait_until has_lines "$d/ran" 1
+	wait_asleep "$pid"
+	ipc-rm "$Q-f"
+	reap "$pid"
+	pid=
+	assert_equal "$status" 2
+	run -0 cat "$d/err"
+	assert_output "mq-recv: $Q-f: the queue is gone
+mq-recv: $Q: message 1: command exited 1; put back on $Q"
+	wait_until ready_is "$Q" 1
+	run -0 mq-recv -d "$Q"
+	assert_output a
+	if has_queue "$N-f"; then fail "$N-f came back"; fi
+}
