@@ -381,3 +381,19 @@ mq-recv: $Q: message 1: command exited 1; put back on $Q"
 	assert_output a
 	if has_queue "$N-f"; then fail "$N-f came back"; fi
 }
+
+@test "amqp-odd: mq-recv -f -j 2 --exec goes on with the other messages while one waits for room in a broker's full --failed queue; -t ends the wait" {
+	d=$BATS_TEST_TMPDIR
+	mq-send --max-messages 1 "$Q-f" x
+	mq-send "$Q" bad g1 g2 g3
+	run -1 --separate-stderr timeout 60 mq-recv -f -j 2 -t 5 \
+	    --failed "$Q-f" --exec "read -r m; [ \$m != bad ] && echo \$m >> $d/done" "$Q"
+	assert_equal "$stderr" "mq-recv: $Q: message 1: command exited 1; $Q-f stayed full, put back on $Q"
+	run -0 sort "$d/done"
+	assert_output $'g1\ng2\ng3'
+	wait_until ready_is "$Q" 1
+	run -0 mq-recv -d "$Q"
+	assert_output bad
+	run -0 mq-recv -d "$Q-f"
+	assert_output x
+}
