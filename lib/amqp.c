@@ -58,6 +58,8 @@ struct amqpq {
 	char		*exchange, *extype, *key;
 	char		*ownq;		/* a subscriber's queue, as named */
 	int		 mandatory;	/* an unroutable message returns */
+	int		 madeq, madex;	/* the queue, the exchange: made by
+					   this open, undone if it fails */
 	long long	 msgs, consumers;
 	/* sending */
 	int		 confirming;
@@ -486,6 +488,7 @@ declare(struct amqpq *a, const struct ipc_queue_conf *conf, int look)
 	ok = amqp_queue_declare(a->conn, CHANNEL, q, 0, 1, 0, 0, args);
 	if (ok == NULL)
 		return failed(a, amqp_get_rpc_reply(a->conn));
+	a->madeq = 1;
 found:
 	a->msgs = ok->message_count;
 	a->consumers = ok->consumer_count;
@@ -505,6 +508,7 @@ declare_exchange(struct amqpq *a, const struct ipc_queue_conf *conf,
 	amqp_bytes_t ex = amqp_cstring_bytes(a->exchange);
 	amqp_rpc_reply_t r;
 	char buf[512];
+	int make = 0;
 
 	if (amqp_exchange_declare(a->conn, CHANNEL, ex,
 	    amqp_cstring_bytes("fanout"), 1, 0, 0, 0, amqp_empty_table) !=
@@ -528,11 +532,13 @@ declare_exchange(struct amqpq *a, const struct ipc_queue_conf *conf,
 		if (a->key != NULL && a->key[0] != '\0' && a->extype == NULL)
 			return fail(a, EINVAL, "key= needs type=topic or "
 			    "type=direct to make the exchange");
+		make = 1;
 	}
 	if (amqp_exchange_declare(a->conn, CHANNEL, ex, amqp_cstring_bytes(
 	    a->extype ? a->extype : "fanout"), 0, 1, 0, 0,
 	    amqp_empty_table) == NULL)
 		return failed(a, amqp_get_rpc_reply(a->conn));
+	a->madex = make;
 	return 0;
 }
 
@@ -567,6 +573,34 @@ bind_queue(struct amqpq *a)
 }
 
 /*
+ * The queue or the binding was refused (a reserved name; a user who may
+ * make queues but not read the exchange, or not make a subscriber's own
+ * amq.gen-* queue): the named queue and the exchange that this open
+ * made go again, so that the refusal changes nothing.  A subscriber's own queue goes with the connection.  The
+ * reason and errno stay the refusal's.
+ */
+static void
+undo(struct amqpq *a)
+{
+	char why[sizeof(a->q.why)];
+	int e = errno;
+
+	if (!a->madex && !(a->madeq && a->ownq == NULL))
+		return;
+	memcpy(why, a->q.why, sizeof(why));
+	if (reopen(a) == 0) {
+		if (a->madeq && a->ownq == NULL)
+			amqp_queue_delete(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->queue), 0, 1);
+		if (a->madex)
+			amqp_exchange_delete(a->conn, CHANNEL,
+			    amqp_cstring_bytes(a->exchange), 1);
+	}
+	memcpy(a->q.why, why, sizeof(why));
+	errno = e;
+}
+
+/*
  * What the name is: a queue; an exchange, and for mq-recv a queue of its
  * own bound to it; an exchange and a named queue bound to it.
  */
@@ -580,13 +614,23 @@ declare_all(struct amqpq *a, const struct ipc_queue_conf *conf, int flags)
 	if (declare_exchange(a, conf, look) == -1)
 		return -1;
 	if (a->queue[0] != '\0') {
-		if (declare(a, conf, look) == -1)
+		if (declare(a, conf, look) == -1) {
+			undo(a);
 			return -1;
+		}
 	} else if (!(flags & IPC_Q_RECV) || look)
 		return 0;
-	else if (declare_own(a) == -1)
+	else if (declare_own(a) == -1) {
+		undo(a);
 		return -1;
-	return look ? 0 : bind_queue(a);
+	}
+	if (look)
+		return 0;
+	if (bind_queue(a) == -1) {
+		undo(a);
+		return -1;
+	}
+	return 0;
 }
 
 /* Everything: the connection, if it is still there, too. */
@@ -876,9 +920,27 @@ refused(const struct amqpq *a)
 }
 
 /*
+ * The wait for room ran out: what the broker refused is not queued, and
+ * is forgotten, as a POSIX queue's mq_send(3) that failed leaves nothing:
+ * a later send (mq-recv --exec's next try for --failed) must not send it
+ * again, behind its caller's back.
+ */
+static void
+forget_refused(struct amqpq *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfl; i++)
+		free(a->fl[i].data);
+	a->nfl = 0;
+	a->flbytes = 0;
+}
+
+/*
  * The broker refused messages: the queue is full.  Let everything in
  * flight settle, then send the refused ones again, one at a time and in
- * order, until they fit or the wait runs out (ETIMEDOUT).
+ * order, until they fit or the wait runs out (ETIMEDOUT: those left are
+ * forgotten).
  */
 static int
 retry(struct amqpq *a, const struct timespec *timeout)
@@ -901,7 +963,9 @@ retry(struct amqpq *a, const struct timespec *timeout)
 			return 0;
 		if (timeout != NULL && deadline == NULL)
 			deadline = ipc_deadline(timeout, &abs);
+		/* Nothing is in flight now: every one left was refused. */
 		if (deadline != NULL && ipc_expired(deadline)) {
+			forget_refused(a);
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -1461,7 +1525,7 @@ out:
 
 const struct ipc_queue_backend ipc_queue_amqp = {
 	"amqp",
-	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE,
+	IPC_QT_TLS | IPC_QT_MAXPRIO | IPC_QT_UNROUTABLE | IPC_QT_NOROOMFD,
 	amqp_shown,
 	amqp_qopen,
 	amqp_qsend,

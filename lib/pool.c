@@ -29,6 +29,14 @@ struct ipc_pool_job {
 
 static const struct timespec nowait = { 0, 0 };
 
+/*
+ * A full failed queue whose descriptor cannot tell room (a broker's: no
+ * word comes when a consumer makes some) is tried again after a wait
+ * that doubles from ROOM_MS_MIN to ROOM_MS_MAX.
+ */
+#define ROOM_MS_MIN	10
+#define ROOM_MS_MAX	1000
+
 /* A failure of the pool's own: "queue: what: errno's words" in why[]. */
 static int
 fail(struct ipc_pool *p, const char *what)
@@ -195,7 +203,7 @@ static int
 tofailed(struct ipc_pool *p, struct ipc_pool_job *j)
 {
 	if (ipc_queue_send(p->failed, j->m.data, j->m.len, j->m.prio, j->seq,
-	    &nowait) == 0 && ipc_queue_sync(p->failed, NULL) == 0) {
+	    &nowait) == 0 && ipc_queue_sync(p->failed, &nowait) == 0) {
 		if (j->full) {
 			j->full = 0;
 			p->waiting--;
@@ -323,11 +331,12 @@ ipc_pool_run(struct ipc_pool *p, long long count,
     const struct timespec *timeout, int drain)
 {
 	struct pollfd *pfd;
-	struct timespec abs, fullabs, *deadline, *fulldl = NULL, *dl;
+	struct timespec abs, fullabs, roomabs, roomrel, *deadline;
+	struct timespec *fulldl = NULL, *dl;
 	struct ipc_pool_job *j;
 	long long taken = 0, i;
 	int status = IPC_OK, stop = 0, sig = 0, rearm = 1, fullset = 0;
-	int want, rv;
+	int want, rv, roomms = ROOM_MS_MIN, roomfd;
 
 	p->timedout = 0;
 	p->waiting = 0;
@@ -335,6 +344,8 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 	if ((pfd = calloc(p->njobs + 2, sizeof(*pfd))) == NULL)
 		return -1;
 	deadline = ipc_deadline(timeout, &abs);
+	roomfd = p->failed != NULL &&
+	    !(p->failed->be->takes & IPC_QT_NOROOMFD);
 	for (;;) {
 		if (ipc_signalled) {
 			/*
@@ -348,9 +359,10 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 			unwait_all(p, IPC_POOL_PUTBACK);
 		}
 		/* The wait for room in failed: the timeout at most. */
-		if (p->waiting == 0)
+		if (p->waiting == 0) {
 			fullset = 0;
-		else if (!fullset) {
+			roomms = ROOM_MS_MIN;
+		} else if (!fullset) {
 			fulldl = ipc_deadline(timeout, &fullabs);
 			fullset = 1;
 		}
@@ -403,14 +415,30 @@ ipc_pool_run(struct ipc_pool *p, long long count,
 			    p->jobs[i].pidfd : -1;
 			pfd[i + 1].events = POLLIN;
 		}
-		pfd[i + 1].fd = p->waiting > 0 ? ipc_queue_fd(p->failed) : -1;
+		pfd[i + 1].fd = p->waiting > 0 && roomfd ?
+		    ipc_queue_fd(p->failed) : -1;
 		pfd[i + 1].events = POLLOUT;
 		dl = want ? deadline : NULL;
 		if (p->waiting > 0 && fulldl != NULL && (dl == NULL ||
 		    timespeccmp(fulldl, dl, <)))
 			dl = fulldl;
+		if (p->waiting > 0 && !roomfd) {
+			roomrel.tv_sec = roomms / 1000;
+			roomrel.tv_nsec = roomms % 1000 * 1000000L;
+			ipc_deadline(&roomrel, &roomabs);
+			if (dl == NULL || timespeccmp(&roomabs, dl, <))
+				dl = &roomabs;
+		}
 		if (ipc_poll(pfd, p->njobs + 2, dl) == -1) {
-			if (errno == ETIMEDOUT && dl == fulldl) {
+			if (errno == ETIMEDOUT && dl == &roomabs) {
+				/* Time to look for room in failed again. */
+				if (roomms < ROOM_MS_MAX)
+					roomms *= 2;
+				if (room(p) != IPC_OK) {
+					status = IPC_ERROR;
+					stop = 1;
+				}
+			} else if (errno == ETIMEDOUT && dl == fulldl) {
 				/* failed stayed full: back on their queue. */
 				unwait_all(p, IPC_POOL_FULL);
 				if (IPC_NOTNOW > status)

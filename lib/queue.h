@@ -131,7 +131,8 @@ typedef int	(*ipc_queue_lister)(void *, const struct ipc_queue_info *);
 struct ipc_queue_backend {
 	const char	*scheme;	/* SCHEME:// and SCHEMEs://; NULL: the
 					   plain names, POSIX queues */
-	int		 takes;		/* IPC_QT_: the options it takes */
+	int		 takes;		/* IPC_QT_: the options it takes,
+					   and IPC_QT_NOROOMFD */
 	/* The name as messages show it (no password), or NULL (ENOMEM). */
 	char		*(*shown)(const char *);
 	struct ipc_queue *(*open)(const char *, int,
@@ -150,7 +151,8 @@ struct ipc_queue_backend {
 			    int);
 	/* Not delivered: back on the queue, at its priority. */
 	int		(*putback)(struct ipc_queue *, const struct ipc_msg *);
-	/* The descriptor to poll(2) for a message. */
+	/* The descriptor to poll(2) for a message (POLLIN); for room
+	   (POLLOUT) too, unless takes has IPC_QT_NOROOMFD. */
 	int		(*fd)(const struct ipc_queue *);
 	int		(*counts)(struct ipc_queue *, long long *,
 			    long long *);
@@ -170,6 +172,8 @@ struct ipc_queue_backend {
 #define IPC_QT_TLS	0x1	/* --tls- */
 #define IPC_QT_MAXPRIO	0x2	/* --max-priority */
 #define IPC_QT_UNROUTABLE 0x4	/* --unroutable-ok */
+/* Its fd's POLLOUT says nothing of room: a wait for room tries again. */
+#define IPC_QT_NOROOMFD	0x8
 
 /*
  * Open the queue the name says (SCHEME://... or a POSIX name), shown in
