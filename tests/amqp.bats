@@ -573,6 +573,8 @@ ready_is() {
 	mq-send "$Q" < "$BATS_TEST_TMPDIR/in"
 	python3 - mq-recv -f "$Q" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/st" <<'PY'
 import fcntl, os, signal, struct, subprocess, sys, termios, time
+# Not an ignored SIGHUP passed on (nohup): mq-recv keeps that ignored.
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 r, w = os.pipe()
 p = subprocess.Popen(sys.argv[1:], stdout=w)
 os.close(w)
