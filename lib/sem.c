@@ -110,7 +110,7 @@ static int	 posix_holders(const char *, const struct ipc_tls_opts *,
  */
 static int
 map(struct posix_sem *p, const char *name, const struct ipc_create *c,
-    unsigned int value)
+    unsigned int value, char *why, size_t len)
 {
 	char path[sizeof(SEM_PATH) + IPC_NAMEBUF];
 	struct stat st;
@@ -149,6 +149,11 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (st.st_size < (off_t)sizeof(sem_t)) {
+		/* Put there by hand, or cut short: EINVAL alone would blame
+		 * the user's argument. */
+		snprintf(why, len, "not a semaphore: its file %s holds %lld "
+		    "bytes, fewer than a sem_t's %zu", path,
+		    (long long)st.st_size, sizeof(sem_t));
 		errno = EINVAL;
 		goto fail;
 	}
@@ -210,7 +215,7 @@ posix_open(const char *arg, const struct ipc_sem_conf *conf,
 	p->slot = -1;
 	p->me = FREE;		/* looked up when it is needed */
 	p->max = conf->max;
-	if (map(p, name, &conf->create, conf->init) == -1)
+	if (map(p, name, &conf->create, conf->init, why, len) == -1)
 		goto fail;
 	p->pub.shown = *shown = p->shown;
 	return &p->pub;

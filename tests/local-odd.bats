@@ -33,3 +33,21 @@ teardown() {
 	# Nothing was removed.
 	shm_exists "$N"
 }
+
+# --- semaphores ----------------------------------------------------------
+
+@test "local-odd: a semaphore's file too short for one is refused by name, and left as it was" {
+	printf 'abc' > "/dev/shm/sem.$N"
+	want="not a semaphore: its file /dev/shm/sem.$N holds 3 bytes, fewer than a sem_t's 32"
+	run -2 --separate-stderr sem-post "$N"
+	assert_output ""
+	assert_equal "$stderr" "sem-post: /$N: $want"
+	run -2 --separate-stderr sem-wait -t 0 "$N"
+	assert_equal "$stderr" "sem-wait: /$N: $want"
+	# A lock: the tool's own failure, and the command never runs.
+	run -125 --separate-stderr sem-wait "$N" -- touch "$T/ran"
+	assert_equal "$stderr" "sem-wait: /$N: $want"
+	[ ! -e "$T/ran" ]
+	run -0 cat "/dev/shm/sem.$N"
+	assert_output "abc"
+}
