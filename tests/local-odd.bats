@@ -51,3 +51,97 @@ teardown() {
 	run -0 cat "/dev/shm/sem.$N"
 	assert_output "abc"
 }
+
+# Write a semaphore's record (lib/sem.c: at 8192, the post lock, its PID
+# namespace, the slots in use, then slots of holder, child and namespace)
+# as a writer of its file could: record FILE POST USED [SLOT:HOLDER:NS...],
+# SLOT "all" for every one of the 4096.
+# A HOLDER is PID (its word: the id and the start time /proc tells),
+# PID@START, or =N, a word as it is.
+record() {
+	python3 - "$@" <<'PY'
+import os, struct, sys
+def word(spec):
+    if spec.startswith('='):
+        return int(spec[1:])
+    pid, _, start = spec.partition('@')
+    if start == '':
+        with open('/proc/%s/stat' % pid) as f:
+            start = f.read().rsplit(')', 1)[1].split()[19]
+    return int(pid) << 41 | (int(start) & ((1 << 41) - 1))
+path, post, used = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fd = os.open(path, os.O_WRONLY)
+os.pwrite(fd, struct.pack('<QQQ', word(post), 0, used), 8192)
+for a in sys.argv[4:]:
+    i, h, ns = a.split(':')
+    slot = struct.pack('<QQQ', word(h), 0, int(ns))
+    if i == 'all':
+        os.pwrite(fd, slot * 4096, 8192 + 24)
+    else:
+        os.pwrite(fd, slot, 8192 + 24 * (1 + int(i)))
+os.close(fd)
+PY
+}
+
+@test "local-odd: holders another program wrote: listed as they are; a unit comes back only from one that is gone" {
+	peer-obj sem "/$N" 0 600
+	sleep 600 3>&- &
+	bg=$!
+	# A pid that was, and is no more.
+	true &
+	gone=$!
+	wait "$gone"
+	myns=$(stat -L -c %i /proc/self/ns/pid)
+	# Slot 0: a live process of another PID namespace; 1: a word that
+	# names no process (pid 0); 2: a live process whose start time was
+	# not known (0); 3: a process gone.  Slots "in use": far more than
+	# the file holds yet.
+	record "/dev/shm/sem.$N" =0 100000 "0:$bg:$((myns + 1))" 1:=1:0 \
+	    "2:$bg@0:0" "3:$gone@5:0"
+	run -0 --separate-stderr ipc-ls --holders -nr "$N"
+	assert_equal "$stderr" ""
+	run -0 bash -c "ipc-ls --holders -nr '$N' | cut -f 1,2,5,6"
+	assert_output "$(printf '/%s\t%s\tother-pidns\t-\n/%s\t0\tdead\t-\n/%s\t%s\tholds\tsleep 600\n/%s\t%s\tdead\t-' \
+	    "$N" "$bg" "$N" "$N" "$bg" "$N" "$gone")"
+	# The unit of the process gone is given back, and taken; the word
+	# of no process is cleared, but gives none.
+	run -0 --separate-stderr sem-wait -t 0 "$N"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr sem-wait -t 0 "$N"
+	assert_equal "$stderr" ""
+	run -0 sem_value "$N"
+	assert_output 0
+	run -0 bash -c "ipc-ls --holders -nr '$N' | cut -f 2,5"
+	assert_output "$(printf '%s\tother-pidns\n%s\tholds' "$bg" "$bg")"
+}
+
+@test "local-odd: a post lock another program wrote for a live process holds sem-post back until it is gone" {
+	peer-obj sem "/$N" 0 600
+	sleep 600 3>&- &
+	bg=$!
+	record "/dev/shm/sem.$N" "$bg" 0
+	run -1 --separate-stderr sem-post -t 0.2 "$N"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr sem-post -n "$N"
+	assert_equal "$stderr" ""
+	run -0 sem_value "$N"
+	assert_output 0
+	kill "$bg"
+	wait "$bg" || true
+	run -0 --separate-stderr sem-post -v -t 10 "$N"
+	assert_equal "$stderr" ""
+	assert_output 1
+}
+
+@test "local-odd: sem-wait -- CMD with every slot of the record taken says the unit is not recorded, and runs CMD" {
+	peer-obj sem "/$N" 1 600
+	sleep 600 3>&- &
+	bg=$!
+	record "/dev/shm/sem.$N" =0 4096 "all:$bg:0"
+	run -0 --separate-stderr sem-wait "$N" -- sh -c 'echo ran'
+	assert_output ran
+	assert_equal "$stderr" "sem-wait: /$N: 4096 holders recorded already: this unit will not come back if sem-wait is killed"
+	# Given back all the same when it ended.
+	run -0 sem_value "$N"
+	assert_output 1
+}
