@@ -145,3 +145,42 @@ PY
 	run -0 sem_value "$N"
 	assert_output 1
 }
+
+# --- System V ------------------------------------------------------------
+
+@test "local-odd: ipc-ls -g counts what a private IPC namespace holds, and nothing else" {
+	requires root unshare
+	page=$(getconf PAGESIZE)
+	run -0 --separate-stderr unshare -i sh -c '
+	    peer-sysv msg 0x11 600 0 >/dev/null &&
+	    peer-sysv sem 0x12 600 3 >/dev/null &&
+	    peer-sysv sem 0x13 600 2 >/dev/null &&
+	    peer-sysv shm 0x14 600 $(($1 + 1)) >/dev/null &&
+	    peer-sysv shm 0x15 600 1 >/dev/null &&
+	    ipc-ls -g -nr' sh "$page"
+	assert_equal "$stderr" ""
+	run -0 bash -c 'echo "$1" | awk -F"\t" "\$1 ~ /^sysv-/ && \$3 != \"-\" { print \$2, \$3 }"' sh "$output"
+	# One queue; two sets of 5 semaphores; 2 segments of 2 pages and 1.
+	assert_output "$(printf 'msgmni 1\nsemmns 5\nsemmni 2\nshmall 3\nshmmni 2')"
+}
+
+@test "local-odd: -N of a file that is no IPC namespace, or of no file, is one line and exit 2" {
+	requires root
+	for tool in ipc-ls ipc-rm; do
+		run -2 --separate-stderr "$tool" -N /etc/hostname key:0x1
+		assert_output ""
+		assert_equal "$stderr" "$tool: -N /etc/hostname: its ipc namespace: Invalid argument (not an ipc namespace)"
+		run -2 --separate-stderr "$tool" -N "$T/none" key:0x1
+		assert_equal "$stderr" "$tool: -N $T/none: No such file or directory"
+	done
+}
+
+@test "local-odd: ipc-rm --older-than leaves a younger System V object named exactly, and says nothing" {
+	k=$(sysv_key 1)
+	id=$(mk_sysv shm "$k" 600 64)
+	run -0 --separate-stderr ipc-rm -v --older-than 1h "key:$k" "id:$id"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -0 ipc-ls -nr -o id "key:$k"
+	assert_output "$id"
+}
