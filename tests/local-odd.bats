@@ -55,7 +55,7 @@ teardown() {
 # Write a semaphore's record (lib/sem.c: at 8192, the post lock, its PID
 # namespace, the slots in use, then slots of holder, child and namespace)
 # as a writer of its file could: record FILE POST USED [SLOT:HOLDER:NS...],
-# SLOT "all" for every one of the 4096.
+# SLOT "A-B" for slots A to B, "all" for every one of the 4096.
 # A HOLDER is PID (its word: the id and the start time /proc tells),
 # PID@START, or =N, a word as it is.
 record() {
@@ -75,10 +75,9 @@ os.pwrite(fd, struct.pack('<QQQ', word(post), 0, used), 8192)
 for a in sys.argv[4:]:
     i, h, ns = a.split(':')
     slot = struct.pack('<QQQ', word(h), 0, int(ns))
-    if i == 'all':
-        os.pwrite(fd, slot * 4096, 8192 + 24)
-    else:
-        os.pwrite(fd, slot, 8192 + 24 * (1 + int(i)))
+    first, _, last = (i if i != 'all' else '0-4095').partition('-')
+    n = int(last or first) - int(first) + 1
+    os.pwrite(fd, slot * n, 8192 + 24 * (1 + int(first)))
 os.close(fd)
 PY
 }
@@ -183,4 +182,44 @@ PY
 	assert_equal "$stderr" ""
 	run -0 ipc-ls -nr -o id "key:$k"
 	assert_output "$id"
+}
+
+# --- a full /dev/shm ------------------------------------------------------
+
+# Run a script in a mount namespace of its own whose /dev/shm is a tmpfs of
+# 256 KiB: full_shm 'SCRIPT' ARGS...; "fill" in it takes what room is left.
+full_shm() {
+	local script=$1
+	shift
+	unshare -m bash -c 'mount -t tmpfs -o size=256k none /dev/shm || exit 99
+	    fill() { dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; :; }
+	    '"$script" sh "$@"
+}
+
+@test "local-odd: sem-post and sem-wait on a semaphore whose record finds no room in a full /dev/shm: one line, nothing taken" {
+	requires root unshare
+	run -0 --separate-stderr full_shm '
+	    peer-obj sem /s 1 600 && fill
+	    sem-wait s -- echo ran; echo "wait $?"
+	    sem-wait -t 0 s; echo "take $?"
+	    sem-post s; echo "post $?"
+	    echo "value $(peer-sem value /s)"'
+	assert_output "$(printf 'wait 125\ntake 2\npost 2\nvalue 1')"
+	want="no room in /dev/shm for the record of its holders: No space left on device"
+	assert_equal "$stderr" "$(printf 'sem-wait: /s: %s\nsem-wait: /s: %s\nsem-post: /s: %s' "$want" "$want" "$want")"
+}
+
+@test "local-odd: sem-wait -- CMD whose slot finds no room in a full /dev/shm says the unit is not recorded, runs CMD, gives it back" {
+	requires root unshare
+	sleep 600 3>&- &
+	bg=$!
+	# Slots 0 to 339 end on the record's second page; 340 needs a third.
+	export -f record
+	run -0 --separate-stderr full_shm '
+	    peer-obj sem /s 1 600 && sem-post -t 0 s && sem-wait -t 0 s &&
+	    record /dev/shm/sem.s =0 340 "0-339:$1:0" && fill
+	    sem-wait s -- echo ran; echo "wait $?"
+	    echo "value $(peer-sem value /s)"' "$bg"
+	assert_output "$(printf 'ran\nwait 0\nvalue 1')"
+	assert_equal "$stderr" "sem-wait: /s: no room in /dev/shm to record it: No space left on device: this unit will not come back if sem-wait is killed"
 }
