@@ -223,3 +223,19 @@ full_shm() {
 	assert_output "$(printf 'ran\nwait 0\nvalue 1')"
 	assert_equal "$stderr" "sem-wait: /s: no room in /dev/shm to record it: No space left on device: this unit will not come back if sem-wait is killed"
 }
+
+@test "local-odd: shm-put and sem-post in a full /dev/shm: one line, status 2, every object as it was, none made" {
+	requires root unshare
+	run -0 --separate-stderr full_shm '
+	    printf abc | shm-put -s 64k x && fill
+	    before=$(shm-get x | md5sum)
+	    seq 100000 | shm-put x; echo "put $?"
+	    printf xyz | shm-put -o 60k x; echo "put -o $?"
+	    [ "$(shm-get x | md5sum)" = "$before" ] && echo "x as it was"
+	    seq 100000 | shm-put y; echo "new $?"
+	    sem-post z; echo "sem $?"
+	    ls /dev/shm | tr "\n" " "'
+	assert_output "$(printf 'put 2\nput -o 2\nx as it was\nnew 2\nsem 2\nfill x ')"
+	want="No space left on device"
+	assert_equal "$stderr" "$(printf 'shm-put: /x: %s\nshm-put: /x: %s\nshm-put: /y: %s\nsem-post: /z: %s' "$want" "$want" "$want" "$want")"
+}
