@@ -272,7 +272,8 @@ main(int argc, char *argv[])
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
 		if (ipc_objects_missed(&l, argv, i)) {
-			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]),
+			    ipc_object_absent(kinds, argv[i], ""));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);

@@ -183,7 +183,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc; i++)
 		if (ipc_objects_missed(&l, argv, i) && !fflag) {
 			warnx("%s: %s", ipc_shown(argv[i]),
-			    ipc_object_absent(kinds, argv[i]));
+			    ipc_object_absent(kinds, argv[i], ": left alone"));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);

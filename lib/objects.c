@@ -374,7 +374,7 @@ ipc_objects_missed(const struct ipc_objects *l, char *const args[], int i)
 }
 
 const char *
-ipc_object_absent(unsigned int kinds, const char *name)
+ipc_object_absent(unsigned int kinds, const char *name, const char *then)
 {
 	static char buf[PATH_MAX * 4 + 64];
 	char path[PATH_MAX];
@@ -386,8 +386,8 @@ ipc_object_absent(unsigned int kinds, const char *name)
 		    object_path(k, name, path, sizeof(path)) == -1 ||
 		    (kind = ipc_file_kind(path)) == NULL)
 			continue;
-		snprintf(buf, sizeof(buf), "%s is %s, not an object: left "
-		    "alone", ipc_shown(path), kind);
+		snprintf(buf, sizeof(buf), "%s is %s, not an object%s",
+		    ipc_shown(path), kind, then);
 		return buf;
 	}
 	return strerror(ENOENT);

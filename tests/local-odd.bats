@@ -267,3 +267,22 @@ as_nobody() {
 	run -0 mq-recv -n "$N"
 	assert_output three
 }
+
+# --- what is no object ----------------------------------------------------
+
+@test "local-odd: ipc-ls names what stands under a name that is no object, as ipc-rm does, and a glob skips it" {
+	mkdir "/dev/shm/$N-d"
+	mkfifo "/dev/shm/$N-f"
+	ln -s /etc/hostname "/dev/shm/sem.$N-l"
+	peer-obj shm "/$N-m" 1 600
+	run -2 --separate-stderr ipc-ls -nr -o type,name "$N-d" "$N-f" "$N-l" "$N-m"
+	assert_output "$(printf 'shm\t/%s-m' "$N")"
+	assert_equal "$stderr" "$(printf 'ipc-ls: /%s-d: /dev/shm/%s-d is a directory, not an object\nipc-ls: /%s-f: /dev/shm/%s-f is a FIFO, not an object\nipc-ls: /%s-l: /dev/shm/sem.%s-l is a symbolic link, not an object' "$N" "$N" "$N" "$N" "$N" "$N")"
+	run -0 --separate-stderr ipc-ls -nr -o name "$N*"
+	assert_output "/$N-m"
+	run -2 --separate-stderr ipc-rm "$N-d"
+	assert_equal "$stderr" "ipc-rm: /$N-d: /dev/shm/$N-d is a directory, not an object: left alone"
+	run -0 ipc-rm "$N*"
+	[ -d "/dev/shm/$N-d" ] && [ -p "/dev/shm/$N-f" ] && [ -L "/dev/shm/sem.$N-l" ] || false
+	rmdir "/dev/shm/$N-d"
+}
