@@ -286,3 +286,74 @@ as_nobody() {
 	[ -d "/dev/shm/$N-d" ] && [ -p "/dev/shm/$N-f" ] && [ -L "/dev/shm/sem.$N-l" ] || false
 	rmdir "/dev/shm/$N-d"
 }
+
+# --- shm-get -w and -F under faults (tests/fault.c) ----------------------
+
+W_CALLS="open fstat flock mmap read write lseek shm_open poll"
+W_ERRNOS="EIO EINTR EAGAIN ENOMEM"
+
+# Put a new version of $N every 20 ms, in place or as a new object in its
+# place, until killed: $bg.
+versions() {
+	(
+		i=0
+		while :; do
+			i=$((i + 1))
+			if [ $((i % 2)) -eq 0 ]; then
+				printf 'version %d' "$i" | shm-put "$N"
+			else
+				printf 'version %d' "$i" | shm-put -o 0 "$N"
+			fi
+			sleep 0.02
+		done
+	) 3>&- &
+	bg=$!
+	wait_until shm_exists "$N"
+}
+
+# shm-get's page: 0 and $WANT whole versions (-F: a line each), or 1 or 2
+# and one line.
+waited() {
+	local spec=$1
+	faulted "$spec" shm-get $WARGS "$N" > "$T/out"
+	contract "$spec" shm-get "1 2"
+	[ "$rc" -ne 0 ] || { [ "$WANT" -eq 1 ] && grep -Eqx 'version [0-9]+' "$T/out"; } ||
+	    [ "$(grep -Ecx 'version [0-9]+' "$T/out")/$(wc -l < "$T/out")" = "$WANT/$WANT" ] ||
+	    lost "$spec" shm-get "status 0, wrote: $(od -c "$T/out" | head -3)"
+}
+
+@test "local-odd: shm-get -w while another process puts versions, under faults: a whole version, or one line" {
+	fault_setup
+	versions
+	WARGS="-w -t 10" WANT=1 \
+	    CALLS=$W_CALLS ERRNOS=$W_ERRNOS NTHS="1 2 3" each_fault waited
+	verdict
+}
+
+@test "local-odd: shm-get -F -c 2 while another process puts versions, under faults: two whole versions, or one line" {
+	fault_setup
+	versions
+	# -t 3: an unlock that "fails" (the shim: it was not made) keeps the
+	# writer out until shm-get ends, which then says 1 of 2 came.
+	WARGS="-F -c 2 -t 3" WANT=2 \
+	    CALLS=$W_CALLS ERRNOS=$W_ERRNOS NTHS="1 2 4" each_fault waited
+	verdict
+}
+
+@test "local-odd: shm-get -w on an object that does not change, under faults: status 1 and silent, or one line, never 0" {
+	fault_setup
+	printf 'still' | shm-put "$N"
+	# Timed out (1) is silent; only status 2 says why.
+	timed() {
+		faulted "$1" shm-get -w -t 0.1 "$N" > "$T/out"
+		case $rc in
+		0) lost "$1" shm-get "status 0 without a change" ;;
+		1) [ ! -s "$T/ferr" ] || lost "$1" shm-get "status 1 with: $(head -c 300 "$T/ferr")" ;;
+		*) contract "$1" shm-get 2 ;;
+		esac
+		[ ! -s "$T/out" ] || lost "$1" shm-get "wrote: $(head -c 100 "$T/out")"
+	}
+	CALLS="open fstat poll shm_open" ERRNOS="$W_ERRNOS" NTHS="1 2" \
+	    each_fault timed
+	verdict
+}
