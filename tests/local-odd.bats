@@ -242,6 +242,11 @@ full_shm() {
 
 # --- queues of another user ----------------------------------------------
 
+# Is process $2 asleep, and running $1 (not the shell before its exec)?
+is_asleep_as() {
+	[ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ] && asleep "$2"
+}
+
 as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 }
@@ -356,4 +361,46 @@ waited() {
 	CALLS="open fstat poll shm_open" ERRNOS="$W_ERRNOS" NTHS="1 2" \
 	    each_fault timed
 	verdict
+}
+
+# --- another user, a held lock ---------------------------------------------
+
+@test "local-odd: ipc-rm by another user of objects it may read but not remove: one line each, all still there" {
+	requires root nobody mqueue-fs
+	peer-obj shm "/$N" 1 644
+	peer-obj sem "/$N-s" 1 644
+	mq-send -m 0644 "$N-q" x
+	for names in "$N $N-s $N-q" "$N*"; do
+		run -2 --separate-stderr as_nobody ipc-rm $names
+		assert_output ""
+		assert_equal "$stderr" "$(printf 'ipc-rm: /%s-q: Permission denied\nipc-rm: /%s-s: Permission denied\nipc-rm: /%s: Permission denied' "$N" "$N" "$N")"
+	done
+	run -0 ipc-ls -nr -o type,name "$N*"
+	assert_output "$(printf 'mq\t/%s-q\nsem\t/%s-s\nshm\t/%s' "$N" "$N" "$N")"
+}
+
+@test "local-odd: shm-get waiting for a put's lock ends at SIGTERM by the signal, having written nothing" {
+	printf 'old' | shm-put "$N"
+	# A put under way, as far as shm-get can tell: its exclusive lock.
+	mkfifo "$T/locked"
+	python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)' "/dev/shm/$N" > "$T/locked" 3>&- &
+	bg=$!
+	read -r ready < "$T/locked"
+	[ "$ready" = locked ]
+	for t in "" "-t 600"; do
+		with_default_signals shm-get $t "$N" > "$T/out" 2> "$T/err" 3>&- &
+		get=$!
+		# Asleep as shm-get itself: on the lock, or its nap between tries.
+		wait_until is_asleep_as shm-get "$get"
+		terminate "$get"
+		assert_equal "$status" 143
+		[ ! -s "$T/out" ] && [ ! -s "$T/err" ] || false
+	done
+	kill_bg "$bg"
+	run -0 shm-get "$N"
+	assert_output old
 }
