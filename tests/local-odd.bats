@@ -404,3 +404,58 @@ time.sleep(600)' "/dev/shm/$N" > "$T/locked" 3>&- &
 	run -0 shm-get "$N"
 	assert_output old
 }
+
+# --- queues without /dev/mqueue, and ipc-ls -g's use of them ------------
+
+@test "local-odd: without /dev/mqueue, another user's queue closed to the caller is listed with what cannot be seen as '-', and -g's queue use as unknown" {
+	requires root unshare nobody
+	mq-send -m 0600 "$N" x
+	run -0 --separate-stderr unshare -m sh -c '
+	    if mountpoint -q /dev/mqueue; then umount /dev/mqueue || exit 99; fi
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c "
+		ipc-ls -nr -o type,name,mode,owner,group,mtime,msgs \"\$1\" &&
+		ipc-ls -g -nr" sh "$1"' sh "$N"
+	assert_equal "$stderr" ""
+	assert_equal "${lines[0]}" "$(printf 'mq\t/%s\t-\t-\t-\t-\t-' "$N")"
+	run -0 bash -c 'echo "$1" | awk -F"\t" "NR > 1 && \$1 == \"mq\" && \$3 != \"-\" || \$2 ~ /queues_max|RLIMIT/ { print }" | cut -f 1-3' sh "$output"
+	assert_output "$(printf 'mq\tqueues_max\t-\nmq\tRLIMIT_MSGQUEUE\t-')"
+}
+
+@test "local-odd: ipc-ls -g counts every queue of its namespace, and only the caller's own against RLIMIT_MSGQUEUE" {
+	requires root unshare nobody
+	run -0 --separate-stderr unshare -im sh -c '
+	    mount -t mqueue none /dev/mqueue || exit 99
+	    mq-send --max-messages 2 --message-size 100 q x || exit 98
+	    ipc-ls -g -nr && echo &&
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups ipc-ls -g -nr'
+	assert_equal "$stderr" ""
+	run -0 bash -c 'echo "$1" | awk -F"\t" "\$0 == \"\" { print \"--\" } \$2 ~ /queues_max|RLIMIT/ { print \$2, \$3 }"' sh "$output"
+	# Root's own queue: 2 messages of 100 bytes, and the kernel's
+	# headers (ipc-ls -g: as mq_overview(7) counts them); nobody's: none.
+	[ "${lines[1]#RLIMIT_MSGQUEUE }" -ge 200 ] || false
+	assert_equal "${lines[0]} ${lines[2]} ${lines[3]} ${lines[4]}" \
+	    "queues_max 1 -- queues_max 1 RLIMIT_MSGQUEUE 0"
+}
+
+@test "local-odd: ipc-ls refuses --holders with -0, -N with a backend's names and more than 64 columns, each in one line" {
+	run -2 --separate-stderr ipc-ls --holders -0
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: cannot use --holders with -0, -o or -T other than sem"
+	run -2 --separate-stderr ipc-ls -N 1 etcd://127.0.0.1:1/x
+	assert_equal "$stderr" "ipc-ls: cannot use -N with names of a backend"
+	cols=$(printf 'name,%.0s' $(seq 64))name
+	run -2 --separate-stderr ipc-ls -o "$cols"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: too many columns: $cols"
+	# 64 are not too many.
+	run -0 ipc-ls -n -o "${cols#name,}" "$N*"
+}
+
+@test "local-odd: ipc-ls -0 names a System V object by its id, for ipc-rm" {
+	k=$(sysv_key 1)
+	id=$(mk_sysv msg "$k" 600 0)
+	run -0 bash -c 'ipc-ls -0 "key:$1" | od -An -c | tr -s " "' sh "$k"
+	assert_output " $(echo "id:$id" | sed 's/./& /g')\\0"
+	run -0 bash -c 'ipc-ls -0 "key:$1" | xargs -0 ipc-rm -v' sh "$k"
+	assert_output "removed sysv-msg key:$k id:$id"
+}
