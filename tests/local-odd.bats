@@ -459,3 +459,27 @@ time.sleep(600)' "/dev/shm/$N" > "$T/locked" 3>&- &
 	run -0 bash -c 'ipc-ls -0 "key:$1" | xargs -0 ipc-rm -v' sh "$k"
 	assert_output "removed sysv-msg key:$k id:$id"
 }
+
+@test "local-odd: a queue backend's name, or --tls with a plain name, given to the semaphore and shared memory tools: one line, nothing made" {
+	for tool in sem-post sem-wait shm-get shm-put; do
+		case $tool in
+		sem-*) what=semaphores ;;
+		*) what="shared memory" ;;
+		esac
+		run -2 --separate-stderr "$tool" "amqp://127.0.0.1:1/$N" < /dev/null
+		assert_output ""
+		assert_equal "$stderr" "$tool: amqp://127.0.0.1:1/$N: amqp:// names are not $what"
+	done
+	# A lock's command: the tool's own failure, 125, and no command.
+	run -125 --separate-stderr sem-wait "amqp://127.0.0.1:1/$N" -- touch "$T/ran"
+	[ ! -e "$T/ran" ]
+	for tool in sem-post sem-wait shm-get shm-put; do
+		run -2 --separate-stderr "$tool" --tls-noverify "$N" < /dev/null
+		assert_output ""
+		assert_equal "$stderr" "$tool: $N: the --tls options are for etcds:// names"
+	done
+	# Nothing was made.
+	run -2 --separate-stderr ipc-ls -n "$N"
+	assert_output ""
+	assert_equal "$stderr" "ipc-ls: /$N: No such file or directory"
+}
