@@ -483,3 +483,78 @@ time.sleep(600)' "/dev/shm/$N" > "$T/locked" 3>&- &
 	assert_output ""
 	assert_equal "$stderr" "ipc-ls: /$N: No such file or directory"
 }
+
+# --- shm-put: locks, races, an object put in its place -------------------
+
+# Hold an exclusive lock on /dev/shm/$1 as a put would, until killed: $bg.
+hold_lock() {
+	mkfifo "$T/locked"
+	python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
+	bg=$!
+	read -r ready < "$T/locked"
+	[ "$ready" = locked ]
+}
+
+@test "local-odd: shm-put -o waiting for the lock follows the object that was put in its place meanwhile" {
+	printf 'older' | shm-put "$N"
+	hold_lock "$N"
+	printf 'new' | shm-put -o 0 "$N" 3>&- &
+	put=$!
+	wait_until is_asleep_as shm-put "$put"
+	# Another object in its place, by rename(2), as a put makes one.
+	printf 'other' > "/dev/shm/.$N"
+	chmod 600 "/dev/shm/.$N"
+	mv "/dev/shm/.$N" "/dev/shm/$N"
+	kill_bg "$bg"
+	reap "$put"
+	assert_equal "$status" 0
+	run -0 shm-get "$N"
+	assert_output newer
+}
+
+@test "local-odd: shm-put -t while a put holds the lock: status 1, silent, the object as it was" {
+	printf 'older' | shm-put "$N"
+	hold_lock "$N"
+	for o in "" "-o 2" "-s 100"; do
+		run -1 --separate-stderr bash -c 'printf new | shm-put $1 -t 0.2 "$2"' sh "$o" "$N"
+		assert_equal "$stderr" ""
+	done
+	kill_bg "$bg"
+	run -0 shm-get "$N"
+	assert_output older
+}
+
+@test "local-odd: two shm-put making one new object at once: both succeed and it is one input whole; with -x, one says it exists" {
+	seq 1 40000 > "$T/a"
+	seq 40001 80000 > "$T/b"
+	for i in $(seq 10); do
+		shm-put "$N" < "$T/a" 2> "$T/err-a" & a=$!
+		shm-put "$N" < "$T/b" 2> "$T/err-b" & b=$!
+		reap "$a"; sa=$status
+		reap "$b"; sb=$status
+		assert_equal "$sa $sb" "0 0"
+		shm-get "$N" > "$T/got"
+		cmp -s "$T/got" "$T/a" || cmp -s "$T/got" "$T/b" ||
+		    fail "round $i: neither input whole ($(wc -c < "$T/got") bytes)"
+		[ ! -s "$T/err-a" ] && [ ! -s "$T/err-b" ] || false
+		peer-shm unlink "/$N"
+
+		shm-put -x "$N" < "$T/a" 2> "$T/err-a" & a=$!
+		shm-put -x "$N" < "$T/b" 2> "$T/err-b" & b=$!
+		reap "$a"; sa=$status
+		reap "$b"; sb=$status
+		case "$sa $sb" in
+		"0 2") want=a; cat "$T/err-b" > "$T/said" ;;
+		"2 0") want=b; cat "$T/err-a" > "$T/said" ;;
+		*) fail "round $i: -x statuses $sa $sb" ;;
+		esac
+		assert_equal "$(cat "$T/said")" "shm-put: /$N: File exists"
+		shm-get "$N" | cmp -s - "$T/$want" ||
+		    fail "round $i: -x: not the winner's input whole"
+		peer-shm unlink "/$N"
+	done
+}
