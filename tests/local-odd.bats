@@ -509,7 +509,7 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	printf 'other' > "/dev/shm/.$N"
 	chmod 600 "/dev/shm/.$N"
 	mv "/dev/shm/.$N" "/dev/shm/$N"
-	kill_bg "$bg"
+	kill "$bg"
 	reap "$put"
 	assert_equal "$status" 0
 	run -0 shm-get "$N"
