@@ -247,6 +247,15 @@ is_asleep_as() {
 	[ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ] && asleep "$2"
 }
 
+# Has process $1 the file $2 open?
+holds_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
+	done
+	return 1
+}
+
 as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 }
@@ -504,6 +513,8 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	hold_lock "$N"
 	printf 'new' | shm-put -o 0 "$N" 3>&- &
 	put=$!
+	# Asleep with the object open: on its lock.
+	wait_until holds_open "$put" "/dev/shm/$N"
 	wait_until is_asleep_as shm-put "$put"
 	# Another object in its place, by rename(2), as a put makes one.
 	printf 'other' > "/dev/shm/.$N"
