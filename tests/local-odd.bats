@@ -569,3 +569,17 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 		peer-shm unlink "/$N"
 	done
 }
+
+@test "local-odd: /proc/sysvipc that cannot be read, has a line that is no object, or lacks a file: one line and exit 2, skipped, nothing" {
+	requires root unshare
+	run -0 --separate-stderr unshare -m sh -c '
+	    mount -t tmpfs none /proc/sysvipc && mkdir /proc/sysvipc/shm &&
+	    printf "header\nnot a queue\n" > /proc/sysvipc/msg || exit 99
+	    ipc-ls -nr -T sysv-msg; echo "msg $?"
+	    ipc-ls -nr -T sysv-shm; echo "shm $?"
+	    ipc-ls -nr -T sysv-sem; echo "sem $?"
+	    ipc-rm -f key:0x1; echo "rm $?"
+	    ipc-ls -g -nr | cut -f 1,3 | grep "^sysv" | sort -u | tr "\n\t" "  "'
+	assert_output "$(printf 'msg 0\nshm 2\nsem 0\nrm 2\nsysv-msg - sysv-sem - sysv-shm - ')"
+	assert_equal "$stderr" "$(printf 'ipc-ls: /proc/sysvipc/shm: Is a directory\nipc-rm: /proc/sysvipc/shm: Is a directory')"
+}
