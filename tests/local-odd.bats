@@ -583,3 +583,15 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	assert_output "$(printf 'msg 0\nshm 2\nsem 0\nrm 2\nsysv-msg - sysv-sem - sysv-shm - ')"
 	assert_equal "$stderr" "$(printf 'ipc-ls: /proc/sysvipc/shm: Is a directory\nipc-rm: /proc/sysvipc/shm: Is a directory')"
 }
+
+@test "local-odd: where /proc/sys/fs/mqueue does not tell the limits, mq-send names the files and no number, and sizes a new queue by the defaults" {
+	requires root unshare
+	run -0 --separate-stderr unshare -m sh -c '
+	    mount -t tmpfs none /proc/sys/fs/mqueue || exit 99
+	    mq-send --max-messages 100000 "$1" x; echo "over $?"
+	    mq-send --max-messages 3 "$1" x; echo "made $?"
+	    peer-mq attr "/$1"
+	    ipc-ls -g -nr | cut -f 2-4 | grep "^msg_max"' sh "$N"
+	assert_output "$(printf 'over 2\nmade 0\n3 8192 1\nmsg_max\t-\t-')"
+	assert_equal "$stderr" "mq-send: /$N: queue size is over the system's limits (/proc/sys/fs/mqueue/msg_max, msgsize_max)"
+}
