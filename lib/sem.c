@@ -316,8 +316,12 @@ reclaim(struct posix_sem *p, long max)
 			continue;
 		if (max != -1 && (sem_getvalue(p->sem, &v) == -1 || v >= max))
 			continue;
-		if (sem_post(p->sem) == -1)
+		if (sem_post(p->sem) == -1) {
+			/* At SEM_VALUE_MAX: no room for the unit, and no need. */
+			if (errno == EOVERFLOW)
+				continue;
 			return -1;
+		}
 		given++;
 	}
 	return given;

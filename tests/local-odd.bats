@@ -595,3 +595,18 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	assert_output "$(printf 'over 2\nmade 0\n3 8192 1\nmsg_max\t-\t-')"
 	assert_equal "$stderr" "mq-send: /$N: queue size is over the system's limits (/proc/sys/fs/mqueue/msg_max, msgsize_max)"
 }
+
+@test "local-odd: a dead holder's unit on a semaphore at SEM_VALUE_MAX has nowhere to go, and sem-wait takes one all the same" {
+	peer-sem create "/$N" 2147483647
+	true &
+	gone=$!
+	wait "$gone"
+	record "/dev/shm/sem.$N" =0 1 "0:$gone@5:0"
+	run -0 --separate-stderr sem-wait -v -t 0 "$N"
+	assert_equal "$stderr" ""
+	assert_output 2147483646
+	run -0 sem_value "$N"
+	assert_output 2147483646
+	run -0 ipc-ls --holders -n "$N"
+	assert_output ""
+}
