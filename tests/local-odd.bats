@@ -610,3 +610,21 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	run -0 ipc-ls --holders -n "$N"
 	assert_output ""
 }
+
+@test "local-odd: a semaphore's file cut short while sem-wait holds a unit for its command: one line at the end, 125, no SIGBUS" {
+	mkfifo "$T/go" "$T/done"
+	sem-wait "$N" -- sh -c 'echo go > "$1"; read x < "$2"' sh "$T/go" "$T/done" \
+	    > "$T/out" 2> "$T/err" 3>&- &
+	w=$!
+	read -r ready < "$T/go"
+	[ "$ready" = go ]
+	# Whoever may write the file can do this (sem.c: map()).
+	truncate -s 0 "/dev/shm/sem.$N"
+	echo > "$T/done"
+	reap "$w"
+	assert_equal "$status" 125
+	assert_equal "$(cat "$T/err")" "sem-wait: /$N: the semaphore's file was cut short"
+	# The next one is told what the file is now.
+	run -2 --separate-stderr sem-post "$N"
+	assert_equal "$stderr" "sem-post: /$N: not a semaphore: its file /dev/shm/sem.$N holds 0 bytes, fewer than a sem_t's 32"
+}
