@@ -628,3 +628,19 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	run -2 --separate-stderr sem-post "$N"
 	assert_equal "$stderr" "sem-post: /$N: not a semaphore: its file /dev/shm/sem.$N holds 0 bytes, fewer than a sem_t's 32"
 }
+
+@test "local-odd: a shared memory object of the longest name there can be is listed, read and removed like any" {
+	long=$N-$(printf 'a%.0s' $(seq $((255 - ${#N} - 1))))
+	printf 'long' > "/dev/shm/$long"
+	chmod 600 "/dev/shm/$long"
+	run -0 --separate-stderr ipc-ls -nr -o type,name "$N*"
+	assert_output "$(printf 'shm\t/%s' "$long")"
+	# No semaphore can have it (sem. and 255 bytes), so it names one kind.
+	run -0 --separate-stderr ipc-ls -nr -o type,size "$long"
+	assert_output "$(printf 'shm\t4')"
+	run -0 shm-get "$long"
+	assert_output long
+	run -0 --separate-stderr ipc-rm -v "$long"
+	assert_output "removed shm /$long"
+	[ ! -e "/dev/shm/$long" ]
+}
