@@ -125,9 +125,18 @@ object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
 	}
 	if (kind == IPC_MQ && !mqfs_mounted())
 		return mq_stat(o);
-	if (object_path(kind, name, path, sizeof(path)) == -1 ||
-	    lstat(path, &o->st) == -1)
+	if (object_path(kind, name, path, sizeof(path)) == -1)
 		return -1;
+	if (lstat(path, &o->st) == -1) {
+		/*
+		 * A directory closed to us says nothing of the name, which
+		 * ipc_select would take for an object there: mq_open(3) can
+		 * still tell whether a queue is.
+		 */
+		if (errno == EACCES && kind == IPC_MQ)
+			return mq_stat(o);
+		return -1;
+	}
 	if (!S_ISREG(o->st.st_mode)) {
 		errno = ENOENT;
 		return -1;

@@ -644,3 +644,63 @@ time.sleep(600)' "/dev/shm/$1" > "$T/locked" 3>&- &
 	assert_output "removed shm /$long"
 	[ ! -e "/dev/shm/$long" ]
 }
+
+# ipc-rm under a fault: status 0 and all gone (a faked ENOENT aside: "gone
+# meanwhile" is no failure), or 2 and one line that names the one object
+# left, or the directory that could not be read, with nothing removed.
+rm_case() {
+	local spec=$1 all left named
+	shift
+	peer-obj shm "/$N-a" 1 600
+	peer-obj sem "/$N-b" 1 600
+	mq-send "$N-c" x
+	all="/$N-a /$N-b /$N-c "
+	faulted "$spec" ipc-rm "$@"
+	contract "$spec" ipc-rm 2
+	left=$(ipc-ls -nr -o name "$N*" | sort | tr '\n' ' ')
+	if [ "$rc" -eq 0 ]; then
+		case $spec in *ENOENT) ;; *)
+			[ -z "$left" ] || lost "$spec" ipc-rm "status 0, left: $left" ;;
+		esac
+	elif [ "$rc" -eq 2 ]; then
+		named=$(sed -n 's/^ipc-rm: \([^:]*\): .*/\1/p' "$T/ferr")
+		case " $all" in
+		*" $named "*) [ "$left" = "$named " ] ||
+		    lost "$spec" ipc-rm "said $named, left: $left" ;;
+		*) [ "$left" = "$all" ] ||
+		    lost "$spec" ipc-rm "said $named, but removed some: left $left" ;;
+		esac
+	fi
+	ipc-rm -f "$N-a" "$N-b" "$N-c"
+}
+
+@test "local-odd: ipc-rm under faults: every object removed, or one line naming what is left" {
+	requires mqueue-fs
+	fault_setup
+	named() { rm_case "$1" "$N-a" "$N-b" "$N-c"; }
+	globbed() { rm_case "$1" "$N-*"; }
+	CALLS="shm_unlink mq_unlink unlink opendir stat open" \
+	    ERRNOS="EIO ENOENT" NTHS="1 2" each_fault named
+	# EACCES from lstat(2) is a directory closed to the caller: the
+	# first is /dev/mqueue's, where mq_open(3) tells (/dev/shm is open to
+	# all, as shm_open(3) needs).
+	CALLS="shm_unlink mq_unlink unlink opendir open" ERRNOS=EACCES \
+	    NTHS="1 2" each_fault named
+	CALLS=stat ERRNOS=EACCES NTHS=1 each_fault named
+	CALLS="shm_unlink mq_unlink opendir" ERRNOS="EIO ENOENT EACCES" \
+	    NTHS="1 2" each_fault globbed
+	verdict
+}
+
+@test "local-odd: where /dev/mqueue is closed to the caller, a name is no queue unless mq_open says so: ipc-rm removes the caller's own object" {
+	requires root unshare nobody
+	run -0 --separate-stderr unshare -im sh -c '
+	    mount -t mqueue none /dev/mqueue && mq-send -m 0600 "$1-q" x &&
+	    chmod 700 /dev/mqueue || exit 99
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c "
+		peer-obj shm /\$1 1 600 &&
+		ipc-ls -nr -o type,name,mode \$1 \$1-q && ipc-rm -v \$1" sh "$1"' sh "$N"
+	assert_equal "$stderr" ""
+	# Root's queue is there, closed to nobody; no queue of the other name.
+	assert_output "$(printf 'mq\t/%s-q\t-\nshm\t/%s\t-rw-------\nremoved shm /%s' "$N" "$N" "$N")"
+}
