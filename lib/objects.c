@@ -223,9 +223,15 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 		name[0] = '/';
 		if (strlcpy(name + 1, s, sizeof(name) - 1) >= sizeof(name) - 1)
 			continue;
-		/* Gone meanwhile, or not an object (a directory): skip it. */
-		if (object_get(kind, name, &o) == -1)
-			continue;
+		/*
+		 * Gone meanwhile, or not an object (a directory): skip it.  One
+		 * there that cannot be looked at is listed as such.
+		 */
+		if (object_get(kind, name, &o) == -1) {
+			if (errno == ENOENT || errno == ENAMETOOLONG)
+				continue;
+			o.nostat = 1;
+		}
 		if (fn(&o, arg) == -1) {
 			e = errno;
 			closedir(dir);

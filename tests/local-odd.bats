@@ -704,3 +704,24 @@ rm_case() {
 	# Root's queue is there, closed to nobody; no queue of the other name.
 	assert_output "$(printf 'mq\t/%s-q\t-\nshm\t/%s\t-rw-------\nremoved shm /%s' "$N" "$N" "$N")"
 }
+
+# ipc-ls under a fault: status 0 and every object a row (what could not be
+# looked at as "-"), or 2 and one line.
+ls_case() {
+	faulted "$1" ipc-ls -nr -o type,name "$N*" > "$T/out"
+	contract "$1" ipc-ls 2
+	[ "$rc" -ne 0 ] || cmp -s "$T/out" "$T/want" ||
+	    lost "$1" ipc-ls "status 0, listed: $(tr '\n\t' '| ' < "$T/out")"
+}
+
+@test "local-odd: ipc-ls under faults: every object a row, or one line" {
+	requires mqueue-fs
+	fault_setup
+	peer-obj shm "/$N-a" 1 600
+	peer-obj sem "/$N-b" 1 600
+	mq-send "$N-c" x
+	printf 'mq\t/%s-c\nsem\t/%s-b\nshm\t/%s-a\n' "$N" "$N" "$N" > "$T/want"
+	CALLS="opendir stat open mq_open mq_getattr fstat" \
+	    ERRNOS="EIO EACCES ENOMEM" NTHS="1 2 3" each_fault ls_case
+	verdict
+}
