@@ -13,6 +13,8 @@ setup() {
 
 teardown() {
 	kill_bg "${bg:-}"
+	# A directory put under an object's name (ipc_cleanup removes files).
+	rmdir "/dev/shm/$N-d" 2>/dev/null || true
 	ipc_cleanup
 	sem_cleanup
 	shm_cleanup
@@ -298,7 +300,6 @@ as_nobody() {
 	assert_equal "$stderr" "ipc-rm: /$N-d: /dev/shm/$N-d is a directory, not an object: left alone"
 	run -0 ipc-rm "$N*"
 	[ -d "/dev/shm/$N-d" ] && [ -p "/dev/shm/$N-f" ] && [ -L "/dev/shm/sem.$N-l" ] || false
-	rmdir "/dev/shm/$N-d"
 }
 
 # --- shm-get -w and -F under faults (tests/fault.c) ----------------------
