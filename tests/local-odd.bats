@@ -726,3 +726,34 @@ ls_case() {
 	    ERRNOS="EIO EACCES ENOMEM" NTHS="1 2 3" each_fault ls_case
 	verdict
 }
+
+@test "local-odd: a /proc/sysvipc file closed to the caller is one line and exit 2; /proc/sys/kernel that does not tell leaves -g's System V limits unknown" {
+	requires root unshare nobody
+	run -0 --separate-stderr unshare -m sh -c '
+	    mount -t tmpfs none /proc/sysvipc && touch /proc/sysvipc/shm &&
+	    chmod 000 /proc/sysvipc/shm || exit 99
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		ipc-ls -nr -T sysv-shm; echo "ls $?"'
+	assert_output "ls 2"
+	assert_equal "$stderr" "ipc-ls: /proc/sysvipc/shm: Permission denied"
+	run -0 --separate-stderr unshare -m sh -c '
+	    mount -t tmpfs none /proc/sys/kernel || exit 99
+	    ipc-ls -g -nr | awk -F"\t" "\$1 ~ /^sysv-/ { print \$4 }" | sort -u'
+	assert_equal "$stderr" ""
+	assert_equal "$output" "-"
+}
+
+@test "local-odd: sem-wait --ttl on a POSIX semaphore, and shm-get -F -t at a held lock: one line and 2 (125), or silent 1" {
+	want="sem-wait: /$N: --ttl is for etcd:// names: a POSIX semaphore's unit comes back when its holder dies"
+	run -2 --separate-stderr sem-wait --ttl 5s -t 0 "$N"
+	assert_equal "$stderr" "$want"
+	run -125 --separate-stderr sem-wait --ttl 5s "$N" -- touch "$T/ran"
+	assert_equal "$stderr" "$want"
+	[ ! -e "$T/ran" ]
+	run -1 sem_value "$N"
+	printf 'old' | shm-put "$N"
+	hold_lock "$N"
+	run -1 --separate-stderr shm-get -F -t 0.2 "$N"
+	assert_output ""
+	assert_equal "$stderr" ""
+}
