@@ -132,7 +132,7 @@ main(int argc, char *argv[])
 	struct ipc_grid g;
 	struct ipc_tls_opts tls = { NULL, NULL, NULL, NULL, 0 };
 	unsigned int kinds = IPC_KINDS_ALL;
-	const char *errstr, *ns = NULL;
+	const char *errstr, *mixed, *ns = NULL;
 	int ch, i, zflag = 0, gflag = 0, Tflag = 0, Jflag = 0, nflag = 0;
 	int rflag = 0, Hflag = 0, status = IPC_OK;
 	size_t k;
@@ -186,6 +186,10 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	ipc_xoptions_first(argc, argv, "names", IPC_ERROR);
+	/* Whichever comes first: a plain name is never a backend's. */
+	if ((mixed = ipc_objects_mixed(argv, argc)) != NULL)
+		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
+		    "others at once", ipc_shown(mixed));
 	if (zflag + Jflag + rflag > 1)
 		errx(IPC_ERROR, "cannot use more than one of -0, -J and -r");
 	if (nflag && (zflag || Jflag))
@@ -269,7 +273,8 @@ main(int argc, char *argv[])
 		    "(mount -t mqueue none %s)", IPC_MQ_DIR, IPC_MQ_DIR);
 	for (i = 0; i < argc; i++)
 		if (ipc_objects_missed(&l, argv, i)) {
-			warnx("%s: %s", ipc_shown(argv[i]), strerror(ENOENT));
+			warnx("%s: %s", ipc_shown(argv[i]),
+			    ipc_object_absent(kinds, argv[i], ""));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
@@ -701,7 +706,7 @@ list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_lsr lsr;
 	struct ipc_queue *q;
-	const char *mixed, *type;
+	const char *type;
 	static char *shown;	/* reachable at an exit */
 	char why[IPC_WHYLEN];
 	long long msgs, cons;
@@ -709,9 +714,6 @@ list_remote(char **names, int n, unsigned int kinds, int Hflag, int nflag,
 
 	if (ncols > 0)
 		errx(IPC_ERROR, "cannot use -o with names of a backend");
-	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
-		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
-		    "others at once", ipc_shown(mixed));
 	c.tls = *tls;
 	ipc_lsr_init(&lsr, kinds, Hflag, tls);
 	if (Jflag && !Hflag)

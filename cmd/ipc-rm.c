@@ -63,7 +63,7 @@ main(int argc, char *argv[])
 	struct timespec agebuf, *age = NULL;
 	struct ipc_tls_opts tls = { NULL, NULL, NULL, NULL, 0 };
 	unsigned int kinds = IPC_KINDS_ALL;
-	const char *errstr, *ns = NULL;
+	const char *errstr, *mixed, *ns = NULL;
 	char vis[4 * IPC_NAMEBUF + 1], why[IPC_WHYLEN], *all[] = { "key:*" };
 	int ch, i, fflag = 0, nflag = 0, vflag = 0, Tflag = 0, uflag = 0;
 	int status = IPC_OK;
@@ -113,6 +113,10 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	ipc_xoptions_first(argc, argv, "names", IPC_ERROR);
+	/* Whichever comes first: a plain name is never a backend's. */
+	if ((mixed = ipc_objects_mixed(argv, argc)) != NULL)
+		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
+		    "others at once", ipc_shown(mixed));
 	if (argc == 0 && !uflag)
 		usage(IPC_ERROR);
 	if (argc > 0 && ipc_has_scheme(argv[0])) {
@@ -180,7 +184,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc; i++)
 		if (ipc_objects_missed(&l, argv, i) && !fflag) {
 			warnx("%s: %s", ipc_shown(argv[i]),
-			    ipc_object_absent(kinds, argv[i]));
+			    ipc_object_absent(kinds, argv[i], ": left alone"));
 			status = IPC_ERROR;
 		}
 	ipc_objects_free(&l);
@@ -303,15 +307,11 @@ rm_remote(char **names, int n, int fflag, int nflag, int vflag,
 {
 	struct ipc_queue_conf c = IPC_QUEUE_CONF_DEFAULT;
 	struct ipc_queue *q;
-	const char *mixed;
 	static char *shown;	/* reachable at an exit */
 	struct rm_shm rs = { nflag, vflag, IPC_OK, tls };
 	char why[IPC_WHYLEN], *s;
 	int i, r, r2, status = IPC_OK;
 
-	if ((mixed = ipc_objects_mixed(names, n)) != NULL)
-		errx(IPC_ERROR, "%s: cannot take names with a scheme and "
-		    "others at once", ipc_shown(mixed));
 	c.tls = *tls;
 	for (i = 0; i < n; i++) {
 		/*

@@ -100,12 +100,13 @@ ipc_mq_strerror(int e, const struct ipc_create *c, char *buf, size_t len)
 
 	if (c == NULL || !c->create || (e == EMFILE && out_of_fds()))
 		return ipc_strerror(e);
-	msgmax = ipc_mq_limit("msg_max", 10);
-	sizemax = ipc_mq_limit("msgsize_max", 8192);
-	if (e == EINVAL && c->maxmsg > msgmax)
+	/* -1: the file does not tell (none, or not a number): no number. */
+	msgmax = ipc_mq_limit("msg_max", -1);
+	sizemax = ipc_mq_limit("msgsize_max", -1);
+	if (e == EINVAL && msgmax != -1 && c->maxmsg > msgmax)
 		snprintf(buf, len, "--max-messages %ld is over the system's "
 		    "limit, %ld in " IPC_MQ_PROC "msg_max", c->maxmsg, msgmax);
-	else if (e == EINVAL && c->msgsize > sizemax)
+	else if (e == EINVAL && sizemax != -1 && c->msgsize > sizemax)
 		snprintf(buf, len, "--message-size %ld is over the system's "
 		    "limit, %ld in " IPC_MQ_PROC "msgsize_max", c->msgsize,
 		    sizemax);

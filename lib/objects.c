@@ -125,9 +125,18 @@ object_get(enum ipc_kind kind, const char *name, struct ipc_object *o)
 	}
 	if (kind == IPC_MQ && !mqfs_mounted())
 		return mq_stat(o);
-	if (object_path(kind, name, path, sizeof(path)) == -1 ||
-	    lstat(path, &o->st) == -1)
+	if (object_path(kind, name, path, sizeof(path)) == -1)
 		return -1;
+	if (lstat(path, &o->st) == -1) {
+		/*
+		 * A directory closed to us says nothing of the name, which
+		 * ipc_select would take for an object there: mq_open(3) can
+		 * still tell whether a queue is.
+		 */
+		if (errno == EACCES && kind == IPC_MQ)
+			return mq_stat(o);
+		return -1;
+	}
 	if (!S_ISREG(o->st.st_mode)) {
 		errno = ENOENT;
 		return -1;
@@ -214,9 +223,15 @@ each_object(enum ipc_kind kind, int (*fn)(struct ipc_object *, void *),
 		name[0] = '/';
 		if (strlcpy(name + 1, s, sizeof(name) - 1) >= sizeof(name) - 1)
 			continue;
-		/* Gone meanwhile, or not an object (a directory): skip it. */
-		if (object_get(kind, name, &o) == -1)
-			continue;
+		/*
+		 * Gone meanwhile, or not an object (a directory): skip it.  One
+		 * there that cannot be looked at is listed as such.
+		 */
+		if (object_get(kind, name, &o) == -1) {
+			if (errno == ENOENT || errno == ENAMETOOLONG)
+				continue;
+			o.nostat = 1;
+		}
 		if (fn(&o, arg) == -1) {
 			e = errno;
 			closedir(dir);
@@ -374,7 +389,7 @@ ipc_objects_missed(const struct ipc_objects *l, char *const args[], int i)
 }
 
 const char *
-ipc_object_absent(unsigned int kinds, const char *name)
+ipc_object_absent(unsigned int kinds, const char *name, const char *then)
 {
 	static char buf[PATH_MAX * 4 + 64];
 	char path[PATH_MAX];
@@ -386,8 +401,8 @@ ipc_object_absent(unsigned int kinds, const char *name)
 		    object_path(k, name, path, sizeof(path)) == -1 ||
 		    (kind = ipc_file_kind(path)) == NULL)
 			continue;
-		snprintf(buf, sizeof(buf), "%s is %s, not an object: left "
-		    "alone", ipc_shown(path), kind);
+		snprintf(buf, sizeof(buf), "%s is %s, not an object%s",
+		    ipc_shown(path), kind, then);
 		return buf;
 	}
 	return strerror(ENOENT);

@@ -57,9 +57,10 @@ int		 ipc_objects_missed(const struct ipc_objects *, char *const [],
 		    int);
 /*
  * Why a name that selected nothing is no object: what is under it when
- * that is no regular file (a symbolic link, a FIFO), else ENOENT's words.
+ * that is no regular file (a symbolic link, a FIFO), with then after it
+ * (ipc-rm's ": left alone"), else ENOENT's words.
  */
-const char	*ipc_object_absent(unsigned int, const char *);
+const char	*ipc_object_absent(unsigned int, const char *, const char *);
 int		 ipc_objects_add(struct ipc_objects *,
 		    const struct ipc_object *);
 void		 ipc_objects_free(struct ipc_objects *);

@@ -83,6 +83,8 @@ struct posix_sem {
 	sem_t		*sem;		/* mapped with its file's record */
 	struct record	*rec;
 	int		 slot;		/* ours, or -1 */
+	int		 fd;		/* its file, open for room() */
+	off_t		 ready;		/* the record's pages exist up to here */
 	uint64_t	 me;		/* this process, in the record */
 	uint64_t	 ns;		/* its PID namespace */
 	long		 max;		/* sem-post --max, -1: no bound */
@@ -95,12 +97,40 @@ struct posix_sem {
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 
 static void	 identify(struct posix_sem *);
+static int	 room(struct posix_sem *, off_t, int);
 static uint64_t	 pidns(void);
 static int	 alive(uint64_t, uint64_t);
 static uint64_t	 word(pid_t);
 static int	 posix_holders(const char *, const struct ipc_tls_opts *,
 		    struct ipc_sem_holder **,
 		    size_t *, char *, size_t);
+
+/*
+ * Make the pages of the record up to end exist (at least one more page when
+ * more is 1), past those made already: the file is sparse, and on a full
+ * /dev/shm the first touch of a missing page, a read too, is SIGBUS.
+ * Where fallocate(2) is missing, the touch will tell.
+ */
+static int
+room(struct posix_sem *p, off_t end, int more)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (end <= p->ready && !more)
+		return 0;
+	if (page <= 0)
+		page = 4096;
+	end = (end + more * page + page - 1) / page * page;
+	if (end > (off_t)FILE_SIZE)
+		end = FILE_SIZE;
+#ifdef FALLOC_FL_KEEP_SIZE
+	if (fallocate(p->fd, FALLOC_FL_KEEP_SIZE, p->ready,
+	    end - p->ready) == -1 && errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+#endif
+	p->ready = end;
+	return 0;
+}
 
 /*
  * Open the semaphore name ("/x"), creating it with value when c says so,
@@ -110,7 +140,7 @@ static int	 posix_holders(const char *, const struct ipc_tls_opts *,
  */
 static int
 map(struct posix_sem *p, const char *name, const struct ipc_create *c,
-    unsigned int value)
+    unsigned int value, char *why, size_t len)
 {
 	char path[sizeof(SEM_PATH) + IPC_NAMEBUF];
 	struct stat st;
@@ -149,16 +179,33 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (st.st_size < (off_t)sizeof(sem_t)) {
+		/*
+		 * Put there by hand, or cut short: EINVAL alone would blame
+		 * the user's argument.
+		 */
+		snprintf(why, len, "not a semaphore: its file %s holds %lld "
+		    "bytes, fewer than a sem_t's %zu", path,
+		    (long long)st.st_size, sizeof(sem_t));
 		errno = EINVAL;
 		goto fail;
 	}
 	/* Room for the record: a file only grows, and stays sparse. */
 	if (st.st_size < (off_t)FILE_SIZE && ftruncate(fd, FILE_SIZE) == -1)
 		goto fail;
+	/*
+	 * Its first page: the post lock, the count of slots, the first
+	 * slots.  The file stays open for room() in posix_hold.
+	 */
+	p->fd = fd;
+	p->ready = RECORD_AT;
+	if (room(p, RECORD_AT, 1) == -1) {
+		snprintf(why, len, "no room in %s for the record of its "
+		    "holders: %s", IPC_SHM_DIR, strerror(errno));
+		goto fail;
+	}
 	m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		goto fail;
-	close(fd);
 	ipc_sigbus_says(-1, "%s: the semaphore's file was cut short",
 	    ipc_shown(name));
 	p->sem = m;
@@ -167,6 +214,7 @@ map(struct posix_sem *p, const char *name, const struct ipc_create *c,
 fail:
 	e = errno;
 	close(fd);
+	p->fd = -1;
 	errno = e;
 	return -1;
 }
@@ -208,9 +256,10 @@ posix_open(const char *arg, const struct ipc_sem_conf *conf,
 	    (p->shown = strdup(*shown)) == NULL)
 		goto fail;
 	p->slot = -1;
+	p->fd = -1;
 	p->me = FREE;		/* looked up when it is needed */
 	p->max = conf->max;
-	if (map(p, name, &conf->create, conf->init) == -1)
+	if (map(p, name, &conf->create, conf->init, why, len) == -1)
 		goto fail;
 	p->pub.shown = *shown = p->shown;
 	return &p->pub;
@@ -229,6 +278,7 @@ posix_close(struct ipc_sem *s)
 	struct posix_sem *p = (struct posix_sem *)s;
 
 	munmap(p->sem, FILE_SIZE);
+	close(p->fd);
 	free(p->shown);
 	free(p);
 }
@@ -266,8 +316,12 @@ reclaim(struct posix_sem *p, long max)
 			continue;
 		if (max != -1 && (sem_getvalue(p->sem, &v) == -1 || v >= max))
 			continue;
-		if (sem_post(p->sem) == -1)
+		if (sem_post(p->sem) == -1) {
+			/* At SEM_VALUE_MAX: no room for the unit, and no need. */
+			if (errno == EOVERFLOW)
+				continue;
 			return -1;
+		}
 		given++;
 	}
 	return given;
@@ -340,6 +394,14 @@ posix_hold(struct ipc_sem *s)
 
 	identify(p);
 	for (i = 0; i < SLOTS; i++) {
+		/* Looked at, even, only once its page exists: room(). */
+		if (room(p, (off_t)((char *)&r->slot[i + 1] - (char *)p->sem),
+		    0) == -1) {
+			snprintf(s->why, sizeof(s->why), "no room in %s to "
+			    "record it: %s", IPC_SHM_DIR, strerror(errno));
+			errno = ENOSPC;
+			return -1;
+		}
 		if (LOAD(&r->slot[i].holder) != FREE)
 			continue;
 		/* Counted before it is taken, so that it is looked at. */
