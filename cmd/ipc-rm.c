@@ -371,8 +371,11 @@ rm_shm(void *arg, const struct ipc_shm_info *o)
 	if (rs->nflag)
 		printf("would remove shm %s\n", ipc_shown(o->name));
 	else if (ipc_shm_unlink(o->raw, rs->tls, why, sizeof(why)) == -1) {
-		warnx("%s: %s", ipc_shown(o->name), why);
-		rs->status = IPC_ERROR;
+		/* Gone since the list: another ipc-rm's, no failure. */
+		if (errno != ENOENT) {
+			warnx("%s: %s", ipc_shown(o->name), why);
+			rs->status = IPC_ERROR;
+		}
 	} else if (rs->vflag)
 		printf("removed shm %s\n", ipc_shown(o->name));
 	return 0;

@@ -768,9 +768,6 @@ PY
 }
 
 @test "etcd odd: ipc-rm of an object another removes between its list and its delete: no error, as ipc-rm(1) says" {
-	# cmd/ipc-rm.c's rm_shm reports ENOENT where rm_sem does not; the
-	# fix is in that file, not this helper's (see the report of cov-e).
-	skip "ipc-rm's rm_shm says 'No such file or directory', status 2"
 	printf v1 | shm-put "$S"
 	rules 'kv/txn 2 hold'
 	ipc-rm "$F" 2> "$D/err" &
