@@ -66,6 +66,54 @@ xkey(struct tls_config *cfg, const char *file)
 }
 
 /*
+ * The CA file, read by us: libtls only reads it when it verifies a peer,
+ * after the connection is made, and then says "ssl verify memory setup
+ * failure", naming neither the file nor what is wrong with it.  A file
+ * with no PEM certificate in it (the only form libtls takes) is refused
+ * here, naming it.
+ */
+static void
+xca(struct tls_config *cfg, const char *file)
+{
+	static const char *const begin[] = { "-----BEGIN CERTIFICATE-----",
+	    "-----BEGIN TRUSTED CERTIFICATE-----",
+	    "-----BEGIN X509 CERTIFICATE-----" };
+	uint8_t *buf;
+	size_t len, i;
+
+	if ((buf = tls_load_file(file, &len, NULL)) == NULL)
+		err(ipc_errexit, "%s", file);
+	for (i = 0; i < sizeof(begin) / sizeof(begin[0]); i++)
+		if (memmem(buf, len, begin[i], strlen(begin[i])) != NULL)
+			break;
+	if (i == sizeof(begin) / sizeof(begin[0]))
+		errx(ipc_errexit, "%s: no PEM certificate in it", file);
+	if (tls_config_set_ca_mem(cfg, buf, len) == -1)
+		errx(ipc_errexit, "%s: %s", file, tls_config_error(cfg));
+	tls_unload_file(buf, len);
+}
+
+/*
+ * A configuration that tls_configure refused: a key that does not go with
+ * its certificate, or the file at fault named.
+ */
+static _Noreturn void
+badconf(struct tls *ctx, const struct ipc_tls_opts *o, const char *what)
+{
+	/*
+	 * libtls read the key (else "failed to read private key"), and
+	 * OpenSSL refused it beside the certificate: they are not a pair.
+	 */
+	if (o->key != NULL && o->cert != NULL &&
+	    (strcmp(tls_error(ctx), "failed to load private key") == 0 ||
+	    strcmp(tls_error(ctx), "private/public key mismatch") == 0))
+		errx(ipc_errexit, "%s: the key does not match the "
+		    "certificate %s", o->key, o->cert);
+	errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
+	    tls_error(ctx));
+}
+
+/*
  * The --tls- options need a tls: address; a server needs its certificate
  * and key, a client gives both or neither.
  */
@@ -95,8 +143,8 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 
 	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
-	if (o->ca != NULL && tls_config_set_ca_file(cfg, o->ca) == -1)
-		errx(ipc_errexit, "%s: %s", o->ca, tls_config_error(cfg));
+	if (o->ca != NULL)
+		xca(cfg, o->ca);
 	if (o->cert != NULL &&
 	    tls_config_set_cert_file(cfg, o->cert) == -1)
 		errx(ipc_errexit, "%s: %s", o->cert, tls_config_error(cfg));
@@ -108,21 +156,22 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 		tls_config_insecure_noverifycert(cfg);
 		tls_config_insecure_noverifyname(cfg);
 	}
+	/*
+	 * A client's certificate and key are loaded only in the handshake:
+	 * a server's context, configured with them and thrown away, finds a
+	 * bad pair before anything is sent, as a server's own does.
+	 */
+	if (!server && o->cert != NULL) {
+		if ((ctx = tls_server()) == NULL)
+			errx(ipc_errexit, "%s: cannot set TLS up", what);
+		if (tls_configure(ctx, cfg) == -1)
+			badconf(ctx, o, what);
+		tls_free(ctx);
+	}
 	if ((ctx = server ? tls_server() : tls_client()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
-	/*
-	 * libtls read the key (else "failed to read private key"), and
-	 * OpenSSL refused it beside the certificate: they are not a pair.
-	 */
-	if (tls_configure(ctx, cfg) == -1) {
-		if (o->key != NULL && o->cert != NULL &&
-		    (strcmp(tls_error(ctx), "failed to load private key") == 0 ||
-		    strcmp(tls_error(ctx), "private/public key mismatch") == 0))
-			errx(ipc_errexit, "%s: the key does not match the "
-			    "certificate %s", o->key, o->cert);
-		errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
-		    tls_error(ctx));
-	}
+	if (tls_configure(ctx, cfg) == -1)
+		badconf(ctx, o, what);
 	tls_config_free(cfg);
 	cfg = NULL;
 	return ctx;
