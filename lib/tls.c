@@ -688,7 +688,7 @@ wait_io(struct relay *s)
 {
 	struct ipc_relay *r = s->r;
 	struct pollfd pfd[3];
-	int n, np = 0, timeout = r->timeout, left, ii = -1;
+	int n, np = 0, timeout = r->timeout, left, ii = -1, lingering;
 	ssize_t m;
 
 	if (s->inmap && !s->ieof && s->ilen == 0)
@@ -711,25 +711,31 @@ wait_io(struct relay *s)
 		pfd[np].events = POLLOUT;
 		np++;
 	}
-	/* After our end, the peer's comes soon, or we stop waiting. */
-	if (s->closed && r->linger >= 0) {
+	/*
+	 * After our end, the peer's comes soon, or we stop waiting for it.
+	 * Only for it: an output that does not take what the peer sent
+	 * before is waited for as any other, -t bounding it, not polled
+	 * without a wait until it does (a command that closed its output
+	 * and no longer reads, a reader that stalls).
+	 */
+	lingering = s->closed && r->linger >= 0 && !s->teof;
+	if (lingering) {
 		left = s->closedat + r->linger - ipc_now_ms();
-		if (left < 0)
-			left = 0;
-		if (timeout < 0 || left < timeout)
-			timeout = left;
-		if (left == 0) {
+		if (left <= 0) {
 			s->teof = 1;
-			return 0;
-		}
+			if (!s->oblocked)
+				return 0;
+			lingering = 0;
+		} else if (timeout < 0 || left < timeout)
+			timeout = left;
 	}
 	if (s->more)
 		timeout = 0;
-	if ((n = ipc_poll_until(pfd, np, timeout, s->more || (s->closed &&
-	    r->linger >= 0) ? NULL : r->active)) == 0) {
+	if ((n = ipc_poll_until(pfd, np, timeout, s->more || lingering ?
+	    NULL : r->active)) == 0) {
 		if (s->more)
 			return 0;
-		if (s->closed && r->linger >= 0) {
+		if (lingering) {
 			s->teof = 1;
 			return 0;
 		}
