@@ -304,7 +304,8 @@ in_wait() {
 }
 
 @test "sock-odd: -t runs out while a command still runs: it is waited for; SIGTERM then ends sock-listen by it" {
-	sock_listen_bg -c 2 -t 200ms --exec 'cat' 0
+	# -j 2: the second connection is waited for (not a slot), -t long.
+	sock_listen_bg -c 2 -j 2 -t 200ms --exec 'cat' 0
 	mkfifo "$T/hold"
 	sock-send -t 60 "$port" < "$T/hold" > "$T/reply" 2> /dev/null 3>&- &
 	pid2=$!
@@ -575,4 +576,177 @@ PY
 	run -0 cat "$T/err"
 	assert_equal "${#lines[@]}" 1
 	assert_regex "$output" '^sock-listen: 127\.0\.0\.1:[0-9]+: idle for too long$'
+}
+
+# The CPU time, in clock ticks, of the children sock-listen has collected.
+children_ticks() {
+	awk '{ print $16 + $17 }' "/proc/$pid/stat"
+}
+
+@test "sock-odd: tls --exec: a command that shuts its output and stops reading is waited for, not spun on" {
+	needs_tls
+	requires python3
+	# Its end of the connection shut for writing; it reads nothing.
+	sock_listen_bg -k "${SRV[@]}" --exec "python3 -c 'import socket, time
+socket.socket(fileno=1).shutdown(socket.SHUT_WR)
+time.sleep(6)'" tls:0
+	head -c $((4 * 1024 * 1024)) /dev/zero |
+	    sock-send --tls-ca "$K/srv.pem" "tls:localhost:$port" > /dev/null 2>&1 &
+	pid2=$!
+	wait_until keepers_are 1 || fail "no keeper"
+	# The command's end: the keeper collected, sock-listen still there.
+	for _ in $(seq 300); do
+		keepers_are 0 && break
+		sleep 0.05
+	done
+	keepers_are 0 || fail "the keeper did not end with its command"
+	# The keeper waited for six seconds, two of them lingering for the
+	# peer's end: a wait costs next to no CPU, a loop without one costs
+	# it all (it took 4 s of 6, before).
+	local t
+	t=$(children_ticks)
+	[ "$t" -lt 100 ] || fail "the keeper used $t clock ticks of CPU"
+	assert_equal "$(cat "$T/err")" ""
+}
+
+# --- the fault shim on the TLS relay ---------------------------------------
+
+# The faulted tools (tests/fault.c, tests/fault.bash), or skip.
+fault_tls() {
+	needs_tls
+	load fault
+	fault_setup
+	K=$BATS_FILE_TMPDIR/pki
+}
+
+# sock-send tls: with a reply: several MiB through sock-listen --exec cat,
+# the faulted sender's buffered records (its writes gathered, flushed)
+# failing at the Nth call: the whole reply with status 0, or 1 or 2 and
+# one line, and never a wait without end.
+send_tls_reply() {
+	local spec=$1 spid
+	runs=$((runs + 1))
+	rc=0
+	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-send" -t 20 \
+	    --tls-ca "$K/srv.pem" "tls:localhost:$port" < "$T/in" \
+	    > "$T/reply" 2> "$T/ferr" &
+	spid=$!
+	if ! wait_until ended "$spid"; then
+		kill -KILL "$spid"
+		lost "$spec" sock-send "still running 10 s later"
+	fi
+	wait "$spid" || rc=$?
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
+	contract "$spec" sock-send "1 2"
+	[ "$rc" -ne 0 ] || cmp -s "$T/in" "$T/reply" ||
+	    lost "$spec" sock-send "status 0, a reply of $(wc -c < "$T/reply") bytes, not $(wc -c < "$T/in")"
+}
+
+@test "sock-odd: fault: sock-send tls: with a reply of several MiB, the whole reply or one line" {
+	fault_tls
+	head -c $((3 * 1024 * 1024)) /dev/urandom > "$T/in"
+	sock_listen_bg -k -j 8 "${SRV[@]}" --exec cat tls:0
+	CALLS="write read poll" ERRNOS="EIO EINTR EAGAIN ECONNRESET" \
+	    NTHS="1 3 6 12" each_fault send_tls_reply
+	verdict
+	# The listener served them all and serves on.
+	run -0 sock-send --tls-ca "$K/srv.pem" "tls:localhost:$port" still
+	assert_output "still"
+}
+
+# sock-listen tls: --exec cat, faulted: the keeper relays between the
+# TLS connection and the command.  The command's status or 125, at most
+# one line, its own; a client told 0 has the whole reply; a client that
+# failed was failed by a listener that says why.
+listen_tls_exec() {
+	local spec=$1 ready=$T/ready crc=0 i lines
+	rm -f "$ready"
+	mkfifo "$ready"
+	runs=$((runs + 1))
+	IPCUTILS_FAULT=$spec LD_PRELOAD=$SHIM "$DYN/sock-listen" \
+	    --port-file "$ready" -c 1 -t 10 "${SRV[@]}" --exec cat \
+	    tls:127.0.0.1:0 > /dev/null 2> "$T/ferr" 3>&- &
+	pid=$!
+	exec 4<> "$ready"
+	port=
+	for i in $(seq 200); do
+		read -t 0.1 -r port <&4 && break
+		ended "$pid" && break
+	done
+	exec 4<&-
+	if [ -n "$port" ]; then
+		sock-send -t 10 --tls-ca "$K/srv.pem" "tls:localhost:$port" \
+		    < "$T/in" > "$T/reply" 2> "$T/cerr" || crc=$?
+	fi
+	for i in $(seq 600); do
+		ended "$pid" && break
+		sleep 0.05
+	done
+	if ! ended "$pid"; then
+		pkill -KILL -P "$pid" || true
+		kill -KILL "$pid"
+		lost "$spec" sock-listen "still running 30 s later"
+	fi
+	reap "$pid"
+	rc=$status
+	pid=
+	[ "$rc" -eq 0 ] || failures=$((failures + 1))
+	# Ours; the command (cat) may say why its connection ended too.
+	lines=$(grep -c '^sock-listen: ' "$T/ferr" || true)
+	[ "$lines" -le 1 ] ||
+	    lost "$spec" sock-listen "status $rc, $lines lines: $(head -c 300 "$T/ferr")"
+	# The command's status: 0, or what its connection ending under it
+	# made of it, said; or 125.
+	case $rc in
+	0|125) ;;
+	*) [ "$lines" -eq 1 ] ||
+	       lost "$spec" sock-listen "status $rc, silent: $(head -c 200 "$T/ferr")" ;;
+	esac
+	[ -n "$port" ] || return 0
+	if [ "$crc" -eq 0 ]; then
+		cmp -s "$T/in" "$T/reply" ||
+		    lost "$spec" sock-listen "the client's status 0 with $(wc -c < "$T/reply") bytes back"
+	else
+		failures=$((failures + 1))
+		[ "$lines" -eq 1 ] ||
+		    lost "$spec" sock-listen "the client failed ($crc: $(cat "$T/cerr")), the listener said nothing"
+	fi
+}
+
+@test "sock-odd: fault: sock-listen tls --exec: the keeper's relay fails whole or says so" {
+	fault_tls
+	head -c $((1024 * 1024)) /dev/urandom > "$T/in"
+	CALLS="read poll fcntl recv" ERRNOS="EIO EINTR ECONNRESET" \
+	    NTHS="1 2 4 8" each_fault listen_tls_exec
+	# Not a write's ECONNRESET: a connection that is gone takes no
+	# later record, which the shim's does (the peer then sees a record
+	# missing), and our end after the peer's may find it gone.
+	CALLS="write" ERRNOS="EIO EINTR" NTHS="1 2 4 8" \
+	    each_fault listen_tls_exec
+	verdict
+}
+
+# sock-send's sender thread and its pipe: one line and status 2, and the
+# listener got nothing, or all of it.
+send_thread() {
+	local spec=$1
+	sock_listen_bg -c 1 -t 10 0
+	faulted "$spec" sock-send -t 10 "$port" < "$T/in"
+	contract "$spec" sock-send "2"
+	reap "$pid"
+	pid=
+	if [ "$rc" -eq 0 ]; then
+		cmp -s "$T/in" "$T/out" || lost "$spec" sock-send "status 0, not delivered whole"
+	elif [ -s "$T/out" ]; then
+		lost "$spec" sock-send "status $rc, yet $(wc -c < "$T/out") bytes delivered"
+	fi
+}
+
+@test "sock-odd: fault: sock-send's sender thread or its pipe not made: exit 2, one line, nothing sent" {
+	load fault
+	fault_setup
+	seq 1 1000 > "$T/in"
+	CALLS="pipe2 pthread_create" ERRNOS="EAGAIN EMFILE ENOMEM" NTHS="1" \
+	    each_fault send_thread
+	verdict
 }
