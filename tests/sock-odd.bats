@@ -578,6 +578,19 @@ PY
 	assert_regex "$output" '^sock-listen: 127\.0\.0\.1:[0-9]+: idle for too long$'
 }
 
+@test "sock-odd: tls --exec: a command that reads none of several MiB still gets its whole reply to the client, and a clean end" {
+	needs_tls
+	sock_listen_bg "${SRV[@]}" --exec 'echo "reply without reading"' tls:0
+	run -0 --separate-stderr bash -c 'head -c $((4 * 1024 * 1024)) /dev/zero |
+	    sock-send -t 30 --tls-ca "$1" "tls:localhost:$2"' _ "$K/srv.pem" "$port"
+	assert_output "reply without reading"
+	assert_equal "$stderr" ""
+	reap "$pid"
+	pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$T/err")" ""
+}
+
 # The CPU time, in clock ticks, of the children sock-listen has collected.
 children_ticks() {
 	awk '{ print $16 + $17 }' "/proc/$pid/stat"
