@@ -79,7 +79,7 @@ static void		 notify(const char *);
 static void		 stopping(void);
 static const char	*peer_name(int, const struct sockaddr_storage *);
 static void		 spawn(int, const struct sockaddr_storage *);
-static void		 relay_command(int, const struct sockaddr_storage *,
+static int		 relay_command(int, const struct sockaddr_storage *,
 			    struct tls *, int [2]);
 static void		 receive(void);
 static _Noreturn void	 die(void);
@@ -501,8 +501,9 @@ spawn(int fd, const struct sockaddr_storage *ss)
 {
 	struct ipc_peer p;
 	struct tls *cctx = NULL;
+	struct linger reset = { 1, 0 };
 	pid_t pid;
-	int e, st, io = fd, sp[2] = { -1, -1 };
+	int e, st, io = fd, sp[2] = { -1, -1 }, cut = 0;
 
 	if ((pid = ipc_keeper_fork(&keep)) == -1)
 		err(IPC_CMD_FAILED, "fork");
@@ -526,41 +527,63 @@ spawn(int fd, const struct sockaddr_storage *ss)
 		ipc_exit_now(ipc_spawn_status(e));
 	}
 	if (srv != NULL)
-		relay_command(fd, ss, cctx, sp);
+		cut = relay_command(fd, ss, cctx, sp) == -1;
 	/* A signal ends the keeper and its command, whenever it comes. */
 	if (ipc_keeper_wait(pid, &st) == -1) {
 		if (errno == EINTR)
 			ipc_die_signalled();
 		ipc_exit_now(IPC_CMD_FAILED);
 	}
-	ipc_linger(fd, LINGER_MS);
+	/*
+	 * A relay cut short ends in a reset: the peer must not take the
+	 * reply it got for the whole, as a bare end after TLS it would.
+	 */
+	if (cut)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset,
+		    sizeof(reset));
+	else
+		ipc_linger(fd, LINGER_MS);
 	ipc_exit_now(ipc_cmd_status(st));
 }
 
 /*
  * The command reads and writes plaintext on its end of a socket pair;
  * the keeper relays it to and from the TLS connection.  A failure ends
- * the command's connection: it sees the end of its input.
+ * the command's connection: it sees the end of its input.  0, or -1
+ * when the relay failed (said, in one line).
  */
-static void
+static int
 relay_command(int fd, const struct sockaddr_storage *ss, struct tls *cctx,
     int sp[2])
 {
 	struct ipc_relay r;
 	char why[512];
+	int fl, rv;
 
 	close(sp[1]);
-	fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+	/*
+	 * A blocking socket pair would deadlock the relay: its write to a
+	 * command that waits to write back.  Without one, the command sees
+	 * the end of its input.
+	 */
+	if ((fl = fcntl(sp[0], F_GETFL)) == -1 ||
+	    fcntl(sp[0], F_SETFL, fl | O_NONBLOCK) == -1) {
+		warn("%s", peer_name(fd, ss));
+		close(sp[0]);
+		ipc_tls_free(cctx);
+		return -1;
+	}
 	ipc_relay_init(&r, cctx, fd, sp[0], sp[0], timeout);
 	r.linger = LINGER_MS;
 	r.flags = IPC_RELAY_KEEPER;
-	if (ipc_tls_relay(&r) == -1 && !IPC_BY_SIGNAL(errno)) {
+	if ((rv = ipc_tls_relay(&r)) == -1 && !IPC_BY_SIGNAL(errno)) {
 		ipc_fault_says(&r.fault, fd, peer_name(fd, ss),
 		    "idle for too long", why, sizeof(why));
 		warnx("%s", why);
 	}
 	close(sp[0]);
 	ipc_tls_free(cctx);
+	return rv;
 }
 
 /* Datagrams, each one record on standard output. */

@@ -346,9 +346,11 @@ open_retrying(const struct timespec *retry)
 			errx(IPC_NOTNOW, "%s: %s", addr.text, strerror(e));
 		/*
 		 * Only a signal that asks us to end is an end by it: an
-		 * EINTR without one (a stop and a continue) is an error.
+		 * EINTR without one (a stop and a continue) is an error.  One
+		 * that came outside a wait (a refused connect does not block)
+		 * ends the retries all the same.
 		 */
-		if (IPC_BY_SIGNAL(e))
+		if (ipc_signalled)
 			ipc_die_signalled();
 		if (retry == NULL || ipc_expired(&until) ||
 		    (e != ECONNREFUSED && e != ENOENT && e != EAGAIN &&
@@ -357,7 +359,8 @@ open_retrying(const struct timespec *retry)
 			    IPC_ERROR, e, "%s", addr.text);
 		pause.tv_sec = 0;
 		pause.tv_nsec = delay * 1000000;
-		if (nanosleep(&pause, NULL) == -1 && ipc_signalled)
+		(void)nanosleep(&pause, NULL);
+		if (ipc_signalled)
 			ipc_die_signalled();
 		if ((delay *= 2) > 100)
 			delay = 100;

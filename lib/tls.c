@@ -66,6 +66,54 @@ xkey(struct tls_config *cfg, const char *file)
 }
 
 /*
+ * The CA file, read by us: libtls only reads it when it verifies a peer,
+ * after the connection is made, and then says "ssl verify memory setup
+ * failure", naming neither the file nor what is wrong with it.  A file
+ * with no PEM certificate in it (the only form libtls takes) is refused
+ * here, naming it.
+ */
+static void
+xca(struct tls_config *cfg, const char *file)
+{
+	static const char *const begin[] = { "-----BEGIN CERTIFICATE-----",
+	    "-----BEGIN TRUSTED CERTIFICATE-----",
+	    "-----BEGIN X509 CERTIFICATE-----" };
+	uint8_t *buf;
+	size_t len, i;
+
+	if ((buf = tls_load_file(file, &len, NULL)) == NULL)
+		err(ipc_errexit, "%s", file);
+	for (i = 0; i < sizeof(begin) / sizeof(begin[0]); i++)
+		if (memmem(buf, len, begin[i], strlen(begin[i])) != NULL)
+			break;
+	if (i == sizeof(begin) / sizeof(begin[0]))
+		errx(ipc_errexit, "%s: no PEM certificate in it", file);
+	if (tls_config_set_ca_mem(cfg, buf, len) == -1)
+		errx(ipc_errexit, "%s: %s", file, tls_config_error(cfg));
+	tls_unload_file(buf, len);
+}
+
+/*
+ * A configuration that tls_configure refused: a key that does not go with
+ * its certificate, or the file at fault named.
+ */
+static _Noreturn void
+badconf(struct tls *ctx, const struct ipc_tls_opts *o, const char *what)
+{
+	/*
+	 * libtls read the key (else "failed to read private key"), and
+	 * OpenSSL refused it beside the certificate: they are not a pair.
+	 */
+	if (o->key != NULL && o->cert != NULL &&
+	    (strcmp(tls_error(ctx), "failed to load private key") == 0 ||
+	    strcmp(tls_error(ctx), "private/public key mismatch") == 0))
+		errx(ipc_errexit, "%s: the key does not match the "
+		    "certificate %s", o->key, o->cert);
+	errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
+	    tls_error(ctx));
+}
+
+/*
  * The --tls- options need a tls: address; a server needs its certificate
  * and key, a client gives both or neither.
  */
@@ -95,8 +143,8 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 
 	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
-	if (o->ca != NULL && tls_config_set_ca_file(cfg, o->ca) == -1)
-		errx(ipc_errexit, "%s: %s", o->ca, tls_config_error(cfg));
+	if (o->ca != NULL)
+		xca(cfg, o->ca);
 	if (o->cert != NULL &&
 	    tls_config_set_cert_file(cfg, o->cert) == -1)
 		errx(ipc_errexit, "%s: %s", o->cert, tls_config_error(cfg));
@@ -108,21 +156,22 @@ ipc_xtls(const struct ipc_tls_opts *o, int server, const char *what)
 		tls_config_insecure_noverifycert(cfg);
 		tls_config_insecure_noverifyname(cfg);
 	}
+	/*
+	 * A client's certificate and key are loaded only in the handshake:
+	 * a server's context, configured with them and thrown away, finds a
+	 * bad pair before anything is sent, as a server's own does.
+	 */
+	if (!server && o->cert != NULL) {
+		if ((ctx = tls_server()) == NULL)
+			errx(ipc_errexit, "%s: cannot set TLS up", what);
+		if (tls_configure(ctx, cfg) == -1)
+			badconf(ctx, o, what);
+		tls_free(ctx);
+	}
 	if ((ctx = server ? tls_server() : tls_client()) == NULL)
 		errx(ipc_errexit, "%s: cannot set TLS up", what);
-	/*
-	 * libtls read the key (else "failed to read private key"), and
-	 * OpenSSL refused it beside the certificate: they are not a pair.
-	 */
-	if (tls_configure(ctx, cfg) == -1) {
-		if (o->key != NULL && o->cert != NULL &&
-		    (strcmp(tls_error(ctx), "failed to load private key") == 0 ||
-		    strcmp(tls_error(ctx), "private/public key mismatch") == 0))
-			errx(ipc_errexit, "%s: the key does not match the "
-			    "certificate %s", o->key, o->cert);
-		errx(ipc_errexit, "%s: %s", o->key != NULL ? o->key : what,
-		    tls_error(ctx));
-	}
+	if (tls_configure(ctx, cfg) == -1)
+		badconf(ctx, o, what);
 	tls_config_free(cfg);
 	cfg = NULL;
 	return ctx;
@@ -639,7 +688,7 @@ wait_io(struct relay *s)
 {
 	struct ipc_relay *r = s->r;
 	struct pollfd pfd[3];
-	int n, np = 0, timeout = r->timeout, left, ii = -1;
+	int n, np = 0, timeout = r->timeout, left, ii = -1, lingering;
 	ssize_t m;
 
 	if (s->inmap && !s->ieof && s->ilen == 0)
@@ -662,25 +711,31 @@ wait_io(struct relay *s)
 		pfd[np].events = POLLOUT;
 		np++;
 	}
-	/* After our end, the peer's comes soon, or we stop waiting. */
-	if (s->closed && r->linger >= 0) {
+	/*
+	 * After our end, the peer's comes soon, or we stop waiting for it.
+	 * Only for it: an output that does not take what the peer sent
+	 * before is waited for as any other, -t bounding it, not polled
+	 * without a wait until it does (a command that closed its output
+	 * and no longer reads, a reader that stalls).
+	 */
+	lingering = s->closed && r->linger >= 0 && !s->teof;
+	if (lingering) {
 		left = s->closedat + r->linger - ipc_now_ms();
-		if (left < 0)
-			left = 0;
-		if (timeout < 0 || left < timeout)
-			timeout = left;
-		if (left == 0) {
+		if (left <= 0) {
 			s->teof = 1;
-			return 0;
-		}
+			if (!s->oblocked)
+				return 0;
+			lingering = 0;
+		} else if (timeout < 0 || left < timeout)
+			timeout = left;
 	}
 	if (s->more)
 		timeout = 0;
-	if ((n = ipc_poll_until(pfd, np, timeout, s->more || (s->closed &&
-	    r->linger >= 0) ? NULL : r->active)) == 0) {
+	if ((n = ipc_poll_until(pfd, np, timeout, s->more || lingering ?
+	    NULL : r->active)) == 0) {
 		if (s->more)
 			return 0;
-		if (s->closed && r->linger >= 0) {
+		if (lingering) {
 			s->teof = 1;
 			return 0;
 		}
