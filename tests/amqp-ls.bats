@@ -5,12 +5,7 @@
 
 setup_file() {
 	load broker
-	broker_start management
-	if [ -n "$BROKER_SKIP" ]; then
-		echo "# broker: $BROKER_SKIP" >&3
-	else
-		echo "# broker: started in ${BROKER_START_SECONDS}s on port $BROKER_PORT, its management API on $BROKER_HTTP_PORT" >&3
-	fi
+	broker_setup_file management
 }
 
 teardown_file() {

@@ -98,6 +98,19 @@ broker_run() {
 	done
 }
 
+# setup_file's part: broker_start with its arguments, and a line on fd 3
+# (bats shows it) of how long it took and where, or why it was skipped.
+broker_setup_file() {
+	broker_start "$@"
+	if [ -n "$BROKER_SKIP" ]; then
+		echo "# broker: $BROKER_SKIP" >&3
+	elif [ "${1:-}" = management ]; then
+		echo "# broker: started in ${BROKER_START_SECONDS}s on port $BROKER_PORT, its management API on $BROKER_HTTP_PORT" >&3
+	else
+		echo "# broker: started in ${BROKER_START_SECONDS}s on port $BROKER_PORT" >&3
+	fi
+}
+
 broker_start() {
 	local t0=$SECONDS ports mgmt=${1:-}
 	BROKER_SKIP=
