@@ -529,11 +529,14 @@ lookup_g() {
 	holder=$!
 	# Until the command runs: between its fork and its exec the child
 	# is a copy of sem-wait, and /proc says so.
+	# Before sem-wait made it, the semaphore is missing: exit 2.
 	for i in $(seq 100); do
-		run -0 ipc-ls --holders -nr "$N"
-		case $output in *$'\t'"sleep 600") break ;; esac
+		run ipc-ls --holders -nr "$N"
+		[ "$status" -ne 0 ] ||
+		    case $output in *$'\t'"sleep 600") break ;; esac
 		sleep 0.1
 	done
+	assert_success
 	seen=$(date +%s)
 	IFS=$'\t' read -r name pid child since state command <<< "$output"
 	assert_equal "$name $pid $state $command" "/$N $holder holds sleep 600"
