@@ -6,6 +6,8 @@
 # What a critical section costs etcd (requests, CPU time) is printed
 # too: each request through the HTTP/JSON gateway costs the member more
 # than one of etcdctl's gRPC, and on a small machine that bounds the rate.
+# So does the floor printed under the lock's figures: what a critical
+# section costs a client of the gateway that took no time of its own.
 LOCKS=${ETCD_LOCKS:-200}
 PUTS=${ETCD_PUTS:-500}
 HANDOVERS=${ETCD_HANDOVERS:-50}
@@ -17,7 +19,8 @@ if [ -n "$ETCD_SKIP" ]; then
 fi
 echo "etcd started in ${ETCD_START_SECONDS}s"
 dir=$(mktemp -d)
-trap 'etcd_stop; rm -rf "$dir"' EXIT
+fl=ipcb-$$
+trap 'etcd_stop; rm -rf "$dir"; rm -f "/dev/shm/sem.$fl"' EXIT
 u=$ETCD_URL
 ctl="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT"
 head -c 1024 /dev/urandom | base64 -w 0 | head -c 1024 > "$dir/1k"
@@ -28,11 +31,49 @@ requests() {
 	    awk '/^grpc_server_started_total/ { n += $2 } END { printf "%d\n", n }'
 }
 
+# The floor under any client of the gateway, for the lock: the same
+# command under a semaphore of this host (no etcd: the shell's start of
+# the tool, the tool's of the command), and the three requests no holder
+# can do without (a lease, a key put on it, its revoke) made alone, one
+# curl(1) on one kept connection making all of them.
+floor_reqs() {
+	local i id k r=$1
+	k=$(printf '/ipcutils/sem/bench-f/w/x' | base64 -w 0)
+	for i in $(seq "$LOCKS"); do
+		id=$(( (r * 100000 + i) * 1000 + $$ % 1000 + 1 ))
+		printf 'url = "http://127.0.0.1:%s/v3/lease/grant"\n' "$ETCD_PORT"
+		printf 'data = "{\\"TTL\\":\\"10\\",\\"ID\\":\\"%s\\"}"\nnext\n' "$id"
+		printf 'url = "http://127.0.0.1:%s/v3/kv/txn"\n' "$ETCD_PORT"
+		printf 'data = "{\\"success\\":[{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"eA==\\",\\"lease\\":\\"%s\\"}}]}"\nnext\n' "$k" "$id"
+		printf 'url = "http://127.0.0.1:%s/v3/kv/lease/revoke"\n' "$ETCD_PORT"
+		printf 'data = "{\\"ID\\":\\"%s\\"}"\n' "$id"
+		[ "$i" -eq "$LOCKS" ] || printf 'next\n'
+	done | sed 's/^url/fail\nsilent\noutput = "\/dev\/null"\nheader = "Content-Type: application\/json"\nurl/'
+}
+for r in $(seq "$ROUNDS"); do floor_reqs "$r" > "$dir/floor.$r"; done
+echo 0 > "$dir/round"
+floor_round() {
+	local r=$(( $(cat "$dir/round") + 1 ))
+	echo "$r" > "$dir/round"
+	curl --fail-early -K "$dir/floor.$r"
+}
+
 compare "$LOCKS critical sections, one after another (a command: true)" \
     "etcdctl lock L true" \
 	"for i in \$(seq $LOCKS); do $ctl lock bench-l true >/dev/null; done" \
     "sem-wait etcd://.../L -- true" \
-	"for i in \$(seq $LOCKS); do sem-wait $u/bench-l -- true; done"
+	"for i in \$(seq $LOCKS); do sem-wait $u/bench-l -- true; done" \
+    "  no etcd: sem-wait NAME -- true" \
+	"for i in \$(seq $LOCKS); do sem-wait $fl -- true; done" \
+    "  the 3 requests alone (curl)" \
+	"floor_round"
+if [ -n "${COMPARE_MEDIANS[2]}" ] && [ -n "${COMPARE_MEDIANS[3]}" ]; then
+	awk -v c="${COMPARE_MEDIANS[0]}" -v s="${COMPARE_MEDIANS[1]}" \
+	    -v a="${COMPARE_MEDIANS[2]}" -v b="${COMPARE_MEDIANS[3]}" \
+	    -v n="$LOCKS" 'BEGIN {
+		printf "  floor (no etcd + the 3 requests): %.2f ms a critical section, %.2fx the speed of etcdctl lock;\n", (a + b) / n / 1e6, c / (a + b)
+		printf "  sem-wait: %.2f ms, %.2f ms above the floor\n", s / n / 1e6, (s - a - b) / n / 1e6 }'
+fi
 
 # What each costs etcd: its requests, and its CPU time (the member's
 # utime and stime, in clock ticks), over 50 critical sections each.

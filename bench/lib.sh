@@ -20,7 +20,8 @@ median() {
 # each one's speed relative to the first: >1 means faster than NAME1;
 # one that failed in any round is said to have failed, with no time.
 # SCALE="1 1 100" multiplies each median, for a command timed on a part
-# of the work.
+# of the work.  The medians (ns; empty for one that failed) are left in
+# COMPARE_MEDIANS, in order, for a figure made of them.
 compare() {
 	local label=$1 __n __i __r __k __t0 __t1 __dir
 	local scales=(${SCALE:-})
@@ -48,14 +49,17 @@ compare() {
 	printf '%s (median of %d)\n' "$label" "$ROUNDS"
 	local base
 	base=$(median < "$__dir/0" | awk -v s="${scales[0]:-1}" '{ print $1 * s }')
+	COMPARE_MEDIANS=()
 	for __i in $(seq 0 $((__n - 1))); do
 		local m
 		# A time of a command that failed says nothing.
 		if [ -e "$__dir/failed.$__i" ]; then
+			COMPARE_MEDIANS+=("")
 			printf '  %-28s failed\n' "${names[$__i]}"
 			continue
 		fi
 		m=$(median < "$__dir/$__i" | awk -v s="${scales[$__i]:-1}" '{ print $1 * s }')
+		COMPARE_MEDIANS+=("$m")
 		[ ! -e "$__dir/failed.0" ] || base=
 		awk -v name="${names[$__i]}" -v m="$m" -v base="$base" -v first="${names[0]}" \
 		    'BEGIN { printf "  %-28s %10.2f ms", name, m / 1e6
