@@ -161,14 +161,15 @@ ipc_catch_signals(void)
  */
 #ifdef IPC_COVERAGE
 void	__gcov_dump(void);
+#define coverage_dump()	__gcov_dump()
+#else
+#define coverage_dump()	do { } while (0)
 #endif
 
 _Noreturn void
 ipc_exit_now(int status)
 {
-#ifdef IPC_COVERAGE
-	__gcov_dump();
-#endif
+	coverage_dump();
 	_exit(status);
 }
 
@@ -178,9 +179,7 @@ ipc_die_signalled(void)
 {
 	int sig = ipc_signalled ? ipc_signalled : SIGTERM;
 
-#ifdef IPC_COVERAGE
-	__gcov_dump();
-#endif
+	coverage_dump();
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
