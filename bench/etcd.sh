@@ -36,19 +36,25 @@ requests() {
 # the tool, the tool's of the command), and the three requests no holder
 # can do without (a lease, a key put on it, its revoke) made alone, one
 # curl(1) on one kept connection making all of them.
+# One request of the floor's, as curl -K reads it: PATH under /v3/, its
+# JSON body; a request that fails fails the run.
+floor_req() {
+	[ "$1" = lease/grant ] && [ "$3" -eq 1 ] || echo next
+	printf 'fail\nsilent\noutput = "/dev/null"\n'
+	printf 'header = "Content-Type: application/json"\n'
+	printf 'url = "http://127.0.0.1:%s/v3/%s"\n' "$ETCD_PORT" "$1"
+	printf 'data = "%s"\n' "${2//\"/\\\"}"
+}
+# Round $1's requests: a lease ID of ours for each critical section.
 floor_reqs() {
-	local i id k r=$1
+	local i id k
 	k=$(printf '/ipcutils/sem/bench-f/w/x' | base64 -w 0)
 	for i in $(seq "$LOCKS"); do
-		id=$(( (r * 100000 + i) * 1000 + $$ % 1000 + 1 ))
-		printf 'url = "http://127.0.0.1:%s/v3/lease/grant"\n' "$ETCD_PORT"
-		printf 'data = "{\\"TTL\\":\\"10\\",\\"ID\\":\\"%s\\"}"\nnext\n' "$id"
-		printf 'url = "http://127.0.0.1:%s/v3/kv/txn"\n' "$ETCD_PORT"
-		printf 'data = "{\\"success\\":[{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"eA==\\",\\"lease\\":\\"%s\\"}}]}"\nnext\n' "$k" "$id"
-		printf 'url = "http://127.0.0.1:%s/v3/kv/lease/revoke"\n' "$ETCD_PORT"
-		printf 'data = "{\\"ID\\":\\"%s\\"}"\n' "$id"
-		[ "$i" -eq "$LOCKS" ] || printf 'next\n'
-	done | sed 's/^url/fail\nsilent\noutput = "\/dev\/null"\nheader = "Content-Type: application\/json"\nurl/'
+		id=$(( ($1 * 100000 + i) * 1000 + $$ % 1000 + 1 ))
+		floor_req lease/grant "{\"TTL\":\"10\",\"ID\":\"$id\"}" "$i"
+		floor_req kv/txn "{\"success\":[{\"request_put\":{\"key\":\"$k\",\"value\":\"eA==\",\"lease\":\"$id\"}}]}"
+		floor_req kv/lease/revoke "{\"ID\":\"$id\"}"
+	done
 }
 for r in $(seq "$ROUNDS"); do floor_reqs "$r" > "$dir/floor.$r"; done
 floor_r=0	# compare runs each command in this shell: the round's file
